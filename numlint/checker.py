@@ -1,0 +1,221 @@
+"""The per-file pipeline: decode, parse, model, rules, suppression, fixes.
+
+`check_source` and `fix_source` are pure functions of `(source, path, config)`: they read no
+files and keep no state, so files can be checked in parallel processes and results cached.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from numlint import noqa
+from numlint.config import Config
+from numlint.diagnostic import Diagnostic
+from numlint.fix import Fix, apply_edits, select_fixes
+from numlint.model import Model
+from numlint.rule import Context, Rule
+from numlint.source import BinaryFileError, DecodeError, Position, SourceText
+
+MAX_FIX_ROUNDS = 10
+
+Source = Union[str, bytes, SourceText]
+
+
+def check_source(source: Source, path: Union[str, Path] = "<stdin>",
+                 config: Optional[Config] = None) -> List[Diagnostic]:
+    """Check one module and return its diagnostics, sorted by position."""
+    config = config or Config()
+    text, diagnostics = _decode(source, str(path))
+    if text is None:
+        return diagnostics
+    return _check_text(text, str(path), config).diagnostics
+
+
+@dataclass
+class FixResult:
+    """The outcome of fixing one module."""
+
+    source: SourceText              # the fixed source (encoding, BOM and newlines kept)
+    diagnostics: List[Diagnostic]   # what remains after fixing
+    fixed: Dict[str, int] = field(default_factory=dict)  # code -> number of fixes applied
+    original: Optional[SourceText] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.original is not None and self.source.text != self.original.text
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(self.fixed.values())
+
+
+def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
+               config: Optional[Config] = None, unsafe: bool = False) -> FixResult:
+    """Apply fixes to one module in rounds until none applies; return the fixed source and
+    the diagnostics that remain. Safe fixes always, unsafe ones with `unsafe=True`."""
+    config = config or Config()
+    path = str(path)
+    text, diagnostics = _decode(source, path)
+    if text is None:
+        return FixResult(SourceText(""), diagnostics)
+    original = text
+    fixed: Dict[str, int] = defaultdict(int)
+    result = _check_text(text, path, config)
+    for _ in range(MAX_FIX_ROUNDS):
+        fixes = [d for d in result.diagnostics if d.fix is not None and d.fix.applies(unsafe)]
+        if not fixes:
+            break
+        chosen = select_fixes([d.fix for d in fixes])
+        new_text = apply_edits(text.text, [e for fix in chosen for e in fix.edits])
+        candidate = SourceText(new_text, text.encoding, text.had_bom)
+        if not _parses(new_text):
+            # A fix that breaks the module is a bug in a rule: report it, keep the code as is.
+            broken = [d for d in fixes if d.fix in chosen]
+            result.diagnostics = [d.with_fix(None) if d in broken else d
+                                  for d in result.diagnostics]
+            result.diagnostics.append(_internal_error(
+                path, text, "a fix produced invalid code and was not applied: "
+                + ", ".join(sorted({d.code for d in broken}))))
+            break
+        for diagnostic in fixes:
+            if diagnostic.fix in chosen:
+                fixed[diagnostic.code] += 1
+        text = candidate
+        result = _check_text(text, path, config)
+    return FixResult(text, result.diagnostics, dict(fixed), original)
+
+
+# -- internals ------------------------------------------------------------------------------------
+
+@dataclass
+class _Checked:
+    diagnostics: List[Diagnostic]
+
+
+def _decode(source: Source, path: str) -> Tuple[Optional[SourceText], List[Diagnostic]]:
+    if isinstance(source, SourceText):
+        return source, []
+    if isinstance(source, str):
+        if "\0" in source:
+            return None, [meta_diagnostic("NL904", path, "binary file: it contains NUL bytes")]
+        return SourceText(source), []
+    try:
+        return SourceText.from_bytes(source), []
+    except BinaryFileError as exc:
+        return None, [meta_diagnostic("NL904", path, f"binary file: {exc}")]
+    except DecodeError as exc:
+        return None, [meta_diagnostic("NL903", path, f"cannot decode the file: {exc}")]
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        return True
+    except (SyntaxError, ValueError):
+        return False
+
+
+def parse(text: SourceText, path: str) -> Tuple[Optional[ast.Module], Optional[Diagnostic]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            return ast.parse(text.text, filename=path), None
+    except SyntaxError as exc:
+        row = exc.lineno or 1
+        column = exc.offset or 1
+        if row > text.line_count():
+            row, column = text.line_count(), len(text.line(text.line_count())) + 1
+        message = f"syntax error: {exc.msg}"
+        return None, meta_diagnostic("NL901", path, message, Position(row, max(column, 1)))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, meta_diagnostic("NL901", path, f"cannot parse the file: {exc}")
+
+
+def _check_text(text: SourceText, path: str, config: Config) -> _Checked:
+    if noqa.file_exempt(text.text):
+        return _Checked([])
+    tree, error = parse(text, path)
+    if error is not None:
+        return _Checked([error])
+    rules = config.enabled_rules()
+    ignored = set(config.ignored_codes_for(Path(path))) if path != "<stdin>" else set()
+    rules = tuple(r for r in rules if not _ignored(r.code, ignored))
+    diagnostics = run_rules(tree, text, path, rules)
+    diagnostics = noqa.filter_diagnostics(diagnostics, text)
+    return _Checked(sorted(diagnostics, key=Diagnostic.sort_key))
+
+
+def _ignored(code: str, ignored) -> bool:
+    return any(code.startswith(selector) or selector == "ALL" for selector in ignored)
+
+
+def dispatch_table(rules: Sequence[Rule]) -> Dict[str, Tuple[Rule, ...]]:
+    table: Dict[str, List[Rule]] = defaultdict(list)
+    for rule in rules:
+        for kind in rule.operations:
+            table[kind].append(rule)
+    return {kind: tuple(found) for kind, found in table.items()}
+
+
+def run_rules(tree: ast.Module, text: SourceText, path: str,
+              rules: Sequence[Rule]) -> List[Diagnostic]:
+    """One pass over the module's operations, calling each rule on the kinds it asked for."""
+    dispatch = dispatch_table(rules)
+    if not dispatch:
+        return []
+    model = Model(tree)
+    context = Context(model, text, path)
+    failed: Dict[str, str] = {}
+    for node in model.operations:
+        op = model.op(node)
+        if op is None:
+            continue
+        for rule in dispatch.get(op.kind, ()):
+            if rule.code in failed:
+                continue
+            context.rule = rule
+            try:
+                rule.check(op, context)
+            except Exception as exc:  # a bug in a rule must not stop the run
+                failed[rule.code] = _describe_failure(rule, exc, text, node)
+    diagnostics = _deduplicate(context.diagnostics)
+    for code, message in failed.items():
+        diagnostics.append(_internal_error(path, text, message))
+    return diagnostics
+
+
+def _describe_failure(rule: Rule, exc: Exception, text: SourceText, node) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"rule {rule.code} ({rule.name}) failed at line {getattr(node, 'lineno', '?')}: "
+            f"{type(exc).__name__}: {exc} [{Path(frame.filename).name}:{frame.lineno}]")
+
+
+def _deduplicate(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
+    seen = set()
+    unique = []
+    for diagnostic in diagnostics:
+        key = (diagnostic.code, diagnostic.offset)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diagnostic)
+    return unique
+
+
+def meta_diagnostic(code: str, path: str, message: str,
+                    position: Optional[Position] = None) -> Diagnostic:
+    from numlint.registry import rules_by_code
+    position = position or Position(1, 1)
+    return Diagnostic(code=code, name=rules_by_code()[code].name, message=message, path=path,
+                      start=position, end=position, error=True)
+
+
+def _internal_error(path: str, text: SourceText, message: str) -> Diagnostic:
+    return meta_diagnostic("NL905", path, message)

@@ -1,0 +1,247 @@
+"""The command line: `numlint check`, `numlint rule`, `numlint rules`, `numlint --version`.
+
+Exit status (as Ruff): 0 nothing found (or everything fixed), 1 findings remain, 2 a usage or
+configuration error, or a file that could not be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import click
+
+from numlint import __version__
+from numlint.config import Config, ConfigError, config_for_path, validate_selectors
+from numlint.output import FORMATS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split_codes(ctx, param, values: Tuple[str, ...]) -> Optional[Tuple[str, ...]]:
+    """`--select NL101,NL102 --select NL2` -> ("NL101", "NL102", "NL2")."""
+    if not values:
+        return None
+    codes = tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+    try:
+        validate_selectors(codes, f"--{param.name.replace('_', '-')}")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).split(" in --")[0], ctx=ctx, param=param) from None
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="numlint",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """numlint: find numerical hazards in NumPy, SciPy, PyTorch, TensorFlow and JAX code,
+    and rewrite them to the stable equivalent."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix/--no-fix", default=False, help="Apply safe fixes.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=False,
+              help="Also apply (with --fix) or show unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
+@click.option("--select", multiple=True, callback=_split_codes, metavar="CODES",
+              help="Rule codes or prefixes to enable (replaces the configuration's).")
+@click.option("--ignore", multiple=True, callback=_split_codes, metavar="CODES",
+              help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, callback=_split_codes, metavar="CODES",
+              help="Rule codes or prefixes to enable in addition.")
+@click.option("--output-format", type=click.Choice(sorted(FORMATS)), default="text",
+              envvar="NUMLINT_OUTPUT_FORMAT", show_default=True, help="How to print findings.")
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even if findings remain.")
+@click.option("--stdin-filename", metavar="PATH",
+              help="The name of the file read from stdin (`-`), for messages and configuration.")
+def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
+          select, ignore, extend_select, output_format: str, statistics: bool,
+          exit_zero: bool, stdin_filename: Optional[str]) -> None:
+    """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
+    overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
+    try:
+        if paths == (Path("-"),) or (not paths and stdin_filename):
+            code = _check_stdin(stdin_filename, overrides, fix=fix, unsafe=unsafe_fixes,
+                                diff=diff, output_format=output_format, statistics=statistics,
+                                exit_zero=exit_zero)
+        else:
+            if Path("-") in paths:
+                raise click.UsageError("`-` (stdin) cannot be combined with other paths")
+            code = _check_paths(paths or (Path("."),), overrides, fix=fix, unsafe=unsafe_fixes,
+                                diff=diff, output_format=output_format, statistics=statistics,
+                                exit_zero=exit_zero)
+    except ConfigError as exc:
+        _error(str(exc))
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+def _configure(path: Path, overrides) -> Config:
+    return config_for_path(path).with_overrides(**overrides)
+
+
+def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
+                 statistics, exit_zero) -> int:
+    from numlint.checker import meta_diagnostic
+    from numlint.discovery import discover
+    from numlint.report import Report
+    from numlint.runner import FileResult, display_path, process_file
+
+    configs = {}
+
+    def config_for(path: Path) -> Config:
+        directory = Path(os.path.abspath(path if path.is_dir() else path.parent))
+        if directory not in configs:
+            configs[directory] = _configure(directory, overrides)
+        return configs[directory]
+
+    report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    for found in discover(paths, config_for):
+        if found.error is not None:
+            shown = display_path(found.path)
+            report.results.append(FileResult(shown, [meta_diagnostic(
+                "NL902", shown, f"cannot read: {found.error}")]))
+            continue
+        report.results.append(process_file(found.path, config_for(found.path),
+                                           fix=fix, unsafe=unsafe, diff=diff))
+    return _finish(report, output_format, statistics, exit_zero)
+
+
+def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
+                 output_format, statistics, exit_zero) -> int:
+    """Check the source on stdin. With --fix the fixed source goes to stdout (unchanged if no
+    fix applies) and the findings to stderr; with --diff the diff goes to stdout."""
+    from numlint.checker import check_source, fix_source
+    from numlint.report import Report
+    from numlint.runner import FileResult, unified_diff
+
+    name = stdin_filename or "<stdin>"
+    config = _configure(Path(stdin_filename) if stdin_filename else Path.cwd(), overrides)
+    data = sys.stdin.buffer.read()
+    report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    if not (fix or diff):
+        diagnostics = check_source(data, name, config)
+        text = _decoded(data) if diagnostics else None
+        report.results.append(FileResult(name, diagnostics, source=text))
+        return _finish(report, output_format, statistics, exit_zero)
+    result = fix_source(data, name, config, unsafe=unsafe)
+    decoded = result.original is not None
+    file_result = FileResult(name, result.diagnostics, result.fixed,
+                             source=result.source.text if decoded and result.diagnostics
+                             else None)
+    if result.changed:
+        file_result.diff = unified_diff(result.original.text, result.source.text, name)
+    report.results.append(file_result)
+    if not diff:
+        sys.stdout.buffer.write(result.source.to_bytes() if decoded else data)
+        sys.stdout.flush()
+    return _finish(report, output_format, statistics, exit_zero, stream=sys.stderr)
+
+
+def _decoded(data: bytes) -> Optional[str]:
+    from numlint.source import BinaryFileError, DecodeError, SourceText
+    try:
+        return SourceText.from_bytes(data).text
+    except (BinaryFileError, DecodeError):
+        return None
+
+
+def _finish(report, output_format: str, statistics: bool, exit_zero: bool,
+            stream=None) -> int:
+    """Print the report; return the exit status."""
+    if report.diff:
+        for result in report.results:
+            if result.diff:
+                sys.stdout.write(result.diff)
+        would_fix = sum(report.fixed.values())
+        if would_fix:
+            click.echo(f"Would fix {would_fix} error{'s' if would_fix != 1 else ''}.", err=True)
+        for error in report.errors:
+            _error(f"{error.path}: {error.code} {error.message}")
+        if report.errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if would_fix else EXIT_OK
+    FORMATS[output_format](report, stream or sys.stdout, statistics=statistics)
+    if report.errors:
+        return EXIT_ERROR
+    if report.diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@cli.command("rule")
+@click.argument("code")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rule_command(code: str, output_format: str) -> None:
+    """Print the documentation of the rule CODE (a code like NL102 or a name)."""
+    from numlint.docs import render
+    from numlint.registry import find_rule
+    try:
+        rule = find_rule(code)
+    except KeyError:
+        raise click.BadParameter(f"no rule {code!r}; `numlint rules` lists them",
+                                 param_hint="CODE") from None
+    if output_format == "json":
+        click.echo(json.dumps(_rule_json(rule) | {"explanation": render(rule)}, indent=2))
+        return
+    text = render(rule)
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+        Console().print(Markdown(text))
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule: code, name, summary, frameworks and whether it can fix."""
+    from numlint.registry import all_rules
+    rules = all_rules()
+    if output_format == "json":
+        click.echo(json.dumps([_rule_json(r) for r in rules], indent=2))
+        return
+    from rich.table import Table
+    from numlint.output.text import make_console
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("code", "name", "summary", "frameworks", "fix"):
+        table.add_column(column, overflow="fold")
+    for rule in rules:
+        table.add_row(rule.code, rule.name, rule.summary, ", ".join(rule.frameworks) or "-",
+                      rule.fixable if rule.fixable != "never" else "-")
+    make_console(sys.stdout).print(table)
+
+
+def _rule_json(rule) -> dict:
+    return {"code": rule.code, "name": rule.name, "summary": rule.summary,
+            "frameworks": list(rule.frameworks), "fixable": rule.fixable,
+            "meta": rule.meta}
+
+
+def _error(message: str) -> None:
+    click.echo(f"numlint: error: {message}", err=True)
+
+
+def main(args: Optional[List[str]] = None, prog_name: str = "numlint") -> None:
+    """Entry point: no traceback ever reaches a user."""
+    try:
+        cli.main(args=args, prog_name=prog_name, standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # pragma: no cover - a bug; reported, not shown as a traceback
+        if os.environ.get("NUMLINT_DEBUG"):
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} "
+               f"(set NUMLINT_DEBUG=1 for the traceback, and please report it)")
+        sys.exit(EXIT_ERROR)

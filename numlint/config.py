@@ -1,0 +1,252 @@
+"""Configuration: `[tool.numlint]` in the nearest `pyproject.toml`, and rule selection.
+
+Each file is checked with the configuration of the nearest `pyproject.toml` that has a
+`[tool.numlint]` table, walking up from the file's directory (as Ruff does); command-line flags
+override it. Relative patterns (`exclude`, `per-file-ignores`) are relative to the directory of
+the `pyproject.toml` that declares them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+
+import pathspec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
+    ".numlint_cache", ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "__pycache__",
+    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+
+KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+        "respect-gitignore", "max-file-size")
+_SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix (reported with exit status 2)."""
+
+
+def _gitwildmatch(patterns: Sequence[str]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+@dataclass(frozen=True)
+class Config:
+    select: Optional[Tuple[str, ...]] = None  # None: every rule
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    root: Optional[Path] = None    # directory that relative patterns are relative to
+    source: Optional[Path] = None  # the pyproject.toml it came from
+    _cache: Dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    # -- selection ---------------------------------------------------------------------------
+    def enabled_codes(self) -> FrozenSet[str]:
+        if "enabled" not in self._cache:
+            from numlint.registry import all_rules
+            selectors = (self.select if self.select is not None else ("ALL",))
+            selectors = tuple(selectors) + tuple(self.extend_select)
+            enabled = set()
+            for rule in all_rules():
+                chosen = _specificity(rule.code, selectors)
+                dropped = _specificity(rule.code, self.ignore)
+                if rule.meta or (chosen is not None and (dropped is None or chosen > dropped)):
+                    enabled.add(rule.code)
+            self._cache["enabled"] = frozenset(enabled)
+        return self._cache["enabled"]
+
+    def enabled_rules(self):
+        from numlint.registry import all_rules
+        codes = self.enabled_codes()
+        return tuple(r for r in all_rules() if r.code in codes and not r.meta)
+
+    def ignored_codes_for(self, path: Optional[Path]) -> Tuple[str, ...]:
+        """Codes that `per-file-ignores` switches off for `path`."""
+        if not self.per_file_ignores or path is None:
+            return ()
+        relative = self.relative(path)
+        ignored = []
+        for pattern, codes in self.per_file_ignores:
+            key = ("pfi", pattern)
+            if key not in self._cache:
+                self._cache[key] = _gitwildmatch([pattern])
+            if self._cache[key].match_file(relative):
+                ignored.extend(codes)
+        return tuple(ignored)
+
+    # -- exclusion ----------------------------------------------------------------------------
+    def excluded(self, path: Path, is_dir: bool = False) -> bool:
+        if "exclude" not in self._cache:
+            self._cache["exclude"] = _gitwildmatch(tuple(self.exclude) + tuple(self.extend_exclude))
+        relative = self.relative(path)
+        if is_dir:
+            relative += "/"
+        return self._cache["exclude"].match_file(relative)
+
+    def relative(self, path: Path) -> str:
+        path = Path(path)
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    # -- overrides ----------------------------------------------------------------------------
+    def with_overrides(self, select=None, ignore=(), extend_select=()) -> "Config":
+        """Command-line flags: `--select` replaces, `--ignore`/`--extend-select` add."""
+        for selectors, option in ((select or (), "--select"), (ignore, "--ignore"),
+                                  (extend_select, "--extend-select")):
+            validate_selectors(selectors, option)
+        return replace(
+            self,
+            select=tuple(select) if select is not None else self.select,
+            ignore=tuple(self.ignore) + tuple(ignore),
+            extend_select=tuple(self.extend_select) + tuple(extend_select),
+            _cache={},
+        )
+
+    def fingerprint(self) -> str:
+        """A stable description of everything that changes findings (the cache key)."""
+        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.root and str(self.root)))
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> Optional[int]:
+    """Length of the most specific selector matching `code` (ALL counts as 0)."""
+    best = None
+    for selector in selectors:
+        if selector == "ALL":
+            length = 0
+        elif code.startswith(selector):
+            length = len(selector)
+        else:
+            continue
+        best = length if best is None else max(best, length)
+    return best
+
+
+def validate_selectors(selectors: Iterable[str], where: str) -> None:
+    from numlint.registry import all_rules
+    codes = [r.code for r in all_rules()]
+    for selector in selectors:
+        if selector == "ALL":
+            continue
+        if not _SELECTOR.match(selector) or not any(c.startswith(selector) for c in codes):
+            hint = difflib.get_close_matches(selector, codes, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise ConfigError(f"unknown rule code or prefix {selector!r} in {where}{suggestion}; "
+                              f"`numlint rules` lists them")
+
+
+# -- loading ------------------------------------------------------------------------------------
+def load_pyproject(path: Path) -> Optional[Config]:
+    """The configuration in `path`, or None if it has no `[tool.numlint]` table."""
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    section = document.get("tool", {}).get("numlint")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.numlint] must be a table")
+    return parse_config(section, path)
+
+
+def parse_config(section: dict, path: Path) -> Config:
+    where = f"{path} [tool.numlint]"
+    for key in section:
+        if key not in KEYS:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{suggestion} "
+                              f"(known keys: {', '.join(KEYS)})")
+
+    def strings(key) -> Optional[Tuple[str, ...]]:
+        if key not in section:
+            return None
+        value = section[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key!r} must be a list of strings")
+        return tuple(value)
+
+    values = {}
+    for key in ("select", "ignore", "extend-select"):
+        selectors = strings(key)
+        if selectors is not None:
+            validate_selectors(selectors, f"{where} {key}")
+            values[key.replace("-", "_")] = selectors
+    for key in ("exclude", "extend-exclude"):
+        patterns = strings(key)
+        if patterns is not None:
+            values[key.replace("-", "_")] = patterns
+    if "per-file-ignores" in section:
+        table = section["per-file-ignores"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: 'per-file-ignores' must be a table of "
+                              f"pattern = [codes]")
+        entries = []
+        for pattern, codes in table.items():
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of codes")
+            validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")
+            entries.append((pattern, tuple(codes)))
+        values["per_file_ignores"] = tuple(entries)
+    if "respect-gitignore" in section:
+        if not isinstance(section["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
+        values["respect_gitignore"] = section["respect-gitignore"]
+    if "max-file-size" in section:
+        size = section["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
+        values["max_file_size"] = size
+    return Config(root=path.parent.resolve(), source=path, **values)
+
+
+@lru_cache(maxsize=4096)
+def config_for_directory(directory: Path) -> Config:
+    """The configuration that applies to files in `directory` (cached per directory)."""
+    candidate = directory / "pyproject.toml"
+    if candidate.is_file():
+        config = load_pyproject(candidate)
+        if config is not None:
+            return config
+    parent = directory.parent
+    if parent == directory:
+        return Config()
+    return config_for_directory(parent)
+
+
+def config_for_path(path: Path) -> Config:
+    path = Path(path).absolute()
+    directory = path if path.is_dir() else path.parent
+    return config_for_directory(Path(_normalise(directory)))
+
+
+def _normalise(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path)

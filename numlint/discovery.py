@@ -1,0 +1,167 @@
+"""Finding the files to check, as Ruff does.
+
+A directory is walked recursively in sorted order. Directories matching `exclude` (by default
+`.git`, `.venv`, `venv`, `build`, `dist`, `site-packages`, `node_modules`, `__pycache__`, ...)
+or `extend-exclude` are skipped, as are paths ignored by `.gitignore` files (those inside the
+walked tree, those above it up to the repository root, and `.git/info/exclude`) unless
+`respect-gitignore = false`. Symlinked directories are not followed; symlinked files are.
+A file named explicitly on the command line is always checked.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+import pathspec
+
+from numlint.config import Config, config_for_path
+
+SOURCE_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A file to check, or a path that could not be visited (`error` says why)."""
+
+    path: Path
+    error: Optional[str] = None
+
+
+class _Ignores:
+    """The `.gitignore` files that apply below a directory, deepest last."""
+
+    def __init__(self, specs: Tuple[Tuple[Path, pathspec.PathSpec], ...] = ()):
+        self.specs = specs
+
+    def with_directory(self, directory: Path) -> "_Ignores":
+        spec = _read_ignore_file(directory / ".gitignore")
+        return _Ignores(self.specs + ((directory, spec),)) if spec else self
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        # The deepest file with a matching pattern decides (a nested `!pattern` re-includes).
+        for base, spec in reversed(self.specs):
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            result = spec.check_file(relative + "/" if is_dir else relative)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+def _read_ignore_file(path: Path) -> Optional[pathspec.PathSpec]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _ancestor_ignores(directory: Path) -> _Ignores:
+    """`.gitignore` files above `directory` up to its repository root, and the repository's
+    `.git/info/exclude`. Outside a repository there are none."""
+    chain: List[Path] = []
+    current = directory
+    root = None
+    while True:
+        chain.append(current)
+        if (current / ".git").exists():
+            root = current
+            break
+        if current.parent == current:
+            break
+        current = current.parent
+    if root is None:
+        return _Ignores()
+    ignores = _Ignores()
+    exclude = _read_ignore_file(root / ".git" / "info" / "exclude")
+    if exclude:
+        ignores = _Ignores(((root, exclude),))
+    for ancestor in reversed(chain[1:]):  # the walked directory itself is added by the walk
+        ignores = ignores.with_directory(ancestor)
+    return ignores
+
+
+def discover(paths: Sequence[Path], config_for: Callable[[Path], Config] = config_for_path,
+             suffixes: Tuple[str, ...] = SOURCE_SUFFIXES) -> Iterator[Found]:
+    """Yield the files to check under `paths`, each once, in a deterministic order."""
+    seen = set()
+    for path in paths:
+        path = Path(path)
+        for found in _discover_one(path, config_for, suffixes):
+            key = os.path.normcase(os.path.abspath(found.path))
+            if key not in seen:
+                seen.add(key)
+                yield found
+
+
+def _discover_one(path: Path, config_for, suffixes) -> Iterator[Found]:
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # e.g. a symlink loop
+        yield Found(path, describe_os_error(exc))
+        return
+    if not is_dir:
+        if os.path.lexists(path):
+            yield Found(path)  # named explicitly: checked whatever its name
+        else:
+            yield Found(path, "no such file or directory")
+        return
+    absolute = path.absolute()
+    ignores = _ancestor_ignores(absolute)
+    yield from _walk(path, absolute, ignores, config_for, suffixes)
+
+
+def _walk(path: Path, absolute: Path, ignores: _Ignores, config_for, suffixes) -> Iterator[Found]:
+    config = config_for(absolute)
+    if config.respect_gitignore:
+        ignores = ignores.with_directory(absolute)
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError as exc:
+        yield Found(path, describe_os_error(exc))
+        return
+    for entry in entries:
+        child = path / entry.name
+        child_absolute = absolute / entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if config.excluded(child_absolute, is_dir=True):
+                continue
+            if config.respect_gitignore and ignores.ignored(child_absolute, True):
+                continue
+            yield from _walk(child, child_absolute, ignores, config_for, suffixes)
+            continue
+        if not entry.name.endswith(suffixes):
+            continue
+        if config.excluded(child_absolute):
+            continue
+        if config.respect_gitignore and ignores.ignored(child_absolute, False):
+            continue
+        if entry.is_symlink():
+            try:
+                if Path(child).is_dir():
+                    continue  # a symlink to a directory named like a source file
+                os.stat(child)
+            except OSError as exc:
+                yield Found(child, describe_os_error(exc))
+                continue
+        yield Found(child)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short, user-facing reason for an operating-system error."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory (a broken symlink?)"
+    return exc.strerror or str(exc)

@@ -1,0 +1,124 @@
+"""Checking and fixing files on disk.
+
+Reads bytes (the source's encoding, BOM and newlines are kept exactly), runs the pure per-file
+pipeline, and in fix mode writes the result atomically: a temporary file in the same directory,
+then a rename over the original (through a symlink, to its target), keeping its permissions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from numlint.checker import check_source, fix_source, meta_diagnostic
+from numlint.config import Config
+from numlint.diagnostic import Diagnostic
+from numlint.discovery import describe_os_error
+from numlint.source import BinaryFileError, DecodeError, SourceText
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    fixed: Dict[str, int] = field(default_factory=dict)
+    diff: str = ""          # unified diff of the fixes (fix and diff modes)
+    written: bool = False   # the fixed source was written back
+    source: Optional[str] = None  # the text the diagnostics refer to (kept only if any)
+
+    @property
+    def has_error(self) -> bool:
+        return any(d.error for d in self.diagnostics)
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it: relative to the working directory if inside it."""
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(Path.cwd())
+        return relative.as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def read_source(path: Path, config: Config):
+    """The file's `SourceText`, or the NL9xx diagnostic explaining why it cannot be read."""
+    shown = display_path(path)
+    try:
+        size = os.stat(path).st_size
+        if size > config.max_file_size:
+            return meta_diagnostic(
+                "NL906", shown, f"file too large ({size:,} bytes > max-file-size "
+                                f"{config.max_file_size:,}): skipped")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return meta_diagnostic("NL902", shown, f"cannot read the file: {describe_os_error(exc)}")
+    try:
+        return SourceText.from_bytes(data)
+    except BinaryFileError as exc:
+        return meta_diagnostic("NL904", shown, f"binary file: {exc}")
+    except DecodeError as exc:
+        return meta_diagnostic("NL903", shown, f"cannot decode the file: {exc}")
+
+
+def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
+                 diff: bool = False) -> FileResult:
+    """Check one file; with `fix`, apply fixes (and write them back unless `diff`)."""
+    shown = display_path(path)
+    source = read_source(path, config)
+    if isinstance(source, Diagnostic):
+        return FileResult(shown, [source])
+    if not (fix or diff):
+        diagnostics = check_source(source, shown, config)
+        return FileResult(shown, diagnostics, source=source.text if diagnostics else None)
+    result = fix_source(source, shown, config, unsafe=unsafe)
+    file_result = FileResult(shown, result.diagnostics, result.fixed,
+                             source=result.source.text if result.diagnostics else None)
+    if result.changed:
+        file_result.diff = unified_diff(source.text, result.source.text, shown)
+        if not diff:
+            try:
+                write_atomic(path, result.source.to_bytes())
+                file_result.written = True
+            except OSError as exc:
+                file_result.fixed = {}
+                file_result.diagnostics.append(meta_diagnostic(
+                    "NL902", shown, f"cannot write the fixed file: {describe_os_error(exc)}"))
+    return file_result
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True),
+                                 after.splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    text = ""
+    for line in lines:
+        text += line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+    return text
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace the contents of `path` by `data` atomically, keeping its permissions."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".numlint")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+

@@ -1,0 +1,247 @@
+"""NL102 log-sum-exp: `log(sum(exp(x)))` instead of `logsumexp(x)`."""
+
+import ast
+
+from numlint.rule import Applicability, Rule, bad, good
+
+
+class LogSumExp(Rule):
+    code = "NL102"
+    name = "log-sum-exp"
+    summary = "`log(sum(exp(x)))` overflows to inf and underflows to -inf; use `logsumexp`"
+    frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
+    fixable = "sometimes"
+    operations = ("log",)
+    requires = (("log", "exp"),)
+
+    what = """
+Checks for a log-sum-exp computed naively: `log(sum(exp(x)))`, with the sum as a function
+(`np.sum`, `torch.sum`, `tf.reduce_sum`, builtin `sum`) or a method (`exp(x).sum(axis)`), in
+method chains (`x.exp().sum(-1).log()`), and the log-mean-exp `log(mean(exp(x)))`.
+"""
+    why = """
+`exp` overflows to `inf` for inputs above 709.78 in float64 (88.72 in float32, 11.09 in
+float16), and underflows to `0` below -745 (-104 in float32), where the `log` gives `-inf`.
+A log-sum-exp function subtracts the maximum first and is exact over the whole range.
+
+Breaking input: `x = [[1000, 1000], [-1000, -1000]]` summed over axis 1 gives `[inf, -inf]`
+instead of `[1000.6931, -999.3069]`; in float32 `[100, 100]` already gives `inf` instead of
+`100.6931`.
+"""
+    fix_safety = """
+The fix is safe: the replacement reduces over the same axis with the same `keepdims`, and
+returns the same values wherever the original was finite. Default axes are made explicit where
+they differ: `np.logaddexp.reduce` (used when the module does not import SciPy, so the fix adds
+no dependency) reduces axis 0 unless told `axis=None`; `torch.logsumexp` requires `dim`, so a
+full reduction becomes `torch.logsumexp(x.flatten(), 0)`; the builtin `sum` reduces axis 0.
+No fix is offered when the sum has other arguments (`dtype=`, `out=`, `where=`), for the
+log-mean-exp, or when the operations come from different libraries.
+"""
+    references = (
+        "https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.logsumexp.html",
+        "https://pytorch.org/docs/stable/generated/torch.logsumexp.html",
+        "https://www.tensorflow.org/api_docs/python/tf/math/reduce_logsumexp",
+        "https://jax.readthedocs.io/en/latest/_autosummary/jax.nn.logsumexp.html",
+        "https://numpy.org/doc/stable/reference/generated/numpy.logaddexp.html",
+    )
+
+    def check(self, op, ctx):
+        total = ctx.op(op.operand, op.scope)
+        if total is None or total.kind not in ("sum", "mean"):
+            return
+        if _python_generator_of_exp(total, ctx):
+            ctx.report(op.node, "`log(sum(exp(v) for v in ...))` overflows for large values; "
+                                "shift by the maximum or use a log-sum-exp function")
+            return
+        exp = ctx.op(total.operand, op.scope)
+        if exp is None or exp.kind != "exp" or _shifted_by_max(exp.operand, ctx, op.scope):
+            return
+        if total.kind == "mean":
+            ctx.report(op.node, "`log(mean(exp(x)))` overflows and underflows; use "
+                                "`logsumexp(x) - log(n)`")
+            return
+        framework = ctx.framework(op, total, exp)
+        fix = None
+        if op.is_plain() and total.is_plain() and exp.is_plain() and framework is not None:
+            replacement = ctx.stable(
+                "logsumexp", framework, exp.operand, op.scope, args=ctx.args_of(total),
+                like=total, method=op.form == "method", source_default=total.default_axis)
+            fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.SAFE)
+        ctx.report(op.node, "`log(sum(exp(x)))` overflows and underflows; use `logsumexp`", fix)
+
+    examples = (
+        bad("numpy", """
+            import numpy as np
+            import scipy.special
+
+            def log_partition(scores):
+                return np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
+            """, """
+            import numpy as np
+            import scipy.special
+
+            def log_partition(scores):
+                return scipy.special.logsumexp(scores, axis=1, keepdims=True)
+            """),
+        bad("numpy", """
+            import numpy as np
+
+            def log_evidence(log_weights):
+                return np.log(np.exp(log_weights).sum())
+            """, """
+            import numpy as np
+
+            def log_evidence(log_weights):
+                return np.logaddexp.reduce(log_weights, axis=None)
+            """, title="NumPy only: no SciPy import is added"),
+        bad("numpy", """
+            from numpy import log, exp
+
+            def log_evidence(log_weights):
+                return log(sum(exp(log_weights)))
+            """, """
+            from numpy import log, exp
+            import numpy as np
+
+            def log_evidence(log_weights):
+                return np.logaddexp.reduce(log_weights, axis=0)
+            """, title="builtin sum reduces the first axis"),
+        bad("torch", """
+            import torch
+
+            def log_partition(scores):
+                return torch.log(torch.sum(torch.exp(scores), dim=1, keepdim=True))
+            """, """
+            import torch
+
+            def log_partition(scores):
+                return torch.logsumexp(scores, dim=1, keepdim=True)
+            """),
+        bad("torch", """
+            import torch
+
+            def log_partition(scores):
+                return scores.exp().sum(-1).log()
+            """, """
+            import torch
+
+            def log_partition(scores):
+                return scores.logsumexp(-1)
+            """, title="method chain"),
+        bad("torch", """
+            import torch
+            from torch import sum as tsum
+
+            def log_evidence(log_weights):
+                return torch.log(tsum(torch.exp(log_weights)))
+            """, """
+            import torch
+            from torch import sum as tsum
+
+            def log_evidence(log_weights):
+                return torch.logsumexp(log_weights.flatten(), 0)
+            """, title="full reduction: torch.logsumexp needs a dim"),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def log_partition(scores):
+                return tf.math.log(tf.reduce_sum(tf.exp(scores), axis=-1))
+            """, """
+            import tensorflow as tf
+
+            def log_partition(scores):
+                return tf.reduce_logsumexp(scores, axis=-1)
+            """),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def log_partition(scores):
+                return tf.log(tf.reduce_sum(tf.exp(scores), reduction_indices=[1], keep_dims=True))
+            """, """
+            import tensorflow as tf
+
+            def log_partition(scores):
+                return tf.reduce_logsumexp(scores, reduction_indices=[1], keep_dims=True)
+            """, title="TensorFlow 1"),
+        bad("jax", """
+            import jax.numpy as jnp
+
+            def log_partition(scores):
+                return jnp.log(jnp.sum(jnp.exp(scores), axis=-1))
+            """, """
+            import jax.numpy as jnp
+            import jax
+
+            def log_partition(scores):
+                return jax.nn.logsumexp(scores, axis=-1)
+            """),
+        bad("keras", """
+            import keras
+
+            def log_partition(scores):
+                return keras.ops.log(keras.ops.sum(keras.ops.exp(scores), axis=-1))
+            """, """
+            import keras
+
+            def log_partition(scores):
+                return keras.ops.logsumexp(scores, axis=-1)
+            """),
+        bad("numpy", """
+            import numpy as np
+
+            def log_mean_likelihood(log_likelihoods):
+                return np.log(np.mean(np.exp(log_likelihoods)))
+            """, title="log-mean-exp is reported without a fix"),
+        bad("numpy", """
+            import math
+
+            def log_evidence(log_weights):
+                return math.log(sum(math.exp(w) for w in log_weights))
+            """, title="pure Python is reported without a fix"),
+        good("numpy", """
+            import numpy as np
+
+            def log_partition(scores):
+                shift = scores.max(axis=1, keepdims=True)
+                return shift + np.log(np.sum(np.exp(scores - scores.max(axis=1, keepdims=True)), axis=1, keepdims=True))
+            """, title="already shifted by the maximum"),
+        good("torch", """
+            import torch
+
+            def log_partition(scores):
+                m = scores.max(dim=-1, keepdim=True).values
+                return m + torch.log(torch.sum(torch.exp(scores - m), dim=-1, keepdim=True))
+            """, title="shifted by a maximum held in a name"),
+        good("torch", """
+            import torch
+
+            def log_partition(scores):
+                return torch.logsumexp(scores, dim=-1)
+            """),
+    )
+
+
+def _python_generator_of_exp(total, ctx) -> bool:
+    """`sum(exp(v) for v in xs)`: a pure-Python log-sum-exp over a generator."""
+    operand = total.operand
+    if not isinstance(operand, (ast.GeneratorExp, ast.ListComp)):
+        return False
+    element = ctx.op(operand.elt, total.scope)
+    return element is not None and element.kind == "exp"
+
+
+def _shifted_by_max(expr, ctx, scope) -> bool:
+    """`x - max(x, ...)`: the stable, max-shifted form. A subtraction of a value the model
+    cannot see (a name, an attribute) may be that shift, so it counts as one."""
+    shift = ctx.op(expr, scope)
+    if shift is None or shift.kind != "sub":
+        return False
+    subtrahend = shift.right
+    if isinstance(subtrahend, ast.Subscript):  # torch.max(x, dim)[0]
+        subtrahend = subtrahend.value
+    if isinstance(subtrahend, ast.Attribute) and subtrahend.attr == "values":
+        subtrahend = subtrahend.value
+    if isinstance(subtrahend, (ast.Name, ast.Attribute)):
+        return True
+    maximum = ctx.op(subtrahend, scope)
+    return maximum is not None and maximum.kind == "max"
