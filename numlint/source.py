@@ -45,20 +45,25 @@ def decode_source(data: bytes) -> Tuple[str, str, bool]:
         raise BinaryFileError("the file contains NUL bytes")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # an unknown or inconsistent coding cookie
+    except SyntaxError as exc:
+        # An unknown coding cookie, or undecodable bytes in the first two lines.
+        _decode_or_explain(data, "utf-8")
         raise DecodeError(str(exc)) from None
     had_bom = encoding == "utf-8-sig"
     if had_bom:
         data = data[len(codecs.BOM_UTF8):]
         encoding = "utf-8"
+    return _decode_or_explain(data, encoding), encoding, had_bom
+
+
+def _decode_or_explain(data: bytes, encoding: str) -> str:
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DecodeError(
             f"line {line}: byte 0x{data[exc.start]:02x} is not valid {encoding}"
         ) from None
-    return text, encoding, had_bom
 
 
 def encode_source(text: str, encoding: str, had_bom: bool) -> bytes:

@@ -15,6 +15,7 @@ turns it off (rich handles both).
 
 from __future__ import annotations
 
+import os
 from typing import List, Optional, TextIO, Tuple
 
 from rich.console import Console
@@ -30,7 +31,13 @@ MAX_FRAME_LINES = 6
 
 
 def make_console(stream: TextIO) -> Console:
-    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
+    """A console that styles only on a terminal, and not at all under `NO_COLOR`. Piped
+    output is never wrapped (one line per row, for grep and other tools)."""
+    plain = bool(os.environ.get("NO_COLOR"))
+    terminal = hasattr(stream, "isatty") and stream.isatty()
+    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False,
+                   color_system=None if plain else "auto", no_color=plain,
+                   width=None if terminal else 100_000)
 
 
 def write(report: Report, stream: TextIO, statistics: bool = False) -> None:

@@ -1,0 +1,272 @@
+"""The command line, through click's runner and as a real subprocess."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from numlint import __version__
+
+from conftest import LOG_SUM_EXP, LOG_SUM_EXP_FIXED, ROOT, dedent
+
+SOFTMAX = dedent("""
+    import torch
+
+    def f(x):
+        return torch.log(torch.softmax(x, dim=1))
+    """)
+
+
+class TestCheck:
+    def test_findings_text_and_exit_1(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        result = run("check", "m.py")
+        assert result.exit_code == 1
+        lines = result.output.splitlines()
+        assert lines[0] == ("m.py:5:12: NL102 [*] `log(sum(exp(x)))` overflows and underflows; "
+                            "use `logsumexp`")
+        # the code frame, with the caret underline, then the fix as a short diff
+        assert "5 |     return np.log(np.sum(np.exp(x), axis=1))" in result.output
+        assert "  |            " + "^" * 33 + " NL102" in result.output
+        assert "= fix (safe): Replace with `np.logaddexp.reduce`" in result.output
+        assert "-     return np.log(np.sum(np.exp(x), axis=1))" in result.output
+        assert "+     return np.logaddexp.reduce(x, axis=1)" in result.output
+        assert "Found 1 error." in result.output
+        assert "[*] 1 fixable with the `--fix` option." in result.output
+
+    def test_clean_tree_exit_0(self, run, write):
+        write("m.py", "import numpy as np\ny = np.log(x)\n")
+        result = run("check", ".")
+        assert result.exit_code == 0 and "All checks passed!" in result.output
+
+    def test_default_path_is_current_directory(self, run, write):
+        write("pkg/m.py", LOG_SUM_EXP)
+        result = run("check")
+        assert result.exit_code == 1 and "pkg/m.py:5:12: NL102" in result.output
+
+    def test_fix_writes_and_exits_0(self, run, write):
+        path = write("m.py", LOG_SUM_EXP)
+        result = run("check", "--fix", "m.py")
+        assert result.exit_code == 0, result.output
+        assert path.read_text() == LOG_SUM_EXP_FIXED
+        assert "Found 1 error (1 fixed, 0 remaining)." in result.output
+        again = run("check", "--fix", "m.py")
+        assert again.exit_code == 0 and path.read_text() == LOG_SUM_EXP_FIXED
+
+    def test_fix_leaves_unfixable_findings_and_exits_1(self, run, write):
+        path = write("m.py", "import numpy as np\ny = np.log(np.mean(np.exp(x)))\n")
+        result = run("check", "--fix", "m.py")
+        assert result.exit_code == 1 and "Found 1 error." in result.output
+        assert path.read_text() == "import numpy as np\ny = np.log(np.mean(np.exp(x)))\n"
+
+    def test_diff_prints_and_does_not_write(self, run, write):
+        path = write("m.py", LOG_SUM_EXP)
+        result = run("check", "--diff", "m.py")
+        assert result.exit_code == 1
+        assert "--- a/m.py" in result.output and "+++ b/m.py" in result.output
+        assert "+    return np.logaddexp.reduce(x, axis=1)" in result.output
+        assert path.read_text() == LOG_SUM_EXP
+
+    def test_diff_without_changes_exits_0(self, run, write):
+        write("m.py", "x = 1\n")
+        assert run("check", "--diff", "m.py").exit_code == 0
+
+    def test_unsafe_fixes_are_hidden_then_applied(self, run, write):
+        source = dedent("""
+            import torch
+            y = torch.log(
+                torch.sum(torch.exp(x), dim=1)  # keep me?
+            )
+            """)
+        path = write("m.py", source)
+        result = run("check", "m.py")
+        assert "1 hidden fix can be enabled with the `--unsafe-fixes` option." in result.output
+        assert "[*]" not in result.output
+        run("check", "--fix", "m.py")
+        assert path.read_text() == source
+        result = run("check", "--fix", "--unsafe-fixes", "m.py")
+        assert result.exit_code == 0 and "torch.logsumexp(x, dim=1)" in path.read_text()
+
+    def test_select_ignore_extend_select(self, run, write):
+        write("a.py", LOG_SUM_EXP)
+        write("b.py", SOFTMAX)
+        assert "NL101" not in run("check", "--select", "NL102", ".").output
+        assert "NL102" not in run("check", "--ignore", "NL102", ".").output
+        both = run("check", "--select", "NL101", "--extend-select", "NL102", ".").output
+        assert "NL101" in both and "NL102" in both
+        assert run("check", "--select", "NL1", "--ignore", "NL1", ".").exit_code == 0
+        # the more specific selector wins, as in Ruff
+        assert "NL102" in run("check", "--ignore", "NL1", "--select", "NL102", ".").output
+        assert "NL101" in run("check", "--select", "NL101,NL102", ".").output
+
+    def test_unknown_code_is_a_usage_error(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        result = run("check", "--select", "NL999", "m.py")
+        assert result.exit_code == 2
+        assert "unknown rule code or prefix 'NL999'" in result.output
+
+    def test_exit_zero(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        result = run("check", "--exit-zero", "m.py")
+        assert result.exit_code == 0 and "NL102" in result.output
+
+    def test_statistics(self, run, write):
+        write("a.py", LOG_SUM_EXP + LOG_SUM_EXP.replace("def f", "def g"))
+        write("b.py", SOFTMAX)
+        result = run("check", "--statistics", ".")
+        rows = [line.split() for line in result.output.splitlines()]
+        assert rows[0] == ["count", "code", "name", "fixable"]
+        assert rows[1] == ["2", "NL102", "log-sum-exp", "2"]
+        assert rows[2] == ["1", "NL101", "log-of-softmax", "1"]
+        data = json.loads(run("check", "--statistics", "--output-format", "json", ".").output)
+        assert data[0] == {"code": "NL102", "name": "log-sum-exp", "count": 2, "fixable": 2}
+
+    def test_missing_path_is_an_error(self, run):
+        result = run("check", "nowhere.py")
+        assert result.exit_code == 2 and "NL902" in result.output
+
+
+class TestJson:
+    def test_ruff_shape(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        result = run("check", "--output-format", "json", "m.py")
+        assert result.exit_code == 1
+        (item,) = json.loads(result.output)
+        assert set(item) == {"cell", "code", "end_location", "filename", "fix", "location",
+                             "message", "noqa_row", "url"}
+        assert item["code"] == "NL102"
+        assert item["location"] == {"row": 5, "column": 12}
+        assert item["end_location"] == {"row": 5, "column": 45}
+        assert os.path.isabs(item["filename"]) and item["filename"].endswith("m.py")
+        assert item["noqa_row"] == 5 and item["cell"] is None
+        fix = item["fix"]
+        assert fix["applicability"] == "safe"
+        assert fix["message"] == "Replace with `np.logaddexp.reduce`"
+        assert fix["edits"] == [{"content": "np.logaddexp.reduce(x, axis=1)",
+                                 "location": {"row": 5, "column": 12},
+                                 "end_location": {"row": 5, "column": 45}}]
+
+    def test_import_edit_is_part_of_the_fix(self, run, write):
+        write("m.py", "import jax.numpy as jnp\ny = jnp.log(jnp.sum(jnp.exp(x)))\n")
+        (item,) = json.loads(run("check", "--output-format", "json", "m.py").output)
+        contents = [e["content"] for e in item["fix"]["edits"]]
+        assert contents == ["import jax\n", "jax.nn.logsumexp(x)"]
+
+    def test_unfixable_has_null_fix_and_empty_list_when_clean(self, run, write):
+        write("m.py", "import numpy as np\ny = np.log(np.mean(np.exp(x)))\n")
+        (item,) = json.loads(run("check", "--output-format", "json", "m.py").output)
+        assert item["fix"] is None
+        write("m.py", "x = 1\n")
+        assert json.loads(run("check", "--output-format", "json", "m.py").output) == []
+
+
+class TestStdin:
+    def test_check(self, run):
+        result = run("check", "-", input=LOG_SUM_EXP)
+        assert result.exit_code == 1 and "<stdin>:5:12: NL102" in result.output
+
+    def test_stdin_filename_names_the_file(self, run):
+        result = run("check", "-", "--stdin-filename", "pkg/model.py", input=LOG_SUM_EXP)
+        assert "pkg/model.py:5:12: NL102" in result.output
+
+    def test_fix_writes_the_fixed_source_to_stdout(self, numlint_process):
+        process = numlint_process("check", "--fix", "-", input=LOG_SUM_EXP.encode())
+        assert process.returncode == 0
+        assert process.stdout.decode() == LOG_SUM_EXP_FIXED
+        assert b"1 fixed" in process.stderr
+
+    def test_fix_without_changes_echoes_the_input(self, numlint_process):
+        source = b"import numpy as np\ny = np.log(np.mean(np.exp(x)))\n"
+        process = numlint_process("check", "--fix", "-", input=source)
+        assert process.returncode == 1 and process.stdout == source
+
+
+class TestSubcommands:
+    def test_version(self, run):
+        result = run("--version")
+        assert result.exit_code == 0 and result.output.strip() == f"numlint {__version__}"
+
+    def test_rules_lists_every_rule(self, run):
+        result = run("rules")
+        assert result.exit_code == 0
+        for code, name in (("NL101", "log-of-softmax"), ("NL102", "log-sum-exp"),
+                           ("NL901", "syntax-error")):
+            line = next(line for line in result.output.splitlines() if line.startswith(code))
+            assert name in line
+        data = json.loads(run("rules", "--output-format", "json").output)
+        nl102 = next(r for r in data if r["code"] == "NL102")
+        assert nl102["fixable"] == "sometimes" and "torch" in nl102["frameworks"]
+
+    def test_rule_prints_documentation(self, run):
+        result = run("rule", "NL102")
+        assert result.exit_code == 0
+        text = result.output
+        for heading in ("# log-sum-exp (NL102)", "## What it does", "## Why is this bad?",
+                        "## Example", "## Use instead", "## Fix safety", "## References"):
+            assert heading in text
+        assert "[[1000, 1000], [-1000, -1000]]" in text  # the input that breaks it
+        assert run("rule", "log-sum-exp").output == text
+
+    def test_unknown_rule(self, run):
+        result = run("rule", "NL999")
+        assert result.exit_code == 2 and "no rule 'NL999'" in result.output
+
+
+class TestProcess:
+    def test_exit_codes_and_output_through_a_real_process(self, numlint_process, write):
+        write("bad.py", LOG_SUM_EXP)
+        write("good.py", "x = 1\n")
+        assert numlint_process("check", "good.py").returncode == 0
+        process = numlint_process("check", "bad.py")
+        assert process.returncode == 1
+        assert process.stdout.decode().startswith("bad.py:5:12: NL102")
+        assert numlint_process("check", "--select", "XX1", "bad.py").returncode == 2
+
+    def test_console_script_runs(self, tmp_path, write):
+        write("bad.py", LOG_SUM_EXP)
+        script = os.path.join(os.path.dirname(sys.executable), "numlint")
+        if not os.path.exists(script):
+            pytest.skip("numlint is not installed as a console script in this environment")
+        process = subprocess.run([script, "check", "bad.py"], cwd=tmp_path, capture_output=True)
+        assert process.returncode == 1 and b"NL102" in process.stdout
+
+    def test_no_colour_when_piped(self, numlint_process, write):
+        write("bad.py", LOG_SUM_EXP)
+        assert b"\x1b[" not in numlint_process("check", "bad.py").stdout
+
+    def test_colour_on_a_terminal_unless_no_color(self, tmp_path, write):
+        write("bad.py", LOG_SUM_EXP)
+
+        def on_terminal(env):
+            leader, follower = pty.openpty()
+            environment = {k: v for k, v in os.environ.items()
+                           if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+            environment.update(env, TERM="xterm-256color", COLUMNS="120")
+            process = subprocess.Popen([sys.executable, "-m", "numlint", "check", "bad.py"],
+                                       cwd=tmp_path, stdout=follower, stderr=follower,
+                                       env=environment)
+            os.close(follower)
+            output = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            process.wait(timeout=60)
+            os.close(leader)
+            return output
+
+        assert b"\x1b[" in on_terminal({})
+        assert b"\x1b[" not in on_terminal({"NO_COLOR": "1"})
+
+
+def test_python_dash_m_numlint_help():
+    process = subprocess.run([sys.executable, "-m", "numlint", "--help"], capture_output=True,
+                             cwd=ROOT)
+    assert process.returncode == 0 and b"check" in process.stdout

@@ -1,0 +1,137 @@
+"""`[tool.numlint]` configuration: discovery, validation, selection and exclusion."""
+
+import pytest
+
+from numlint.config import Config, ConfigError, config_for_directory
+
+from conftest import LOG_SUM_EXP, dedent
+
+SOFTMAX = "import torch\ny = torch.log(torch.softmax(x, 1))\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh_config_cache():
+    config_for_directory.cache_clear()
+    yield
+    config_for_directory.cache_clear()
+
+
+def pyproject(write, body: str, where: str = "pyproject.toml"):
+    return write(where, "[project]\nname = 'demo'\n\n[tool.numlint]\n" + dedent(body))
+
+
+def test_select_and_ignore_from_pyproject(run, write):
+    pyproject(write, 'select = ["NL101"]')
+    write("a.py", LOG_SUM_EXP)
+    write("b.py", SOFTMAX)
+    result = run("check", ".")
+    assert "NL101" in result.output and "NL102" not in result.output
+    pyproject(write, 'ignore = ["NL101"]')
+    config_for_directory.cache_clear()
+    result = run("check", ".")
+    assert "NL102" in result.output and "NL101" not in result.output
+
+
+def test_command_line_overrides_configuration(run, write):
+    pyproject(write, 'select = ["NL101"]')
+    write("a.py", LOG_SUM_EXP)
+    assert "NL102" in run("check", "--select", "NL102", ".").output
+    assert "NL102" in run("check", "--extend-select", "NL102", ".").output
+
+
+def test_nearest_pyproject_wins_and_tables_without_numlint_are_skipped(run, write):
+    pyproject(write, 'ignore = ["NL102"]')
+    write("sub/pyproject.toml", "[project]\nname = 'sub'\n")  # no [tool.numlint]: skipped
+    write("sub/inner/pyproject.toml", "[tool.numlint]\nselect = ['NL102']\n")
+    write("sub/a.py", LOG_SUM_EXP)
+    write("sub/inner/b.py", LOG_SUM_EXP)
+    result = run("check", ".")
+    assert "sub/a.py" not in result.output          # root config ignores NL102
+    assert "sub/inner/b.py:5:12: NL102" in result.output  # nearest config selects it
+
+
+def test_config_found_walking_up_from_a_checked_file(run, write, tmp_path, monkeypatch):
+    pyproject(write, 'ignore = ["NL102"]')
+    write("deep/er/m.py", LOG_SUM_EXP)
+    monkeypatch.chdir(tmp_path / "deep")
+    assert run("check", "er/m.py").exit_code == 0
+
+
+def test_per_file_ignores(run, write):
+    pyproject(write, """
+        [tool.numlint.per-file-ignores]
+        "tests/*" = ["NL102"]
+        "legacy.py" = ["NL1"]
+        """)
+    write("tests/t.py", LOG_SUM_EXP)
+    write("legacy.py", LOG_SUM_EXP + SOFTMAX)
+    write("src/m.py", LOG_SUM_EXP)
+    result = run("check", ".")
+    assert "tests/t.py" not in result.output and "legacy.py" not in result.output
+    assert "src/m.py:5:12: NL102" in result.output
+
+
+def test_exclude_and_extend_exclude(run, write):
+    pyproject(write, 'extend-exclude = ["generated", "*_pb2.py"]')
+    write("generated/m.py", LOG_SUM_EXP)
+    write("model_pb2.py", LOG_SUM_EXP)
+    write("venv/lib/m.py", LOG_SUM_EXP)  # excluded by default
+    write("src/m.py", LOG_SUM_EXP)
+    result = run("check", ".")
+    assert result.output.count("NL102 [*]") == 1 and "src/m.py" in result.output
+    pyproject(write, 'exclude = ["src"]')  # replaces the defaults
+    config_for_directory.cache_clear()
+    result = run("check", ".")
+    assert "venv/lib/m.py" in result.output and "src/m.py" not in result.output
+
+
+def test_respect_gitignore_can_be_switched_off(run, write):
+    write(".gitignore", "ignored/\n")
+    write("ignored/m.py", LOG_SUM_EXP)
+    assert run("check", ".").exit_code == 0
+    pyproject(write, "respect-gitignore = false")
+    config_for_directory.cache_clear()
+    assert "ignored/m.py" in run("check", ".").output
+
+
+@pytest.mark.parametrize("body,message", [
+    ("selct = ['NL101']", "unknown key 'selct'; did you mean 'select'?"),
+    ("select = ['NL999']", "unknown rule code or prefix 'NL999'"),
+    ("select = 'NL101'", "'select' must be a list of strings"),
+    ("ignore = ['nl101x']", "unknown rule code or prefix 'nl101x'"),
+    ("respect-gitignore = 'yes'", "'respect-gitignore' must be true or false"),
+    ("per-file-ignores = ['x']", "'per-file-ignores' must be a table"),
+    ("select = [", "invalid TOML"),
+])
+def test_configuration_errors_exit_2_without_traceback(run, write, body, message):
+    pyproject(write, body)
+    write("m.py", "x = 1\n")
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_configuration_error_through_a_real_process(numlint_process, write):
+    pyproject(write, "bogus = 1")
+    write("m.py", "x = 1\n")
+    process = numlint_process("check", ".")
+    assert process.returncode == 2
+    assert b"unknown key 'bogus'" in process.stderr and b"Traceback" not in process.stderr
+
+
+def test_selector_specificity():
+    config = Config(select=("NL1",), ignore=("NL102",))
+    assert "NL101" in config.enabled_codes() and "NL102" not in config.enabled_codes()
+    config = Config(select=("NL102",), ignore=("NL1",))
+    assert "NL102" in config.enabled_codes()
+    config = Config(select=("NL1",), ignore=("NL1",))
+    assert not {"NL101", "NL102"} & config.enabled_codes()
+
+
+def test_meta_diagnostics_are_always_enabled():
+    assert "NL901" in Config(select=("NL101",)).enabled_codes()
+
+
+def test_unknown_override_is_rejected():
+    with pytest.raises(ConfigError):
+        Config().with_overrides(select=("ZZ1",))

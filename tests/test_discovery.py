@@ -1,0 +1,76 @@
+"""Which files a run checks."""
+
+import pytest
+
+from numlint.config import config_for_directory
+from numlint.discovery import discover
+
+
+@pytest.fixture(autouse=True)
+def fresh_config_cache():
+    config_for_directory.cache_clear()
+    yield
+    config_for_directory.cache_clear()
+
+
+def found(tmp_path, *paths):
+    return [f.path.relative_to(tmp_path).as_posix() for f in
+            discover([tmp_path / p for p in paths] or [tmp_path])]
+
+
+def test_python_files_recursively_in_sorted_order(tmp_path, write):
+    for name in ("b.py", "a.py", "pkg/c.py", "pkg/d.pyi", "notes.txt", "pkg/e.pyc"):
+        write(name, "x = 1\n")
+    assert found(tmp_path) == ["a.py", "b.py", "pkg/c.py", "pkg/d.pyi"]
+
+
+@pytest.mark.parametrize("directory", [".git", ".venv", "venv", "build", "dist",
+                                       "site-packages", "node_modules", "__pycache__",
+                                       ".tox", ".numlint_cache"])
+def test_default_excludes(tmp_path, write, directory):
+    write(f"{directory}/m.py", "x = 1\n")
+    write(f"src/{directory}/m.py", "x = 1\n")
+    write("src/ok.py", "x = 1\n")
+    assert found(tmp_path) == ["src/ok.py"]
+
+
+def test_gitignore_nested_files_and_negation(tmp_path, write):
+    (tmp_path / ".git").mkdir()
+    write(".gitignore", "*.gen.py\nscratch/\n")
+    write("a.gen.py", "x = 1\n")
+    write("scratch/m.py", "x = 1\n")
+    write("pkg/.gitignore", "!keep.gen.py\nlocal.py\n")
+    write("pkg/keep.gen.py", "x = 1\n")
+    write("pkg/other.gen.py", "x = 1\n")
+    write("pkg/local.py", "x = 1\n")
+    write("pkg/m.py", "x = 1\n")
+    assert found(tmp_path) == ["pkg/keep.gen.py", "pkg/m.py"]
+
+
+def test_gitignore_above_the_checked_directory_in_the_same_repository(tmp_path, write):
+    (tmp_path / ".git").mkdir()
+    write(".gitignore", "src/generated/\n")
+    write(".git/info/exclude", "*.local.py\n")
+    write("src/generated/m.py", "x = 1\n")
+    write("src/a.local.py", "x = 1\n")
+    write("src/m.py", "x = 1\n")
+    assert found(tmp_path, "src") == ["src/m.py"]
+
+
+def test_explicitly_named_files_are_always_checked(tmp_path, write):
+    write(".gitignore", "ignored.py\n")
+    write("ignored.py", "x = 1\n")
+    write("build/m.py", "x = 1\n")
+    write("script", "x = 1\n")  # no extension, named explicitly
+    assert found(tmp_path, "ignored.py", "build/m.py", "script") == [
+        "ignored.py", "build/m.py", "script"]
+
+
+def test_each_file_once(tmp_path, write):
+    write("pkg/m.py", "x = 1\n")
+    assert found(tmp_path, "pkg", "pkg/m.py", ".") == ["pkg/m.py"]
+
+
+def test_missing_path_is_reported(tmp_path):
+    (result,) = discover([tmp_path / "nope.py"])
+    assert result.error == "no such file or directory"

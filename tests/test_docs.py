@@ -1,0 +1,37 @@
+"""Documentation stays in step with the code."""
+
+import re
+
+from numlint.docs import render, rules_index
+from numlint.registry import all_rules
+
+from conftest import ROOT
+
+
+def test_generated_rule_docs_are_current():
+    """`python -m numlint.docs` regenerates docs/rules/ after a rule changes."""
+    directory = ROOT / "docs" / "rules"
+    for rule in all_rules():
+        path = directory / f"{rule.code}.md"
+        assert path.is_file(), f"{path} is missing: run `python -m numlint.docs`"
+        assert path.read_text(encoding="utf-8") == render(rule), \
+            f"{path} is stale: run `python -m numlint.docs`"
+    assert (directory / "README.md").read_text(encoding="utf-8") == rules_index(all_rules())
+    documented = {p.stem for p in directory.glob("NL*.md")}
+    assert documented == {r.code for r in all_rules()}, "docs for a rule that no longer exists"
+
+
+def test_readme_lists_every_rule():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in all_rules():
+        assert re.search(rf"\|\s*{rule.code}\s*\|\s*`?{rule.name}`?\s*\|", readme), \
+            f"README's rule table lacks {rule.code}"
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = re.search(r"<!-- test-command -->\n```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
+    assert command, "README must mark its test command with <!-- test-command -->"
+    for line in command.group(1).splitlines():
+        assert line.strip() in ci, f"CI does not run the README's `{line.strip()}`"

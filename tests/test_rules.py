@@ -1,0 +1,70 @@
+"""Every rule's examples are its tests: a bad example is reported and fixed to exactly the
+text the rule documents; a good example is not reported."""
+
+import pytest
+
+from numlint import Config, check_source, fix_source
+from numlint.registry import all_rules
+from numlint.specs import FRAMEWORKS
+
+RULES = [r for r in all_rules() if not r.meta]
+EXAMPLES = [
+    pytest.param(rule, example,
+                 id=f"{rule.code}-{example.framework}-{i}{'-good' if example.good else ''}")
+    for rule in RULES for i, example in enumerate(rule.examples)
+]
+
+
+def only(rule):
+    return Config(select=(rule.code,))
+
+
+@pytest.mark.parametrize("rule,example", EXAMPLES)
+def test_example(rule, example):
+    found = check_source(example.code, "example.py", only(rule))
+    assert not [d for d in found if d.code.startswith("NL9")], found
+    if example.good:
+        assert found == [], f"{rule.code} reported a good example: {found}"
+        return
+    assert [d.code for d in found] and all(d.code == rule.code for d in found), found
+    if example.fixed is None:
+        assert all(d.fix is None or not d.fix.applies(unsafe=True) for d in found), \
+            "an example documented without a fix has one"
+        return
+    result = fix_source(example.code, "example.py", only(rule), unsafe=example.unsafe)
+    assert result.source.text == example.fixed
+    assert result.diagnostics == [], "the fixed code is still reported"
+    if example.unsafe:
+        safe_only = fix_source(example.code, "example.py", only(rule), unsafe=False)
+        assert safe_only.source.text == example.code, "an unsafe fix was applied by --fix"
+    again = fix_source(result.source.text, "example.py", only(rule), unsafe=True)
+    assert again.source.text == result.source.text, "fixing twice changes the code"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_is_documented(rule):
+    assert rule.code.startswith("NL") and len(rule.code) == 5
+    assert rule.name == rule.name.lower() and " " not in rule.name
+    assert rule.summary and rule.what.strip() and rule.why.strip()
+    assert rule.references, "cite the stable API the rule recommends"
+    if rule.fixable != "never":
+        assert rule.fix_safety.strip()
+    assert rule.operations, "a rule must ask for the operations it inspects"
+    assert set(rule.frameworks) <= set(FRAMEWORKS)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_has_examples_for_every_framework_it_claims(rule):
+    bad = {e.framework for e in rule.examples if not e.good}
+    good = [e for e in rule.examples if e.good]
+    assert set(rule.frameworks) <= bad, f"missing examples for {set(rule.frameworks) - bad}"
+    assert good, "a rule needs examples that must stay silent"
+    if rule.fixable != "never":
+        fixed = {e.framework for e in rule.examples if e.fixed is not None}
+        assert set(rule.frameworks) <= fixed, f"no fixed example for {set(rule.frameworks) - fixed}"
+
+
+def test_codes_and_names_are_unique():
+    codes = [r.code for r in all_rules()]
+    names = [r.name for r in all_rules()]
+    assert len(codes) == len(set(codes)) and len(names) == len(set(names))
