@@ -164,13 +164,6 @@ async def f(x, /, y=1, *args, z, **kw):
         del err
     finally:
         pass
-    match x:
-        case [1, *rest] if rest:
-            pass
-        case {"k": v, **others}:
-            pass
-        case Point(x=0) as pt:
-            pass
     while (n := next(it)):
         yield n
     return [k for k in range(3) if (m := k)], {k: v for k, v in kw.items()}, lambda s=1: s
@@ -184,5 +177,17 @@ class K(Base, metaclass=Meta):
         return inner
 """
     import ast
+    import sys
+    if sys.version_info >= (3, 10):
+        source += """
+def matcher(x):
+    match x:
+        case [1, *rest] if rest:
+            pass
+        case {"k": v, **others}:
+            pass
+        case Point(x=0) as pt:
+            return pt
+"""
     model = Model(ast.parse(source))
     assert len(model.scopes) > 5
