@@ -15,10 +15,13 @@ TF1's spellings (`reduction_indices`, `keep_dims`, `dim`) as aliases. Facts behi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
 from numlint.specs import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
+from numlint.table import linalg, losses, stats
+from numlint.table._common import (
+    NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
+)
 
 FRAMEWORK_ORDER = ("numpy", "torch", "tensorflow", "jax", "keras")
 
@@ -46,30 +49,8 @@ def framework_of_module(qualname: str) -> Optional[str]:
 
 
 # -- recognition ------------------------------------------------------------------------------
-# Role shorthands.
-_NP_REDUCE = dict(axis="axis", keepdims="keepdims", default_axis=ALL)
-_TORCH_REDUCE = dict(axis="dim", keepdims="keepdim", default_axis=ALL,
-                     aliases={"axis": "dim", "keepdims": "keepdim"})
-_TF_REDUCE = dict(axis="axis", keepdims="keepdims", default_axis=ALL, inert=("name",),
-                  aliases={"reduction_indices": "axis", "keep_dims": "keepdims"})
-_TF_ELEMENTWISE = dict(inert=("name",))
-
-_UFUNC = "x, /, out=None, **ufunc_kwargs"
-
-
-def _each(kind, framework, names, params, **roles):
-    """One spec per qualified name, all with the same parameters."""
-    return [parse_spec(kind, framework, f"{name}({params})", **roles) for name in names]
-
-
-def _tf(*paths):
-    """TensorFlow spellings: every path under `tf`, `tf.compat.v1` (and TF1's top level)."""
-    names = []
-    for path in paths:
-        names += [f"tensorflow.{path}", f"tensorflow.compat.v1.{path}"]
-    return names
-
-
+# The core operations are listed here; each family of rules has its own section module
+# (`losses`, `linalg`, `stats`) with the operations only that family needs.
 _SPECS = [
     # ---- Python ------------------------------------------------------------------------------
     parse_spec("log", "python", "math.log(x, base=None, /)"),
@@ -80,39 +61,39 @@ _SPECS = [
                default_axis=0),
 
     # ---- NumPy / SciPy -----------------------------------------------------------------------
-    parse_spec("log", "numpy", f"numpy.log({_UFUNC})"),
-    parse_spec("exp", "numpy", f"numpy.exp({_UFUNC})"),
+    parse_spec("log", "numpy", f"numpy.log({UFUNC})"),
+    parse_spec("exp", "numpy", f"numpy.exp({UFUNC})"),
     parse_spec("sum", "numpy", "numpy.sum(a, axis=None, dtype=None, out=None, keepdims=False, "
-                               "initial=None, where=None)", **_NP_REDUCE),
+                               "initial=None, where=None)", **NP_REDUCE),
     parse_spec("mean", "numpy", "numpy.mean(a, axis=None, dtype=None, out=None, "
-                                "keepdims=False, *, where=None)", **_NP_REDUCE),
-    *_each("max", "numpy", ["numpy.max", "numpy.amax"],
-           "a, axis=None, out=None, keepdims=False, initial=None, where=None", **_NP_REDUCE),
+                                "keepdims=False, *, where=None)", **NP_REDUCE),
+    *each("max", "numpy", ["numpy.max", "numpy.amax"],
+           "a, axis=None, out=None, keepdims=False, initial=None, where=None", **NP_REDUCE),
     parse_spec("softmax", "numpy", "scipy.special.softmax(x, axis=None)",
                axis="axis", default_axis=ALL),
     parse_spec("log_softmax", "numpy", "scipy.special.log_softmax(x, axis=None)",
                axis="axis", default_axis=ALL),
     parse_spec("logsumexp", "numpy", "scipy.special.logsumexp(a, axis=None, b=None, "
-                                     "keepdims=False, return_sign=False)", **_NP_REDUCE),
+                                     "keepdims=False, return_sign=False)", **NP_REDUCE),
     # A ufunc reduction: its axis defaults to 0, not to every axis.
     parse_spec("logsumexp", "numpy", "numpy.logaddexp.reduce(array, axis=0, dtype=None, "
                                      "out=None, keepdims=False, initial=None, where=None)",
                axis="axis", keepdims="keepdims", default_axis=0, all_axes="None",
                explicit_axis=True),
-    parse_spec("sigmoid", "numpy", f"scipy.special.expit({_UFUNC})"),
+    parse_spec("sigmoid", "numpy", f"scipy.special.expit({UFUNC})"),
 
     # ---- PyTorch -------------------------------------------------------------------------------
     parse_spec("log", "torch", "torch.log(input, *, out=None)"),
     parse_spec("exp", "torch", "torch.exp(input, *, out=None)"),
     parse_spec("sum", "torch", "torch.sum(input, dim=None, keepdim=False, *, dtype=None, "
-                               "out=None)", **_TORCH_REDUCE),
+                               "out=None)", **TORCH_REDUCE),
     parse_spec("mean", "torch", "torch.mean(input, dim=None, keepdim=False, *, dtype=None, "
-                                "out=None)", **_TORCH_REDUCE),
+                                "out=None)", **TORCH_REDUCE),
     parse_spec("max", "torch", "torch.amax(input, dim=(), keepdim=False, *, out=None)",
-               **_TORCH_REDUCE),
+               **TORCH_REDUCE),
     # torch.max(x) is the maximum; torch.max(x, dim) a (values, indices) pair.
     parse_spec("max", "torch", "torch.max(input, dim=None, keepdim=False, *, out=None)",
-               **_TORCH_REDUCE),
+               **TORCH_REDUCE),
     parse_spec("softmax", "torch", "torch.softmax(input, dim, dtype=None)",
                axis="dim", default_axis=REQUIRED, aliases={"axis": "dim"}),
     parse_spec("softmax", "torch", "torch.special.softmax(input, dim, *, dtype=None)",
@@ -127,11 +108,11 @@ _SPECS = [
     parse_spec("log_softmax", "torch", "torch.nn.functional.log_softmax(input, dim=None, "
                                        "_stacklevel=3, dtype=None)",
                axis="dim", default_axis=IMPLICIT, inert=("_stacklevel",)),
-    *_each("logsumexp", "torch", ["torch.logsumexp", "torch.special.logsumexp"],
+    *each("logsumexp", "torch", ["torch.logsumexp", "torch.special.logsumexp"],
            "input, dim, keepdim=False, *, out=None",
            axis="dim", keepdims="keepdim", default_axis=REQUIRED,
            aliases={"axis": "dim", "keepdims": "keepdim"}),
-    *_each("sigmoid", "torch",
+    *each("sigmoid", "torch",
            ["torch.sigmoid", "torch.special.expit", "torch.nn.functional.sigmoid"],
            "input, *, out=None"),
     parse_spec("softmax", "torch", "torch.nn.Softmax(dim=None)", layer=True,
@@ -141,69 +122,69 @@ _SPECS = [
     parse_spec("sigmoid", "torch", "torch.nn.Sigmoid()", layer=True, operand="input"),
 
     # ---- TensorFlow (TF2 and TF1 spellings) ----------------------------------------------------
-    *_each("log", "tensorflow", _tf("math.log", "log"), "x, name=None", **_TF_ELEMENTWISE),
-    *_each("exp", "tensorflow", _tf("math.exp", "exp"), "x, name=None", **_TF_ELEMENTWISE),
-    *_each("sum", "tensorflow", _tf("math.reduce_sum", "reduce_sum"),
+    *each("log", "tensorflow", tf_paths("math.log", "log"), "x, name=None", **TF_ELEMENTWISE),
+    *each("exp", "tensorflow", tf_paths("math.exp", "exp"), "x, name=None", **TF_ELEMENTWISE),
+    *each("sum", "tensorflow", tf_paths("math.reduce_sum", "reduce_sum"),
            "input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, "
-           "keep_dims=None", **_TF_REDUCE),
-    *_each("mean", "tensorflow", _tf("math.reduce_mean", "reduce_mean"),
+           "keep_dims=None", **TF_REDUCE),
+    *each("mean", "tensorflow", tf_paths("math.reduce_mean", "reduce_mean"),
            "input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, "
-           "keep_dims=None", **_TF_REDUCE),
-    *_each("max", "tensorflow", _tf("math.reduce_max", "reduce_max"),
+           "keep_dims=None", **TF_REDUCE),
+    *each("max", "tensorflow", tf_paths("math.reduce_max", "reduce_max"),
            "input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, "
-           "keep_dims=None", **_TF_REDUCE),
-    *_each("logsumexp", "tensorflow", _tf("math.reduce_logsumexp", "reduce_logsumexp"),
+           "keep_dims=None", **TF_REDUCE),
+    *each("logsumexp", "tensorflow", tf_paths("math.reduce_logsumexp", "reduce_logsumexp"),
            "input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, "
-           "keep_dims=None", **_TF_REDUCE),
-    *_each("softmax", "tensorflow", _tf("nn.softmax", "math.softmax"),
+           "keep_dims=None", **TF_REDUCE),
+    *each("softmax", "tensorflow", tf_paths("nn.softmax", "math.softmax"),
            "logits, axis=None, name=None, dim=None",
            axis="axis", default_axis=-1, inert=("name",), aliases={"dim": "axis"}),
-    *_each("log_softmax", "tensorflow", _tf("nn.log_softmax", "math.log_softmax"),
+    *each("log_softmax", "tensorflow", tf_paths("nn.log_softmax", "math.log_softmax"),
            "logits, axis=None, name=None, dim=None",
            axis="axis", default_axis=-1, inert=("name",), aliases={"dim": "axis"}),
-    *_each("sigmoid", "tensorflow", _tf("math.sigmoid", "sigmoid", "nn.sigmoid"),
-           "x, name=None", **_TF_ELEMENTWISE),
-    *_each("softmax", "tensorflow", ["tensorflow.keras.activations.softmax"], "x, axis=-1",
+    *each("sigmoid", "tensorflow", tf_paths("math.sigmoid", "sigmoid", "nn.sigmoid"),
+           "x, name=None", **TF_ELEMENTWISE),
+    *each("softmax", "tensorflow", ["tensorflow.keras.activations.softmax"], "x, axis=-1",
            axis="axis", default_axis=-1),
-    *_each("sigmoid", "tensorflow", ["tensorflow.keras.activations.sigmoid"], "x"),
+    *each("sigmoid", "tensorflow", ["tensorflow.keras.activations.sigmoid"], "x"),
 
     # ---- JAX -----------------------------------------------------------------------------------
     parse_spec("log", "jax", "jax.numpy.log(x, /)"),
     parse_spec("exp", "jax", "jax.numpy.exp(x, /)"),
     parse_spec("sum", "jax", "jax.numpy.sum(a, axis=None, dtype=None, out=None, "
                              "keepdims=False, initial=None, where=None, promote_integers=True)",
-               **_NP_REDUCE),
+               **NP_REDUCE),
     parse_spec("mean", "jax", "jax.numpy.mean(a, axis=None, dtype=None, out=None, "
-                              "keepdims=False, *, where=None)", **_NP_REDUCE),
-    *_each("max", "jax", ["jax.numpy.max", "jax.numpy.amax"],
-           "a, axis=None, out=None, keepdims=False, initial=None, where=None", **_NP_REDUCE),
-    *_each("softmax", "jax", ["jax.nn.softmax", "jax.scipy.special.softmax"],
+                              "keepdims=False, *, where=None)", **NP_REDUCE),
+    *each("max", "jax", ["jax.numpy.max", "jax.numpy.amax"],
+           "a, axis=None, out=None, keepdims=False, initial=None, where=None", **NP_REDUCE),
+    *each("softmax", "jax", ["jax.nn.softmax", "jax.scipy.special.softmax"],
            "x, axis=-1, where=None", axis="axis", default_axis=-1),
-    *_each("log_softmax", "jax", ["jax.nn.log_softmax", "jax.scipy.special.log_softmax"],
+    *each("log_softmax", "jax", ["jax.nn.log_softmax", "jax.scipy.special.log_softmax"],
            "x, axis=-1, where=None", axis="axis", default_axis=-1),
-    *_each("logsumexp", "jax", ["jax.nn.logsumexp", "jax.scipy.special.logsumexp"],
+    *each("logsumexp", "jax", ["jax.nn.logsumexp", "jax.scipy.special.logsumexp"],
            "a, axis=None, b=None, keepdims=False, return_sign=False, where=None",
-           **_NP_REDUCE),
-    *_each("sigmoid", "jax", ["jax.nn.sigmoid", "jax.scipy.special.expit"], "x"),
+           **NP_REDUCE),
+    *each("sigmoid", "jax", ["jax.nn.sigmoid", "jax.scipy.special.expit"], "x"),
 
     # ---- Keras 3 (backend-agnostic ops) ------------------------------------------------------
     parse_spec("log", "keras", "keras.ops.log(x)"),
     parse_spec("exp", "keras", "keras.ops.exp(x)"),
-    parse_spec("sum", "keras", "keras.ops.sum(x, axis=None, keepdims=False)", **_NP_REDUCE),
-    parse_spec("mean", "keras", "keras.ops.mean(x, axis=None, keepdims=False)", **_NP_REDUCE),
+    parse_spec("sum", "keras", "keras.ops.sum(x, axis=None, keepdims=False)", **NP_REDUCE),
+    parse_spec("mean", "keras", "keras.ops.mean(x, axis=None, keepdims=False)", **NP_REDUCE),
     parse_spec("max", "keras", "keras.ops.max(x, axis=None, keepdims=False, initial=None)",
-               **_NP_REDUCE),
-    *_each("softmax", "keras", ["keras.ops.softmax", "keras.activations.softmax"],
+               **NP_REDUCE),
+    *each("softmax", "keras", ["keras.ops.softmax", "keras.activations.softmax"],
            "x, axis=-1", axis="axis", default_axis=-1),
-    *_each("log_softmax", "keras", ["keras.ops.log_softmax", "keras.activations.log_softmax"],
+    *each("log_softmax", "keras", ["keras.ops.log_softmax", "keras.activations.log_softmax"],
            "x, axis=-1", axis="axis", default_axis=-1),
     parse_spec("logsumexp", "keras", "keras.ops.logsumexp(x, axis=None, keepdims=False)",
-               **_NP_REDUCE),
-    *_each("sigmoid", "keras", ["keras.ops.sigmoid", "keras.activations.sigmoid"], "x"),
+               **NP_REDUCE),
+    *each("sigmoid", "keras", ["keras.ops.sigmoid", "keras.activations.sigmoid"], "x"),
 
     # ---- Methods ---------------------------------------------------------------------------
     # Array methods shared by NumPy and JAX arrays.
-    *[parse_spec(kind, fw, header, method=True, **_NP_REDUCE)
+    *[parse_spec(kind, fw, header, method=True, **NP_REDUCE)
       for fw in ("numpy", "jax")
       for kind, header in (
           ("sum", "sum(axis=None, dtype=None, out=None, keepdims=False, initial=None, "
@@ -216,11 +197,11 @@ _SPECS = [
     parse_spec("exp", "torch", "exp()", method=True),
     parse_spec("sigmoid", "torch", "sigmoid()", method=True),
     parse_spec("sum", "torch", "sum(dim=None, keepdim=False, dtype=None)", method=True,
-               **_TORCH_REDUCE),
+               **TORCH_REDUCE),
     parse_spec("mean", "torch", "mean(dim=None, keepdim=False, *, dtype=None)", method=True,
-               **_TORCH_REDUCE),
-    parse_spec("max", "torch", "max(dim=None, keepdim=False)", method=True, **_TORCH_REDUCE),
-    parse_spec("max", "torch", "amax(dim=(), keepdim=False)", method=True, **_TORCH_REDUCE),
+               **TORCH_REDUCE),
+    parse_spec("max", "torch", "max(dim=None, keepdim=False)", method=True, **TORCH_REDUCE),
+    parse_spec("max", "torch", "amax(dim=(), keepdim=False)", method=True, **TORCH_REDUCE),
     parse_spec("softmax", "torch", "softmax(dim, dtype=None)", method=True,
                axis="dim", default_axis=REQUIRED, aliases={"axis": "dim"}),
     parse_spec("log_softmax", "torch", "log_softmax(dim, dtype=None)", method=True,
@@ -230,40 +211,17 @@ _SPECS = [
                aliases={"axis": "dim", "keepdims": "keepdim"}),
 ]
 
-FUNCTIONS, METHODS = index_specs(_SPECS)
+FUNCTIONS, METHODS = index_specs(_SPECS + losses.SPECS + linalg.SPECS + stats.SPECS)
 
 
 # -- stable replacements ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Target:
-    """A stable function to rewrite to, in one framework.
-
-    `functions` are equivalent spellings, the first preferred (written `module:attribute` where
-    the attribute path has dots, as in `numpy:logaddexp.reduce`); the emitter
-    picks the one in the namespace the code already uses (`F.softmax` -> `F.log_softmax`).
-    `method` is the tensor-method spelling, if there is one. `full_reduction` says how to reduce
-    over every element when the function cannot (torch.logsumexp requires `dim`): "flatten"
-    reduces `x.flatten()` over axis 0. `needs_import` is a top-level module the file must already
-    import for this target to be used (a fix never adds a dependency the code does not have).
-    """
-
-    functions: Tuple[str, ...]
-    method: Optional[str] = None
-    full_reduction: Optional[str] = None
-    needs_import: Optional[str] = None
-
-    @staticmethod
-    def qualname(function: str) -> str:
-        return function.replace(":", ".")
-
-
 # For each stable operation and framework: the targets in order of preference.
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     "log_softmax": {
         "numpy": (Target(("scipy.special.log_softmax",)),),
         "torch": (Target(("torch.nn.functional.log_softmax", "torch.log_softmax",
                           "torch.special.log_softmax"), method="log_softmax"),),
-        "tensorflow": (Target(tuple(_tf("nn.log_softmax", "math.log_softmax"))),),
+        "tensorflow": (Target(tuple(tf_paths("nn.log_softmax", "math.log_softmax"))),),
         "jax": (Target(("jax.nn.log_softmax", "jax.scipy.special.log_softmax")),),
         "keras": (Target(("keras.ops.log_softmax", "keras.activations.log_softmax")),),
     },
@@ -272,7 +230,7 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
                   Target(("numpy:logaddexp.reduce",))),
         "torch": (Target(("torch.logsumexp", "torch.special.logsumexp"), method="logsumexp",
                          full_reduction="flatten"),),
-        "tensorflow": (Target(tuple(_tf("reduce_logsumexp", "math.reduce_logsumexp"))),),
+        "tensorflow": (Target(tuple(tf_paths("reduce_logsumexp", "math.reduce_logsumexp"))),),
         "jax": (Target(("jax.nn.logsumexp", "jax.scipy.special.logsumexp")),),
         "keras": (Target(("keras.ops.logsumexp",)),),
     },
@@ -290,3 +248,10 @@ CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf"}
 # Packages whose submodules are loaded by importing the package itself, so that after
 # `import torch`, `torch.nn.functional.log_softmax` is reachable as an attribute.
 LOADS_SUBMODULES = frozenset({"torch", "tensorflow", "jax", "keras"})
+
+
+for _section in (losses, linalg, stats):
+    for _operation, _targets in _section.STABLE.items():
+        if _operation in STABLE:
+            raise ValueError(f"stable operation {_operation!r} defined twice")
+        STABLE[_operation] = _targets
