@@ -11,6 +11,7 @@ explicit axis wherever the replacement's default axis differs from the original'
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -115,6 +116,29 @@ class Emitter:
                                             source_default)
             if replacement is not None:
                 return replacement
+        return None
+
+    def render(self, stable: str, framework: Optional[str], scope: Scope,
+               operands: Dict[str, object], like: Optional[Op] = None) -> Optional[Replacement]:
+        """Emit the `template` of the first usable target of `stable` in `framework`.
+
+        `operands` maps the template's placeholders to source expressions (copied verbatim) or
+        to ready-made text. `{fn}` is the target function, referenced as the module can reach
+        it (an import is added if needed), preferring `like`'s namespace.
+        """
+        for target in self.targets(stable, framework):
+            if target.template is None:
+                continue
+            for function in self._function_order(target, like, scope):
+                reference = self.importer.reference(function, scope)
+                if reference is None:
+                    continue
+                name, edit = reference
+                text = _fill(target.template, name, operands, self)
+                if text is None:
+                    continue
+                copied = [v for v in operands.values() if isinstance(v, ast.AST)]
+                return Replacement(text, [edit] if edit is not None else [], copied, name)
         return None
 
     def _call_target(self, target: table.Target, operand, scope, args, like, method,
@@ -228,6 +252,36 @@ class Emitter:
             else:
                 return None
         return rendered + keywords
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _fill(template: str, fn: str, operands: Dict[str, object], emitter: Emitter
+          ) -> Optional[str]:
+    out = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        out.append(template[position:match.start()])
+        position = match.end()
+        key = match.group(1)
+        if key == "fn":
+            out.append(fn)
+            continue
+        if key not in operands:
+            return None
+        value = operands[key]
+        if isinstance(value, str):
+            out.append(value)
+            continue
+        # A whole argument (`f({x}, k={y})`) is copied as is; anywhere else (`-{x}`,
+        # `{x}.T`, `{x}[0]`) a non-atom is parenthesised.
+        before = template[:match.start()].rstrip()[-1:]
+        after = template[position:].lstrip()[:1]
+        argument = before in ("(", ",", "=", "") and after in (")", ",", "")
+        out.append(emitter.arg_text(value) if argument else emitter.receiver_text(value))
+    out.append(template[position:])
+    return "".join(out)
 
 
 def _method_spec(name: str, framework: Optional[str]) -> Optional[Spec]:

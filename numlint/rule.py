@@ -118,6 +118,18 @@ class Context:
     def text(self, node: ast.expr) -> str:
         return self.source.segment(node)
 
+    @staticmethod
+    def same(a: Optional[ast.AST], b: Optional[ast.AST]) -> bool:
+        """Whether two expressions are written the same (`x` and `x`, `h[:, 0]` and
+        `h[:, 0]`), regardless of spacing and parentheses. Pure-looking expressions only: two
+        calls are never the same value (`randn(3)` twice)."""
+        if a is None or b is None:
+            return False
+        if any(isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom))
+               for n in ast.walk(a)):
+            return False
+        return ast.dump(a, annotate_fields=False) == ast.dump(b, annotate_fields=False)
+
     # -- replacements ---------------------------------------------------------------------------
     def stable(self, stable: str, framework: Optional[str], operand: ast.expr, scope: Scope, *,
                args=None, like: Optional[Op] = None, method: bool = False,
@@ -125,6 +137,12 @@ class Context:
         """The stable operation `stable` applied to `operand`, written in `framework`."""
         return self.emitter.call(stable, framework, operand, scope, args=args or {}, like=like,
                                  method=method, source_default=source_default)
+
+    def render(self, stable: str, framework: Optional[str], scope: Scope, *,
+               like: Optional[Op] = None, **operands) -> Optional[Replacement]:
+        """The table's template for `stable` in `framework`, filled with `operands` (source
+        expressions, copied verbatim, or text): `ctx.render("solve", fw, scope, A=a, b=b)`."""
+        return self.emitter.render(stable, framework, scope, operands, like=like)
 
     def args_of(self, op: Op, exclude: Tuple[str, ...] = ()):
         return self.emitter.op_args(op, exclude)

@@ -44,12 +44,18 @@ class Target:
     over every element when the function cannot (torch.logsumexp requires `dim`): "flatten"
     reduces `x.flatten()` over axis 0. `needs_import` is a top-level module the file must already
     import for this target to be used (a fix never adds a dependency the code does not have).
+    `template` is used by rewrites that are not "one operand plus reduction arguments".
     """
 
     functions: Tuple[str, ...]
     method: Optional[str] = None
     full_reduction: Optional[str] = None
     needs_import: Optional[str] = None
+    # For `Emitter.render`: the replacement's shape, with `{fn}` for the function (as the
+    # module can reach it) and `{name}` for each operand, e.g. `"{fn}({A}, {b})"` or
+    # `"{fn}({X}, {y}, rcond=None)[0]"`. An operand followed by `.` or `[` is parenthesised
+    # when it is not an atom.
+    template: Optional[str] = None
 
     @staticmethod
     def qualname(function: str) -> str:
