@@ -88,7 +88,7 @@ class Op:
     """
 
     __slots__ = ("model", "kind", "form", "spec", "node", "scope", "args", "keywords",
-                 "receiver", "layer_args")
+                 "receiver", "layer_args", "layer_keywords")
 
     def __init__(self, model: "Model", kind: str, form: str, node: ast.expr, scope: Scope,
                  spec: Optional[Spec] = None, args: Optional[Dict[str, ast.expr]] = None,
@@ -102,7 +102,15 @@ class Op:
         self.args = args
         self.keywords = keywords or {}
         self.receiver = receiver
-        self.layer_args = None
+        self.layer_args = None       # for layers: the constructor's arguments
+        self.layer_keywords = {}
+
+    def option(self, param: str) -> Optional[ast.expr]:
+        """An argument by parameter name, from the call or, for a layer, its constructor
+        (`from_logits=True` of a Keras loss, `reduction=` of a torch loss layer)."""
+        if self.layer_args is not None and param in self.layer_args:
+            return self.layer_args[param]
+        return self.arg(param)
 
     def __repr__(self) -> str:
         fw = self.spec.framework if self.spec else None
@@ -329,11 +337,13 @@ class Model:
         return spec if spec is not None and spec.is_class else None
 
     def _layer_op(self, call: ast.Call, scope: Scope, spec: Spec, constructor: ast.Call) -> Op:
+        """A layer applied: `constructor` built it (its arguments configure the operation),
+        `call` applies it (its arguments bind to the layer's call signature)."""
         layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
-        # The layer is applied to its input: the call's first positional argument.
-        args = {"input": call.args[0]} if len(call.args) == 1 and not call.keywords else None
-        op = Op(self, spec.kind, "layer", call, scope, spec, args, layer_keywords)
+        args, keywords = bind_call(spec.call_signature, call.args, call.keywords)
+        op = Op(self, spec.kind, "layer", call, scope, spec, args, keywords)
         op.layer_args = layer_args if layer_args is not None else {}
+        op.layer_keywords = layer_keywords
         if layer_args is None:
             op.args = None
         return op
@@ -408,6 +418,23 @@ def bind_arguments(spec: Spec, args: List[ast.expr], keywords: List[ast.keyword]
             return None, {}
         bound[param] = keyword.value
         spellings[param] = keyword.arg
+    return bound, spellings
+
+
+def bind_call(signature, args: List[ast.expr], keywords: List[ast.keyword]):
+    """Bind the arguments of a call to a plain signature (no aliases): `(bound, spellings)`,
+    or `(None, {})` when they cannot be bound statically."""
+    bound: Dict[str, ast.expr] = {}
+    spellings: Dict[str, str] = {}
+    for index, arg in enumerate(args):
+        if isinstance(arg, ast.Starred) or index >= len(signature.positional):
+            return None, {}
+        bound[signature.positional[index]] = arg
+    for keyword in keywords:
+        if keyword.arg is None or keyword.arg in bound or keyword.arg not in signature.names:
+            return None, {}
+        bound[keyword.arg] = keyword.value
+        spellings[keyword.arg] = keyword.arg
     return bound, spellings
 
 

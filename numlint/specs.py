@@ -91,6 +91,7 @@ class Spec:
     roles: Roles
     is_method: bool = False
     is_class: bool = False    # a layer class: calling an instance applies the operation
+    call_signature: Optional[Signature] = None  # for layers: how an instance is called
 
     @property
     def namespace(self) -> str:
@@ -125,8 +126,11 @@ class Spec:
 
 
 def parse_spec(kind: str, framework: str, header: str, *, method: bool = False,
-               layer: bool = False, **roles) -> Spec:
-    """Build a `Spec` from a header such as `"numpy.sum(a, axis=None, ...)"`."""
+               layer: bool = False, call: str = "input", **roles) -> Spec:
+    """Build a `Spec` from a header such as `"numpy.sum(a, axis=None, ...)"`.
+
+    For a layer class (`layer=True`) the header is the constructor's and `call` the parameters
+    an instance is called with (`"input, target"` for a loss)."""
     name, _, rest = header.partition("(")
     if not rest.endswith(")"):
         raise ValueError(f"malformed signature: {header!r}")
@@ -140,6 +144,7 @@ def parse_spec(kind: str, framework: str, header: str, *, method: bool = False,
         roles=Roles(**roles),
         is_method=method,
         is_class=layer,
+        call_signature=Signature.parse(call) if layer else None,
     )
 
 
