@@ -79,7 +79,7 @@ class Emitter:
             return result
         roles = {spec.roles.axis: "axis", spec.roles.keepdims: "keepdims"}
         if op.layer_args is not None:  # a layer's arguments were given to its constructor
-            sources, call_args, shift = op.layer_args, op.node.func.args, 1
+            sources, call_args, shift = op.layer_args, op.constructor.args, 1
         else:
             sources, call_args = op.args, op.node.args
             shift = 1 if op.form == "method" else 0

@@ -21,7 +21,7 @@ import ast
 import builtins
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from numlint import table
+from numlint import dataflow, table
 from numlint.specs import ALL, Spec
 
 BUILTINS = frozenset(dir(builtins))
@@ -60,7 +60,8 @@ class Binding:
 
 
 class Scope:
-    __slots__ = ("kind", "node", "parent", "bindings", "globals", "nonlocals", "star_imports")
+    __slots__ = ("kind", "node", "parent", "bindings", "globals", "nonlocals", "star_imports",
+                 "attributes")
 
     def __init__(self, kind: str, node: ast.AST, parent: Optional["Scope"]):
         self.kind = kind  # "module", "function", "class", "lambda", "comprehension"
@@ -70,6 +71,8 @@ class Scope:
         self.globals: set = set()
         self.nonlocals: set = set()
         self.star_imports: List[str] = []
+        # Assignments to attributes of names in this scope (`self.x = ...`), by "name.attr".
+        self.attributes: Dict[str, List[Binding]] = {}
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -88,7 +91,7 @@ class Op:
     """
 
     __slots__ = ("model", "kind", "form", "spec", "node", "scope", "args", "keywords",
-                 "receiver", "layer_args", "layer_keywords")
+                 "receiver", "layer_args", "layer_keywords", "constructor")
 
     def __init__(self, model: "Model", kind: str, form: str, node: ast.expr, scope: Scope,
                  spec: Optional[Spec] = None, args: Optional[Dict[str, ast.expr]] = None,
@@ -104,6 +107,7 @@ class Op:
         self.receiver = receiver
         self.layer_args = None       # for layers: the constructor's arguments
         self.layer_keywords = {}
+        self.constructor: Optional[ast.Call] = None  # for layers: the call that built it
 
     def option(self, param: str) -> Optional[ast.expr]:
         """An argument by parameter name, from the call or, for a layer, its constructor
@@ -214,6 +218,10 @@ class Model:
         self._ops: Dict[int, Optional[Op]] = {}
         self._bound_names: set = set()       # every name bound anywhere in the module
         self._import_qualnames: set = set()  # every module or name the module imports
+        self._evaluating: set = set()        # functions being looked into (one hop)
+        self._returns: Dict[ast.AST, Optional[Tuple[str, Spec]]] = {}
+        self._methods: Dict[ast.AST, list] = {}  # class -> [(method scope, self name)]
+        self.scope_by_node: Dict[ast.AST, Scope] = {}
         _Walker(self).run(tree)
 
     # -- context of operation nodes -------------------------------------------------------------
@@ -328,8 +336,146 @@ class Model:
         if isinstance(func, ast.Attribute):
             specs = table.METHODS.get(func.attr)
             if specs:
-                return self._method_op(call, scope, func, specs)
+                op = self._method_op(call, scope, func, specs)
+                if op is not None:
+                    return op
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            return self._held_op(call, scope)
         return None
+
+    # -- calls through the dataflow ---------------------------------------------------------------
+    def _held_op(self, call: ast.Call, scope: Scope) -> Optional[Op]:
+        """A call of something held in a name or attribute: a layer (`self.act(h)` after
+        `self.act = nn.Softmax(dim=1)`), a model ending in an activation (`model(x)` after
+        `model = nn.Sequential(..., nn.Sigmoid())`, or an instance of a same-module class whose
+        `forward` always returns one), or a function of the module whose every `return` is the
+        same operation (one hop: `self.predict_proba(X)`)."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            cls = dataflow.self_class(self, func.value.id, scope)
+            if cls is not None:
+                method = dataflow.method_scope(self, cls, func.attr)
+                if method is not None:
+                    return self._returned_op(call, scope, method)
+        if isinstance(func, ast.Name):
+            cls = dataflow.self_class(self, func.id, scope)
+            if cls is not None:  # `self(x)`
+                return self._instance_op(call, scope, cls)
+            owner, bindings = self.lookup(func.id, scope)
+            if len(bindings) == 1 and bindings[0].kind == "def":
+                function = self.scope_by_node.get(bindings[0].node)
+                if function is not None:
+                    return self._returned_op(call, scope, function)
+        held = dataflow.value_of(self, func, scope)
+        if held is None or not isinstance(held[0], ast.Call):
+            return None
+        constructor, where = held
+        layer = self._layer_spec(constructor, where)
+        if layer is not None:
+            op = self._layer_op(call, scope, layer, constructor)
+            return op
+        final = self._final_activation(constructor, where)
+        if final is not None:
+            return Op(self, final.kind, "model", call, scope, final)
+        if isinstance(constructor.func, ast.Name):
+            owner, bindings = self.lookup(constructor.func.id, where)
+            if len(bindings) == 1 and bindings[0].kind == "class":
+                return self._instance_op(call, scope, bindings[0].node)
+        return None
+
+    def _final_activation(self, constructor: ast.Call, scope: Scope) -> Optional[Spec]:
+        """The activation layer a container (`nn.Sequential(..., nn.Sigmoid())`,
+        `keras.Sequential([..., Softmax()])`) ends with."""
+        qualname = self.qualname(constructor.func, scope)
+        if qualname not in table.SEQUENTIAL or constructor.keywords:
+            return None
+        layers = constructor.args
+        if len(layers) == 1 and isinstance(layers[0], (ast.List, ast.Tuple)):
+            layers = layers[0].elts
+        if not layers or not isinstance(layers[-1], ast.Call):
+            return None
+        last = layers[-1]
+        spec = self._layer_spec(last, scope)
+        if spec is not None:
+            return spec if spec.kind in table.ACTIVATIONS else None
+        return self._final_activation(last, scope)
+
+    def _instance_op(self, call: ast.Call, scope: Scope, cls: ast.ClassDef) -> Optional[Op]:
+        """`model(x)` for an instance of a module class: what its forward pass returns."""
+        for name in table.FORWARD_METHODS:
+            method = dataflow.method_scope(self, cls, name)
+            if method is not None:
+                op = self._returned_op(call, scope, method)
+                if op is not None and op.kind in table.ACTIVATIONS:
+                    return Op(self, op.kind, "model", call, scope, op.spec)
+                return None
+        return None
+
+    def _returned_op(self, call: ast.Call, scope: Scope, function: Scope) -> Optional[Op]:
+        """One hop into a function: the operation every one of its `return`s performs."""
+        found = self._returned_kind(function)
+        if found is None:
+            return None
+        return Op(self, found[0], "returned", call, scope, found[1])
+
+    def _returned_kind(self, function: Scope) -> Optional[Tuple[str, Spec]]:
+        node = function.node
+        if node in self._returns:
+            return self._returns[node]
+        if node in self._evaluating:
+            return None  # recursion
+        self._evaluating.add(node)
+        result = None
+        try:
+            kinds = set()
+            spec = None
+            values = _returned_values(node)
+            for value in values:
+                found = dataflow.origin(self, value, function).op
+                if found is None or found.spec is None or found.form == "operator":
+                    kinds = set()
+                    break
+                kinds.add(found.kind)
+                spec = found.spec
+            if len(kinds) == 1 and spec is not None:
+                result = (kinds.pop(), spec)
+        finally:
+            self._evaluating.discard(node)
+        self._returns[node] = result
+        return result
+
+    def origin(self, expr: ast.expr, scope: Optional[Scope] = None) -> "dataflow.Origin":
+        """Where the value of `expr` comes from (see `numlint.dataflow`)."""
+        if scope is None:
+            scope = self.scope_of(expr) or self.module_scope
+        return dataflow.origin(self, expr, scope)
+
+    def portable(self, origin: "dataflow.Origin", at: ast.expr) -> bool:
+        """Whether the source text of `origin.expr` means the same where `at` is: every name
+        in it is bound the same way there (nothing rebinds it in between)."""
+        if not origin.remote:
+            return True
+        at_scope = self.scope_of(at) or self.module_scope
+        start = dataflow._statement(origin.expr)
+        end = dataflow._statement(at)
+        if start is None or end is None:
+            return False
+        for node in ast.walk(origin.expr):
+            if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                                 ast.GeneratorExp, ast.NamedExpr)):
+                return False
+            if isinstance(node, ast.Name):
+                owner, bindings = self.lookup(node.id, origin.scope)
+                if self.lookup(node.id, at_scope)[0] is not owner:
+                    return False
+                if owner is origin.scope and dataflow.rebound_between(bindings, start, end):
+                    return False
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and origin.scope is at_scope:
+                key = f"{node.value.id}.{node.attr}"
+                if dataflow.rebound_between(origin.scope.attributes.get(key, []), start, end):
+                    return False
+        return True
 
     def _layer_spec(self, constructor: ast.Call, scope: Scope) -> Optional[Spec]:
         qualname = self.qualname(constructor.func, scope)
@@ -344,6 +490,7 @@ class Model:
         op = Op(self, spec.kind, "layer", call, scope, spec, args, keywords)
         op.layer_args = layer_args if layer_args is not None else {}
         op.layer_keywords = layer_keywords
+        op.constructor = constructor
         if layer_args is None:
             op.args = None
         return op
@@ -421,6 +568,25 @@ def bind_arguments(spec: Spec, args: List[ast.expr], keywords: List[ast.keyword]
     return bound, spellings
 
 
+def _returned_values(function: ast.AST) -> List[ast.expr]:
+    """The values of a function's `return` statements (not those of nested functions); empty
+    when some `return` has no value or the function is a generator."""
+    values: List[ast.expr] = []
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return []
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return []
+            values.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return values
+
+
 def bind_call(signature, args: List[ast.expr], keywords: List[ast.keyword]):
     """Bind the arguments of a call to a plain signature (no aliases): `(bound, spellings)`,
     or `(None, {})` when they cannot be bound statically."""
@@ -459,6 +625,7 @@ class _Walker:
     def run(self, tree: ast.Module) -> None:
         scope = self.model.module_scope
         for stmt in tree.body:
+            stmt._nlp = (tree, "body")
             self.statement(stmt, scope)
         self.model._bound_names = self.bound_names
         self.model._import_qualnames = self.import_qualnames
@@ -466,6 +633,7 @@ class _Walker:
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         scope = Scope(kind, node, parent)
         self.model.scopes.append(scope)
+        self.model.scope_by_node[node] = scope
         return scope
 
     # -- bindings ---------------------------------------------------------------------------------
@@ -490,6 +658,10 @@ class _Walker:
                 self.bind_target(scope, element, kind, node, values[index] if values else None)
         elif isinstance(target, ast.Starred):
             self.bind_target(scope, target.value, kind, node)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # `self.act = nn.Softmax(dim=1)`: attributes of a name, for the dataflow.
+            key = f"{target.value.id}.{target.attr}"
+            scope.attributes.setdefault(key, []).append(Binding(kind, node, value=value))
 
     # -- statements -------------------------------------------------------------------------------
     def statement(self, stmt: ast.stmt, scope: Scope) -> None:
@@ -501,6 +673,7 @@ class _Walker:
                 self.expression(expr, scope, stmt, stmt)
             inner = self.new_scope("class", stmt, scope)
             for child in stmt.body:
+                child._nlp = (stmt, "body")
                 self.statement(child, inner)
             self.bind(scope, stmt.name, Binding("class", stmt))
         elif kind is ast.Import:
@@ -552,6 +725,9 @@ class _Walker:
             value = getattr(stmt, field_name)
             if isinstance(value, list):
                 for item in value:
+                    if isinstance(item, (ast.stmt, ast.excepthandler)) or \
+                            type(item).__name__ == "match_case":
+                        item._nlp = (stmt, field_name)
                     self.child(item, scope, stmt)
             elif isinstance(value, ast.AST):
                 self.child(value, scope, stmt)
@@ -567,6 +743,7 @@ class _Walker:
             if node.type is not None:
                 self.expression(node.type, scope, stmt, stmt)
             for child in node.body:
+                child._nlp = (node, "body")
                 self.statement(child, scope)
         elif isinstance(node, (ast.withitem, ast.keyword, ast.comprehension)):
             for field_name in node._fields:
@@ -578,6 +755,7 @@ class _Walker:
             if node.guard is not None:
                 self.expression(node.guard, scope, stmt, stmt)
             for child in node.body:
+                child._nlp = (node, "body")
                 self.statement(child, scope)
         elif type(node).__name__.startswith("Match"):
             self.pattern(node, scope, stmt)
@@ -603,6 +781,7 @@ class _Walker:
         inner = self.new_scope("function", node, scope)
         self.bind_parameters(node.args, inner, node)
         for child in node.body:
+            child._nlp = (node, "body")
             self.statement(child, inner)
         self.bind(scope, node.name, Binding("def", node))
 
@@ -622,8 +801,8 @@ class _Walker:
     # -- expressions ------------------------------------------------------------------------------
     def expression(self, node: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
         kind = type(node)
+        node._nl = (scope, parent, stmt)
         if kind in (ast.Call, ast.BinOp, ast.UnaryOp):
-            node._nl = (scope, parent, stmt)
             self.operations.append(node)
         elif kind is ast.Lambda:
             self.arguments(node.args, scope, stmt)
@@ -638,7 +817,7 @@ class _Walker:
             target_scope = scope
             while target_scope.kind == "comprehension":
                 target_scope = target_scope.parent
-            self.bind(target_scope, node.target.id, Binding("assign", stmt, value=node.value))
+            self.bind(target_scope, node.target.id, Binding("walrus", stmt, value=node.value))
             self.expression(node.value, scope, node, stmt)
             return
         elif kind is ast.Name or kind is ast.Constant:

@@ -102,6 +102,18 @@ class Context:
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
         return self.model.op(expr, scope)
 
+    def origin(self, expr: Optional[ast.expr], scope: Optional[Scope] = None):
+        """Where the value of `expr` comes from: follows names and `self.` attributes to the
+        expression assigned to them (`numlint.dataflow.Origin`: `expr`, `scope`, `remote`,
+        `op`). None for None."""
+        if expr is None:
+            return None
+        return self.model.origin(expr, scope)
+
+    def portable(self, origin, at: ast.expr) -> bool:
+        """Whether `origin.expr`'s text can be copied to `at` and mean the same there."""
+        return self.model.portable(origin, at)
+
     def framework(self, *ops: Op) -> Optional[str]:
         """The framework the operations of a pattern agree on.
 

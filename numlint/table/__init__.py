@@ -236,6 +236,15 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     },
 }
 
+# Containers whose output is their last layer's: `nn.Sequential(..., nn.Sigmoid())`.
+SEQUENTIAL = frozenset({"torch.nn.Sequential", "tensorflow.keras.Sequential",
+                        "tensorflow.keras.models.Sequential", "keras.Sequential",
+                        "keras.models.Sequential"})
+# Operations that make a model's output a probability (what losses must know about).
+ACTIVATIONS = frozenset({"softmax", "sigmoid", "log_softmax"})
+# The method that computes a model's output when it is called.
+FORWARD_METHODS = ("forward", "__call__", "call")
+
 # How a target is imported when the file has no binding that reaches it: "from" imports the
 # function by name (`from scipy.special import logsumexp`), "module" imports the top-level
 # package and spells the full path (`import jax` ... `jax.nn.logsumexp`).

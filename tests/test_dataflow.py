@@ -1,0 +1,297 @@
+"""Local dataflow: what a name or `self.` attribute holds where it is used, and the calls the
+model sees through (held layers, models ending in an activation, one-hop functions)."""
+
+import ast
+
+import pytest
+
+from numlint.model import Model
+
+from conftest import dedent
+
+
+def origin_at(source: str):
+    """The origin of the argument of `USE(...)` in `source`: (text, remote, operation kind)."""
+    tree = ast.parse(dedent(source))
+    model = Model(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "USE":
+            origin = model.origin(node.args[0])
+            op = origin.op
+            return ast.unparse(origin.expr), origin.remote, op.kind if op else None
+    raise AssertionError("no USE(...) in the source")
+
+
+SOFTMAX = ("torch.softmax(z, 1)", True, "softmax")
+UNKNOWN = ("p", False, None)
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("""
+     p = torch.softmax(z, 1)
+     USE(p)
+     """, SOFTMAX),
+    ("""
+     for batch in data:
+         p = torch.softmax(z, 1)
+         USE(p)
+     """, SOFTMAX),
+    ("""
+     p = torch.softmax(z, 1)
+     with tf.Session() as session:
+         USE(p)
+     """, SOFTMAX),
+    ("""
+     def f(z):
+         q = torch.softmax(z, 1)
+         p = q
+         USE(p)
+     """, SOFTMAX),
+    ("""
+     a, p = z, torch.softmax(z, 1)
+     USE(p)
+     """, SOFTMAX),
+    ("""
+     p = torch.softmax(z, 1)
+     def f():
+         USE(p)
+     """, SOFTMAX),
+    ("""
+     def f(z):
+         p = torch.softmax(z, 1)
+         return [USE(p) for _ in range(3)]
+     """, SOFTMAX),
+], ids=["same-block", "loop-body", "nested-block", "chain", "tuple", "free-name",
+        "comprehension"])
+def test_reaching_assignment(source, expected):
+    assert origin_at("import torch\n" + dedent(source)) == expected
+
+
+@pytest.mark.parametrize("source", [
+    """
+    if c:
+        p = torch.softmax(z, 1)
+    USE(p)
+    """,
+    """
+    p = torch.softmax(z, 1)
+    for i in range(3):
+        USE(p)
+        p = p * 2
+    """,
+    """
+    p = torch.softmax(z, 1)
+    while c:
+        USE(p)
+        p += 1
+    """,
+    """
+    try:
+        p = torch.softmax(z, 1)
+    except ValueError:
+        p = None
+    USE(p)
+    """,
+    """
+    def f():
+        global p
+        p = torch.softmax(z, 1)
+        USE(p)
+    """,
+    """
+    def outer():
+        p = torch.softmax(z, 1)
+        def inner():
+            nonlocal p
+            USE(p)
+        return inner
+    """,
+    """
+    p = torch.softmax(z, 1)
+    p = torch.sigmoid(z)
+    def f():
+        USE(p)
+    """,
+    """
+    for p in outputs:
+        USE(p)
+    """,
+    """
+    with open(path) as p:
+        USE(p)
+    """,
+    """
+    if (p := torch.softmax(z, 1)) is not None:
+        USE(p)
+    """,
+    """
+    def f(p):
+        USE(p)
+    """,
+], ids=["other-branch", "rebound-in-loop", "augmented-in-loop", "try-except", "global",
+        "nonlocal", "two-module-bindings", "loop-variable", "with-target", "walrus",
+        "parameter"])
+def test_unknown_values(source):
+    assert origin_at("import torch\n" + dedent(source)) == UNKNOWN
+
+
+def test_reassignment_between_definition_and_use_wins():
+    assert origin_at("""
+        import torch
+        p = torch.softmax(z, 1)
+        p = torch.sigmoid(z)
+        USE(p)
+        """) == ("torch.sigmoid(z)", True, "sigmoid")
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("""
+     class M:
+         def step(self, z):
+             self.p = torch.softmax(z, 1)
+             USE(self.p)
+     """, SOFTMAX),
+    ("""
+     class M:
+         def __init__(self, z):
+             self.p = torch.softmax(z, 1)
+         def loss(self):
+             USE(self.p)
+     """, SOFTMAX),
+    ("""
+     class M:
+         def __init__(self, z):
+             self.p = torch.softmax(z, 1)
+         def update(self, z):
+             self.p = z
+         def loss(self):
+             USE(self.p)
+     """, ("self.p", False, None)),
+    ("""
+     class M:
+         def step(self, z):
+             if z:
+                 self.p = torch.softmax(z, 1)
+             USE(self.p)
+     """, ("self.p", False, None)),
+    ("""
+     class M:
+         @staticmethod
+         def step(self, z):
+             self.p = torch.softmax(z, 1)
+             USE(self.p)
+     """, ("self.p", False, None)),
+], ids=["same-method", "from-init", "assigned-twice", "other-branch", "staticmethod"])
+def test_self_attributes(source, expected):
+    assert origin_at("import torch\n" + dedent(source)) == expected
+
+
+@pytest.mark.parametrize("source,kind,form", [
+    ("""
+     class M(nn.Module):
+         def __init__(self):
+             self.act = nn.Softmax(dim=1)
+         def forward(self, h):
+             return USE(self.act(h))
+     """, "softmax", "layer"),
+    ("""
+     model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+     def train(X):
+         USE(model(X))
+     """, "sigmoid", "model"),
+    ("""
+     class M(nn.Module):
+         def __init__(self):
+             self.net = nn.Sequential(nn.Linear(4, 2), nn.Sequential(nn.ReLU(), nn.Softmax(1)))
+         def forward(self, x):
+             USE(self.net(x))
+     """, "softmax", "model"),
+    ("""
+     class Net(nn.Module):
+         def forward(self, x):
+             if self.training:
+                 return torch.sigmoid(self.fc(x))
+             h = self.fc(x)
+             return torch.sigmoid(h)
+     net = Net()
+     USE(net(x))
+     """, "sigmoid", "model"),
+    ("""
+     from scipy.special import softmax
+     class Classifier:
+         def predict_proba(self, X):
+             scores = X @ self.w
+             return softmax(scores, axis=1)
+         def loss(self, X):
+             USE(self.predict_proba(X))
+     """, "softmax", "returned"),
+    ("""
+     def predict(x):
+         return torch.sigmoid(x)
+     USE(predict(x))
+     """, "sigmoid", "returned"),
+], ids=["held-layer", "sequential", "nested-sequential", "class-forward", "one-hop-method",
+        "one-hop-function"])
+def test_calls_seen_through(source, kind, form):
+    tree = ast.parse("import torch\nfrom torch import nn\n" + dedent(source))
+    model = Model(tree)
+    use = next(n for n in ast.walk(tree)
+               if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
+    op = model.op(use.args[0])
+    assert (op.kind, op.form) == (kind, form)
+    if form != "layer":
+        assert op.operand is None and not op.bound  # reported, never fixed
+
+
+@pytest.mark.parametrize("source", [
+    """
+    model = nn.Sequential(nn.Linear(4, 1), nn.ReLU())
+    USE(model(X))
+    """,
+    """
+    def predict(x):
+        if x is None:
+            return None
+        return torch.sigmoid(x)
+    USE(predict(x))
+    """,
+    """
+    def predict(x):
+        return torch.sigmoid(x) if x.ndim else torch.softmax(x, 0)
+    USE(predict(x))
+    """,
+    """
+    def f(x):
+        return f(x)
+    USE(f(x))
+    """,
+    """
+    def gen(x):
+        yield torch.sigmoid(x)
+        return torch.sigmoid(x)
+    USE(gen(x))
+    """,
+], ids=["no-activation", "returns-none", "mixed", "recursive", "generator"])
+def test_calls_not_seen_through(source):
+    tree = ast.parse("import torch\nfrom torch import nn\n" + dedent(source))
+    model = Model(tree)
+    use = next(n for n in ast.walk(tree)
+               if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
+    assert model.op(use.args[0]) is None
+
+
+@pytest.mark.parametrize("between,portable", [
+    ("", True),
+    ("other = 1", True),
+    ("z = z * 2", False),
+    ("if c:\n    z = 0", False),
+])
+def test_portable(between, portable):
+    source = "import torch\np = torch.softmax(z, 1)\n" + between + "\nUSE(p)\n"
+    tree = ast.parse(source)
+    model = Model(tree)
+    use = next(n for n in ast.walk(tree)
+               if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
+    origin = model.origin(use.args[0])
+    assert origin.remote
+    assert model.portable(origin, use.args[0]) is portable
