@@ -215,7 +215,8 @@ def rebound_between(bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -
     for binding in bindings:
         statement = _binding_statement(binding)
         where = _position(statement)
-        if low < where < high or _is_ancestor(statement, end):
+        if low < where < high or (_is_ancestor(statement, end)
+                                    and not _is_ancestor(statement, start)):
             return True
     # A loop around `end` but not `start` that binds the name.
     current = end

@@ -279,9 +279,27 @@ def _fill(template: str, fn: str, operands: Dict[str, object], emitter: Emitter
         before = template[:match.start()].rstrip()[-1:]
         after = template[position:].lstrip()[:1]
         argument = before in ("(", ",", "=", "") and after in (")", ",", "")
-        out.append(emitter.arg_text(value) if argument else emitter.receiver_text(value))
+        if argument or _binds_tighter_than_sum(value, before, after):
+            out.append(emitter.arg_text(value))
+        else:
+            out.append(emitter.receiver_text(value))
     out.append(template[position:])
     return "".join(out)
+
+
+_PRODUCTS = (ast.Mult, ast.Div, ast.MatMult, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+def _binds_tighter_than_sum(node: ast.AST, before: str, after: str) -> bool:
+    """Whether `node` can be an operand of the `+`/`-` around it without parentheses."""
+    if before not in ("+", "-", "(", ",", "") or after not in ("+", "-", ")", ",", ""):
+        return False
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, _PRODUCTS):
+            return True
+        # `a - b` is fine as a left operand of another sum, not as a right one.
+        return isinstance(node.op, (ast.Add, ast.Sub)) and before not in ("+", "-")
+    return isinstance(node, ast.UnaryOp) and before not in ("+", "-")
 
 
 def _method_spec(name: str, framework: Optional[str]) -> Optional[Spec]:

@@ -45,6 +45,8 @@ def all_rules() -> Tuple[Rule, ...]:
     package = _catalog_package()
     rules = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue  # helpers shared by several rules (`rules/_patterns.py`)
         module = importlib.import_module(f"{PACKAGE}.{info.name}")
         found = [obj for obj in vars(module).values()
                  if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule

@@ -15,7 +15,10 @@ class LogOfSoftmax(Rule):
     what = """
 Checks for the logarithm of a softmax, `log(softmax(x))`, in every spelling: functions
 (`torch.log(F.softmax(x, dim=1))`), methods (`x.softmax(-1).log()`) and layers
-(`torch.log(nn.Softmax(dim=1)(x))`).
+(`torch.log(nn.Softmax(dim=1)(x))`), also across statements: a softmax assigned to a name or
+a `self.` attribute and its log taken later, a softmax layer held in an attribute
+(`self.act = nn.Softmax(dim=1)`), a model whose last layer is a softmax, and a function of the
+module that returns a softmax (`np.log(self.predict_proba(X))`).
 """
     why = """
 Softmax underflows to exactly `0` for every entry more than about 745 below the row's maximum
@@ -29,11 +32,15 @@ Breaking input: `x = [[0, -1000, 1000]]` gives `[-inf, -inf, 0]` instead of
 gradient is `[1, 0, -1]`).
 """
     fix_safety = """
-The fix is safe: `log_softmax` takes the same arguments as the softmax it replaces, with the
+In one expression the fix is safe: `log_softmax` takes the same arguments as the softmax it replaces, with the
 same default axis in every library (SciPy: all elements; `F.softmax` without `dim`: the same
 deprecated implicit dimension), and returns the same values wherever `log(softmax(x))` was
 finite. It is not offered when the `log` has extra arguments (`out=`, a logarithm base) or the
-operations come from different libraries.
+operations come from different libraries. When the softmax was assigned in an earlier statement
+the fix (`log(p)` becomes `log_softmax(z)`) is unsafe: it computes the softmax's input again
+where the log is, and is offered only when nothing rebinds the names that input uses in
+between. A softmax inside a model or another function is reported without a fix: the model
+should return logits, a change of its contract.
 """
     references = (
         "https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html",
@@ -43,18 +50,29 @@ operations come from different libraries.
     )
 
     def check(self, op, ctx):
-        softmax = ctx.op(op.operand, op.scope)
+        origin = ctx.origin(op.operand, op.scope)
+        softmax = origin.op if origin is not None else None
         if softmax is None or softmax.kind != "softmax":
             return
         framework = ctx.framework(op, softmax)
         fix = None
-        if op.is_plain() and softmax.bound and framework is not None:
+        if op.is_plain() and softmax.bound and softmax.operand is not None \
+                and framework is not None and ctx.portable(origin, op.node):
             replacement = ctx.stable(
                 "log_softmax", framework, softmax.operand, op.scope,
                 args=ctx.args_of(softmax), like=softmax,
                 method=softmax.form == "method", source_default=softmax.default_axis)
-            fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.SAFE)
-        ctx.report(op.node, "`log(softmax(x))` underflows to `-inf`; use `log_softmax`", fix)
+            if origin.remote:
+                fix = ctx.fix(op.node, replacement, "Replace with `{callee}` of the softmax's "
+                              "input", Applicability.UNSAFE)
+            else:
+                fix = ctx.fix(op.node, replacement, "Replace with `{callee}`",
+                              Applicability.SAFE)
+        message = "`log(softmax(x))` underflows to `-inf`; use `log_softmax`"
+        if origin.remote or softmax.form in ("model", "returned"):
+            message = ("log of a softmax output (computed elsewhere) underflows to `-inf`; "
+                       "use `log_softmax` of the logits")
+        ctx.report(op.node, message, fix)
 
     examples = (
         bad("numpy", """
@@ -154,6 +172,69 @@ operations come from different libraries.
             def log_probs(logits):
                 return keras.ops.log_softmax(logits)
             """),
+        bad("torch", """
+            import torch
+            import torch.nn.functional as F
+
+            def log_probs(logits):
+                probs = F.softmax(logits, dim=-1)
+                entropy = -(probs * torch.log(probs)).sum(-1)
+                return torch.log(probs), entropy
+            """, """
+            import torch
+            import torch.nn.functional as F
+
+            def log_probs(logits):
+                probs = F.softmax(logits, dim=-1)
+                entropy = -(probs * F.log_softmax(logits, dim=-1)).sum(-1)
+                return F.log_softmax(logits, dim=-1), entropy
+            """, unsafe=True, title="across statements (unsafe)"),
+        bad("numpy", """
+            import numpy as np
+            from scipy.special import softmax
+
+            class Classifier:
+                def predict_proba(self, X):
+                    return softmax(X @ self.coef_, axis=1)
+
+                def predict_log_proba(self, X):
+                    return np.log(self.predict_proba(X))
+            """, title="a softmax returned by a method: reported without a fix"),
+        bad("torch", """
+            import torch
+            from torch import nn
+
+            class Policy(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Linear(16, 4)
+                    self.act = nn.Softmax(dim=-1)
+
+                def log_prob(self, h, action):
+                    return torch.log(self.act(self.head(h)))[action]
+            """, """
+            import torch
+            from torch import nn
+
+            class Policy(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Linear(16, 4)
+                    self.act = nn.Softmax(dim=-1)
+
+                def log_prob(self, h, action):
+                    return torch.log_softmax(self.head(h), dim=-1)[action]
+            """, title="a softmax layer held in an attribute"),
+        good("torch", """
+            import torch
+
+            def log_probs(logits, training):
+                if training:
+                    probs = torch.softmax(logits, -1)
+                else:
+                    probs = logits
+                return torch.log(probs)
+            """, title="assigned in another branch: unknown"),
         good("torch", """
             import torch.nn.functional as F
 

@@ -4,6 +4,8 @@ import ast
 
 from numlint.rule import Applicability, Rule, bad, good
 
+from ._patterns import shifted_by_max
+
 
 class LogSumExp(Rule):
     code = "NL102"
@@ -54,7 +56,7 @@ log-mean-exp, or when the operations come from different libraries.
                                 "shift by the maximum or use a log-sum-exp function")
             return
         exp = ctx.op(total.operand, op.scope)
-        if exp is None or exp.kind != "exp" or _shifted_by_max(exp.operand, ctx, op.scope):
+        if exp is None or exp.kind != "exp" or shifted_by_max(exp.operand, ctx, op.scope):
             return
         if total.kind == "mean":
             ctx.report(op.node, "`log(mean(exp(x)))` overflows and underflows; use "
@@ -212,6 +214,26 @@ log-mean-exp, or when the operations come from different libraries.
                 m = scores.max(dim=-1, keepdim=True).values
                 return m + torch.log(torch.sum(torch.exp(scores - m), dim=-1, keepdim=True))
             """, title="shifted by a maximum held in a name"),
+        bad("torch", """
+            import torch
+
+            def log_partition(scores):
+                centered = scores - scores.mean(dim=-1, keepdim=True)
+                return torch.log(torch.sum(torch.exp(centered), dim=-1))
+            """, """
+            import torch
+
+            def log_partition(scores):
+                centered = scores - scores.mean(dim=-1, keepdim=True)
+                return torch.logsumexp(centered, dim=-1)
+            """, title="centering by the mean is not a max shift"),
+        good("jax", """
+            import jax.numpy as jnp
+
+            def log_partition(scores):
+                shifted = scores - jnp.max(scores, axis=-1, keepdims=True)
+                return jnp.log(jnp.sum(jnp.exp(shifted), axis=-1))
+            """, title="shifted by the maximum in an earlier statement"),
         good("torch", """
             import torch
 
@@ -228,20 +250,3 @@ def _python_generator_of_exp(total, ctx) -> bool:
         return False
     element = ctx.op(operand.elt, total.scope)
     return element is not None and element.kind == "exp"
-
-
-def _shifted_by_max(expr, ctx, scope) -> bool:
-    """`x - max(x, ...)`: the stable, max-shifted form. A subtraction of a value the model
-    cannot see (a name, an attribute) may be that shift, so it counts as one."""
-    shift = ctx.op(expr, scope)
-    if shift is None or shift.kind != "sub":
-        return False
-    subtrahend = shift.right
-    if isinstance(subtrahend, ast.Subscript):  # torch.max(x, dim)[0]
-        subtrahend = subtrahend.value
-    if isinstance(subtrahend, ast.Attribute) and subtrahend.attr == "values":
-        subtrahend = subtrahend.value
-    if isinstance(subtrahend, (ast.Name, ast.Attribute)):
-        return True
-    maximum = ctx.op(subtrahend, scope)
-    return maximum is not None and maximum.kind == "max"

@@ -159,9 +159,9 @@ _SPECS = [
     *each("max", "jax", ["jax.numpy.max", "jax.numpy.amax"],
            "a, axis=None, out=None, keepdims=False, initial=None, where=None", **NP_REDUCE),
     *each("softmax", "jax", ["jax.nn.softmax", "jax.scipy.special.softmax"],
-           "x, axis=-1, where=None", axis="axis", default_axis=-1),
+           "x, axis=-1, where=None", axis="axis", default_axis=-1, all_axes="None"),
     *each("log_softmax", "jax", ["jax.nn.log_softmax", "jax.scipy.special.log_softmax"],
-           "x, axis=-1, where=None", axis="axis", default_axis=-1),
+           "x, axis=-1, where=None", axis="axis", default_axis=-1, all_axes="None"),
     *each("logsumexp", "jax", ["jax.nn.logsumexp", "jax.scipy.special.logsumexp"],
            "a, axis=None, b=None, keepdims=False, return_sign=False, where=None",
            **NP_REDUCE),
@@ -217,6 +217,18 @@ FUNCTIONS, METHODS = index_specs(_SPECS + losses.SPECS + linalg.SPECS + stats.SP
 # -- stable replacements ------------------------------------------------------------------------
 # For each stable operation and framework: the targets in order of preference.
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    "softmax": {
+        "numpy": (Target(("scipy.special.softmax",), needs_import="scipy"),),
+        "torch": (Target(("torch.softmax", "torch.nn.functional.softmax",
+                          "torch.special.softmax"), method="softmax"),),
+        "tensorflow": (Target(tuple(tf_paths("nn.softmax", "math.softmax"))),),
+        "jax": (Target(("jax.nn.softmax", "jax.scipy.special.softmax")),),
+        "keras": (Target(("keras.ops.softmax", "keras.activations.softmax")),),
+    },
+    # `exp(x - shift)`: the softmax of NumPy code without SciPy, shifted by a log-sum-exp.
+    "exp_shifted": {
+        "numpy": (Target(("numpy.exp",), template="{fn}({x} - {shift})"),),
+    },
     "log_softmax": {
         "numpy": (Target(("scipy.special.log_softmax",)),),
         "torch": (Target(("torch.nn.functional.log_softmax", "torch.log_softmax",

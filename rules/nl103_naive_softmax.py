@@ -1,0 +1,229 @@
+"""NL103 naive-softmax: `exp(x) / sum(exp(x))` without a max shift instead of `softmax(x)`."""
+
+import ast
+
+from numlint.emit import Arg
+from numlint.rule import Applicability, Rule, bad, good
+from numlint.specs import ALL
+
+from ._patterns import shifted_by_max
+
+
+class NaiveSoftmax(Rule):
+    code = "NL103"
+    name = "naive-softmax"
+    summary = "`exp(x) / sum(exp(x))` gives NaN for large or very negative `x`; use `softmax`"
+    frameworks = ("numpy", "torch", "tensorflow", "jax")
+    fixable = "sometimes"
+    operations = ("div",)
+    requires = (("exp", "sum", "div"),)
+
+    what = """
+Checks for a softmax written by hand: the exponential of `x` divided by its sum,
+`exp(x) / sum(exp(x), axis, keepdims=True)`, with the sum as a function or a method, in one
+expression or across statements (`e = exp(z)` ... `e / e.sum(axis=-1, keepdims=True)`). It is
+silent when `x` is already shifted by its maximum (`exp(x - x.max(axis, keepdims=True))`).
+"""
+    why = """
+`exp` overflows to `inf` above 709.78 in float64 (88.72 in float32), and `inf / inf` is NaN;
+it underflows to `0` below -745 (-104 in float32), and `0 / 0` is NaN. A softmax function
+subtracts the maximum first and is exact over the whole range.
+
+Breaking input: `x = [[1000, 999], [-1000, -1001]]` over axis 1 gives `[[nan, nan], [nan, nan]]`
+instead of `[[0.7311, 0.2689], [0.7311, 0.2689]]`; in float32, `[100, 99]` already gives NaN.
+"""
+    fix_safety = """
+In one expression the fix is safe: the softmax reduces over the same axis, and returns the same
+values wherever the original was finite. It is offered only when the sum keeps its dimensions
+(`keepdims=True`) or reduces every element; summing over an axis without `keepdims` only
+broadcasts correctly for 1-D input (on a matrix it divides by the wrong sums, or raises), so
+that form is reported without a fix. NumPy code that does not import SciPy gets
+`np.exp(x - np.logaddexp.reduce(x, axis, keepdims=True))` rather than a new dependency. When
+the exponential was assigned in an earlier statement the fix is unsafe (it recomputes `x` where
+the division is, and leaves the exponential's assignment in place). No fix is offered for a
+full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
+"""
+    references = (
+        "https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.softmax.html",
+        "https://pytorch.org/docs/stable/generated/torch.softmax.html",
+        "https://www.tensorflow.org/api_docs/python/tf/nn/softmax",
+        "https://jax.readthedocs.io/en/latest/_autosummary/jax.nn.softmax.html",
+    )
+
+    def check(self, op, ctx):
+        numerator = ctx.origin(op.left, op.scope)
+        exp = numerator.op
+        if exp is None or exp.kind != "exp" or exp.operand is None:
+            return
+        denominator = ctx.origin(op.right, op.scope)
+        total = denominator.op
+        if total is None or total.kind != "sum" or total.operand is None:
+            return
+        summed = ctx.origin(total.operand, denominator.scope)
+        inner = summed.op
+        if inner is None or inner.kind != "exp":
+            return
+        if inner.node is not exp.node and not ctx.same(inner.operand, exp.operand):
+            return
+        if shifted_by_max(exp.operand, ctx, numerator.scope):
+            return
+        fix = self._fix(op, ctx, exp, total, numerator, denominator, summed)
+        ctx.report(op.node, "`exp(x) / sum(exp(x))` overflows to NaN; use `softmax`", fix)
+
+    def _fix(self, op, ctx, exp, total, *origins):
+        framework = ctx.framework(exp, total)
+        if framework is None or not (exp.is_plain() and total.is_plain()):
+            return None
+        if not all(ctx.portable(o, op.node) for o in origins if o.remote):
+            return None
+        args = ctx.args_of(total)
+        axis = args.get("axis")
+        if axis is not None and not _is_true(total.keepdims):
+            return None  # a broadcasting bug unless the input is 1-D: report only
+        full = axis is None and total.default_axis == ALL
+        if axis is None and not full:
+            return None
+        safety = Applicability.UNSAFE if any(o.remote for o in origins) else Applicability.SAFE
+        replacement = ctx.stable("softmax", framework, exp.operand, op.scope,
+                                 args={"axis": axis} if axis is not None else {},
+                                 like=None, method=exp.form == "method",
+                                 source_default=ALL if full else None)
+        if replacement is None and framework == "numpy":
+            shift_args = {"axis": axis} if axis is not None else {}
+            shift_args["keepdims"] = Arg("True", keyword="keepdims")
+            shift = ctx.stable("logsumexp", framework, exp.operand, op.scope,
+                               args=shift_args, source_default=ALL)
+            if shift is not None:
+                replacement = ctx.render("exp_shifted", framework, op.scope, like=exp,
+                                         x=exp.operand, shift=shift.text)
+                if replacement is not None:
+                    replacement.imports = shift.imports + replacement.imports
+        return ctx.fix(op.node, replacement, "Replace with `{callee}`", safety)
+
+    examples = (
+        bad("numpy", """
+            import numpy as np
+            from scipy.special import logsumexp
+
+            def probabilities(scores):
+                return np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+            """, """
+            import numpy as np
+            from scipy.special import logsumexp
+            from scipy.special import softmax
+
+            def probabilities(scores):
+                return softmax(scores, axis=1)
+            """),
+        bad("numpy", """
+            import numpy as np
+
+            def probabilities(scores):
+                return np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
+            """, """
+            import numpy as np
+
+            def probabilities(scores):
+                return np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
+            """, title="NumPy only: no SciPy import is added"),
+        bad("numpy", """
+            import numpy as np
+
+            def attention(q, k):
+                weights = np.exp(q @ k.T)
+                return weights / weights.sum(axis=-1, keepdims=True)
+            """, """
+            import numpy as np
+
+            def attention(q, k):
+                weights = np.exp(q @ k.T)
+                return np.exp(q @ k.T - np.logaddexp.reduce(q @ k.T, axis=-1, keepdims=True))
+            """, unsafe=True, title="across statements (unsafe)"),
+        bad("numpy", """
+            import numpy as np
+
+            def probabilities(scores):
+                e = np.exp(scores)
+                return e / e.sum(axis=1)
+            """, title="no keepdims: only right for 1-D input, reported without a fix"),
+        bad("torch", """
+            import torch
+
+            def probabilities(logits):
+                return torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+            """, """
+            import torch
+
+            def probabilities(logits):
+                return torch.softmax(logits, dim=1)
+            """),
+        bad("torch", """
+            import torch
+
+            def probabilities(logits):
+                return logits.exp() / logits.exp().sum(-1, keepdim=True)
+            """, """
+            import torch
+
+            def probabilities(logits):
+                return logits.softmax(-1)
+            """, title="method chain"),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def probabilities(logits):
+                return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), axis=-1, keepdims=True)
+            """, """
+            import tensorflow as tf
+
+            def probabilities(logits):
+                return tf.nn.softmax(logits, axis=-1)
+            """),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def probabilities(logits):
+                return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), reduction_indices=1, keep_dims=True)
+            """, """
+            import tensorflow as tf
+
+            def probabilities(logits):
+                return tf.nn.softmax(logits, axis=1)
+            """, title="TensorFlow 1"),
+        bad("jax", """
+            import jax.numpy as jnp
+
+            def probabilities(logits):
+                return jnp.exp(logits) / jnp.sum(jnp.exp(logits))
+            """, """
+            import jax.numpy as jnp
+            import jax
+
+            def probabilities(logits):
+                return jax.nn.softmax(logits, axis=None)
+            """, title="a full reduction"),
+        good("numpy", """
+            import numpy as np
+
+            def probabilities(scores):
+                e = np.exp(scores - scores.max(axis=1, keepdims=True))
+                return e / e.sum(axis=1, keepdims=True)
+            """, title="shifted by the maximum"),
+        good("torch", """
+            import torch
+
+            def probabilities(logits):
+                shifted = logits - logits.amax(dim=-1, keepdim=True)
+                return shifted.exp() / shifted.exp().sum(-1, keepdim=True)
+            """, title="shifted by the maximum in an earlier statement"),
+        good("numpy", """
+            import numpy as np
+
+            def ratio(a, b):
+                return np.exp(a) / np.sum(np.exp(b))
+            """, title="different inputs"),
+    )
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
