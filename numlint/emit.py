@@ -186,14 +186,14 @@ class Emitter:
         if "axis" not in args and (source_default != roles.default_axis or roles.explicit_axis):
             if source_default == ALL:
                 if roles.all_axes is not None:
-                    args["axis"] = Arg(roles.all_axes, keyword=roles.axis)
+                    args = {"axis": Arg(roles.all_axes, keyword=roles.axis), **args}
                 elif target.full_reduction == "flatten" and "keepdims" not in args:
                     flatten = True
                     args["axis"] = Arg("0", position=1)
                 else:
                     return None
             elif isinstance(source_default, int) and roles.axis:
-                args["axis"] = Arg(str(source_default), keyword=roles.axis)
+                args = {"axis": Arg(str(source_default), keyword=roles.axis), **args}
             else:
                 return None
         rendered = self._arguments(spec, args)

@@ -2,22 +2,110 @@
 
 import ast
 
+# How many assignments the sign analysis follows back.
+_DEPTH = 6
+
+
+def strip_casts(expr, ctx, scope):
+    """`x.astype(np.float32)`, `x.float()`, `tf.cast(x, tf.float32)`: the same values."""
+    for _ in range(_DEPTH):
+        op = ctx.op(expr, scope)
+        if op is None or op.kind != "cast" or op.operand is None:
+            return expr
+        expr = op.operand
+    return expr
+
 
 def shifted_by_max(expr, ctx, scope) -> bool:
-    """`x - max(x, ...)`: the stable, max-shifted form, also through a name
-    (`m = x.max(...)` ... `exp(x - m)`). A subtraction of a value the dataflow cannot see (a
-    parameter, an attribute set elsewhere) may be that shift, so it counts as one."""
-    shifted = ctx.origin(expr, scope)
+    """`x - max(x, ...)`: the stable, max-shifted form, also through names
+    (`m = x.max(...)` ... `exp(x - m)`) and casts. A subtraction of a value the model cannot
+    see (a parameter, an attribute, a call of an unknown function such as a masked maximum) may
+    be that shift, so it counts as one; a constant or a known operation other than a maximum
+    (`x - x.mean()`) does not."""
+    shifted = ctx.origin(strip_casts(expr, ctx, scope), scope)
     shift = shifted.op
+    if shift is None:
+        inner = strip_casts(shifted.expr, ctx, shifted.scope)
+        if inner is not shifted.expr:
+            shifted = ctx.origin(inner, shifted.scope)
+            shift = shifted.op
     if shift is None or shift.kind != "sub":
         return False
-    origin = ctx.origin(shift.right, shifted.scope)
+    origin = ctx.origin(strip_casts(shift.right, ctx, shifted.scope), shifted.scope)
     subtrahend = origin.expr
     if isinstance(subtrahend, ast.Subscript):  # torch.max(x, dim)[0]
         subtrahend = subtrahend.value
     if isinstance(subtrahend, ast.Attribute) and subtrahend.attr == "values":
         subtrahend = subtrahend.value
-    if isinstance(subtrahend, (ast.Name, ast.Attribute)) and ctx.op(subtrahend) is None:
-        return True  # unknown: perhaps a maximum
+    if isinstance(subtrahend, ast.Constant):
+        return False
     maximum = ctx.op(subtrahend, origin.scope)
-    return maximum is not None and maximum.kind == "max"
+    if maximum is None:
+        return True  # unknown: perhaps a maximum
+    return maximum.kind == "max"
+
+
+def sign(expr, ctx, scope, depth: int = _DEPTH):
+    """What the sign of `expr` is known to be: "nonneg", "nonpos" or None (unknown).
+
+    Knows squares (`x ** 2`, `x * x`, `square(x)`), absolute values, non-negative constants,
+    and how negation, products, quotients and sums combine them, through names: the exponent
+    of a Gaussian, `-0.5 * (x / sigma) ** 2`, is known to be non-positive.
+    """
+    if depth <= 0 or expr is None:
+        return None
+    if isinstance(expr, ast.Constant):
+        if isinstance(expr.value, bool) or not isinstance(expr.value, (int, float)):
+            return None
+        return "nonneg" if expr.value >= 0 else "nonpos"
+    origin = ctx.origin(expr, scope)
+    if origin.remote:
+        return sign(origin.expr, ctx, origin.scope, depth - 1)
+    op = origin.op
+    if op is None:
+        return None
+    if op.kind in ("square", "abs", "exp", "sqrt", "norm", "softmax", "sigmoid"):
+        return "nonneg"
+    if op.kind == "cast":
+        return sign(op.operand, ctx, scope, depth - 1)
+    if op.kind == "neg":
+        return _flip(sign(op.operand, ctx, scope, depth - 1))
+    if op.kind == "pos":
+        return sign(op.operand, ctx, scope, depth - 1)
+    if op.kind == "pow":
+        if op.form == "operator":
+            exponent = _integer(op.right)
+        else:  # `x.pow(2)`, `torch.pow(x, 2)`: the argument that is not the base
+            others = [v for v in (op.args or {}).values() if v is not op.operand]
+            exponent = _integer(others[0]) if len(others) == 1 else None
+        if exponent is not None and exponent % 2 == 0:
+            return "nonneg"
+        return None
+    if op.kind in ("mul", "div"):
+        if op.kind == "mul" and ctx.same(op.left, op.right):
+            return "nonneg"
+        left = sign(op.left, ctx, scope, depth - 1)
+        right = sign(op.right, ctx, scope, depth - 1)
+        if left is None or right is None:
+            return None
+        return "nonneg" if left == right else "nonpos"
+    if op.kind == "add":
+        left = sign(op.left, ctx, scope, depth - 1)
+        right = sign(op.right, ctx, scope, depth - 1)
+        return left if left is not None and left == right else None
+    if op.kind == "sub":
+        left = sign(op.left, ctx, scope, depth - 1)
+        right = _flip(sign(op.right, ctx, scope, depth - 1))
+        return left if left is not None and left == right else None
+    return None
+
+
+def _flip(value):
+    return {"nonneg": "nonpos", "nonpos": "nonneg"}.get(value)
+
+
+def _integer(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool) and float(node.value).is_integer():
+        return int(node.value)
+    return None

@@ -6,7 +6,7 @@ from numlint.emit import Arg
 from numlint.rule import Applicability, Rule, bad, good
 from numlint.specs import ALL
 
-from ._patterns import shifted_by_max
+from ._patterns import shifted_by_max, sign
 
 
 class NaiveSoftmax(Rule):
@@ -22,7 +22,9 @@ class NaiveSoftmax(Rule):
 Checks for a softmax written by hand: the exponential of `x` divided by its sum,
 `exp(x) / sum(exp(x), axis, keepdims=True)`, with the sum as a function or a method, in one
 expression or across statements (`e = exp(z)` ... `e / e.sum(axis=-1, keepdims=True)`). It is
-silent when `x` is already shifted by its maximum (`exp(x - x.max(axis, keepdims=True))`).
+silent when `x` is already shifted by its maximum (`exp(x - x.max(axis, keepdims=True))`,
+also through names and dtype casts), and when `x` is known to be non-positive, as in a Gaussian
+kernel `exp(-0.5 * (d / sigma) ** 2) / sum(...)`, which cannot overflow.
 """
     why = """
 `exp` overflows to `inf` above 709.78 in float64 (88.72 in float32), and `inf / inf` is NaN;
@@ -67,6 +69,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
             return
         if shifted_by_max(exp.operand, ctx, numerator.scope):
             return
+        if sign(exp.operand, ctx, numerator.scope) == "nonpos":
+            return  # a Gaussian kernel, `exp(-d**2 / 2)`: it cannot overflow
         fix = self._fix(op, ctx, exp, total, numerator, denominator, summed)
         ctx.report(op.node, "`exp(x) / sum(exp(x))` overflows to NaN; use `softmax`", fix)
 
@@ -216,6 +220,50 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
                 shifted = logits - logits.amax(dim=-1, keepdim=True)
                 return shifted.exp() / shifted.exp().sum(-1, keepdim=True)
             """, title="shifted by the maximum in an earlier statement"),
+        good("jax", """
+            import jax.numpy as jnp
+
+            def kernel(row):
+                row_max = jnp.max(row, axis=0)
+                numerator = jnp.exp((row - row_max).astype(jnp.float32))
+                return numerator / jnp.sum(numerator, axis=0)
+            """, title="shifted by the maximum, then cast"),
+        good("numpy", """
+            import numpy as np
+
+            def stable_scores(logits, mask):
+                shifted = logits - masked_max(logits, mask)
+                return np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)
+            """, title="shifted by a value numlint cannot see: perhaps a maximum"),
+        good("numpy", """
+            import numpy as np
+
+            def gaussian_kernel(sigma, radius):
+                sigma2 = sigma * sigma
+                x = np.arange(-radius, radius + 1)
+                phi = np.exp(-0.5 / sigma2 * x ** 2)
+                return phi / phi.sum()
+            """, title="a Gaussian kernel: the exponent is never positive"),
+        good("torch", """
+            import torch
+
+            def gaussian_kernel(x, sigma):
+                pdf = torch.exp(-0.5 * (x / sigma).pow(2))
+                return pdf / pdf.sum()
+            """, title="a Gaussian kernel written with methods"),
+        bad("numpy", """
+            import numpy as np
+
+            def probabilities(scores):
+                centered = scores - scores.mean()
+                return np.exp(centered) / np.sum(np.exp(centered))
+            """, """
+            import numpy as np
+
+            def probabilities(scores):
+                centered = scores - scores.mean()
+                return np.exp(centered - np.logaddexp.reduce(centered, axis=None, keepdims=True))
+            """, title="centering by the mean is not a max shift"),
         good("numpy", """
             import numpy as np
 

@@ -192,6 +192,14 @@ _SPECS = [
           ("mean", "mean(axis=None, dtype=None, out=None, keepdims=False, *, where=None)"),
           ("max", "max(axis=None, out=None, keepdims=False, initial=None, where=None)"),
       )],
+    # Casts: the same values in another dtype or on another device.
+    *[parse_spec("cast", fw, "astype(dtype, order='K', casting='unsafe', subok=True, "
+                             "copy=True)", method=True) for fw in ("numpy", "jax")],
+    *[parse_spec("cast", "torch", f"{name}(memory_format=None)", method=True)
+      for name in ("float", "double", "half", "bfloat16")],
+    parse_spec("cast", "torch", "to(*args, **kwargs)", method=True),
+    *each("cast", "tensorflow", tf_paths("cast", "dtypes.cast"), "x, dtype, name=None",
+          **TF_ELEMENTWISE),
     # Tensor methods of PyTorch.
     parse_spec("log", "torch", "log()", method=True),
     parse_spec("exp", "torch", "exp()", method=True),
