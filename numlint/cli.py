@@ -178,7 +178,9 @@ def _finish(report, output_format: str, statistics: bool, exit_zero: bool,
 @click.argument("code")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def rule_command(code: str, output_format: str) -> None:
+@click.option("--demo", is_flag=True,
+              help="Run the rule's own example on the input that breaks it, naive and fixed.")
+def rule_command(code: str, output_format: str, demo: bool) -> None:
     """Print the documentation of the rule CODE (a code like NL102 or a name)."""
     from numlint.docs import render
     from numlint.registry import find_rule
@@ -187,6 +189,8 @@ def rule_command(code: str, output_format: str) -> None:
     except KeyError:
         raise click.BadParameter(f"no rule {code!r}; `numlint rules` lists them",
                                  param_hint="CODE") from None
+    if demo:
+        sys.exit(_demo(rule))
     if output_format == "json":
         click.echo(json.dumps(_rule_json(rule) | {"explanation": render(rule)}, indent=2))
         return
@@ -218,6 +222,88 @@ def rules_command(output_format: str) -> None:
         table.add_row(rule.code, rule.name, rule.summary, ", ".join(rule.frameworks) or "-",
                       rule.fixable if rule.fixable != "never" else "-")
     make_console(sys.stdout).print(table)
+
+
+def _demo(rule) -> int:
+    """Run the rule's proven examples, one per installed framework, on their extreme input."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from numlint import proof
+    from numlint.output.text import make_console
+    from numlint.specs import FRAMEWORK_NAMES
+
+    examples = [e for e in rule.examples if e.proof is not None]
+    if not examples:
+        _error(f"{rule.code} has no executable example")
+        return EXIT_ERROR
+    if proof.missing_modules("numpy"):
+        _error("the demo runs the rule's examples with NumPy and SciPy: "
+               "pip install numpy scipy (and torch, tensorflow or jax to see those)")
+        return EXIT_ERROR
+    chosen, skipped = {}, set()
+    for example in examples:
+        if example.framework in chosen:
+            continue
+        if proof.missing_modules(example.framework):
+            skipped.add(example.framework)
+            continue
+        chosen[example.framework] = example
+    console = make_console(sys.stdout)
+    console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.summary}")
+    table = Table(header_style="bold", show_lines=True)
+    for column in ("framework", "input", "naive", "stable", "reference"):
+        table.add_column(column, overflow="fold")
+    for framework, example in chosen.items():
+        outcome = proof.demo(rule, example)
+        table.add_row(FRAMEWORK_NAMES.get(framework, framework), _show(outcome.inputs),
+                      Text(_show(outcome.original), style="red"),
+                      Text(_show(outcome.fixed), style="green"),
+                      _show(outcome.reference) if outcome.reference is not None else "-")
+    first = next(iter(chosen.values()), None)
+    if first is not None:
+        naive, stable = _changed_lines(first.code, proof.fixed_code(rule, first))
+        console.print(Text(f"naive:  {naive}", style="red"))
+        console.print(Text(f"stable: {stable}", style="green"))
+    console.print(table)
+    why = next((e.proof.why for e in chosen.values() if e.proof.why), "")
+    if why:
+        console.print(f"Why: {why}.")
+    if skipped:
+        names = ", ".join(FRAMEWORK_NAMES.get(f, f) for f in sorted(skipped))
+        console.print(f"Not installed, not shown: {names}.")
+    return EXIT_OK
+
+
+def _changed_lines(before: str, after: str):
+    """The first line the fix changed, before and after (imports aside)."""
+    import difflib
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        text = line[2:].strip()
+        if text.startswith(("import ", "from ")):
+            continue
+        if line.startswith("- "):
+            removed.append(text)
+        elif line.startswith("+ "):
+            added.append(text)
+    return (removed[0] if removed else "", added[0] if added else "")
+
+
+def _show(value) -> str:
+    """Compact text of an input or a result."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - the demo requires NumPy
+        return str(value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k} = {_show(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
+        return "\n".join(_show(v) for v in value)
+    if isinstance(value, str):
+        return value
+    with np.printoptions(precision=4, suppress=True, linewidth=60):
+        return np.array2string(np.asarray(value, dtype=float))
 
 
 def _rule_json(rule) -> dict:

@@ -19,6 +19,7 @@ from numlint.diagnostic import Diagnostic
 from numlint.emit import Arg, Emitter, Replacement
 from numlint.fix import Applicability, Edit, Fix, Importer
 from numlint.model import Model, Op, Scope, unify_frameworks
+from numlint.proof import Proof
 from numlint.source import SourceText
 
 # -- examples ---------------------------------------------------------------------------------
@@ -36,6 +37,7 @@ class Example:
     good: bool = False
     unsafe: bool = False  # the fix is applied only with --unsafe-fixes
     title: str = ""
+    proof: Optional[Proof] = None  # how to execute it (see numlint.proof)
 
 
 def _module(text: str) -> str:
@@ -43,10 +45,11 @@ def _module(text: str) -> str:
 
 
 def bad(framework: str, code: str, fixed: Optional[str] = None, *, unsafe: bool = False,
-        title: str = "") -> Example:
-    """An example the rule reports; `fixed` is what the fixer makes of it (None: no fix)."""
+        title: str = "", proof: Optional[Proof] = None) -> Example:
+    """An example the rule reports; `fixed` is what the fixer makes of it (None: no fix);
+    `proof` says how to execute it, to prove the fix (see `numlint.proof`)."""
     return Example(framework, _module(code), _module(fixed) if fixed is not None else None,
-                   unsafe=unsafe, title=title)
+                   unsafe=unsafe, title=title, proof=proof)
 
 
 def good(framework: str, code: str, *, title: str = "") -> Example:
@@ -233,4 +236,4 @@ def _needs_parentheses(node: ast.expr, parent: Optional[ast.AST], text: str) -> 
                                  ast.Constant, ast.List, ast.Tuple, ast.Dict))
 
 
-__all__ = ["Rule", "Example", "Context", "bad", "good", "Applicability", "Arg"]
+__all__ = ["Rule", "Example", "Context", "bad", "good", "Applicability", "Arg", "Proof"]

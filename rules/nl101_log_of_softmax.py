@@ -1,6 +1,14 @@
 """NL101 log-of-softmax: `log(softmax(x))` instead of `log_softmax(x)`."""
 
-from numlint.rule import Applicability, Rule, bad, good
+from numlint.rule import Applicability, Proof, Rule, bad, good
+
+
+# Executable proof of the fixes: a row whose entries lie 1000 apart.
+ROWS = Proof(
+    extreme={"logits": [[0.0, -1000.0, 1000.0], [1.0, 2.0, 3.0]]},
+    reference="scipy.special.log_softmax(logits, axis=-1)",
+    why="softmax underflows to 0 for entries far below the maximum, and log(0) = -inf",
+)
 
 
 class LogOfSoftmax(Rule):
@@ -88,7 +96,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return log_softmax(logits, axis=1)
-            """),
+            """,
+            proof=ROWS),
         bad("torch", """
             import torch
             import torch.nn.functional as F
@@ -101,7 +110,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return F.log_softmax(logits, dim=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("torch", """
             import torch
 
@@ -112,7 +122,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return logits.log_softmax(1)
-            """, title="method chain"),
+            """, title="method chain",
+            proof=ROWS),
         bad("torch", """
             import torch
             from torch import nn
@@ -125,7 +136,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return torch.log_softmax(logits, dim=1)
-            """, title="softmax layer"),
+            """, title="softmax layer",
+            proof=ROWS),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -136,7 +148,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return tf.nn.log_softmax(logits, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -160,7 +173,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return jax.nn.log_softmax(logits, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("keras", """
             import keras
 
@@ -171,7 +185,8 @@ should return logits, a change of its contract.
 
             def log_probs(logits):
                 return keras.ops.log_softmax(logits)
-            """),
+            """,
+            proof=ROWS),
         bad("torch", """
             import torch
             import torch.nn.functional as F
@@ -188,7 +203,8 @@ should return logits, a change of its contract.
                 probs = F.softmax(logits, dim=-1)
                 entropy = -(probs * F.log_softmax(logits, dim=-1)).sum(-1)
                 return F.log_softmax(logits, dim=-1), entropy
-            """, unsafe=True, title="across statements (unsafe)"),
+            """, unsafe=True, title="across statements (unsafe)",
+            proof=Proof(extreme=ROWS.extreme, reference="(scipy.special.log_softmax(logits, axis=-1), scipy.special.entr(scipy.special.softmax(logits, axis=-1)).sum(-1))")),
         bad("numpy", """
             import numpy as np
             from scipy.special import softmax

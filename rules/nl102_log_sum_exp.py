@@ -2,9 +2,18 @@
 
 import ast
 
-from numlint.rule import Applicability, Rule, bad, good
+from numlint.rule import Applicability, Proof, Rule, bad, good
 
 from ._patterns import shifted_by_max
+
+
+# Executable proofs of the fixes.
+_EXTREME = [[1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1001.0]]
+ROWS = Proof(
+    extreme={"scores": _EXTREME},
+    reference="scipy.special.logsumexp(scores, axis=-1)",
+    why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf",
+)
 
 
 class LogSumExp(Rule):
@@ -84,7 +93,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return scipy.special.logsumexp(scores, axis=1, keepdims=True)
-            """),
+            """,
+            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
         bad("numpy", """
             import numpy as np
 
@@ -95,7 +105,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_evidence(log_weights):
                 return np.logaddexp.reduce(log_weights, axis=None)
-            """, title="NumPy only: no SciPy import is added"),
+            """, title="NumPy only: no SciPy import is added",
+            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
         bad("numpy", """
             from numpy import log, exp
 
@@ -107,7 +118,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_evidence(log_weights):
                 return np.logaddexp.reduce(log_weights, axis=0)
-            """, title="builtin sum reduces the first axis"),
+            """, title="builtin sum reduces the first axis",
+            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights, axis=0)")),
         bad("torch", """
             import torch
 
@@ -118,7 +130,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return torch.logsumexp(scores, dim=1, keepdim=True)
-            """),
+            """,
+            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
         bad("torch", """
             import torch
 
@@ -129,7 +142,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return scores.logsumexp(-1)
-            """, title="method chain"),
+            """, title="method chain",
+            proof=ROWS),
         bad("torch", """
             import torch
             from torch import sum as tsum
@@ -142,7 +156,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_evidence(log_weights):
                 return torch.logsumexp(log_weights.flatten(), 0)
-            """, title="full reduction: torch.logsumexp needs a dim"),
+            """, title="full reduction: torch.logsumexp needs a dim",
+            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -153,7 +168,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return tf.reduce_logsumexp(scores, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -176,7 +192,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return jax.nn.logsumexp(scores, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("keras", """
             import keras
 
@@ -187,7 +204,8 @@ log-mean-exp, or when the operations come from different libraries.
 
             def log_partition(scores):
                 return keras.ops.logsumexp(scores, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("numpy", """
             import numpy as np
 
@@ -226,7 +244,8 @@ log-mean-exp, or when the operations come from different libraries.
             def log_partition(scores):
                 centered = scores - scores.mean(dim=-1, keepdim=True)
                 return torch.logsumexp(centered, dim=-1)
-            """, title="centering by the mean is not a max shift"),
+            """, title="centering by the mean is not a max shift",
+            proof=Proof(extreme={"scores": [[3000.0, 3000.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.logsumexp(scores - scores.mean(axis=-1, keepdims=True), axis=-1)")),
         good("jax", """
             import jax.numpy as jnp
 

@@ -3,10 +3,19 @@
 import ast
 
 from numlint.emit import Arg
-from numlint.rule import Applicability, Rule, bad, good
+from numlint.rule import Applicability, Proof, Rule, bad, good
 from numlint.specs import ALL
 
 from ._patterns import shifted_by_max, sign
+
+
+# Executable proofs of the fixes.
+_EXTREME = [[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -1002.0]]
+ROWS = Proof(
+    extreme={"logits": _EXTREME},
+    reference="scipy.special.softmax(logits, axis=-1)",
+    why="exp(1000) = inf and inf / inf = nan; exp(-1000) = 0 and 0 / 0 = nan",
+)
 
 
 class NaiveSoftmax(Rule):
@@ -118,7 +127,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(scores):
                 return softmax(scores, axis=1)
-            """),
+            """,
+            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=1)")),
         bad("numpy", """
             import numpy as np
 
@@ -129,7 +139,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(scores):
                 return np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
-            """, title="NumPy only: no SciPy import is added"),
+            """, title="NumPy only: no SciPy import is added",
+            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=-1)")),
         bad("numpy", """
             import numpy as np
 
@@ -142,7 +153,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
             def attention(q, k):
                 weights = np.exp(q @ k.T)
                 return np.exp(q @ k.T - np.logaddexp.reduce(q @ k.T, axis=-1, keepdims=True))
-            """, unsafe=True, title="across statements (unsafe)"),
+            """, unsafe=True, title="across statements (unsafe)",
+            proof=Proof(extreme={"q": [[30.0, 0.0]], "k": [[30.0, 0.0], [0.0, 30.0]]}, reference="scipy.special.softmax(q @ k.T, axis=-1)")),
         bad("numpy", """
             import numpy as np
 
@@ -160,7 +172,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(logits):
                 return torch.softmax(logits, dim=1)
-            """),
+            """,
+            proof=ROWS),
         bad("torch", """
             import torch
 
@@ -171,7 +184,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(logits):
                 return logits.softmax(-1)
-            """, title="method chain"),
+            """, title="method chain",
+            proof=ROWS),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -182,7 +196,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(logits):
                 return tf.nn.softmax(logits, axis=-1)
-            """),
+            """,
+            proof=ROWS),
         bad("tensorflow", """
             import tensorflow as tf
 
@@ -205,7 +220,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
 
             def probabilities(logits):
                 return jax.nn.softmax(logits, axis=None)
-            """, title="a full reduction"),
+            """, title="a full reduction",
+            proof=Proof(extreme=ROWS.extreme, reference="scipy.special.softmax(logits)")),
         good("numpy", """
             import numpy as np
 
@@ -263,7 +279,8 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
             def probabilities(scores):
                 centered = scores - scores.mean()
                 return np.exp(centered - np.logaddexp.reduce(centered, axis=None, keepdims=True))
-            """, title="centering by the mean is not a max shift"),
+            """, title="centering by the mean is not a max shift",
+            proof=Proof(extreme={"scores": [[3000.0, 2999.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.softmax(scores - scores.mean())")),
         good("numpy", """
             import numpy as np
 
