@@ -450,11 +450,18 @@ class Model:
             scope = self.scope_of(expr) or self.module_scope
         return dataflow.origin(self, expr, scope)
 
-    def portable(self, origin: "dataflow.Origin", at: ast.expr) -> bool:
-        """Whether the source text of `origin.expr` means the same where `at` is: every name
-        in it is bound the same way there (nothing rebinds it in between)."""
+    def portable(self, origin: "dataflow.Origin", at: ast.expr,
+                 copied: Optional[ast.expr] = None) -> bool:
+        """Whether the source text of `origin.expr` (or of `copied`, a part of it) means the
+        same where `at` is: every name in it is bound the same way there (nothing rebinds it in
+        between). A `copied` part that calls something is never portable: copying it would
+        run the call again (another forward pass of a model)."""
         if not origin.remote:
             return True
+        if copied is not None:
+            if any(isinstance(n, ast.Call) for n in ast.walk(copied)):
+                return False
+            origin = dataflow.Origin(copied, origin.scope, True, self)
         at_scope = self.scope_of(at) or self.module_scope
         start = dataflow._statement(origin.expr)
         end = dataflow._statement(at)

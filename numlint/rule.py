@@ -113,9 +113,10 @@ class Context:
             return None
         return self.model.origin(expr, scope)
 
-    def portable(self, origin, at: ast.expr) -> bool:
-        """Whether `origin.expr`'s text can be copied to `at` and mean the same there."""
-        return self.model.portable(origin, at)
+    def portable(self, origin, at: ast.expr, copied: Optional[ast.expr] = None) -> bool:
+        """Whether `origin.expr`'s text (or `copied`, the part of it a fix copies) can be
+        copied to `at` and mean the same there; a copied call never can."""
+        return self.model.portable(origin, at, copied)
 
     def framework(self, *ops: Op) -> Optional[str]:
         """The framework the operations of a pattern agree on.

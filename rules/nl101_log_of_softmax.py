@@ -65,7 +65,8 @@ should return logits, a change of its contract.
         framework = ctx.framework(op, softmax)
         fix = None
         if op.is_plain() and softmax.bound and softmax.operand is not None \
-                and framework is not None and ctx.portable(origin, op.node):
+                and framework is not None \
+                and ctx.portable(origin, op.node, copied=softmax.operand):
             replacement = ctx.stable(
                 "log_softmax", framework, softmax.operand, op.scope,
                 args=ctx.args_of(softmax), like=softmax,

@@ -87,7 +87,7 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
         framework = ctx.framework(exp, total)
         if framework is None or not (exp.is_plain() and total.is_plain()):
             return None
-        if not all(ctx.portable(o, op.node) for o in origins if o.remote):
+        if not all(ctx.portable(o, op.node, copied=exp.operand) for o in origins if o.remote):
             return None
         args = ctx.args_of(total)
         axis = args.get("axis")

@@ -32,6 +32,7 @@ MODULE_FRAMEWORKS = {
     "torch": "torch",
     "tensorflow": "tensorflow",
     "jax": "jax",
+    "optax": "jax",
     "keras": "keras",
     "math": "python",
     "builtins": "python",
