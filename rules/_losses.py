@@ -1,0 +1,147 @@
+"""Patterns the loss rules (NL201, NL202, NL203) share. Not a rule: the registry skips `_`
+modules.
+
+Every loss hazard starts from an activation (a softmax or a sigmoid) whose output reaches a
+loss: directly, through names and `self.` attributes, through a layer held in an attribute, a
+model whose last layer it is, or a function of the module that returns it. `activation()`
+finds it; `logits()` writes the logits in its place; `set_flag()` turns a Keras loss to
+`from_logits=True`; `combine()` joins the edits of one fix.
+"""
+
+import ast
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from numlint.dataflow import Origin
+from numlint.emit import Replacement
+from numlint.fix import Applicability, Edit, Fix
+from numlint.model import Op
+
+# Forms whose input is out of reach: a model ending in the activation, a function returning it.
+OPAQUE_FORMS = ("model", "returned")
+
+
+@dataclass
+class Activation:
+    """A softmax or sigmoid operation `op` whose output an expression holds, and the origins
+    followed to reach it (`remote` if any went through an assignment in another statement)."""
+
+    op: Op
+    origins: List[Origin] = field(default_factory=list)
+
+    @property
+    def remote(self) -> bool:
+        return any(o.remote for o in self.origins)
+
+    @property
+    def opaque(self) -> bool:
+        """Whether the activation's input cannot be written where its output is used."""
+        return self.op.form in OPAQUE_FORMS or self.op.operand is None or not self.op.bound
+
+    def portable(self, ctx, at: ast.expr) -> bool:
+        """Whether the activation's input can be written at `at` and mean the same there: in
+        another statement, only when nothing rebinds the names it uses in between and it calls
+        nothing (computing `model(x)` again is another forward pass, with other dropout)."""
+        if not self.remote:
+            return True
+        if any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
+               for n in ast.walk(self.op.operand)):
+            return False
+        return all(ctx.portable(o, at) for o in self.origins if o.remote)
+
+
+def activation(ctx, expr, scope, kinds=("softmax", "sigmoid")) -> Optional[Activation]:
+    """The activation of one of `kinds` whose output `expr` holds, or None."""
+    origin = ctx.origin(expr, scope)
+    if origin is None or origin.op is None or origin.op.kind not in kinds:
+        return None
+    return Activation(origin.op, [origin])
+
+
+def logits(ctx, act: Activation, at: ast.expr) -> Optional[Replacement]:
+    """The logits behind `act`, to replace the expression `at` that holds its output; None
+    when they are out of reach or would mean something else at `at`."""
+    if act.opaque or not act.portable(ctx, at):
+        return None
+    operand = act.op.operand
+    return Replacement(ctx.emitter.arg_text(operand), copied=[] if act.remote else [operand])
+
+
+def negated(ctx, expr: ast.expr) -> str:
+    """The text of `-expr`, as an argument (`-x`, `-(a + b)`, and `x` for `-x`)."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return ctx.emitter.arg_text(expr.operand)
+    return "-" + ctx.emitter.receiver_text(expr)
+
+
+def set_flag(ctx, call: ast.Call, value: Optional[ast.expr], param: str) -> Optional[Fix]:
+    """A fix setting `param=True` in `call`, whose argument for `param` is `value` (None when
+    omitted): the value is replaced, or the keyword added after the last argument."""
+    message = f"Set `{param}=True`"
+    if value is not None:
+        return ctx.fix(value, Replacement("True", copied=[]), message)
+    closing = ctx.source.node_range(call)[1] - 1  # the call's closing parenthesis
+    arguments = list(call.args) + [k.value for k in call.keywords]
+    if not arguments:
+        return Fix(Applicability.SAFE, message, (Edit(closing, closing, f"{param}=True"),))
+    last = max(ctx.source.node_range(a)[1] for a in arguments)
+    comma = _trailing_comma(ctx.source.text, last, closing)
+    if comma is None:
+        edit = Edit(closing, closing, f", {param}=True")
+    else:
+        edit = Edit(comma + 1, comma + 1, f" {param}=True,")
+    return Fix(Applicability.SAFE, message, (edit,))
+
+
+def _trailing_comma(text: str, start: int, end: int) -> Optional[int]:
+    """The offset of the comma after a call's last argument, in `text[start:end]` (where only
+    the argument's closing parentheses, blanks, comments and that comma can be), or None."""
+    position = start
+    while position < end:
+        char = text[position]
+        if char == ",":
+            return position
+        if char == "#":
+            newline = text.find("\n", position, end)
+            position = end if newline < 0 else newline
+        elif char in ") \t\r\n\\":
+            position += 1
+        else:
+            return None
+    return None
+
+
+def combine(message: str, *fixes: Optional[Fix],
+            applicability: Applicability = Applicability.SAFE) -> Optional[Fix]:
+    """One fix made of the edits of `fixes` (None if any is missing); unsafe if any part is."""
+    if any(f is None for f in fixes):
+        return None
+    if any(f.applicability is not Applicability.SAFE for f in fixes):
+        applicability = Applicability.UNSAFE
+    edits = tuple(dict.fromkeys(e for f in fixes for e in f.edits))
+    return Fix(applicability, message, edits)
+
+
+def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional[Fix]:
+    """The fix that feeds `act`'s logits to the probability loss `loss` written on logits:
+    `form` is `numlint.table.losses.logits_form(loss)`, another callable (`("callable",
+    stable)`) or a flag (`("flag", parameter)`). The loss must be built in the same expression
+    (`nn.BCELoss()(p, y)`, not a loss held in an attribute: its other uses would change)."""
+    if form is None or not act.op.is_plain():
+        return None
+    if loss.form == "layer":
+        call = loss.constructor
+        if call is None or call is not loss.node.func:
+            return None
+    else:
+        call = loss.node
+    prediction = loss.operand
+    inputs = ctx.fix(prediction, logits(ctx, act, prediction), "Pass the logits")
+    kind, name = form
+    if kind == "callable":
+        callee = ctx.render(name, ctx.framework(loss), loss.scope, like=loss)
+        switched = ctx.fix(call.func, callee, "Call `{callee}`")
+    else:
+        switched = set_flag(ctx, call, loss.option(name), name)
+    safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
+    return combine(message, switched, inputs, applicability=safety)
