@@ -1,0 +1,417 @@
+"""NL302 inverse-then-multiply: `inv(A) @ b` instead of `solve(A, b)`."""
+
+from numlint.rule import Applicability, Proof, Rule, bad, good
+
+from ._linalg import (
+    enclosing_product, factor, gram_inverse, inverse, normal_equations_product, plain, product,
+    used_once_here,
+)
+
+SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
+
+# `A = 1e-307 * [[1, 5], [4, 21]]`: a well-conditioned matrix (condition number 483) with tiny
+# entries, whose inverse (entries up to 2.1e308) overflows to inf, while the solutions of
+# `A x = A @ [1, 1]` and `x A = [1, 1] @ A` are `[1, 1]`. In float64 only (float32 flushes it to
+# zero); the true gradient overflows too.
+_A = [[1e-307, 5e-307], [4e-307, 2.1e-306]]
+_AX = [6e-307, 2.5e-306]     # A @ [1, 1]
+_XA = [5e-307, 2.6e-306]     # [1, 1] @ A
+_WHY = "inv(A) overflows to inf for a matrix with tiny entries; solve(A, b) gives [1, 1]"
+
+
+def _proof(reference, **extreme):
+    return Proof(extreme=extreme, reference=reference, dtypes=("float64",), gradient=False,
+                 why=_WHY)
+
+
+SOLVE = _proof("np.linalg.solve(A, b)", A=_A, b=_AX)
+SOLVE_COLUMN = _proof("np.linalg.solve(A, B)", A=_A, B=[[v] for v in _AX])
+SOLVE_TF = _proof("np.linalg.solve(A, b)", A=_A, b=[[v] for v in _AX])
+NEWTON = _proof("-np.linalg.solve(hessian, gradient)", hessian=_A, gradient=_AX)
+QUADRATIC = _proof("x @ np.linalg.solve(S, x)", x=_AX, S=_A)
+RIGHT = _proof("np.linalg.solve(A.T, B.T).T", B=_XA, A=_A)
+RIGHT_ROW = _proof("np.linalg.solve(A.T, B.T).T", B=[_XA], A=_A)
+
+
+class InverseThenMultiply(Rule):
+    code = "NL302"
+    name = "inverse-then-multiply"
+    summary = "`inv(A) @ b` is slower and less accurate than `solve(A, b)`"
+    frameworks = ("numpy", "torch", "tensorflow", "jax")
+    fixable = "sometimes"
+    operations = ("matmul", "matvec")
+    requires = (("inv", "matmul"), ("inv", "matvec"))
+
+    what = """
+Checks for a linear system solved by multiplying with an explicit inverse: `inv(A) @ b`,
+`inv(A).dot(b)`, `np.dot(inv(A), b)`, `torch.inverse(A).mm(b)`, `torch.mv(torch.inverse(A), b)`,
+`tf.linalg.matvec(tf.linalg.inv(A), b)`, the right division `B @ inv(A)` and the quadratic form
+`x.T @ inv(S) @ x`, with the inverse in the same expression or assigned to a name that is used
+only there (`A_inv = inv(A)` ... `A_inv @ b`). An inverse used for itself (a covariance
+matrix, or one inverse applied to many right-hand sides) is not reported, and neither are the
+normal equations `inv(X.T @ X) @ X.T @ y`, which NL301 reports.
+"""
+    why = """
+Multiplying by a computed inverse leaves a residual `‖A x - b‖` up to `cond(A)·eps·‖A‖‖x‖`,
+while `solve` (an LU factorisation and two triangular solves) is backward stable, with a
+residual of order `eps`; it also costs about three times fewer operations.
+
+Breaking input: for a 50×50 `A` with `cond(A) = 1e13` and `b = A @ x0`, the relative residual
+`‖A x - b‖ / ‖b‖` of `inv(A) @ b` is 2e-5 to 1e-4 in NumPy, PyTorch, TensorFlow and JAX
+(float64), that of `solve(A, b)` 2e-16 to 9e-16: eleven digits are lost. The inverse can also
+overflow where the solution does not: `A = 1e-307 * [[1, 5], [4, 21]]` has condition number 483,
+but `inv(A)` has entries up to 2.1e308, beyond float64's range, so `inv(A) @ (A @ [1, 1])` is
+`[inf, 1]` while `solve` returns `[1, 1]`. A singular `A` raises in both forms (JAX returns
+infinities in both), so error handling is unchanged.
+"""
+    fix_safety = """
+NumPy (2.x) and JAX read `b` exactly as `@` does (a vector only when it is 1-D; stacks of
+matrices broadcast), so `solve(A, b)` replaces `inv(A) @ b` safely. PyTorch's `solve` reads a `b`
+of shape `A.shape[:-1]` as a batch of vectors where `@` reads it as a matrix (for `A` of shape
+(3, 3, 3) and `b` of shape (3, 3), `inv(A) @ b` has shape (3, 3, 3) and `solve(A, b)` (3, 3)),
+so the fix is offered, safe, only for `mm` and `mv`, whose operands are single matrices and
+vectors; after `@` and `matmul` the rule reports without a fix. TensorFlow's `solve` does not
+broadcast (`A` and `b` need the same batch axes, where `@` broadcasts) and needs a matrix `b`
+(`matvec` becomes `solve(A, b[..., None])[..., 0]`): those fixes are unsafe. The right division
+`B @ inv(A)` becomes `solve(A.T, B.T).T` in NumPy and JAX, exact when `A` is a single matrix,
+not a stack: unsafe; PyTorch's `solve(A, B, left=False)` is safe after `mm` and unsafe after
+`@` (a 1-D `B` raises); TensorFlow's is not offered. The quadratic form `B @ inv(A) @ c` is
+associated as `B @ solve(A, c)` under the same conditions as `solve(A, c)`. When the inverse was
+assigned in an earlier statement, the fix is unsafe and offered only when nothing rebinds
+`A` in between. No fix is offered when the inverse or the product has other arguments
+(`check_finite=False` excepted), or the operations come from different libraries.
+"""
+    references = (
+        "https://numpy.org/doc/stable/reference/generated/numpy.linalg.solve.html",
+        "https://pytorch.org/docs/stable/generated/torch.linalg.solve.html",
+        "https://www.tensorflow.org/api_docs/python/tf/linalg/solve",
+        "https://jax.readthedocs.io/en/latest/_autosummary/jax.numpy.linalg.solve.html",
+        "https://www.johndcook.com/blog/2010/01/19/dont-invert-that-matrix/",
+    )
+
+    def check(self, op, ctx):
+        p = product(op)
+        if p is None:
+            return
+        scope = op.scope
+        if not p.flipped[0]:
+            left, negated = p.left, False
+            sign = ctx.op(left, scope)
+            if sign is not None and sign.kind == "neg" and sign.operand is not None:
+                left, negated = sign.operand, True  # `-inv(H) @ g`, a Newton step
+            found = self._inverse(left, p, ctx)
+            if found is not None:
+                if not normal_equations_product(p, ctx, scope):
+                    self._left(p, found, ctx, negated)
+                return
+        if p.kind != "matmul" or p.flipped[1]:
+            return
+        found = self._inverse(p.right, p, ctx)
+        if found is not None:
+            if enclosing_product(op.node, ctx) is None:
+                self._right(p, found, ctx)
+            return
+        inner = product(ctx.op(p.left, scope))
+        if inner is not None and inner.kind == "matmul" and not any(inner.flipped):
+            found = self._inverse(inner.right, inner, ctx)
+            if found is not None and not self._hat(inner, found, p, ctx):
+                self._sandwich(p, inner, found, ctx)
+
+    # -- the inverse ------------------------------------------------------------------------------
+    @staticmethod
+    def _inverse(expr, p, ctx):
+        """The inverse `expr` holds, when it is computed only for this product: written in
+        it, or held in a name read only here."""
+        found = inverse(expr, ctx, p.op.scope, kinds=("inv",))
+        if found is None:
+            return None
+        if found.origin.remote and not used_once_here(expr, found.origin, p.op.scope, ctx):
+            return None
+        return found
+
+    @staticmethod
+    def _hat(inner, found, p, ctx) -> bool:
+        """`X @ inv(X.T @ X) @ X.T`, the hat matrix NL301 reports."""
+        if gram_inverse(inner.right, ctx, p.op.scope) is None:
+            return False
+        _, transposed = factor(p, 1, ctx, p.op.scope)
+        return transposed is not None and ctx.same(transposed.matrix, inner.left)
+
+    # -- the three shapes -------------------------------------------------------------------------
+    def _left(self, p, found, ctx, negated=False):
+        """`inv(A) @ b` (or `-inv(A) @ b`)."""
+        framework = ctx.framework(p.op, found.op)
+        if framework == "torch":
+            safety = SAFE if p.single else None
+        elif framework == "tensorflow":
+            safety = UNSAFE
+        else:
+            safety = SAFE
+        stable = "solve_vector" if p.kind == "matvec" else "solve"
+        fix = self._fix(ctx, p, found, framework, safety, stable, [p], negated=negated,
+                        b=p.right)
+        ctx.report(p.op.node, "`inv(A) @ b` is less accurate than `solve(A, b)`", fix)
+
+    def _right(self, p, found, ctx):
+        """`B @ inv(A)`."""
+        framework = ctx.framework(p.op, found.op)
+        if framework == "torch":
+            safety = SAFE if p.single else UNSAFE
+        elif framework == "tensorflow":
+            safety = None
+        else:
+            safety = UNSAFE  # `A.T` transposes a single matrix only
+        fix = self._fix(ctx, p, found, framework, safety, "solve_right", [p], B=p.left)
+        ctx.report(p.op.node, "`B @ inv(A)` is less accurate than solving `X A = B`", fix)
+
+    def _sandwich(self, p, inner, found, ctx):
+        """`B @ inv(A) @ c`, as `B @ solve(A, c)`."""
+        framework = ctx.framework(p.op, inner.op, found.op)
+        if framework == "torch":
+            safety = SAFE if p.single and inner.single else None
+        elif framework == "tensorflow":
+            safety = UNSAFE
+        else:
+            safety = SAFE
+        fix = self._fix(ctx, p, found, framework, safety, "product_solve", [p, inner],
+                        B=inner.left, c=p.right)
+        ctx.report(p.op.node, "`B @ inv(A) @ c` is less accurate than `B @ solve(A, c)`", fix)
+
+    @staticmethod
+    def _fix(ctx, p, found, framework, safety, stable, products, negated=False, **operands):
+        """The fix writing `stable` with `A` (the inverted matrix) and `operands`, at
+        `safety` (None: no fix), unsafe when the inverse was assigned earlier."""
+        inv = found.op
+        if safety is None or framework is None or inv.operand is None:
+            return None
+        if not plain(inv, binary=False) or not all(q.plain for q in products):
+            return None
+        if found.origin.remote:
+            if not ctx.portable(found.origin, p.op.node):
+                return None
+            safety = UNSAFE
+        operands["A"] = inv.operand
+        replacement = ctx.render(stable, framework, p.op.scope, like=inv, **operands)
+        if replacement is not None and negated:
+            replacement.text = f"-{replacement.text}"
+        return ctx.fix(p.op.node, replacement, "Replace with `{callee}`", safety)
+
+    examples = (
+        bad("numpy", """
+            import numpy as np
+
+            def step(A, b):
+                return np.linalg.inv(A) @ b
+            """, """
+            import numpy as np
+
+            def step(A, b):
+                return np.linalg.solve(A, b)
+            """,
+            proof=SOLVE),
+        bad("numpy", """
+            import numpy as np
+
+            def step(A, b):
+                return np.linalg.inv(A).dot(b)
+            """, """
+            import numpy as np
+
+            def step(A, b):
+                return np.linalg.solve(A, b)
+            """, title="`.dot`",
+            proof=SOLVE),
+        bad("numpy", """
+            import numpy as np
+            import scipy.linalg
+
+            def step(A, b):
+                return np.dot(scipy.linalg.inv(A), b)
+            """, """
+            import numpy as np
+            import scipy.linalg
+
+            def step(A, b):
+                return np.linalg.solve(A, b)
+            """, title="SciPy's `inv`",
+            proof=SOLVE),
+        bad("numpy", """
+            import numpy as np
+
+            def newton_step(hessian, gradient):
+                return -np.linalg.inv(hessian) @ gradient
+            """, """
+            import numpy as np
+
+            def newton_step(hessian, gradient):
+                return -np.linalg.solve(hessian, gradient)
+            """, title="a Newton step",
+            proof=NEWTON),
+        bad("numpy", """
+            import numpy as np
+
+            def mahalanobis(x, S):
+                return x @ np.linalg.inv(S) @ x
+            """, """
+            import numpy as np
+
+            def mahalanobis(x, S):
+                return x @ np.linalg.solve(S, x)
+            """, title="a quadratic form",
+            proof=QUADRATIC),
+        bad("numpy", """
+            import numpy as np
+
+            def step(A, b):
+                A_inv = np.linalg.inv(A)
+                return A_inv @ b
+            """, """
+            import numpy as np
+
+            def step(A, b):
+                A_inv = np.linalg.inv(A)
+                return np.linalg.solve(A, b)
+            """, unsafe=True, title="the inverse in a name used once (unsafe)",
+            proof=SOLVE),
+        bad("numpy", """
+            import numpy as np
+
+            def whiten(B, A):
+                return B @ np.linalg.inv(A)
+            """, """
+            import numpy as np
+
+            def whiten(B, A):
+                return np.linalg.solve(A.T, B.T).T
+            """, unsafe=True, title="right division (unsafe: `A` must be a single matrix)",
+            proof=RIGHT),
+        bad("torch", """
+            import torch
+
+            def step(A, B):
+                return torch.inverse(A).mm(B)
+            """, """
+            import torch
+
+            def step(A, B):
+                return torch.linalg.solve(A, B)
+            """,
+            proof=SOLVE_COLUMN),
+        bad("torch", """
+            import torch
+
+            def step(A, b):
+                return torch.mv(torch.linalg.inv(A), b)
+            """, """
+            import torch
+
+            def step(A, b):
+                return torch.linalg.solve(A, b)
+            """, title="matrix times vector",
+            proof=SOLVE),
+        bad("torch", """
+            import torch
+
+            def step(A, b):
+                return torch.linalg.inv(A) @ b
+            """, title="`@`: PyTorch's `solve` may read `b` as a batch of vectors, no fix"),
+        bad("torch", """
+            import torch
+
+            def whiten(B, A):
+                return B.mm(A.inverse())
+            """, """
+            import torch
+
+            def whiten(B, A):
+                return torch.linalg.solve(A, B, left=False)
+            """, title="right division",
+            proof=RIGHT_ROW),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def step(A, b):
+                return tf.linalg.inv(A) @ b
+            """, """
+            import tensorflow as tf
+
+            def step(A, b):
+                return tf.linalg.solve(A, b)
+            """, unsafe=True, title="unsafe: `solve` does not broadcast batch axes",
+            proof=SOLVE_TF),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def step(A, b):
+                return tf.linalg.matvec(tf.linalg.inv(A), b)
+            """, """
+            import tensorflow as tf
+
+            def step(A, b):
+                return tf.linalg.solve(A, b[..., None])[..., 0]
+            """, unsafe=True, title="matrix times vector (unsafe)",
+            proof=SOLVE),
+        bad("jax", """
+            import jax.numpy as jnp
+
+            def step(A, b):
+                return jnp.linalg.inv(A) @ b
+            """, """
+            import jax.numpy as jnp
+
+            def step(A, b):
+                return jnp.linalg.solve(A, b)
+            """,
+            proof=SOLVE),
+        good("numpy", """
+            import numpy as np
+
+            def step(A, b):
+                return np.linalg.solve(A, b)
+            """),
+        good("numpy", """
+            import numpy as np
+
+            def precision_matrix(cov):
+                return np.linalg.inv(cov)
+            """, title="the inverse itself"),
+        good("numpy", """
+            import numpy as np
+
+            def coefficient_covariance(X, sigma2):
+                return sigma2 * np.linalg.inv(X.T @ X)
+            """, title="a covariance matrix needs the inverse"),
+        good("numpy", """
+            import numpy as np
+
+            def fit(X, y):
+                return np.linalg.inv(X.T @ X) @ X.T @ y
+            """, title="the normal equations are NL301's"),
+        good("numpy", """
+            import numpy as np
+
+            def hat(X):
+                return X @ np.linalg.inv(X.T @ X) @ X.T
+            """, title="the hat matrix is NL301's"),
+        good("numpy", """
+            import numpy as np
+
+            def solve_all(A, bs):
+                A_inv = np.linalg.inv(A)
+                return [A_inv @ b for b in bs]
+            """, title="one inverse applied to many right-hand sides"),
+        good("numpy", """
+            import numpy as np
+
+            def step(A, b):
+                A_inv = np.linalg.inv(A)
+                x = A_inv @ b
+                return x, A_inv
+            """, title="the inverse is used again"),
+        good("torch", """
+            import torch
+
+            def step(A, b):
+                return torch.linalg.pinv(A) @ b
+            """, title="a pseudo-inverse is a least-squares solution"),
+    )
