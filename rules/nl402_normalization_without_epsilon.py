@@ -1,0 +1,619 @@
+"""NL402 normalization-without-epsilon: `x / norm(x)`, `(x - mean) / std` and their kin, with a
+divisor that is zero for a zero row or constant data."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from numlint.rule import Applicability, Proof, Rule, bad, good
+
+from ._patterns import shifted_by_max, sign, strip_casts
+
+# The floor the fix puts under a divisor, `max(d, EPS)`. It must be a nonzero number in the
+# data's dtype, which numlint cannot see: 1e-7 (Keras's default fuzz factor) is the smallest
+# power of ten that float16 can hold (as the subnormal 1.19e-7), and a normal number in
+# bfloat16, float32 and float64. The common 1e-12 and 1e-8 round to 0 in float16, where such a
+# floor does nothing. XLA (JAX) flushes float16 subnormals to zero: float16 data in JAX needs a
+# floor of at least 6.1e-5, float16's smallest normal number.
+EPS = "1e-7"
+
+# Executable proofs of the fixes: the zero case becomes 0 (the reference maps 0 / 0 to 0).
+_ZERO_ROW = Proof(
+    extreme={"x": [[3.0, 4.0], [0.0, 0.0]]},
+    reference="np.nan_to_num(x / np.linalg.norm(x, axis=-1, keepdims=True))",
+    why="the norm of a zero row is 0, and 0 / 0 is NaN")
+_CONSTANT_COLUMN = Proof(
+    extreme={"x": [[1.0, 5.0], [1.0, 7.0]]},
+    reference="np.nan_to_num((x - x.mean(axis=0)) / x.std(axis=0))",
+    why="a constant column has standard deviation 0, and 0 / 0 is NaN")
+
+
+@dataclass
+class _Divisor:
+    """What a divisor computes: a `pattern` ("norm", "std", "sum" or "cosine") of `data`."""
+
+    pattern: str
+    data: Optional[ast.expr] = None       # the array the statistic is taken of
+    op: object = None                     # the norm, std, var or sum operation
+    ops: List[object] = field(default_factory=list)  # every operation of the divisor
+
+
+class NormalizationWithoutEpsilon(Rule):
+    code = "NL402"
+    name = "normalization-without-epsilon"
+    summary = ("`x / norm(x)`, `(x - mean) / std`, `x / x.sum(axis)` divide by zero for a zero "
+               "row or constant data; floor the divisor with an epsilon")
+    frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
+    fixable = "sometimes"
+    operations = ("div",)
+    requires = (("div", "norm"), ("div", "std"), ("div", "var"), ("div", "sum"))
+
+    what = f"""
+Checks for normalizations whose divisor is a statistic of the data that is zero for some
+inputs, with no epsilon: a row-wise norm (`x / norm(x, axis, keepdims=True)`, also
+`x / sqrt(sum(x**2, axis))`), a standardization (`(x - mean) / std`, `x / sqrt(var)`), a cosine
+similarity (`dot(a, b) / (norm(a) * norm(b))`) and a row-wise sum (`x / x.sum(axis,
+keepdims=True)`), in one expression or with the divisor held in a name.
+
+It is silent when the divisor is guarded: `+ eps`, `maximum(d, eps)`, `clamp(min=...)`,
+`clip`, `where`, a division inside `where(...)` or `nan_to_num(...)` or under
+`np.errstate(...)`, a divisor that the function changes in place (`n[n == 0] = 1`). It is
+also silent when the summed values are positive (an `exp`, a softmax, a sigmoid,
+`counts + 1`, `counts + alpha`, a function of a max-shifted input; the naive softmax is
+NL103's business); for the norm of a constant; for a ratio of statistics that is not a
+normalization of the data (`x.mean() / x.std()`); and for a norm or a sum over all elements,
+whose zero case is an all-zero input (`counts / counts.sum()` of a histogram,
+`v / np.linalg.norm(v)` of a direction vector) rather than one zero row among many.
+
+The fix floors the divisor at `{EPS}` (the module constant `EPS` of this rule; it is the
+smallest power of ten float16 can represent).
+"""
+    why = """
+A zero divisor gives `0 / 0 = nan`: an all-zero row (padding, a masked sample, a dead unit) has
+norm 0 and sum 0, a constant feature has standard deviation 0, a zero embedding has no cosine.
+A norm can also underflow to 0 for a nonzero row (`np.linalg.norm([1e-200, 1e-200])` is 0.0),
+giving `inf`. In autodiff frameworks the gradient of `x / norm(x)` at a zero row is NaN even
+when the forward value is masked away later.
+
+Breaking input: `x = [[3, 4], [0, 0]]` normalized by its row norms gives
+`[[0.6, 0.8], [nan, nan]]`; standardizing the columns of `[[1, 5], [1, 7]]` gives
+`[[nan, -1], [nan, 1]]`.
+"""
+    fix_safety = f"""
+The fix is unsafe: the epsilon is a modelling choice. It floors the divisor,
+`n / maximum(d, {EPS})` (`torch.clamp(d, min={EPS})` in PyTorch), which is bit-identical to
+the original wherever `d >= {EPS}` and maps a zero row to zeros; adding the epsilon instead
+(`d + eps`, `sqrt(var + eps)`) would change every value. For `x / x.norm(dim=d, keepdim=True)`
+in PyTorch the fix is `F.normalize(x, p=2.0, dim=d, eps={EPS})`, which computes exactly
+`x / max(norm, eps)`; it is still unsafe, because a row whose norm is below the epsilon but
+not zero (`[1e-9, 0]` in float32) was normalized exactly and is now shrunk (to `[0.01, 0]`).
+
+A row sum is floored only when the summed values are known to be non-negative (`abs`,
+squares, exponentials): a floor would turn a negative sum into the epsilon. Otherwise the
+finding has no fix: what a row that sums to zero should become (uniform? an error?) depends on
+the domain. No fix is offered when the divisor's operations come from different libraries.
+
+The floor fixes the values, not every gradient: in JAX the gradient at a zero row or a
+constant column stays NaN (the derivative of the norm or of the standard deviation at 0 is
+`0 / 0`, and `maximum` multiplies it by 0), as it does through `torch.sqrt(var)` in PyTorch.
+`F.normalize`, `torch.norm` and `Tensor.std` have finite gradients there.
+"""
+    references = (
+        "https://pytorch.org/docs/stable/generated/torch.nn.functional.normalize.html",
+        "https://numpy.org/doc/stable/reference/generated/numpy.maximum.html",
+        "https://pytorch.org/docs/stable/generated/torch.clamp.html",
+        "https://www.tensorflow.org/api_docs/python/tf/math/maximum",
+        "https://keras.io/api/utils/config_utils/#epsilon-function",
+    )
+
+    def check(self, op, ctx):
+        trail = []
+        divisor = _divisor(ctx, op.right, op.scope, trail)
+        if divisor is None:
+            return
+        match = _matches_numerator(ctx, divisor, op, trail)
+        if match is None or _guarded(ctx, op):
+            return
+        # The same `x` in two statements is one value only if nothing rebinds it in between.
+        if match == "data" and not all(ctx.portable(o, op.node) for o in trail):
+            return
+        ctx.report(op.node, _MESSAGES[divisor.pattern], _fix(ctx, op, divisor, trail))
+
+    examples = (
+        bad("numpy", """
+            import numpy as np
+
+            def unit_rows(x):
+                return x / np.linalg.norm(x, axis=1, keepdims=True)
+            """, """
+            import numpy as np
+
+            def unit_rows(x):
+                return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-7)
+            """, unsafe=True, proof=_ZERO_ROW),
+        bad("numpy", """
+            import numpy as np
+
+            def standardize(x):
+                return (x - x.mean(axis=0)) / x.std(axis=0)
+            """, """
+            import numpy as np
+
+            def standardize(x):
+                return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-7)
+            """, unsafe=True, title="standardization", proof=_CONSTANT_COLUMN),
+        bad("numpy", """
+            import numpy as np
+
+            def cosine(a, b):
+                return np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+            """, """
+            import numpy as np
+
+            def cosine(a, b):
+                return np.dot(a, b) / np.maximum(np.linalg.norm(a) * np.linalg.norm(b), 1e-7)
+            """, unsafe=True, title="cosine similarity", proof=Proof(
+                extreme={"a": [0.0, 0.0, 0.0], "b": [1.0, 2.0, 3.0]},
+                reference="np.nan_to_num(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))",
+                why="the cosine of a zero vector is 0 / 0")),
+        bad("numpy", """
+            import numpy as np
+
+            def attention_weights(scores):
+                weights = np.abs(scores)
+                totals = weights.sum(axis=-1, keepdims=True)
+                return weights / totals
+            """, """
+            import numpy as np
+
+            def attention_weights(scores):
+                weights = np.abs(scores)
+                totals = weights.sum(axis=-1, keepdims=True)
+                return weights / np.maximum(totals, 1e-7)
+            """, unsafe=True, title="row sums of non-negative values, held in a name",
+            proof=Proof(extreme={"scores": _ZERO_ROW.extreme["x"]},
+                        reference="np.nan_to_num(np.abs(scores) / np.abs(scores).sum("
+                                  "axis=-1, keepdims=True))",
+                        why="a row of zeros sums to 0")),
+        bad("numpy", """
+            import numpy as np
+
+            def row_distribution(counts):
+                return counts / counts.sum(axis=1, keepdims=True)
+            """, title="row sums of values of unknown sign: reported without a fix"),
+        bad("torch", """
+            import torch
+            import torch.nn.functional as F
+
+            def unit_rows(x):
+                return x / x.norm(dim=-1, keepdim=True)
+            """, """
+            import torch
+            import torch.nn.functional as F
+
+            def unit_rows(x):
+                return F.normalize(x, p=2.0, dim=-1, eps=1e-7)
+            """, unsafe=True, proof=_ZERO_ROW),
+        bad("torch", """
+            import torch
+
+            def whiten(h):
+                mu = h.mean(dim=0)
+                return (h - mu) / torch.sqrt(h.var(dim=0))
+            """, """
+            import torch
+
+            def whiten(h):
+                mu = h.mean(dim=0)
+                return (h - mu) / torch.clamp(torch.sqrt(h.var(dim=0)), min=1e-7)
+            """, unsafe=True, title="square root of a variance", proof=Proof(
+                extreme={"h": _CONSTANT_COLUMN.extreme["x"]},
+                reference="np.nan_to_num((h - h.mean(axis=0)) / h.std(axis=0, ddof=1))",
+                why=_CONSTANT_COLUMN.why, gradient=False)),
+        bad("tensorflow", """
+            import tensorflow as tf
+
+            def unit_rows(x):
+                return x / tf.norm(x, axis=-1, keepdims=True)
+            """, """
+            import tensorflow as tf
+
+            def unit_rows(x):
+                return x / tf.maximum(tf.norm(x, axis=-1, keepdims=True), 1e-7)
+            """, unsafe=True, proof=_ZERO_ROW),
+        bad("jax", """
+            import jax.numpy as jnp
+
+            def standardize(x):
+                return (x - jnp.mean(x, axis=0)) / jnp.std(x, axis=0)
+            """, """
+            import jax.numpy as jnp
+
+            def standardize(x):
+                return (x - jnp.mean(x, axis=0)) / jnp.maximum(jnp.std(x, axis=0), 1e-7)
+            """, unsafe=True, proof=Proof(
+                extreme=_CONSTANT_COLUMN.extreme, reference=_CONSTANT_COLUMN.reference,
+                why=_CONSTANT_COLUMN.why, gradient=False)),
+        bad("keras", """
+            import keras
+
+            def unit_rows(x):
+                return x / keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True))
+            """, """
+            import keras
+
+            def unit_rows(x):
+                return x / keras.ops.maximum(keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)), 1e-7)
+            """, unsafe=True, title="a norm written out", proof=_ZERO_ROW),
+        good("numpy", """
+            import numpy as np
+
+            def unit_rows(x, eps=1e-12):
+                return x / (np.linalg.norm(x, axis=1, keepdims=True) + eps)
+            """, title="+ eps"),
+        good("numpy", """
+            import numpy as np
+
+            def unit_rows(x):
+                return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+            """, title="a floor"),
+        good("torch", """
+            import torch
+
+            def unit_rows(x):
+                return x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+            """, title="clamp"),
+        good("torch", """
+            import torch
+
+            def standardize(x):
+                return (x - x.mean(0)) / x.std(0).clamp_min(1e-6)
+            """, title="clamp_min"),
+        good("numpy", """
+            import numpy as np
+
+            def standardize(x):
+                sd = x.std(axis=0)
+                sd[sd == 0] = 1.0
+                return (x - x.mean(axis=0)) / sd
+            """, title="zero divisors replaced in place"),
+        good("numpy", """
+            import numpy as np
+
+            def unit_rows(x):
+                norms = np.linalg.norm(x, axis=1, keepdims=True)
+                return np.where(norms > 0, x / norms, 0.0)
+            """, title="inside where"),
+        good("numpy", """
+            import numpy as np
+
+            def standardize(x):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    z = (x - x.mean(axis=0)) / x.std(axis=0)
+                return np.nan_to_num(z)
+            """, title="under errstate"),
+        good("numpy", """
+            import numpy as np
+
+            def standardize(x):
+                return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+            """, title="epsilon inside the square root"),
+        good("numpy", """
+            import numpy as np
+
+            def histogram_density(values, bins):
+                counts, _ = np.histogram(values, bins)
+                return counts / counts.sum()
+            """, title="a whole-array sum: an empty histogram, not a zero row"),
+        good("numpy", """
+            import numpy as np
+
+            def direction(v):
+                return v / np.linalg.norm(v)
+            """, title="a whole-vector norm"),
+        good("numpy", """
+            import numpy as np
+
+            def smoothed(counts):
+                return (counts + 1) / (counts + 1).sum(axis=1, keepdims=True)
+            """, title="+ 1: positive"),
+        good("jax", """
+            import jax.numpy as jnp
+
+            def probabilities(scores):
+                e = jnp.exp(scores - scores.max(axis=-1, keepdims=True))
+                return e / e.sum(axis=-1, keepdims=True)
+            """, title="a sum of exponentials is positive"),
+        good("numpy", """
+            import numpy as np
+
+            def scale(x):
+                return x / np.sqrt(2.0)
+            """, title="a constant"),
+        good("numpy", """
+            import numpy as np
+
+            def sharpe(returns):
+                return returns.mean() / returns.std()
+            """, title="a ratio of statistics, not a normalization of the data"),
+        good("numpy", """
+            import numpy as np
+
+            def scale(x, sigma):
+                return (x - x.mean()) / sigma
+            """, title="a divisor numlint cannot see"),
+    )
+
+
+_MESSAGES = {
+    "norm": "`x / norm(x)` is NaN for an all-zero row; floor the norm with an epsilon",
+    "std": "`(x - mean) / std` is NaN or inf for constant data (std = 0); floor the std with "
+           "an epsilon",
+    "sum": "`x / x.sum(axis)` is NaN for a row that sums to zero; floor the sum with an epsilon",
+    "cosine": "cosine similarity is NaN for a zero vector; floor the product of the norms with "
+              "an epsilon",
+}
+
+
+# -- the divisor ---------------------------------------------------------------------------------
+
+
+def _follow(ctx, expr, scope, trail):
+    """The origin of `expr` through names, indexing (`n[:, None]`) and dtype casts; an origin
+    in another statement is recorded in `trail`."""
+    for _ in range(4):
+        while isinstance(expr, ast.Subscript):
+            expr = expr.value
+        expr = strip_casts(expr, ctx, scope)
+        origin = ctx.origin(expr, scope)
+        if not origin.remote:
+            return origin
+        if _mutated(ctx, expr, scope):
+            return None
+        trail.append(origin)
+        if not isinstance(origin.expr, ast.Subscript):
+            return origin
+        expr, scope = origin.expr, origin.scope
+    return None
+
+
+def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
+    origin = _follow(ctx, expr, scope, trail)
+    if origin is None:
+        return None
+    op = origin.op
+    if op is None:
+        return None
+    if op.kind == "mul":  # norm(a) * norm(b)
+        factors = [_norm(ctx, side, op.scope, trail) for side in (op.left, op.right)]
+        if all(factors):
+            return _Divisor("cosine", ops=[op] + [f.op for f in factors])
+        return None
+    norm = _norm(ctx, op.node, op.scope, trail)
+    if norm is not None:
+        return norm if norm.op.axis is not None else None
+    if op.kind == "std" and op.operand is not None:
+        return _Divisor("std", op.operand, op, [op])
+    radicand = _radicand(op)
+    if radicand is not None:
+        variance = _follow(ctx, radicand, op.scope, trail)
+        inner = variance.op if variance is not None else None
+        if inner is not None and inner.kind == "var" and inner.operand is not None:
+            return _Divisor("std", inner.operand, inner, [op, inner])
+        return None
+    if op.kind == "sum" and op.operand is not None and op.axis is not None:
+        if not _positive(ctx, op.operand, op.scope):
+            return _Divisor("sum", op.operand, op, [op])
+    return None
+
+
+def _norm(ctx, expr, scope, trail) -> Optional[_Divisor]:
+    """A norm: `norm(x)`, or written out, `sqrt(sum(x**2))`; `.T` and indexing of it too."""
+    origin = _follow(ctx, expr, scope, trail)
+    op = origin.op if origin is not None else None
+    if op is not None and op.kind == "transpose":
+        return _norm(ctx, op.operand, op.scope, trail)
+    if op is None:
+        return None
+    if op.kind == "norm" and op.operand is not None:
+        return _Divisor("norm", op.operand, op, [op])
+    radicand = _radicand(op)
+    if radicand is not None:
+        total = _follow(ctx, radicand, op.scope, trail)
+        total = total.op if total is not None else None
+        if total is not None and total.kind == "sum":
+            data = _square_base(ctx, total.operand, total.scope)
+            if data is not None:
+                return _Divisor("norm", data, total, [op, total])
+    return None
+
+
+def _radicand(op) -> Optional[ast.expr]:
+    """The `v` of `sqrt(v)` or `v ** 0.5`."""
+    if op.kind == "sqrt":
+        return op.operand
+    if op.kind == "pow" and op.form == "operator" and isinstance(op.right, ast.Constant) \
+            and op.right.value == 0.5:
+        return op.left
+    return None
+
+
+def _square_base(ctx, expr, scope) -> Optional[ast.expr]:
+    """The `x` of `x**2`, `x * x`, `square(x)` or `x.pow(2)`."""
+    op = ctx.op(expr, scope)
+    if op is None:
+        return None
+    if op.kind == "square":
+        return op.operand
+    if op.kind == "mul" and ctx.same(op.left, op.right):
+        return op.left
+    if op.kind == "pow":
+        if op.form == "operator":
+            base, exponent = op.left, op.right
+        else:
+            extra = op.extra_args()
+            base, exponent = op.operand, (op.arg(extra[0]) if len(extra) == 1 else None)
+        if isinstance(exponent, ast.Constant) and exponent.value == 2:
+            return base
+    return None
+
+
+def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
+    """Whether the division normalizes the data the divisor was computed from: "shape" when
+    it has the shape of a normalization whatever the data (a cosine, `(x - mean) / std`),
+    "data" when the numerator is the data itself (`x / norm(x)`, `(x - m) / std(x)`), None
+    otherwise."""
+    numerator = op.left
+    if isinstance(numerator, ast.Constant):
+        return None
+    if divisor.pattern == "cosine":
+        return "shape"
+    data = divisor.data
+    if isinstance(data, (ast.Constant, ast.List, ast.Tuple)):
+        return None  # a constant: its norm is known
+    centered = None
+    if divisor.pattern == "std":  # `(x - mean) / std`, `(x - mu) / sd` with `mu` a mean
+        difference = _follow(ctx, numerator, op.scope, trail)
+        centered = difference.op if difference is not None else None
+        if centered is not None and centered.kind == "sub":
+            mean = _follow(ctx, centered.right, centered.scope, trail)
+            if mean is not None and mean.op is not None and mean.op.kind == "mean":
+                return "shape"
+        else:
+            centered = None
+    if ctx.same(numerator, data) or (centered is not None and ctx.same(centered.left, data)):
+        return "data"
+    return None
+
+
+def _positive(ctx, expr, scope) -> bool:
+    """Values known to be positive: an exponential, a softmax or sigmoid, `x + 1`, `x + eps`,
+    `maximum(x, 1e-8)`, a function of a max-shifted input (`exp(x - x.max())` in a library
+    numlint does not know)."""
+    origin = ctx.origin(strip_casts(expr, ctx, scope), scope)
+    op = origin.op
+    if op is None:
+        # `f(x - x.max(...))` of a function numlint does not know: the exponential of a
+        # max-shifted softmax in some other library.
+        call = origin.expr
+        return (isinstance(call, ast.Call) and len(call.args) == 1
+                and shifted_by_max(call.args[0], ctx, origin.scope))
+    if op.kind in ("exp", "softmax", "sigmoid"):
+        return True
+    if op.kind == "add":
+        return any(_positive_constant(side) or isinstance(side, (ast.Name, ast.Attribute))
+                   for side in (op.left, op.right))
+    if op.kind == "maximum":
+        return any(_positive_constant(arg) for arg in op.node.args)
+    return False
+
+
+def _positive_constant(node) -> bool:
+    return (isinstance(node, ast.Constant) and type(node.value) in (int, float)
+            and node.value > 0)
+
+
+# -- guards --------------------------------------------------------------------------------------
+
+
+def _guarded(ctx, op) -> bool:
+    """The division sits inside `where(...)` or `nan_to_num(...)`, or under `np.errstate`:
+    its zero divisors are handled."""
+    node = op.node
+    parent = ctx.model.parent_of(node)
+    while isinstance(parent, (ast.Call, ast.BinOp, ast.UnaryOp)):
+        enclosing = ctx.op(parent)
+        if enclosing is not None and enclosing.kind in ("where", "nan_to_num"):
+            return True
+        parent = ctx.model.parent_of(parent)
+    statement = ctx.model.statement_of(node)
+    if statement is None:
+        return False
+    for candidate in ast.walk(op.scope.node):
+        if isinstance(candidate, (ast.With, ast.AsyncWith)) and \
+                candidate.lineno <= statement.lineno <= candidate.end_lineno:
+            for item in candidate.items:
+                manager = ctx.op(item.context_expr)
+                if manager is not None and manager.kind == "errstate":
+                    return True
+    return False
+
+
+def _mutated(ctx, holder, scope) -> bool:
+    """Whether the code may change the array a name (or `self.` attribute) holds in place:
+    `n[n == 0] = 1`, `n.clamp_(min=eps)`, `np.maximum(n, eps, out=n)`, or a call for its side
+    effects with `n` as an argument (`np.copyto(n, ...)`). Conservative: anywhere in the
+    function, or in the class for an attribute."""
+    if not isinstance(holder, (ast.Name, ast.Attribute)):
+        return False
+    region = scope.node
+    if isinstance(holder, ast.Attribute) and scope.parent is not None \
+            and scope.parent.kind == "class":
+        region = scope.parent.node
+
+    def is_holder(node) -> bool:
+        return ctx.same(node, holder)
+
+    for node in ast.walk(region):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
+                and is_holder(node.value):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and is_holder(func.value) and \
+                    func.attr.endswith("_") and not func.attr.startswith("_"):
+                return True
+            if any(k.arg == "out" and is_holder(k.value) for k in node.keywords):
+                return True
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            if any(is_holder(a) for a in call.args) or any(is_holder(k.value)
+                                                            for k in call.keywords):
+                return True
+    return False
+
+
+# -- the fix -------------------------------------------------------------------------------------
+
+
+def _fix(ctx, op, divisor: _Divisor, trail):
+    """Floor the divisor at `EPS`; in PyTorch, `x / x.norm(dim=d, keepdim=True)` becomes
+    `F.normalize(x, p=2.0, dim=d, eps=EPS)`."""
+    framework = ctx.framework(*divisor.ops)
+    if framework is None:
+        return None
+    if divisor.pattern == "sum" and sign(divisor.data, ctx, divisor.op.scope) != "nonneg":
+        return None  # a floor would turn a negative sum into eps
+    if framework == "torch" and _normalize_applies(ctx, op, divisor, trail):
+        replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,
+                                 x=op.left, dim=divisor.op.axis, eps=EPS)
+        if replacement is not None:
+            return ctx.fix(op.node, replacement, f"Replace with `{{callee}}` (eps={EPS})",
+                           Applicability.UNSAFE)
+    replacement = ctx.render("divide_floored", framework, op.scope, like=divisor.op,
+                             n=op.left, d=op.right, eps=EPS)
+    return ctx.fix(op.node, replacement, f"Floor the divisor at {EPS} with `{{callee}}`",
+                   Applicability.UNSAFE)
+
+
+def _normalize_applies(ctx, op, divisor: _Divisor, trail) -> bool:
+    """`x / x.norm(dim=d, keepdim=True)` with the 2-norm over one literal dimension, in one
+    expression: exactly `F.normalize`'s `x / max(norm, eps)`."""
+    norm = divisor.op
+    if divisor.pattern != "norm" or trail or norm.kind != "norm" or op.right is not norm.node:
+        return False
+    if not norm.is_plain() or not _is_true(norm.keepdims):
+        return False
+    return _int_literal(norm.axis)
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _int_literal(node) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
