@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from numlint import noqa
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
-from numlint.fix import Fix, apply_edits, select_fixes
+from numlint.fix import apply_edits, select_fixes
 from numlint.model import Model
 from numlint.rule import Context, Rule
 from numlint.source import BinaryFileError, DecodeError, Position, SourceText

@@ -112,8 +112,8 @@ class Emitter:
         an explicit axis if its own default differs.
         """
         for target in self.targets(stable, framework):
-            replacement = self._call_target(target, operand, scope, args, like, method,
-                                            source_default)
+            replacement = self._call_target(target, framework, operand, scope, args, like,
+                                            method, source_default)
             if replacement is not None:
                 return replacement
         return None
@@ -141,12 +141,15 @@ class Emitter:
                 return Replacement(text, [edit] if edit is not None else [], copied, name)
         return None
 
-    def _call_target(self, target: table.Target, operand, scope, args, like, method,
-                     source_default) -> Optional[Replacement]:
+    def _call_target(self, target: table.Target, framework: str, operand, scope, args, like,
+                     method, source_default) -> Optional[Replacement]:
         if method and target.method:
-            spec = _method_spec(target.method, like.spec.framework if like else None)
+            spec = _method_spec(target.method, framework)
             if spec is not None:
-                return self._emit(spec, None, operand, scope, args, source_default, target)
+                replacement = self._emit(spec, None, operand, scope, args, source_default,
+                                         target)
+                if replacement is not None:
+                    return replacement
         for function in self._function_order(target, like, scope):
             spec = table.FUNCTIONS[table.Target.qualname(function)]
             replacement = self._emit(spec, function, operand, scope, args, source_default,
@@ -179,6 +182,8 @@ class Emitter:
               ) -> Optional[Replacement]:
         roles = spec.roles
         args = dict(args)
+        for param, value in target.arguments:  # e.g. torch's `correction=0`
+            args[param] = Arg(value, keyword=param)
         operand_node = operand
         flatten = False
         # An omitted axis is made explicit where the defaults differ, or where the target's

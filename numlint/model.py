@@ -22,7 +22,7 @@ import builtins
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from numlint import dataflow, table
-from numlint.specs import ALL, Spec
+from numlint.specs import Spec
 
 BUILTINS = frozenset(dir(builtins))
 
@@ -219,6 +219,7 @@ class Model:
         self._bound_names: set = set()       # every name bound anywhere in the module
         self._import_qualnames: set = set()  # every module or name the module imports
         self._evaluating: set = set()        # functions being looked into (one hop)
+        self._aliasing: set = set()          # names being resolved as aliases
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec]]] = {}
         self._methods: Dict[ast.AST, list] = {}  # class -> [(method scope, self name)]
         self.scope_by_node: Dict[ast.AST, Scope] = {}
@@ -273,6 +274,8 @@ class Model:
             others = [b for b in bindings if b.kind not in ("import", "none")]
             if len(qualnames) == 1 and not others:
                 return qualnames.pop()
+            if not qualnames and len(others) == 1:
+                return self._alias_qualname(name, others[0], owner)
             return None
         # Unbound in the file: a star import of a known module, else a builtin.
         stars = self.module_scope.star_imports
@@ -285,6 +288,20 @@ class Model:
         if name in BUILTINS:
             return f"builtins.{name}"
         return None
+
+    def _alias_qualname(self, name: str, binding: Binding, owner: Scope) -> Optional[str]:
+        """`E = np.mean`, the one binding of `E`: a known function under another name."""
+        if binding.kind != "assign" or not isinstance(binding.value, (ast.Name, ast.Attribute)):
+            return None
+        key = (name, id(owner))
+        if key in self._aliasing:
+            return None  # `a = b; b = a`
+        self._aliasing.add(key)
+        try:
+            qualname = self.qualname(binding.value, owner)
+        finally:
+            self._aliasing.discard(key)
+        return qualname if qualname in table.FUNCTIONS else None
 
     def binds_name_anywhere(self, name: str) -> bool:
         """True if any scope of the module binds `name` (used before adding an import)."""

@@ -100,6 +100,28 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
     return None
 
 
+def in_assertion(node, ctx) -> bool:
+    """Whether `node` is evaluated only to be checked: inside an `assert` statement or an
+    argument of an assertion helper (`assert_allclose(inv(b) @ b, eye)`, `self.assertEqual`),
+    as tests of the operation itself are."""
+    context = getattr(node, "_nl", None)
+    if context is None:
+        return False
+    if isinstance(context[2], ast.Assert):
+        return True
+    current = node
+    while True:
+        context = getattr(current, "_nl", None)
+        parent = context[1] if context else None
+        if not isinstance(parent, ast.expr):
+            return False
+        if isinstance(parent, ast.Call) and current is not parent.func:
+            name = getattr(parent.func, "attr", None) or getattr(parent.func, "id", "")
+            if name.lower().startswith("assert"):
+                return True
+        current = parent
+
+
 def _flip(value):
     return {"nonneg": "nonpos", "nonpos": "nonneg"}.get(value)
 

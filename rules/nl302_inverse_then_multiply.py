@@ -1,7 +1,10 @@
 """NL302 inverse-then-multiply: `inv(A) @ b` instead of `solve(A, b)`."""
 
+import ast
+
 from numlint.rule import Applicability, Proof, Rule, bad, good
 
+from ._patterns import in_assertion
 from ._linalg import (
     enclosing_product, factor, gram_inverse, inverse, normal_equations_product, plain, product,
     used_once_here,
@@ -91,8 +94,8 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
 
     def check(self, op, ctx):
         p = product(op)
-        if p is None:
-            return
+        if p is None or in_assertion(op.node, ctx):
+            return  # a test of the inverse itself: `assert_allclose(inv(A) @ A, eye)`
         scope = op.scope
         if not p.flipped[0]:
             left, negated = p.left, False
@@ -120,12 +123,19 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
     # -- the inverse ------------------------------------------------------------------------------
     @staticmethod
     def _inverse(expr, p, ctx):
-        """The inverse `expr` holds, when it is computed only for this product: written in
-        it, or held in a name read only here."""
+        """The inverse `expr` holds, when it is computed only for this product (written in
+        it, or held in a name read only here), is not exact (of a diagonal matrix) and is not
+        multiplied by its own matrix (`inv(A) @ A`, a check of the inverse)."""
         found = inverse(expr, ctx, p.op.scope, kinds=("inv",))
         if found is None:
             return None
         if found.origin.remote and not used_once_here(expr, found.origin, p.op.scope, ctx):
+            return None
+        matrix = found.op.operand
+        if _diagonal(matrix, ctx, found.origin.scope):
+            return None
+        other = p.right if expr is p.left else p.left
+        if _same_matrix(matrix, found.origin.scope, other, p.op.scope, ctx):
             return None
         return found
 
@@ -365,6 +375,22 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
             proof=SOLVE),
         good("numpy", """
             import numpy as np
+            from numpy.testing import assert_allclose
+
+            def test_inverse(a):
+                a_inv = np.linalg.inv(a)
+                assert_allclose(np.dot(a, a_inv), np.eye(len(a)), atol=1e-12)
+                assert_allclose(np.linalg.inv(np.triu(a)) @ np.triu(a), np.eye(len(a)))
+            """, title="a test of the inverse itself"),
+        good("numpy", """
+            import numpy as np
+
+            def similarity_transform(M, q):
+                T = np.sqrt(np.diag(2 * q + 1))
+                return T @ M @ np.linalg.inv(T)
+            """, title="the inverse of a diagonal matrix is exact"),
+        good("numpy", """
+            import numpy as np
 
             def step(A, b):
                 return np.linalg.solve(A, b)
@@ -415,3 +441,34 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
                 return torch.linalg.pinv(A) @ b
             """, title="a pseudo-inverse is a least-squares solution"),
     )
+
+
+def _diagonal(matrix, ctx, scope, depth: int = 4) -> bool:
+    """`diag(v)`, also under elementwise operations that keep it diagonal (`sqrt`, `abs`, a
+    scalar multiple), through names: its inverse is exact."""
+    if matrix is None or depth == 0:
+        return False
+    origin = ctx.origin(matrix, scope)
+    op = origin.op
+    if op is None:
+        return False
+    if op.kind == "diag":
+        return True
+    if op.kind in ("sqrt", "abs", "neg", "cast"):
+        return _diagonal(op.operand, ctx, origin.scope, depth - 1)
+    if op.kind in ("mul", "div") and op.form == "operator":
+        scalar = op.right if op.kind == "div" else (
+            op.left if isinstance(op.left, ast.Constant) else op.right)
+        matrix = op.left if scalar is op.right else op.right
+        return isinstance(scalar, ast.Constant) and _diagonal(matrix, ctx, origin.scope,
+                                                              depth - 1)
+    return False
+
+
+def _same_matrix(matrix, matrix_scope, other, other_scope, ctx) -> bool:
+    """Whether `other` is the matrix that was inverted, written the same (calls included:
+    `inv(np.triu(y)) @ np.triu(y)`), directly or through a name."""
+    if matrix is None or other is None:
+        return False
+    candidates = [other, ctx.origin(other, other_scope).expr]
+    return any(ast.dump(matrix) == ast.dump(c) for c in candidates)

@@ -6,9 +6,8 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from numlint.rule import Applicability, Arg, Proof, Rule, bad, good
+from numlint.rule import Applicability, Proof, Rule, bad, good
 from numlint.specs import ALL
-from numlint.table.stats import POPULATION_ARGUMENTS
 
 # Executable proofs of the fixes (float64: a float32 input cannot hold odd deviations from 1e8).
 # A mean of 1e8 with deviations of 1 and 3, exact, so the two-pass variance is exact (5 per
@@ -233,6 +232,21 @@ dataflow between the statements.
                 return keras.ops.var(x, axis=-1)
             """,
             proof=_proof("x", "np.var(x, axis=-1)")),
+        bad("numpy", """
+            import numpy as np
+
+            E = np.mean
+
+            def spread(x):
+                return E(x ** 2) - E(x) ** 2
+            """, """
+            import numpy as np
+
+            E = np.mean
+
+            def spread(x):
+                return np.var(x)
+            """, title="the mean under another name"),
         good("numpy", """
             import numpy as np
 
@@ -456,18 +470,9 @@ def _fix(ctx, op, root, stable: str, first: _Moment, second: _Moment, remote: bo
     if framework is None:
         return None
     like = second.reduction
-    args = ctx.args_of(like)
-    for param, value in POPULATION_ARGUMENTS.get(framework, ()):
-        args[param] = Arg(value, keyword=param)
-    # The method form if the code used one. The emitter reads the method in the library
-    # `like` was read as, which for a receiver of unknown library may not take the population
-    # argument (NumPy's `ndarray.var` has no `correction`): then the function form.
-    forms = (True, False) if like.form == "method" else (False,)
-    replacement = None
-    for method in forms:
-        replacement = replacement or ctx.stable(
-            stable, framework, second.data, op.scope, args=args, like=like, method=method,
-            source_default=like.default_axis)
+    replacement = ctx.stable(stable, framework, second.data, op.scope, args=ctx.args_of(like),
+                             like=like, method=like.form == "method",
+                             source_default=like.default_axis)
     if remote:
         return ctx.fix(root.node if root is not None else op.node, replacement,
                        "Replace with `{callee}` (the mean is computed in another statement)",

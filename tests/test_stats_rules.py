@@ -61,9 +61,9 @@ def test_epsilon_floor_is_bit_identical_above_the_floor(rule, example):
 
 # -- NL401 ----------------------------------------------------------------------------------------
 
-def test_variance_method_of_unknown_library_falls_back_to_the_function():
-    """`x.mean()` on a receiver of unknown library reads as NumPy's method, which has no
-    `correction=`: the PyTorch fix is then written as a function."""
+def test_variance_method_of_unknown_library_is_written_in_the_module_framework():
+    """`x.mean()` on a receiver of unknown library, in a PyTorch module: the fix is PyTorch's
+    method, with its population correction."""
     assert fixed("NL401", """
         import torch
 
@@ -73,7 +73,7 @@ def test_variance_method_of_unknown_library_falls_back_to_the_function():
         import torch
 
         def f(x):
-            return torch.var(x, 1, correction=0)
+            return x.var(1, correction=0)
         """)
 
 

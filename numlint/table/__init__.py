@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
-from numlint.specs import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
+from numlint.specs import ALL, IMPLICIT, REQUIRED, index_specs, parse_spec
 from numlint.table import linalg, losses, stats
 from numlint.table._common import (
     NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,

@@ -56,6 +56,9 @@ class Target:
     # `"{fn}({X}, {y}, rcond=None)[0]"`. An operand followed by `.` or `[` is parenthesised
     # when it is not an atom.
     template: Optional[str] = None
+    # Arguments the replacement always passes, as (parameter, value text): torch's `var` must
+    # be told `correction=0` to compute the population variance it replaces.
+    arguments: Tuple[Tuple[str, str], ...] = ()
 
     @staticmethod
     def qualname(function: str) -> str:

@@ -125,6 +125,17 @@ SPECS = [
     # `log(det(A))` with its semantics: NaN where the determinant is negative.
     parse_spec("logdet", "torch", "torch.logdet(input)"),
 
+    # ---- diagonal matrices ----------------------------------------------------------------------
+    # `diag(v)` builds a diagonal matrix (whose inverse is exact); of a matrix, NumPy's extracts
+    # its diagonal, which is 1-D and cannot be inverted, so under an inverse it is the former.
+    parse_spec("diag", "numpy", "numpy.diag(v, k=0)"),
+    parse_spec("diag", "torch", "torch.diag(input, diagonal=0, *, out=None)"),
+    parse_spec("diag", "torch", "torch.diag_embed(input, offset=0, dim1=-2, dim2=-1)"),
+    *each("diag", "tensorflow", tf_paths("linalg.diag"),
+          "diagonal, name='diag', k=0, num_rows=-1, num_cols=-1, padding_value=0, "
+          "align='RIGHT_LEFT'"),
+    parse_spec("diag", "jax", "jax.numpy.diag(v, k=0)"),
+
     # ---- methods --------------------------------------------------------------------------------
     # `inspect` shows `(other, /, out=None)`, but the C method takes the keyword `b=` (run).
     parse_spec("matmul", "numpy", "dot(b, out=None)", method=True),

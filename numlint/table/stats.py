@@ -178,24 +178,21 @@ SPECS = [
                method=True),
 ]
 
-# Arguments a `var`/`std` replacement must pass to compute the population estimator (the
-# `mean(x**2) - mean(x)**2` it replaces), for the frameworks whose default is not that one:
-# torch's `var`/`std` default to the unbiased `correction=1` (a factor n/(n-1)).
-POPULATION_ARGUMENTS: Dict[str, Tuple[Tuple[str, str], ...]] = {
-    "torch": (("correction", "0"),),
-}
+# `var`/`std` replace the population estimator `mean(x**2) - mean(x)**2`: torch's default to
+# the unbiased `correction=1` (a factor n/(n-1)), so its targets pass `correction=0`.
+_POPULATION = (("correction", "0"),)
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     "var": {
         "numpy": (Target(("numpy.var",), method="var"),),
-        "torch": (Target(("torch.var",), method="var"),),
+        "torch": (Target(("torch.var",), method="var", arguments=_POPULATION),),
         "tensorflow": (Target(tuple(tf_paths("math.reduce_variance"))),),
         "jax": (Target(("jax.numpy.var",), method="var"),),
         "keras": (Target(("keras.ops.var",)),),
     },
     "std": {
         "numpy": (Target(("numpy.std",), method="std"),),
-        "torch": (Target(("torch.std",), method="std"),),
+        "torch": (Target(("torch.std",), method="std", arguments=_POPULATION),),
         "tensorflow": (Target(tuple(tf_paths("math.reduce_std"))),),
         "jax": (Target(("jax.numpy.std",), method="std"),),
         "keras": (Target(("keras.ops.std",)),),
