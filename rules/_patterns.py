@@ -49,7 +49,7 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
     """What the sign of `expr` is known to be: "nonneg", "nonpos" or None (unknown).
 
     Knows squares (`x ** 2`, `x * x`, `square(x)`), absolute values, non-negative constants,
-    and how negation, products, quotients and sums combine them, through names: the exponent
+    booleans (comparisons, `~mask`, and their casts), and how negation, products, quotients and sums combine them, through names: the exponent
     of a Gaussian, `-0.5 * (x / sigma) ** 2`, is known to be non-positive.
     """
     if depth <= 0 or expr is None:
@@ -58,12 +58,16 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
         if isinstance(expr.value, bool) or not isinstance(expr.value, (int, float)):
             return None
         return "nonneg" if expr.value >= 0 else "nonpos"
+    if isinstance(expr, ast.Compare):
+        return "nonneg"  # a boolean
     origin = ctx.origin(expr, scope)
     if origin.remote:
         return sign(origin.expr, ctx, origin.scope, depth - 1)
     op = origin.op
     if op is None:
         return None
+    if op.kind == "invert":
+        return "nonneg"  # `~mask`: a boolean mask (on integers it would be negative)
     if op.kind in ("square", "abs", "exp", "sqrt", "norm", "softmax", "sigmoid"):
         return "nonneg"
     if op.kind == "cast":

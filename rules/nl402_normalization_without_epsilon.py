@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from numlint.rule import Applicability, Proof, Rule, bad, good
 
-from ._patterns import shifted_by_max, sign, strip_casts
+from ._patterns import in_assertion, shifted_by_max, sign, strip_casts
 
 # The floor the fix puts under a divisor, `max(d, EPS)`. It must be a nonzero number in the
 # data's dtype, which numlint cannot see: 1e-7 (Keras's default fuzz factor) is the smallest
@@ -114,7 +114,11 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
         if divisor is None:
             return
         match = _matches_numerator(ctx, divisor, op, trail)
-        if match is None or _guarded(ctx, op):
+        if match is None or _guarded(ctx, op) or in_assertion(op.node, ctx):
+            return
+        if divisor.pattern == "sum" and sign(divisor.data, ctx, divisor.op.scope) != "nonneg":
+            # Values of unknown sign are most often probabilities or weights, which never sum
+            # to zero; a mask, counts of a comparison, absolute values or squares can.
             return
         # The same `x` in two statements is one value only if nothing rebinds it in between.
         if match == "data" and not all(ctx.portable(o, op.node) for o in trail):
@@ -177,12 +181,34 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
                         reference="np.nan_to_num(np.abs(scores) / np.abs(scores).sum("
                                   "axis=-1, keepdims=True))",
                         why="a row of zeros sums to 0")),
-        bad("numpy", """
+        good("numpy", """
             import numpy as np
 
-            def row_distribution(counts):
-                return counts / counts.sum(axis=1, keepdims=True)
-            """, title="row sums of values of unknown sign: reported without a fix"),
+            def row_distribution(weights):
+                return weights / weights.sum(axis=1, keepdims=True)
+            """, title="row sums of values of unknown sign: most often positive weights"),
+        bad("torch", """
+            import torch
+
+            def masked_average(states, mask):
+                weights = (~mask).float()
+                weights = weights / weights.sum(dim=1, keepdim=True)
+                return (states * weights.unsqueeze(2)).sum(1)
+            """, """
+            import torch
+
+            def masked_average(states, mask):
+                weights = (~mask).float()
+                weights = weights / torch.clamp(weights.sum(dim=1, keepdim=True), min=1e-7)
+                return (states * weights.unsqueeze(2)).sum(1)
+            """, unsafe=True, title="a mask: a fully masked row sums to zero"),
+        good("numpy", """
+            import numpy as np
+            from numpy.testing import assert_allclose
+
+            def test_cosine(a, b, expected):
+                assert_allclose(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), expected)
+            """, title="computed only to be checked by a test"),
         bad("torch", """
             import torch
             import torch.nn.functional as F
@@ -349,8 +375,8 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
 
 _MESSAGES = {
     "norm": "`x / norm(x)` is NaN for an all-zero row; floor the norm with an epsilon",
-    "std": "`(x - mean) / std` is NaN or inf for constant data (std = 0); floor the std with "
-           "an epsilon",
+    "std": "dividing by a standard deviation is NaN or inf for constant data (std = 0); floor "
+           "the std with an epsilon",
     "sum": "`x / x.sum(axis)` is NaN for a row that sums to zero; floor the sum with an epsilon",
     "cosine": "cosine similarity is NaN for a zero vector; floor the product of the norms with "
               "an epsilon",

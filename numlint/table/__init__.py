@@ -204,6 +204,7 @@ _SPECS = [
     *[parse_spec("cast", "torch", f"{name}(*, memory_format=None)", method=True)
       for name in ("float", "double", "half", "bfloat16")],
     parse_spec("cast", "torch", "to(*args, **kwargs)", method=True),
+    parse_spec("cast", "torch", "type(dtype=None, **kwargs)", method=True),
     *each("cast", "tensorflow", tf_paths("cast", "dtypes.cast"), "x, dtype, name=None",
           **TF_ELEMENTWISE),
     # Tensor methods of PyTorch.
