@@ -471,13 +471,17 @@ class Model:
                  copied: Optional[ast.expr] = None) -> bool:
         """Whether the source text of `origin.expr` (or of `copied`, a part of it) means the
         same where `at` is: every name in it is bound the same way there (nothing rebinds it in
-        between). A `copied` part that calls something is never portable: copying it would
-        run the call again (another forward pass of a model)."""
+        between). A `copied` part that calls anything but a library operation of the table
+        is not portable: copying it would run the call again (another forward pass of a
+        model, a random draw)."""
         if not origin.remote:
             return True
         if copied is not None:
-            if any(isinstance(n, ast.Call) for n in ast.walk(copied)):
-                return False
+            for node in ast.walk(copied):
+                if isinstance(node, ast.Call):
+                    op = self.op(node, origin.scope)
+                    if op is None or op.form not in ("function", "method"):
+                        return False  # a model, a layer, an unknown function
             origin = dataflow.Origin(copied, origin.scope, True, self)
         at_scope = self.scope_of(at) or self.module_scope
         start = dataflow._statement(origin.expr)
