@@ -32,7 +32,7 @@ REQUIRES = {
     "numpy": ("numpy", "scipy"),
     "torch": ("numpy", "scipy", "torch"),
     "tensorflow": ("numpy", "scipy", "tensorflow"),
-    "keras": ("numpy", "scipy", "tensorflow", "keras"),
+    "keras": ("numpy", "scipy", "keras", "jax"),
     "jax": ("numpy", "scipy", "jax"),
 }
 # Relative and absolute tolerance on benign inputs (and against the reference), per dtype.
@@ -50,7 +50,8 @@ class Proof:
     lists); `reference` is a Python expression over those parameters, evaluated with `np`,
     `scipy` and `math` in float64, giving the true result. `benign` gives explicit benign inputs
     where random normal ones do not fit (a positive definite matrix); parameters named in
-    `integers` are integer arrays (labels, indices) and kept as given. `bug_fix`: the original is
+    `integers` are integer arrays (labels, indices) and `constants` float arrays (one-hot
+    labels), both kept as given in the benign run. `bug_fix`: the original is
     wrong even on benign inputs (double softmax), so the fix is compared with the reference.
     `function` defaults to the module's last top-level function. `why` is the one-line lesson
     `numlint rule --demo` prints.
@@ -60,6 +61,7 @@ class Proof:
     reference: str
     benign: Optional[Dict[str, Any]] = None
     integers: Tuple[str, ...] = ()
+    constants: Tuple[str, ...] = ()
     bug_fix: bool = False
     gradient: bool = True
     function: Optional[str] = None
@@ -101,8 +103,14 @@ class Backend:
         self.np = importlib.import_module("numpy")
         if framework == "torch":
             self.torch = importlib.import_module("torch")
-        elif framework in ("tensorflow", "keras"):
+        elif framework == "tensorflow":
             self.tf = _quiet_import("tensorflow")
+        elif framework == "keras":
+            # Keras recovers the logits of its own softmax on the TensorFlow backend only, so
+            # its proofs run on another backend (see `run_isolated`).
+            os.environ.setdefault("KERAS_BACKEND", "jax")
+            os.environ.setdefault("JAX_ENABLE_X64", "1")
+            self.keras = _quiet_import("keras")
         elif framework == "jax":
             jax = importlib.import_module("jax")
             jax.config.update("jax_enable_x64", True)
@@ -117,8 +125,10 @@ class Backend:
         if self.framework == "torch":
             tensor = self.torch.from_numpy(data.copy())
             return tensor.requires_grad_(True) if grad and not integer else tensor
-        if self.framework in ("tensorflow", "keras"):
+        if self.framework == "tensorflow":
             return self.tf.constant(data)
+        if self.framework == "keras":
+            return self.keras.ops.convert_to_tensor(data)
         return self.jnp.asarray(data)
 
     def numpy(self, value):
@@ -127,6 +137,8 @@ class Backend:
             return [self.numpy(v) for v in value]
         if self.framework == "torch" and isinstance(value, self.torch.Tensor):
             return value.detach().numpy()
+        if self.framework == "keras":
+            return np.asarray(self.keras.ops.convert_to_numpy(value))
         if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
             return np.asarray(value.numpy())
         return np.asarray(value)
@@ -211,7 +223,7 @@ def benign_inputs(proof: Proof, seed: int = 0) -> Dict[str, Any]:
     generator = np.random.default_rng(seed)
     inputs = {}
     for name, value in proof.extreme.items():
-        if name in proof.integers:
+        if name in proof.integers or name in proof.constants:
             inputs[name] = value
         else:
             inputs[name] = generator.standard_normal(np.shape(value)).tolist()
@@ -310,3 +322,52 @@ def _close(np, a, b, rtol, atol) -> bool:
     if a.shape != b.shape:
         return False
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
+
+# -- Keras, in a process of its own ----------------------------------------------------------
+
+KERAS_BACKEND = "jax"
+
+
+def run_isolated(framework: str) -> Dict[str, Optional[str]]:
+    """Prove every example of `framework` in a fresh interpreter and return, per example id
+    (`CODE-index`), None or the failure. Keras picks its backend once per process, when it is
+    first imported, and its TensorFlow backend hides the hazard of `keras.ops.softmax`, so the
+    Keras proofs run here with KERAS_BACKEND=jax."""
+    import json
+    import subprocess
+    env = dict(os.environ, KERAS_BACKEND=KERAS_BACKEND, JAX_ENABLE_X64="1")
+    completed = subprocess.run([sys.executable, "-m", "numlint.proof", framework],
+                               capture_output=True, text=True, env=env, check=False)
+    if completed.returncode != 0:
+        raise ProofError(f"the {framework} proofs could not run:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def examples_of(framework: str):
+    """`(id, rule, example)` for every example with a proof in `framework`."""
+    from numlint.registry import all_rules
+    for rule in all_rules():
+        if rule.meta:
+            continue
+        for index, example in enumerate(rule.examples):
+            if example.proof is not None and example.framework == framework:
+                yield f"{rule.code}-{framework}-{index}", rule, example
+
+
+def _main(argv) -> int:
+    import json
+    framework = argv[1]
+    results: Dict[str, Optional[str]] = {}
+    for key, rule, example in examples_of(framework):
+        try:
+            check(rule, example)
+            results[key] = None
+        except Exception as error:  # reported per example by the caller
+            results[key] = f"{type(error).__name__}: {error}"
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))

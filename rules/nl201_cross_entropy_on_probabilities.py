@@ -342,7 +342,8 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
 
             def loss(labels, logits):
                 return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends"),
+            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
+            proof=Proof(extreme={"labels": [2, 0], "logits": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]}, integers=("labels",), dtypes=("float32",), reference="-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(labels)), labels]", why="the softmax of -1000 is 0, which Keras clips to 1e-7: the loss is capped at 16.1")),
         # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
         bad("numpy", """
             import numpy as np

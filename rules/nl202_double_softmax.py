@@ -217,7 +217,8 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
 
             def loss(labels, logits):
                 return keras.losses.categorical_crossentropy(labels, logits, from_logits=True)
-            """, unsafe=True, title="backend-agnostic Keras: wrong on the JAX and PyTorch backends"),
+            """, unsafe=True, title="backend-agnostic Keras: wrong on the JAX and PyTorch backends",
+            proof=Proof(extreme={"labels": [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], "logits": [[0.0, 10.0, -10.0], [1.0, 2.0, 3.0]]}, constants=("labels",), bug_fix=True, dtypes=("float32",), reference="-(labels * scipy.special.log_softmax(logits, axis=-1)).sum(-1)", why="a second softmax squashes the probabilities: the loss and its gradient are wrong")),
         # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
         bad("torch", """
             import torch

@@ -185,7 +185,8 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
 
             def loss(labels, logits):
                 return keras.losses.binary_crossentropy(labels, logits, from_logits=True)
-            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends"),
+            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
+            proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[-50.0, 30.0]]}, constants=("labels",), dtypes=("float32",), reference="np.mean(np.logaddexp(0, logits) - labels * logits, axis=-1)", why="the sigmoid saturates to 0 or 1, which Keras clips: the loss is capped at 16.1")),
         # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
         good("torch", """
             import torch.nn.functional as F

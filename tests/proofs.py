@@ -7,19 +7,14 @@ import os
 import pytest
 
 from numlint import proof
-from numlint.registry import all_rules
 
 REQUIRED = os.environ.get("NUMLINT_REQUIRE_FRAMEWORKS") == "1"
 
 
 def cases(framework: str):
     """`(rule, example)` for every example with a proof in `framework`."""
-    return [
-        pytest.param(rule, example, id=f"{rule.code}-{framework}-{index}")
-        for rule in all_rules() if not rule.meta
-        for index, example in enumerate(rule.examples)
-        if example.proof is not None and example.framework == framework
-    ]
+    return [pytest.param(rule, example, id=key)
+            for key, rule, example in proof.examples_of(framework)]
 
 
 def require(framework: str) -> None:

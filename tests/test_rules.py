@@ -68,3 +68,18 @@ def test_codes_and_names_are_unique():
     codes = [r.code for r in all_rules()]
     names = [r.name for r in all_rules()]
     assert len(codes) == len(set(codes)) and len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_fix_is_proven_in_every_framework_it_claims(rule):
+    """Each fixable rule has, in each framework it claims, an example whose fix is executed
+    by the proof tests (`tests/test_proof_<framework>.py`)."""
+    if rule.fixable == "never":
+        return
+    proven = {e.framework for e in rule.examples
+              if not e.good and e.fixed is not None and e.proof is not None}
+    assert set(rule.frameworks) <= proven, \
+        f"no executable proof for {sorted(set(rule.frameworks) - proven)}"
+    for example in rule.examples:
+        assert example.proof is None or (not example.good and example.fixed is not None), \
+            "a proof needs a bad example with a fix"
