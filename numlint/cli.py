@@ -270,7 +270,7 @@ def _demo(rule) -> int:
         console.print(Text(f"naive:  {naive}", style="red"))
         console.print(Text(f"stable: {stable}", style="green"))
     console.print(table)
-    why = next((e.proof.why for e in chosen.values() if e.proof.why), "")
+    why = next((e.proof.why for e in [*chosen.values(), *examples] if e.proof.why), "")
     if why:
         console.print(f"Why: {why}.")
     if skipped:
