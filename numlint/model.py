@@ -578,22 +578,7 @@ def bind_arguments(spec: Spec, args: List[ast.expr], keywords: List[ast.keyword]
     Returns `(bound, spellings)`: parameter -> argument expression, and parameter -> the
     keyword spelling used. `bound` is None when the call cannot be bound statically.
     """
-    signature = spec.signature
-    bound: Dict[str, ast.expr] = {}
-    spellings: Dict[str, str] = {}
-    for index, arg in enumerate(args):
-        if isinstance(arg, ast.Starred) or index >= len(signature.positional):
-            return None, {}
-        bound[signature.positional[index]] = arg
-    for keyword in keywords:
-        if keyword.arg is None:  # **kwargs
-            return None, {}
-        param = spec.canonical(keyword.arg)
-        if param is None or param in bound:
-            return None, {}
-        bound[param] = keyword.value
-        spellings[param] = keyword.arg
-    return bound, spellings
+    return _bind(spec.signature, args, keywords, spec.canonical)
 
 
 def _returned_values(function: ast.AST) -> List[ast.expr]:
@@ -616,8 +601,12 @@ def _returned_values(function: ast.AST) -> List[ast.expr]:
 
 
 def bind_call(signature, args: List[ast.expr], keywords: List[ast.keyword]):
-    """Bind the arguments of a call to a plain signature (no aliases): `(bound, spellings)`,
-    or `(None, {})` when they cannot be bound statically."""
+    """Bind the arguments of a call to a plain signature (no aliases), as `bind_arguments`."""
+    return _bind(signature, args, keywords,
+                 lambda keyword: keyword if keyword in signature.names else None)
+
+
+def _bind(signature, args, keywords, canonical):
     bound: Dict[str, ast.expr] = {}
     spellings: Dict[str, str] = {}
     for index, arg in enumerate(args):
@@ -625,10 +614,13 @@ def bind_call(signature, args: List[ast.expr], keywords: List[ast.keyword]):
             return None, {}
         bound[signature.positional[index]] = arg
     for keyword in keywords:
-        if keyword.arg is None or keyword.arg in bound or keyword.arg not in signature.names:
+        if keyword.arg is None:  # **kwargs
             return None, {}
-        bound[keyword.arg] = keyword.value
-        spellings[keyword.arg] = keyword.arg
+        param = canonical(keyword.arg)
+        if param is None or param in bound:
+            return None, {}
+        bound[param] = keyword.value
+        spellings[param] = keyword.arg
     return bound, spellings
 
 
