@@ -61,7 +61,7 @@ class Binding:
 
 class Scope:
     __slots__ = ("kind", "node", "parent", "bindings", "globals", "nonlocals", "star_imports",
-                 "attributes")
+                 "attributes", "returns", "generator")
 
     def __init__(self, kind: str, node: ast.AST, parent: Optional["Scope"]):
         self.kind = kind  # "module", "function", "class", "lambda", "comprehension"
@@ -73,6 +73,10 @@ class Scope:
         self.star_imports: List[str] = []
         # Assignments to attributes of names in this scope (`self.x = ...`), by "name.attr".
         self.attributes: Dict[str, List[Binding]] = {}
+        # For functions: the value of each `return` (None for a bare `return`), and whether
+        # the function is a generator (one hop into a function reads these).
+        self.returns: List[Optional[ast.expr]] = []
+        self.generator = False
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -446,7 +450,7 @@ class Model:
         try:
             kinds = set()
             spec = None
-            values = _returned_values(node)
+            values = _returned_values(function)
             for value in values:
                 found = dataflow.origin(self, value, function).op
                 if found is None or found.spec is None or found.form == "operator":
@@ -581,23 +585,12 @@ def bind_arguments(spec: Spec, args: List[ast.expr], keywords: List[ast.keyword]
     return _bind(spec.signature, args, keywords, spec.canonical)
 
 
-def _returned_values(function: ast.AST) -> List[ast.expr]:
+def _returned_values(function: Scope) -> List[ast.expr]:
     """The values of a function's `return` statements (not those of nested functions); empty
     when some `return` has no value or the function is a generator."""
-    values: List[ast.expr] = []
-    stack = list(function.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return []
-        if isinstance(node, ast.Return):
-            if node.value is None:
-                return []
-            values.append(node.value)
-        stack.extend(ast.iter_child_nodes(node))
-    return values
+    if function.generator or any(value is None for value in function.returns):
+        return []
+    return list(function.returns)
 
 
 def bind_call(signature, args: List[ast.expr], keywords: List[ast.keyword]):
@@ -741,6 +734,8 @@ class _Walker:
         elif kind is ast.Delete:
             for target in stmt.targets:
                 self.bind_target(scope, target, "del", stmt)
+        elif kind is ast.Return:
+            scope.returns.append(stmt.value)
         for field_name in stmt._fields:
             value = getattr(stmt, field_name)
             if isinstance(value, list):
@@ -842,6 +837,8 @@ class _Walker:
             return
         elif kind is ast.Name or kind is ast.Constant:
             return
+        elif kind is ast.Yield or kind is ast.YieldFrom:
+            scope.generator = True
         for field_name in node._fields:
             value = getattr(node, field_name)
             if isinstance(value, list):

@@ -578,27 +578,33 @@ def _mutated(ctx, holder, scope) -> bool:
     if isinstance(holder, ast.Attribute) and scope.parent is not None \
             and scope.parent.kind == "class":
         region = scope.parent.node
+    mutated = getattr(region, "_nl402_mutated", None)
+    if mutated is None:  # computed once per function, class or module
+        mutated = region._nl402_mutated = _mutated_in(region)
+    return _key(holder) in mutated
 
-    def is_holder(node) -> bool:
-        return ctx.same(node, holder)
 
+def _mutated_in(region) -> set:
+    """The expressions `region` may change in place, as `_key`s."""
+    found = set()
     for node in ast.walk(region):
-        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
-                and is_holder(node.value):
-            return True
-        if isinstance(node, ast.Call):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            found.add(_key(node.value))
+        elif isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, ast.Attribute) and is_holder(func.value) and \
-                    func.attr.endswith("_") and not func.attr.startswith("_"):
-                return True
-            if any(k.arg == "out" and is_holder(k.value) for k in node.keywords):
-                return True
+            if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
+                    and not func.attr.startswith("_"):
+                found.add(_key(func.value))
+            found.update(_key(k.value) for k in node.keywords if k.arg == "out")
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
-            if any(is_holder(a) for a in call.args) or any(is_holder(k.value)
-                                                            for k in call.keywords):
-                return True
-    return False
+            found.update(_key(a) for a in call.args)
+            found.update(_key(k.value) for k in call.keywords)
+    return found
+
+
+def _key(node) -> str:
+    return ast.dump(node, annotate_fields=False)
 
 
 # -- the fix -------------------------------------------------------------------------------------
