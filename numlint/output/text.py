@@ -78,8 +78,9 @@ def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
     width = len(str(shown_last))
     gutter = " " * (width + 1) + "|"
     lines = [Text(gutter, style="blue")]
+    shift = _cell_shift(diagnostic, source)
     for row in range(first, shown_last + 1):
-        line = source.line(row)
+        line = source.line(row + shift)
         numbered = Text(f"{row:>{width}} | ", style="blue")
         numbered.append(line)
         lines.append(numbered)
@@ -97,6 +98,15 @@ def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
     if diagnostic.fix is not None:
         lines.extend(_fix_lines(diagnostic.fix, source, gutter))
     return lines
+
+
+def _cell_shift(diagnostic: Diagnostic, source: SourceText) -> int:
+    """Rows of a notebook diagnostic count from the top of its cell, while the source is the
+    notebook's joined code cells (numlint/notebook.py): the row of the cell's first line in it,
+    minus one. Found from the diagnostic's offset, which indexes the joined source."""
+    if diagnostic.cell is None:
+        return 0
+    return source.position(diagnostic.offset[0]).row - diagnostic.start.row
 
 
 def _fix_lines(fix: Fix, source: SourceText, gutter: str) -> List[Text]:
@@ -165,18 +175,28 @@ def write_summary(report: Report, console: Console) -> None:
 
 
 def write_statistics(report: Report, console: Console) -> None:
+    """Ruff's `--statistics` table with a header and the number of fixable findings per code
+    (`-` for none), most frequent first, then the usual summary:
+
+        count  code   name            fixable
+            5  NL102  log-sum-exp           5
+            1  NL905  internal-error        -
+        Found 6 errors.
+        [*] 5 fixable with the `--fix` option.
+    """
     rows = report.statistics()
     if not rows:
-        console.print("All checks passed!", style="green")
+        write_summary(report, console)
         return
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     table.add_column("count", justify="right")
-    table.add_column("code")
+    table.add_column("code", style="bold red")
     table.add_column("name")
-    table.add_column("fixable", justify="right")
+    table.add_column("fixable", justify="right", style="cyan")
     for code, name, count, fixable in rows:
         table.add_row(str(count), code, name, str(fixable) if fixable else "-")
     console.print(table)
+    write_summary(report, console)
 
 
 def _plural(count: int, word: str, plural: Optional[str] = None) -> str:
