@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from numlint import noqa
+from numlint import noqa, prefilter
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
 from numlint.fix import apply_edits, select_fixes
@@ -169,8 +169,8 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
               rules: Sequence[Rule]) -> List[Diagnostic]:
     """One pass over the module's operations, calling each rule on the kinds it asked for."""
     dispatch = dispatch_table(rules)
-    if not dispatch:
-        return []
+    if not dispatch or not prefilter.may_fire(text.text, rules):
+        return []  # no rule can fire on this text (numlint.prefilter): no model walk
     model = Model(tree)
     context = Context(model, text, path)
     failed: Dict[str, str] = {}

@@ -28,7 +28,8 @@ class DoubleSoftmax(Rule):
     frameworks = ("torch", "tensorflow", "jax", "keras")
     fixable = "sometimes"
     operations = ("cross_entropy", "binary_cross_entropy")
-    requires = (("cross_entropy", "softmax"), ("binary_cross_entropy", "sigmoid"))
+    requires = (("cross_entropy", "softmax"), ("cross_entropy", "sigmoid"),
+                ("binary_cross_entropy", "sigmoid"))
 
     what = """
 Checks for a loss that takes logits and applies the softmax itself (`F.cross_entropy`,
