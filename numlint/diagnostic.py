@@ -32,7 +32,7 @@ class Diagnostic:
         return self.fix is not None and self.fix.applicability.value != "display-only"
 
     def sort_key(self):
-        return (self.path, self.start.row, self.start.column, self.code)
+        return (self.path, self.cell or 0, self.start.row, self.start.column, self.code)
 
     def with_fix(self, fix: Optional[Fix]) -> "Diagnostic":
         return replace(self, fix=fix)

@@ -1,6 +1,7 @@
 """Finding the files to check, as Ruff does.
 
-A directory is walked recursively in sorted order. Directories matching `exclude` (by default
+A directory is walked recursively in sorted order for `.py`, `.pyi` and `.ipynb` (Jupyter
+notebook) files, as Ruff's default `include`. Directories matching `exclude` (by default
 `.git`, `.venv`, `venv`, `build`, `dist`, `site-packages`, `node_modules`, `__pycache__`, ...)
 or `extend-exclude` are skipped, as are paths ignored by `.gitignore` files (those inside the
 walked tree, those above it up to the repository root, and `.git/info/exclude`) unless
@@ -20,7 +21,7 @@ import pathspec
 
 from numlint.config import Config, config_for_path
 
-SOURCE_SUFFIXES = (".py", ".pyi")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: numlint/notebook.py
 
 
 @dataclass(frozen=True)

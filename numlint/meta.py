@@ -16,11 +16,16 @@ class _Meta(Rule):
 class SyntaxErrorRule(_Meta):
     code = "NL901"
     name = "syntax-error"
-    summary = "The file is not valid Python and could not be checked"
-    what = "Reports a file that does not parse, with the parser's message and position."
+    summary = "The file is not valid Python (or not a valid notebook) and could not be checked"
+    what = ("Reports a file that does not parse, with the parser's message and position. For a "
+            "Jupyter notebook (`.ipynb`), that is code cells that do not parse as one module "
+            "(reported in the cell), or a file that is not valid JSON or not in notebook "
+            "format 4 (reported at the error's line and column in the JSON text).")
     why = ("numlint reads code without running it; code it cannot parse it cannot check. "
            "numlint parses with the Python that runs it, so syntax newer than that "
-           "interpreter is reported here too: run numlint under the project's Python.")
+           "interpreter is reported here too: run numlint under the project's Python. "
+           "In notebooks, IPython's line magics (`%time`), shell escapes (`!ls`) and help "
+           "(`obj?`) are understood; a cell that is a cell magic (`%%bash`) is skipped.")
 
 
 class UnreadableFileRule(_Meta):

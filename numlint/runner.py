@@ -19,6 +19,7 @@ from numlint.checker import check_source, fix_source, meta_diagnostic
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
 from numlint.discovery import describe_os_error
+from numlint.notebook import CellIndex, is_notebook, joined_source, lint_notebook
 from numlint.source import BinaryFileError, DecodeError, SourceText
 
 
@@ -30,6 +31,8 @@ class FileResult:
     diff: str = ""          # unified diff of the fixes (fix and diff modes)
     written: bool = False   # the fixed source was written back
     source: Optional[str] = None  # the text the diagnostics refer to (kept only if any)
+    # Notebooks: `source` is the joined code cells; this maps its rows to cells.
+    cells: Optional[CellIndex] = None
 
     @property
     def has_error(self) -> bool:
@@ -69,6 +72,8 @@ def read_source(path: Path, config: Config):
 def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
                  diff: bool = False) -> FileResult:
     """Check one file; with `fix`, apply fixes (and write them back unless `diff`)."""
+    if is_notebook(path):
+        return process_notebook(path, config, fix=fix, unsafe=unsafe, diff=diff)
     shown = display_path(path)
     source = read_source(path, config)
     if isinstance(source, Diagnostic):
@@ -90,6 +95,50 @@ def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool 
                 file_result.diagnostics.append(meta_diagnostic(
                     "NL902", shown, f"cannot write the fixed file: {describe_os_error(exc)}"))
     return file_result
+
+
+def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
+                     diff: bool = False) -> FileResult:
+    """`process_file` for a Jupyter notebook (numlint/notebook.py): only the sources of the
+    changed cells are written back; an unchanged notebook is not rewritten."""
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileResult(shown, [meta_diagnostic(
+            "NL902", shown, f"cannot read the file: {describe_os_error(exc)}")])
+    file_result, fixed = notebook_result(data, shown, config, fix=fix, unsafe=unsafe, diff=diff)
+    if fixed is not None and not diff:
+        try:
+            write_atomic(path, fixed)
+            file_result.written = True
+        except OSError as exc:
+            file_result.fixed = {}
+            file_result.diagnostics.append(meta_diagnostic(
+                "NL902", shown, f"cannot write the fixed file: {describe_os_error(exc)}"))
+    return file_result
+
+
+def notebook_result(data: bytes, shown: str, config: Config, *, fix: bool = False,
+                    unsafe: bool = False, diff: bool = False):
+    """The `FileResult` of a notebook's bytes, and its fixed bytes if fixes changed it."""
+    result = lint_notebook(data, shown, config, fix=fix or diff, unsafe=unsafe)
+    kept = bool(result.diagnostics)
+    file_result = FileResult(shown, result.diagnostics, result.fixed,
+                             source=result.source if kept else None,
+                             cells=result.index if kept else None)
+    if not result.changed:
+        return file_result, None
+    file_result.diff = result.diff(shown)
+    return file_result, result.to_bytes()
+
+
+def cached_notebook_result(data: bytes, shown: str, diagnostics) -> FileResult:
+    """The `FileResult` of a notebook whose diagnostics come from the cache: the text they
+    refer to is the notebook's joined code cells (not its JSON), with the cell index."""
+    source, cells = joined_source(data) if diagnostics else (None, None)
+    return FileResult(shown, list(diagnostics), source=source, cells=cells)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
