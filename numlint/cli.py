@@ -16,7 +16,7 @@ import click
 
 from numlint import __version__
 from numlint.config import Config, ConfigError, config_for_path, validate_selectors
-from numlint.output import FORMATS
+from numlint.output import FORMATS, STATISTICS_FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -55,26 +55,38 @@ def cli() -> None:
               help="Rule codes or prefixes to enable in addition.")
 @click.option("--output-format", type=click.Choice(sorted(FORMATS)), default="text",
               envvar="NUMLINT_OUTPUT_FORMAT", show_default=True, help="How to print findings.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="NUMLINT_OUTPUT_FILE", metavar="PATH",
+              help="Write the report to PATH instead of stdout (parent directories are created).")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even if findings remain.")
 @click.option("--stdin-filename", metavar="PATH",
               help="The name of the file read from stdin (`-`), for messages and configuration.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              envvar="NUMLINT_JOBS", help="Processes to check files with (default: the cores).")
+@click.option("-n", "--no-cache", is_flag=True,
+              help="Neither read nor write the cache (.numlint_cache/ in the project root).")
 def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
-          select, ignore, extend_select, output_format: str, statistics: bool,
-          exit_zero: bool, stdin_filename: Optional[str]) -> None:
+          select, ignore, extend_select, output_format: str, output_file: Optional[Path],
+          statistics: bool, exit_zero: bool, stdin_filename: Optional[str],
+          jobs: Optional[int] = None, no_cache: bool = False) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
     overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
+    if statistics and output_format not in STATISTICS_FORMATS:
+        raise click.UsageError(f"--statistics cannot be used with --output-format "
+                               f"{output_format} (use {', '.join(STATISTICS_FORMATS)})")
     try:
         if paths == (Path("-"),) or (not paths and stdin_filename):
             code = _check_stdin(stdin_filename, overrides, fix=fix, unsafe=unsafe_fixes,
                                 diff=diff, output_format=output_format, statistics=statistics,
-                                exit_zero=exit_zero)
+                                exit_zero=exit_zero, output_file=output_file)
         else:
             if Path("-") in paths:
                 raise click.UsageError("`-` (stdin) cannot be combined with other paths")
             code = _check_paths(paths or (Path("."),), overrides, fix=fix, unsafe=unsafe_fixes,
                                 diff=diff, output_format=output_format, statistics=statistics,
-                                exit_zero=exit_zero)
+                                exit_zero=exit_zero, output_file=output_file,
+                                jobs=jobs, use_cache=not no_cache)
     except ConfigError as exc:
         _error(str(exc))
         code = EXIT_ERROR
@@ -86,11 +98,12 @@ def _configure(path: Path, overrides) -> Config:
 
 
 def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
-                 statistics, exit_zero) -> int:
+                 statistics, exit_zero, output_file=None, jobs=None, use_cache=True) -> int:
     from numlint.checker import meta_diagnostic
     from numlint.discovery import discover
+    from numlint.parallel import check_files
     from numlint.report import Report
-    from numlint.runner import FileResult, display_path, process_file
+    from numlint.runner import FileResult, display_path
 
     configs = {}
 
@@ -101,19 +114,27 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
         return configs[directory]
 
     report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    slots: list = []  # a FileResult, or the index of the file in `files`
+    files = []
     for found in discover(paths, config_for):
         if found.error is not None:
             shown = display_path(found.path)
-            report.results.append(FileResult(shown, [meta_diagnostic(
+            slots.append(FileResult(shown, [meta_diagnostic(
                 "NL902", shown, f"cannot read: {found.error}")]))
             continue
-        report.results.append(process_file(found.path, config_for(found.path),
-                                           fix=fix, unsafe=unsafe, diff=diff))
-    return _finish(report, output_format, statistics, exit_zero)
+        slots.append(len(files))
+        files.append((found.path, config_for(found.path)))
+    cache = None
+    if use_cache and not (fix or diff) and files:
+        from numlint.cache import open_cache
+        cache = open_cache()
+    checked = check_files(files, fix=fix, unsafe=unsafe, diff=diff, jobs=jobs, cache=cache)
+    report.results.extend(checked[s] if isinstance(s, int) else s for s in slots)
+    return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
 
 
 def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
-                 output_format, statistics, exit_zero) -> int:
+                 output_format, statistics, exit_zero, output_file=None) -> int:
     """Check the source on stdin. With --fix the fixed source goes to stdout (unchanged if no
     fix applies) and the findings to stderr; with --diff the diff goes to stdout."""
     from numlint.checker import check_source, fix_source
@@ -124,11 +145,20 @@ def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
     config = _configure(Path(stdin_filename) if stdin_filename else Path.cwd(), overrides)
     data = sys.stdin.buffer.read()
     report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    if name.lower().endswith(".ipynb"):  # a Jupyter notebook: numlint/notebook.py
+        from numlint.runner import notebook_result
+        result, fixed = notebook_result(data, name, config, fix=fix, unsafe=unsafe, diff=diff)
+        report.results.append(result)
+        if fix and not diff:
+            sys.stdout.buffer.write(data if fixed is None else fixed)
+            sys.stdout.flush()
+        return _finish(report, output_format, statistics, exit_zero, output_file=output_file,
+                       stream=sys.stderr if fix and not diff else None)
     if not (fix or diff):
         diagnostics = check_source(data, name, config)
         text = _decoded(data) if diagnostics else None
         report.results.append(FileResult(name, diagnostics, source=text))
-        return _finish(report, output_format, statistics, exit_zero)
+        return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
     result = fix_source(data, name, config, unsafe=unsafe)
     decoded = result.original is not None
     file_result = FileResult(name, result.diagnostics, result.fixed,
@@ -140,7 +170,24 @@ def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
     if not diff:
         sys.stdout.buffer.write(result.source.to_bytes() if decoded else data)
         sys.stdout.flush()
-    return _finish(report, output_format, statistics, exit_zero, stream=sys.stderr)
+    return _finish(report, output_format, statistics, exit_zero, stream=sys.stderr,
+                   output_file=output_file)
+
+
+def _write_report(path: Path, report, output_format: str, statistics: bool) -> bool:
+    """Write the report to `path`, creating its parent directories (as Ruff); False, after an
+    error message, if it cannot be written."""
+    import io
+    buffer = io.StringIO()
+    FORMATS[output_format](report, buffer, statistics=statistics)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            stream.write(buffer.getvalue())
+    except OSError as exc:
+        _error(f"cannot write the report to {path}: {exc.strerror or exc}")
+        return False
+    return True
 
 
 def _decoded(data: bytes) -> Optional[str]:
@@ -152,8 +199,8 @@ def _decoded(data: bytes) -> Optional[str]:
 
 
 def _finish(report, output_format: str, statistics: bool, exit_zero: bool,
-            stream=None) -> int:
-    """Print the report; return the exit status."""
+            stream=None, output_file: Optional[Path] = None) -> int:
+    """Print the report (to `output_file` if given); return the exit status."""
     if report.diff:
         for result in report.results:
             if result.diff:
@@ -166,7 +213,11 @@ def _finish(report, output_format: str, statistics: bool, exit_zero: bool,
         if report.errors:
             return EXIT_ERROR
         return EXIT_FINDINGS if would_fix else EXIT_OK
-    FORMATS[output_format](report, stream or sys.stdout, statistics=statistics)
+    if output_file is not None:
+        if not _write_report(output_file, report, output_format, statistics):
+            return EXIT_ERROR
+    else:
+        FORMATS[output_format](report, stream or sys.stdout, statistics=statistics)
     if report.errors:
         return EXIT_ERROR
     if report.diagnostics and not exit_zero:
@@ -222,6 +273,19 @@ def rules_command(output_format: str) -> None:
         table.add_row(rule.code, rule.name, rule.summary, ", ".join(rule.frameworks) or "-",
                       rule.fixable if rule.fixable != "never" else "-")
     make_console(sys.stdout).print(table)
+
+
+@cli.command("clean")
+def clean_command() -> None:
+    """Remove the cache (.numlint_cache/ in the project root)."""
+    from numlint.cache import clean
+    try:
+        removed = clean()
+    except OSError as exc:
+        _error(f"cannot remove the cache: {exc.strerror or exc}")
+        sys.exit(EXIT_ERROR)
+    if removed is not None:
+        click.echo(f"Removed {removed}", err=True)
 
 
 def _demo(rule) -> int:
