@@ -74,7 +74,7 @@ def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
         chosen = select_fixes([d.fix for d in fixes])
         new_text = apply_edits(text.text, [e for fix in chosen for e in fix.edits])
         candidate = SourceText(new_text, text.encoding, text.had_bom)
-        if not _parses(new_text):
+        if not parses(new_text):
             # A fix that breaks the module is a bug in a rule: report it, keep the code as is.
             broken = [d for d in fixes if d.fix in chosen]
             result.diagnostics = [d.with_fix(None) if d in broken else d
@@ -113,7 +113,7 @@ def _decode(source: Source, path: str) -> Tuple[Optional[SourceText], List[Diagn
         return None, [meta_diagnostic("NL903", path, f"cannot decode the file: {exc}")]
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

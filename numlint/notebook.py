@@ -37,18 +37,16 @@ notebook files large).
 
 from __future__ import annotations
 
-import ast
 import codecs
 import difflib
 import json
 import re
-import warnings
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from numlint.checker import MAX_FIX_ROUNDS, check_source, meta_diagnostic
+from numlint.checker import MAX_FIX_ROUNDS, parses, check_source, meta_diagnostic
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
 from numlint.fix import Edit, Fix, apply_edits, select_fixes
@@ -481,7 +479,7 @@ def lint_notebook(source: Union[str, bytes], path: str = "<stdin>",
             break
         chosen = select_fixes([d.fix for d in fixes])
         candidate = _Module.build(cells, module.apply([e for f in chosen for e in f.edits]))
-        if not _parses(candidate.python.text):
+        if not parses(candidate.python.text):
             broken = [d for d in fixes if d.fix in chosen]
             diagnostics = [d.with_fix(None) if d in broken else d for d in diagnostics]
             diagnostics.append(meta_diagnostic(
@@ -518,16 +516,6 @@ def joined_source(data: Union[str, bytes]) -> Tuple[Optional[str], Optional[Cell
         return None, None
     module = _Module.build(notebook.cells, [c.text for c in notebook.cells])
     return module.original.text, module.index
-
-
-def _parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-        return True
-    except (SyntaxError, ValueError):
-        return False
 
 
 # -- writing -------------------------------------------------------------------------------------

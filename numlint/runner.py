@@ -87,14 +87,20 @@ def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool 
     if result.changed:
         file_result.diff = unified_diff(source.text, result.source.text, shown)
         if not diff:
-            try:
-                write_atomic(path, result.source.to_bytes())
-                file_result.written = True
-            except OSError as exc:
-                file_result.fixed = {}
-                file_result.diagnostics.append(meta_diagnostic(
-                    "NL902", shown, f"cannot write the fixed file: {describe_os_error(exc)}"))
+            _write_fixed(path, result.source.to_bytes(), file_result)
     return file_result
+
+
+def _write_fixed(path: Path, data: bytes, file_result: FileResult) -> None:
+    """Write a fixed file atomically; a failure is reported on the file (NL902)."""
+    try:
+        write_atomic(path, data)
+        file_result.written = True
+    except OSError as exc:
+        file_result.fixed = {}
+        file_result.diagnostics.append(meta_diagnostic(
+            "NL902", file_result.path,
+            f"cannot write the fixed file: {describe_os_error(exc)}"))
 
 
 def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
@@ -110,13 +116,7 @@ def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: b
             "NL902", shown, f"cannot read the file: {describe_os_error(exc)}")])
     file_result, fixed = notebook_result(data, shown, config, fix=fix, unsafe=unsafe, diff=diff)
     if fixed is not None and not diff:
-        try:
-            write_atomic(path, fixed)
-            file_result.written = True
-        except OSError as exc:
-            file_result.fixed = {}
-            file_result.diagnostics.append(meta_diagnostic(
-                "NL902", shown, f"cannot write the fixed file: {describe_os_error(exc)}"))
+        _write_fixed(path, fixed, file_result)
     return file_result
 
 
