@@ -322,7 +322,7 @@ def _demo(rule) -> int:
     # the TensorFlow backend, whose losses hide the hazard of a Keras softmax.
     order = sorted(chosen, key=lambda f: f != "keras")
     outcomes = {f: proof.demo(rule, chosen[f]) for f in order}
-    for framework, example in chosen.items():
+    for framework in chosen:
         outcome = outcomes[framework]
         table.add_row(FRAMEWORK_NAMES.get(framework, framework), _show(outcome.inputs),
                       Text(_show(outcome.original), style="red"),
