@@ -2,7 +2,7 @@
 """Speed: numlint against Ruff, flake8, Fixit, TorchFix and the libcst parse floor.
 
 Downloads pinned wheels of real ML packages into a corpus (tiers: `medium` ~600 files: d2l,
-torchmetrics, timm; `large` ~4,500 files: + transformers, scikit-learn, keras), installs each
+torchmetrics, timm; `large` ~4,500 files: + transformers, scikit-learn, keras, pandas), installs each
 anchor in its own venv (TorchFix pins an old libcst), and times every tool on the tier in one
 run, alternating the tools, several runs each; prints medians, numlint/anchor ratios, files and
 lines per second and peak memory (the largest process of the tree, from `wait4`).
@@ -40,7 +40,7 @@ TIERS = {
     "medium": {"d2l": "1.0.3", "torchmetrics": "1.7.1", "timm": "1.0.15"},
 }
 TIERS["large"] = {**TIERS["medium"], "transformers": "4.46.3", "scikit-learn": "1.5.2",
-                  "keras": "3.6.0"}
+                  "keras": "3.6.0", "pandas": "2.2.3"}
 ANCHORS = {  # venv name -> pinned requirements
     "ruff": ["ruff==0.8.6"],
     "flake8": ["flake8==7.1.1"],
@@ -80,8 +80,10 @@ def build_tier(work: Path, tier: str) -> Path:
     """The tier's tree: a hard-linked copy of each package of the corpus."""
     corpus = work / "corpus"
     tree = work / f"tree-{tier}"
-    if (tree / ".complete").is_file():
-        return tree
+    stamp = "".join(f"{name}=={version}\n" for name, version in TIERS[tier].items())
+    complete = tree / ".complete"
+    if complete.is_file() and complete.read_text() == stamp:
+        return tree  # built for exactly these packages
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
@@ -89,7 +91,7 @@ def build_tier(work: Path, tier: str) -> Path:
         root = fetch(Package(name, version), corpus)
         shutil.copytree(root, tree / root.name, copy_function=os.link,
                         ignore=shutil.ignore_patterns(".artifact"))
-    (tree / ".complete").write_text("ok\n")
+    complete.write_text(stamp)
     return tree
 
 
