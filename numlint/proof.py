@@ -23,7 +23,7 @@ import importlib.util
 import math
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple
 
 # Frameworks a proof can run in, and the module each needs.
@@ -81,7 +81,6 @@ class Outcome:
     original: Any
     fixed: Any
     reference: Any = None
-    extras: Dict[str, Any] = field(default_factory=dict)
 
 
 def missing_modules(framework: str) -> Tuple[str, ...]:
