@@ -65,30 +65,47 @@ def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
     if text is None:
         return FixResult(SourceText(""), diagnostics)
     original = text
+    text, diagnostics, fixed = apply_in_rounds(
+        text, _check_text(text, path, config).diagnostics, unsafe=unsafe,
+        apply=lambda current, edits: SourceText(apply_edits(current.text, edits),
+                                                current.encoding, current.had_bom),
+        python=lambda current: current.text,
+        check=lambda current: _check_text(current, path, config).diagnostics,
+        broken=lambda message: _internal_error(path, original, message))
+    return FixResult(text, diagnostics, fixed, original)
+
+
+def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply, python,
+                    check, broken, allows=None):
+    """Apply the diagnostics' fixes in rounds until none applies (at most MAX_FIX_ROUNDS):
+    each round takes the non-overlapping fixes that apply (safe ones, unsafe ones with
+    `unsafe`, and only those `allows(state, fix)` accepts), makes the new state with
+    `apply(state, edits)`, re-parses its Python text `python(state)` and checks it again with
+    `check(state)`. A round whose result does not parse is a bug in a rule: its fixes are
+    dropped, `broken(message)` is reported, and the state stays as it was.
+
+    Returns the final state, its diagnostics and the number of fixes applied per code; shared
+    by modules (`fix_source`) and notebooks (`numlint.notebook`)."""
     fixed: Dict[str, int] = defaultdict(int)
-    result = _check_text(text, path, config)
     for _ in range(MAX_FIX_ROUNDS):
-        fixes = [d for d in result.diagnostics if d.fix is not None and d.fix.applies(unsafe)]
+        fixes = [d for d in diagnostics if d.fix is not None and d.fix.applies(unsafe)
+                 and (allows is None or allows(state, d.fix))]
         if not fixes:
             break
         chosen = select_fixes([d.fix for d in fixes])
-        new_text = apply_edits(text.text, [e for fix in chosen for e in fix.edits])
-        candidate = SourceText(new_text, text.encoding, text.had_bom)
-        if not parses(new_text):
-            # A fix that breaks the module is a bug in a rule: report it, keep the code as is.
-            broken = [d for d in fixes if d.fix in chosen]
-            result.diagnostics = [d.with_fix(None) if d in broken else d
-                                  for d in result.diagnostics]
-            result.diagnostics.append(_internal_error(
-                path, text, "a fix produced invalid code and was not applied: "
-                + ", ".join(sorted({d.code for d in broken}))))
+        candidate = apply(state, [e for fix in chosen for e in fix.edits])
+        if not parses(python(candidate)):
+            failed = [d for d in fixes if d.fix in chosen]
+            diagnostics = [d.with_fix(None) if d in failed else d for d in diagnostics]
+            diagnostics.append(broken("a fix produced invalid code and was not applied: "
+                                      + ", ".join(sorted({d.code for d in failed}))))
             break
         for diagnostic in fixes:
             if diagnostic.fix in chosen:
                 fixed[diagnostic.code] += 1
-        text = candidate
-        result = _check_text(text, path, config)
-    return FixResult(text, result.diagnostics, dict(fixed), original)
+        state = candidate
+        diagnostics = check(state)
+    return state, diagnostics, dict(fixed)
 
 
 # -- internals ------------------------------------------------------------------------------------

@@ -46,10 +46,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from numlint.checker import MAX_FIX_ROUNDS, parses, check_source, meta_diagnostic
+from numlint.checker import apply_in_rounds, check_source, meta_diagnostic
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
-from numlint.fix import Edit, Fix, apply_edits, select_fixes
+from numlint.fix import Edit, Fix, apply_edits
 from numlint.source import Position, SourceText
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -471,26 +471,15 @@ def lint_notebook(source: Union[str, bytes], path: str = "<stdin>",
                            f"{config.max_file_size:,}): skipped")]
         return result
     diagnostics = check_source(module.python, path, config)
-    fixed: Dict[str, int] = defaultdict(int)
-    for _ in range(MAX_FIX_ROUNDS if fix else 0):
-        fixes = [d for d in diagnostics
-                 if d.fix is not None and d.fix.applies(unsafe) and module.allows(d.fix)]
-        if not fixes:
-            break
-        chosen = select_fixes([d.fix for d in fixes])
-        candidate = _Module.build(cells, module.apply([e for f in chosen for e in f.edits]))
-        if not parses(candidate.python.text):
-            broken = [d for d in fixes if d.fix in chosen]
-            diagnostics = [d.with_fix(None) if d in broken else d for d in diagnostics]
-            diagnostics.append(meta_diagnostic(
-                "NL905", path, "a fix produced invalid code and was not applied: "
-                + ", ".join(sorted({d.code for d in broken}))))
-            break
-        for diagnostic in fixes:
-            if diagnostic.fix in chosen:
-                fixed[diagnostic.code] += 1
-        module = candidate
-        diagnostics = check_source(module.python, path, config)
+    fixed: Dict[str, int] = {}
+    if fix:
+        module, diagnostics, fixed = apply_in_rounds(
+            module, diagnostics, unsafe=unsafe,
+            apply=lambda current, edits: _Module.build(cells, current.apply(edits)),
+            python=lambda current: current.python.text,
+            check=lambda current: check_source(current.python, path, config),
+            broken=lambda message: meta_diagnostic("NL905", path, message),
+            allows=lambda current, candidate: current.allows(candidate))
     result.diagnostics = sorted((module.to_cells(d) for d in diagnostics),
                                 key=lambda d: (d.cell or 0, d.start.row, d.start.column, d.code))
     result.source = module.original.text
