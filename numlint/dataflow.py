@@ -67,7 +67,7 @@ def origin(model: "Model", expr: ast.expr, scope: "Scope") -> Origin:
 def value_of(model: "Model", expr: ast.expr, scope: "Scope"
              ) -> Optional[Tuple[ast.expr, "Scope"]]:
     """The expression a name or `self.attr` holds at `expr`, and its scope; None if unknown."""
-    use = _statement(expr)
+    use = model.statement_of(expr)
     if use is None:
         return None
     if isinstance(expr, ast.Name):
@@ -178,12 +178,12 @@ def reaching(bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
     it, and no loop that encloses the use but not the binding may rebind the name.
     """
     position = _position(use)
-    before = [b for b in bindings if _position(_binding_statement(b)) < position
-              and not _is_ancestor(_binding_statement(b), use)]
+    before = [b for b in bindings if _position(b.node) < position
+              and not _is_ancestor(b.node, use)]
     if not before:
         return None
-    last = max(before, key=lambda b: _position(_binding_statement(b)))
-    statement = _binding_statement(last)
+    last = max(before, key=lambda b: _position(b.node))
+    statement = last.node
     block = getattr(statement, "_nlp", None)
     if block is None:
         return None
@@ -201,7 +201,7 @@ def reaching(bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
     else:  # pragma: no cover - the walk always ends at the scope's node
         return None
     for loop in loops:
-        if any(_is_ancestor(loop, _binding_statement(b)) or _binding_statement(b) is loop
+        if any(_is_ancestor(loop, b.node) or b.node is loop
                for b in bindings if b is not last):
             return None
     return last
@@ -213,7 +213,7 @@ def rebound_between(bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -
         return False
     low, high = _position(start), _position(end)
     for binding in bindings:
-        statement = _binding_statement(binding)
+        statement = binding.node
         where = _position(statement)
         if low < where < high or (_is_ancestor(statement, end)
                                     and not _is_ancestor(statement, start)):
@@ -225,20 +225,9 @@ def rebound_between(bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -
         if parent is None or _is_ancestor(parent[0], start) or parent[0] is start:
             return False
         if isinstance(parent[0], LOOPS) and any(
-                _is_ancestor(parent[0], _binding_statement(b)) for b in bindings):
+                _is_ancestor(parent[0], b.node) for b in bindings):
             return True
         current = parent[0]
-
-
-def _binding_statement(binding) -> ast.AST:
-    return binding.node
-
-
-def _statement(node: ast.AST) -> Optional[ast.stmt]:
-    if isinstance(node, ast.stmt):
-        return node
-    context = getattr(node, "_nl", None)
-    return context[2] if context else None
 
 
 def _position(node: ast.AST) -> Tuple[int, int]:

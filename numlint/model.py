@@ -242,6 +242,9 @@ class Model:
 
     @staticmethod
     def statement_of(node: ast.AST) -> Optional[ast.stmt]:
+        """The statement `node` is in (a statement is its own)."""
+        if isinstance(node, ast.stmt):
+            return node
         ctx = getattr(node, "_nl", None)
         return ctx[2] if ctx else None
 
@@ -488,8 +491,8 @@ class Model:
                         return False  # a model, a layer, an unknown function
             origin = dataflow.Origin(copied, origin.scope, True, self)
         at_scope = self.scope_of(at) or self.module_scope
-        start = dataflow._statement(origin.expr)
-        end = dataflow._statement(at)
+        start = self.statement_of(origin.expr)
+        end = self.statement_of(at)
         if start is None or end is None:
             return False
         for node in ast.walk(origin.expr):
