@@ -203,6 +203,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
                 rule.check(op, context)
             except Exception as exc:  # a bug in a rule must not stop the run
                 failed[rule.code] = _describe_failure(rule, exc, text, node)
+    model.release()
     diagnostics = _deduplicate(context.diagnostics)
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))

@@ -93,8 +93,15 @@ def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
     sys.exit(code)
 
 
-def _configure(path: Path, overrides) -> Config:
-    return config_for_path(path).with_overrides(**overrides)
+def _configure(path: Path, overrides, memo: Optional[dict] = None) -> Config:
+    """The configuration for `path` with the command line's overrides. With `memo`, one
+    object per configuration file (not per directory): each compiles its patterns once."""
+    base = config_for_path(path)
+    if memo is None:
+        return base.with_overrides(**overrides)
+    if base not in memo:
+        memo[base] = base.with_overrides(**overrides)
+    return memo[base]
 
 
 def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
@@ -105,12 +112,13 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
     from numlint.report import Report
     from numlint.runner import FileResult, display_path
 
-    configs = {}
+    configs: dict = {}
+    overridden: dict = {}
 
     def config_for(path: Path) -> Config:
         directory = Path(os.path.abspath(path if path.is_dir() else path.parent))
         if directory not in configs:
-            configs[directory] = _configure(directory, overrides)
+            configs[directory] = _configure(directory, overrides, overridden)
         return configs[directory]
 
     report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)

@@ -84,7 +84,7 @@ def _name_value(model, name: str, scope, use: ast.stmt):
     if owner is None or not bindings:
         return None
     if owner is scope or _only_comprehensions_between(scope, owner):
-        binding = reaching(bindings, use)
+        binding = reaching(model, bindings, use)
     elif len(bindings) == 1:
         binding = bindings[0]  # a free name: the enclosing scope's only binding
     else:
@@ -101,7 +101,7 @@ def _attribute_value(model, base: str, attr: str, scope, use: ast.stmt):
     key = f"{base}.{attr}"
     local = scope.attributes.get(key)
     if local:
-        binding = reaching(local, use)
+        binding = reaching(model, local, use)
         if binding is None or binding.kind != "assign" or binding.value is None:
             return None
         return binding.value, scope
@@ -114,7 +114,7 @@ def _attribute_value(model, base: str, attr: str, scope, use: ast.stmt):
         return None
     binding, method_scope = found[0]
     if binding.kind != "assign" or binding.value is None or \
-            method_scope.node.name not in INITIALIZERS or _statement_in_loop(binding.node):
+            method_scope.node.name not in INITIALIZERS or _statement_in_loop(model, binding.node):
         return None
     return binding.value, method_scope
 
@@ -171,7 +171,7 @@ def _decorator_name(node: ast.expr) -> Optional[str]:
 
 # -- reaching assignments ------------------------------------------------------------------------
 
-def reaching(bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
+def reaching(model, bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
     """The binding among `bindings` that reaches `use` in straight-line code, or None.
 
     It is the last binding before the use; it must sit in the use's block or a block enclosing
@@ -179,18 +179,18 @@ def reaching(bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
     """
     position = _position(use)
     before = [b for b in bindings if _position(b.node) < position
-              and not _is_ancestor(b.node, use)]
+              and not _is_ancestor(model, b.node, use)]
     if not before:
         return None
     last = max(before, key=lambda b: _position(b.node))
     statement = last.node
-    block = getattr(statement, "_nlp", None)
+    block = model.block_of(statement)
     if block is None:
         return None
     current: Optional[ast.AST] = use
     loops: List[ast.AST] = []
     while current is not None:
-        parent = getattr(current, "_nlp", None)
+        parent = model.block_of(current)
         if parent is None:
             return None
         if parent == block:
@@ -201,13 +201,13 @@ def reaching(bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
     else:  # pragma: no cover - the walk always ends at the scope's node
         return None
     for loop in loops:
-        if any(_is_ancestor(loop, b.node) or b.node is loop
+        if any(_is_ancestor(model, loop, b.node) or b.node is loop
                for b in bindings if b is not last):
             return None
     return last
 
 
-def rebound_between(bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -> bool:
+def rebound_between(model, bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -> bool:
     """Whether any of `bindings` may rebind the name between statements `start` and `end`."""
     if not bindings:
         return False
@@ -215,17 +215,17 @@ def rebound_between(bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -
     for binding in bindings:
         statement = binding.node
         where = _position(statement)
-        if low < where < high or (_is_ancestor(statement, end)
-                                    and not _is_ancestor(statement, start)):
+        if low < where < high or (_is_ancestor(model, statement, end)
+                                    and not _is_ancestor(model, statement, start)):
             return True
     # A loop around `end` but not `start` that binds the name.
     current = end
     while True:
-        parent = getattr(current, "_nlp", None)
-        if parent is None or _is_ancestor(parent[0], start) or parent[0] is start:
+        parent = model.block_of(current)
+        if parent is None or _is_ancestor(model, parent[0], start) or parent[0] is start:
             return False
         if isinstance(parent[0], LOOPS) and any(
-                _is_ancestor(parent[0], b.node) for b in bindings):
+                _is_ancestor(model, parent[0], b.node) for b in bindings):
             return True
         current = parent[0]
 
@@ -234,22 +234,22 @@ def _position(node: ast.AST) -> Tuple[int, int]:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
-def _is_ancestor(ancestor: ast.AST, node: ast.AST) -> bool:
+def _is_ancestor(model, ancestor: ast.AST, node: ast.AST) -> bool:
     """Whether statement `node` is nested (strictly) inside statement `ancestor`."""
-    current = getattr(node, "_nlp", None)
+    current = model.block_of(node)
     while current is not None:
         if current[0] is ancestor:
             return True
-        current = getattr(current[0], "_nlp", None)
+        current = model.block_of(current[0])
     return False
 
 
-def _statement_in_loop(statement: ast.AST) -> bool:
-    current = getattr(statement, "_nlp", None)
+def _statement_in_loop(model, statement: ast.AST) -> bool:
+    current = model.block_of(statement)
     while current is not None:
         if isinstance(current[0], LOOPS):
             return True
-        current = getattr(current[0], "_nlp", None)
+        current = model.block_of(current[0])
     return False
 
 

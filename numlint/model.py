@@ -81,6 +81,12 @@ class Scope:
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
 
+    def release(self) -> None:
+        self.node = self.parent = None
+        self.bindings.clear()
+        self.attributes.clear()
+        self.returns.clear()
+
     def __repr__(self) -> str:
         return f"Scope({self.kind})"
 
@@ -227,26 +233,52 @@ class Model:
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec]]] = {}
         self._methods: Dict[ast.AST, list] = {}  # class -> [(method scope, self name)]
         self.scope_by_node: Dict[ast.AST, Scope] = {}
+        # Where each node is, kept here rather than on the (caller's) tree: for every
+        # expression its (scope, parent node, statement); for every statement its (parent
+        # node, field), i.e. the block it is in.
+        self.context: Dict[ast.AST, Tuple[Scope, ast.AST, ast.stmt]] = {}
+        self.blocks: Dict[ast.AST, Tuple[ast.AST, str]] = {}
         _Walker(self).run(tree)
 
+    def release(self) -> None:
+        """Drop every reference the model holds to the tree, once the rules are done.
+
+        The model's records are cyclic (operations point back to the model, scopes to their
+        nodes); cleared, nothing cyclic keeps the tree alive, and it is freed by reference
+        counting as soon as its last user lets go, instead of waiting for the cyclic garbage
+        collector to traverse all of it (numlint.parallel pauses that collector per file)."""
+        self.context.clear()
+        self.blocks.clear()
+        self._ops.clear()
+        self._returns.clear()
+        self._methods.clear()
+        self.scope_by_node.clear()
+        self.operations.clear()
+        for scope in self.scopes:
+            scope.release()
+        self.scopes.clear()
+
     # -- context of operation nodes -------------------------------------------------------------
-    @staticmethod
-    def scope_of(node: ast.AST) -> Optional[Scope]:
-        ctx = getattr(node, "_nl", None)
+    def scope_of(self, node: ast.AST) -> Optional[Scope]:
+        ctx = self.context.get(node)
         return ctx[0] if ctx else None
 
-    @staticmethod
-    def parent_of(node: ast.AST) -> Optional[ast.AST]:
-        ctx = getattr(node, "_nl", None)
+    def parent_of(self, node: ast.AST) -> Optional[ast.AST]:
+        """The node an expression is a part of (an expression or a statement)."""
+        ctx = self.context.get(node)
         return ctx[1] if ctx else None
 
-    @staticmethod
-    def statement_of(node: ast.AST) -> Optional[ast.stmt]:
+    def statement_of(self, node: ast.AST) -> Optional[ast.stmt]:
         """The statement `node` is in (a statement is its own)."""
         if isinstance(node, ast.stmt):
             return node
-        ctx = getattr(node, "_nl", None)
+        ctx = self.context.get(node)
         return ctx[2] if ctx else None
+
+    def block_of(self, statement: ast.AST) -> Optional[Tuple[ast.AST, str]]:
+        """The node whose `field` (a list of statements) holds `statement`, as
+        (node, field); also for exception handlers and match cases."""
+        return self.blocks.get(statement)
 
     # -- names ------------------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Tuple[Optional[Scope], List[Binding]]:
@@ -503,12 +535,12 @@ class Model:
                 owner, bindings = self.lookup(node.id, origin.scope)
                 if self.lookup(node.id, at_scope)[0] is not owner:
                     return False
-                if owner is origin.scope and dataflow.rebound_between(bindings, start, end):
+                if owner is origin.scope and dataflow.rebound_between(self, bindings, start, end):
                     return False
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and origin.scope is at_scope:
                 key = f"{node.value.id}.{node.attr}"
-                if dataflow.rebound_between(origin.scope.attributes.get(key, []), start, end):
+                if dataflow.rebound_between(self, origin.scope.attributes.get(key, []), start, end):
                     return False
         return True
 
@@ -635,13 +667,15 @@ class _Walker:
     def __init__(self, model: Model):
         self.model = model
         self.operations = model.operations
+        self.context = model.context
+        self.blocks = model.blocks
         self.bound_names: set = set()
         self.import_qualnames: set = set()
 
     def run(self, tree: ast.Module) -> None:
         scope = self.model.module_scope
         for stmt in tree.body:
-            stmt._nlp = (tree, "body")
+            self.blocks[stmt] = (tree, "body")
             self.statement(stmt, scope)
         self.model._bound_names = self.bound_names
         self.model._import_qualnames = self.import_qualnames
@@ -689,7 +723,7 @@ class _Walker:
                 self.expression(expr, scope, stmt, stmt)
             inner = self.new_scope("class", stmt, scope)
             for child in stmt.body:
-                child._nlp = (stmt, "body")
+                self.blocks[child] = (stmt, "body")
                 self.statement(child, inner)
             self.bind(scope, stmt.name, Binding("class", stmt))
         elif kind is ast.Import:
@@ -745,7 +779,7 @@ class _Walker:
                 for item in value:
                     if isinstance(item, (ast.stmt, ast.excepthandler)) or \
                             type(item).__name__ == "match_case":
-                        item._nlp = (stmt, field_name)
+                        self.blocks[item] = (stmt, field_name)
                     self.child(item, scope, stmt)
             elif isinstance(value, ast.AST):
                 self.child(value, scope, stmt)
@@ -761,7 +795,7 @@ class _Walker:
             if node.type is not None:
                 self.expression(node.type, scope, stmt, stmt)
             for child in node.body:
-                child._nlp = (node, "body")
+                self.blocks[child] = (node, "body")
                 self.statement(child, scope)
         elif isinstance(node, (ast.withitem, ast.keyword, ast.comprehension)):
             for field_name in node._fields:
@@ -773,7 +807,7 @@ class _Walker:
             if node.guard is not None:
                 self.expression(node.guard, scope, stmt, stmt)
             for child in node.body:
-                child._nlp = (node, "body")
+                self.blocks[child] = (node, "body")
                 self.statement(child, scope)
         elif type(node).__name__.startswith("Match"):
             self.pattern(node, scope, stmt)
@@ -799,7 +833,7 @@ class _Walker:
         inner = self.new_scope("function", node, scope)
         self.bind_parameters(node.args, inner, node)
         for child in node.body:
-            child._nlp = (node, "body")
+            self.blocks[child] = (node, "body")
             self.statement(child, inner)
         self.bind(scope, node.name, Binding("def", node))
 
@@ -819,7 +853,7 @@ class _Walker:
     # -- expressions ------------------------------------------------------------------------------
     def expression(self, node: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
         kind = type(node)
-        node._nl = (scope, parent, stmt)
+        self.context[node] = (scope, parent, stmt)
         if kind in (ast.Call, ast.BinOp, ast.UnaryOp):
             self.operations.append(node)
         elif kind is ast.Lambda:

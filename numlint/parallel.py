@@ -11,6 +11,7 @@ results crosses back from a worker; no tree outlives its file.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -70,8 +71,8 @@ def check_files(files: Sequence[Tuple[Path, Config]], *, fix: bool = False,
         tasks.append((index, str(files[index][0]), config_index[id(config)]))
 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
-    total = sum(min(sizes[i], max(c.max_file_size for c in configs)) for i in pending) \
-        if configs else 0
+    largest = max((c.max_file_size for c in configs), default=0)
+    total = sum(min(sizes[i], largest) for i in pending)
     parallel = jobs > 1 and len(tasks) >= MIN_FILES and total >= MIN_BYTES
     show = progress if progress is not None else (len(tasks) >= PROGRESS_FILES
                                                   and sys.stderr.isatty())
@@ -132,16 +133,48 @@ def _init_worker(configs, fix, unsafe, diff) -> None:
     _STATE = (configs, fix, unsafe, diff)
 
 
+def _init_pool_worker(configs, fix, unsafe, diff) -> None:
+    # What the worker inherited (modules, rules, the table) lives as long as it does: out of
+    # the collector's sight, it is never traversed (nor its pages copied after the fork).
+    gc.freeze()
+    _init_worker(configs, fix, unsafe, diff)
+
+
 def _work(task: Task) -> Tuple[int, FileResult]:
     index, path, config = task
     configs, fix, unsafe, diff = _STATE
-    return index, process_file(Path(path), configs[config], fix=fix, unsafe=unsafe, diff=diff)
+    with _collecting_per_file():
+        result = process_file(Path(path), configs[config], fix=fix, unsafe=unsafe, diff=diff)
+    return index, result
+
+
+class _collecting_per_file:
+    """Python's cyclic garbage collector paused while one file is checked, then run once on
+    what the file left.
+
+    A file's syntax tree and model are hundreds of thousands of objects. With automatic
+    collection the collector runs every 700 allocations, and its older generations traverse
+    every live tree again and again: on the large benchmark tier that was 40% of a cold run.
+    Paused, nothing is traversed while the file is checked; the tree is then freed by
+    reference counting (`Model.release()` breaks the model's cycles), and one collection of
+    the youngest generation takes what little cyclic garbage is left, so memory returns to
+    where it was after every file.
+    """
+
+    def __enter__(self):
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        gc.collect(0)
+        if self.enabled:
+            gc.enable()
 
 
 def _run_pool(tasks, configs, jobs, fix, unsafe, diff):
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(min(jobs, len(tasks)), initializer=_init_worker,
+    with context.Pool(min(jobs, len(tasks)), initializer=_init_pool_worker,
                       initargs=(configs, fix, unsafe, diff)) as pool:
         yield from pool.imap_unordered(_work, tasks, chunksize=1 if len(tasks) < 64
                                        else CHUNK_FILES)

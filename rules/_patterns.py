@@ -108,15 +108,15 @@ def in_assertion(node, ctx) -> bool:
     """Whether `node` is evaluated only to be checked: inside an `assert` statement or an
     argument of an assertion helper (`assert_allclose(inv(b) @ b, eye)`, `self.assertEqual`),
     as tests of the operation itself are."""
-    context = getattr(node, "_nl", None)
-    if context is None:
+    model = ctx.model
+    statement = model.statement_of(node)
+    if statement is None:
         return False
-    if isinstance(context[2], ast.Assert):
+    if isinstance(statement, ast.Assert):
         return True
     current = node
     while True:
-        context = getattr(current, "_nl", None)
-        parent = context[1] if context else None
+        parent = model.parent_of(current)
         if not isinstance(parent, ast.expr):
             return False
         if isinstance(parent, ast.Call) and current is not parent.func:

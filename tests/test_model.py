@@ -193,3 +193,60 @@ def test_shared_method_with_unknown_receiver_reads_only_agreeing_arguments():
     assert agreed.bound and ast.unparse(agreed.axis) == "1"
     ambiguous = first_op("y = x.sum(1, True)", "x.sum(1, True)")
     assert not ambiguous.bound
+
+
+HAZARDS = dedent("""
+    import numpy as np
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.act = nn.Softmax(dim=1)
+
+        def forward(self, h):
+            p = self.act(h)
+            return torch.log(p)
+
+    def f(x, X, y):
+        e = np.exp(x - 1)
+        s = e / e.sum()
+        return np.log(np.sum(np.exp(x))), np.linalg.inv(X.T @ X) @ X.T @ y, s
+""")
+
+
+def test_the_callers_tree_is_not_modified():
+    """The model keeps each node's context in its own tables (the flake8 plugin hands it
+    flake8's tree): no node gains an attribute."""
+    tree = ast.parse(HAZARDS)
+    before = {id(node): set(vars(node)) for node in ast.walk(tree)}
+    model = Model(tree)
+    for node in model.operations:
+        model.op(node)
+        model.origin(node)
+    assert {id(node): set(vars(node)) for node in ast.walk(tree)} == before
+
+
+def test_a_released_model_lets_the_tree_go_without_the_cycle_collector():
+    """numlint.parallel pauses the cyclic collector while a file is checked; once the rules
+    are done, the tree must be freed by reference counting alone."""
+    import gc
+    import weakref
+
+    from numlint.checker import run_rules
+    from numlint.config import Config
+    from numlint.source import SourceText
+
+    tree = ast.parse(HAZARDS)
+    alive = weakref.ref(tree)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        diagnostics = run_rules(tree, SourceText(HAZARDS), "m.py", Config().enabled_rules())
+        del tree
+        assert alive() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert {d.code for d in diagnostics} >= {"NL101", "NL102", "NL301"}

@@ -92,3 +92,40 @@ def test_progress_bar_silent_when_not_a_tty(tree, numlint_process):
 
 def test_default_jobs_is_the_usable_cores():
     assert parallel.default_jobs() >= 1
+
+
+def test_each_file_is_checked_with_the_cycle_collector_paused(write, monkeypatch):
+    import gc
+
+    files = [(write(f"m{i}.py", LOG_SUM_EXP), Config()) for i in range(2)]
+    seen = []
+    real = parallel.process_file
+    monkeypatch.setattr(parallel, "process_file",
+                        lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    results = parallel.check_files(files, jobs=1)
+    assert seen == [False, False]
+    assert gc.isenabled()  # restored after every file
+    assert [r.diagnostics[0].code for r in results] == ["NL102"] * 2
+
+
+def test_one_configuration_object_per_configuration_file(write, monkeypatch, tmp_path):
+    """Directories under one pyproject.toml share one Config (its patterns compiled once),
+    also with command-line overrides."""
+    from click.testing import CliRunner
+
+    from numlint import cli
+
+    write("pyproject.toml", "[tool.numlint]\nextend-exclude = ['skip']\n")
+    for directory in ("a", "b/c", "d"):
+        write(f"{directory}/m.py", LOG_SUM_EXP)
+    captured = []
+    real = parallel.check_files
+    monkeypatch.setattr(parallel, "check_files",
+                        lambda files, **k: captured.extend(files) or real(files, **k))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.cli, ["check", ".", "--no-cache", "--ignore", "NL1"])
+    assert result.exit_code == 0, result.output
+    assert len(captured) == 3
+    assert len({id(config) for _, config in captured}) == 1
+    assert captured[0][1].ignore == ("NL1",)
