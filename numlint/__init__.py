@@ -3,8 +3,23 @@ code, with stable autofixes in the framework the code already uses."""
 
 __version__ = "0.1.0"
 
-from numlint.checker import FixResult, check_source, fix_source  # noqa: E402
-from numlint.config import Config  # noqa: E402
-from numlint.diagnostic import Diagnostic  # noqa: E402
-
 __all__ = ["check_source", "fix_source", "Config", "Diagnostic", "FixResult", "__version__"]
+
+# The public names are imported on first use (PEP 562): `numlint.cli` starts without loading
+# the checker, the model and the framework table, which a warm cached run never needs.
+_LAZY = {"check_source": "numlint.checker", "fix_source": "numlint.checker",
+         "FixResult": "numlint.checker", "Config": "numlint.config",
+         "Diagnostic": "numlint.diagnostic"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'numlint' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

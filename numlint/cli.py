@@ -131,7 +131,8 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
                 "NL902", shown, f"cannot read: {found.error}")]))
             continue
         slots.append(len(files))
-        files.append((found.path, config_for(found.path)))
+        config = found.config if found.config is not None else config_for(found.path)
+        files.append((found.path, config))
     cache = None
     if use_cache and not (fix or diff) and files:
         from numlint.cache import open_cache

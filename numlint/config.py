@@ -9,6 +9,7 @@ the `pyproject.toml` that declares them.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -102,13 +103,32 @@ class Config:
         return self._cache["exclude"].match_file(relative)
 
     def relative(self, path: Path) -> str:
-        path = Path(path)
+        """`path` (symlinks resolved) relative to the configuration's root, '/'-separated;
+        as given if it is outside the root."""
         if self.root is not None:
-            try:
-                return path.resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                pass
-        return path.as_posix()
+            real = self._real_path(os.path.abspath(path))
+            root = str(self.root)
+            if real == root:
+                return "."
+            prefix = root if root.endswith(os.sep) else root + os.sep
+            if real.startswith(prefix):
+                relative = real[len(prefix):]
+                return relative.replace(os.sep, "/") if os.sep != "/" else relative
+        return Path(path).as_posix()
+
+    def _real_path(self, absolute: str) -> str:
+        """`os.path.realpath` for the files of a walk: each directory's real path is computed
+        once per configuration (realpath costs a system call per path component), and the
+        file itself is only checked for being a link."""
+        directory, name = os.path.split(absolute)
+        key = ("realpath", directory)
+        real = self._cache.get(key)
+        if real is None:
+            real = self._cache[key] = os.path.realpath(directory)
+        if not name:
+            return real
+        candidate = os.path.join(real, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
     # -- overrides ----------------------------------------------------------------------------
     def with_overrides(self, select=None, ignore=(), extend_select=()) -> "Config":

@@ -26,36 +26,41 @@ SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: numlint/notebook.py
 
 @dataclass(frozen=True)
 class Found:
-    """A file to check, or a path that could not be visited (`error` says why)."""
+    """A file to check, or a path that could not be visited (`error` says why). `config` is
+    the configuration of the file's directory when the walk found it (None when named)."""
 
     path: Path
     error: Optional[str] = None
+    config: Optional[Config] = None
 
 
 class _Ignores:
-    """The `.gitignore` files that apply below a directory, deepest last."""
+    """The `.gitignore` files that apply below a directory, deepest last, each with the
+    absolute directory it is in. (Paths are strings here: the walk visits every file.)"""
 
-    def __init__(self, specs: Tuple[Tuple[Path, pathspec.PathSpec], ...] = ()):
+    def __init__(self, specs: Tuple[Tuple[str, pathspec.PathSpec], ...] = ()):
         self.specs = specs
 
-    def with_directory(self, directory: Path) -> "_Ignores":
-        spec = _read_ignore_file(directory / ".gitignore")
+    def with_directory(self, directory: str) -> "_Ignores":
+        spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
         return _Ignores(self.specs + ((directory, spec),)) if spec else self
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
         # The deepest file with a matching pattern decides (a nested `!pattern` re-includes).
         for base, spec in reversed(self.specs):
-            try:
-                relative = path.relative_to(base).as_posix()
-            except ValueError:
+            prefix = base if base.endswith(os.sep) else base + os.sep
+            if not path.startswith(prefix):
                 continue
+            relative = path[len(prefix):]
+            if os.sep != "/":
+                relative = relative.replace(os.sep, "/")
             result = spec.check_file(relative + "/" if is_dir else relative)
             if result.include is not None:
                 return bool(result.include)
         return False
 
 
-def _read_ignore_file(path: Path) -> Optional[pathspec.PathSpec]:
+def _read_ignore_file(path) -> Optional[pathspec.PathSpec]:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
@@ -83,9 +88,9 @@ def _ancestor_ignores(directory: Path) -> _Ignores:
     ignores = _Ignores()
     exclude = _read_ignore_file(root / ".git" / "info" / "exclude")
     if exclude:
-        ignores = _Ignores(((root, exclude),))
+        ignores = _Ignores(((str(root), exclude),))
     for ancestor in reversed(chain[1:]):  # the walked directory itself is added by the walk
-        ignores = ignores.with_directory(ancestor)
+        ignores = ignores.with_directory(str(ancestor))
     return ignores
 
 
@@ -116,21 +121,29 @@ def _discover_one(path: Path, config_for, suffixes) -> Iterator[Found]:
         return
     absolute = path.absolute()
     ignores = _ancestor_ignores(absolute)
-    yield from _walk(path, absolute, ignores, config_for, suffixes)
+    yield from _walk(str(path), str(absolute), ignores, config_for, suffixes)
 
 
-def _walk(path: Path, absolute: Path, ignores: _Ignores, config_for, suffixes) -> Iterator[Found]:
-    config = config_for(absolute)
-    if config.respect_gitignore:
-        ignores = ignores.with_directory(absolute)
+def _walk(path: str, absolute: str, ignores: _Ignores, config_for, suffixes,
+          inherited: Optional[Config] = None) -> Iterator[Found]:
+    """Walk directory `path` (`absolute` once made absolute; both strings). `inherited`: the
+    configuration of the directory above, which applies here too unless this directory has
+    its own `pyproject.toml` (walked directories are never symlinks)."""
     try:
         entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
-        yield Found(path, describe_os_error(exc))
+        yield Found(Path(path), describe_os_error(exc))
         return
+    config = inherited
+    if config is None or any(e.name == "pyproject.toml" for e in entries):
+        config = config_for(Path(absolute))
+    if config.respect_gitignore:
+        ignores = ignores.with_directory(absolute)
+    join = os.path.join
     for entry in entries:
-        child = path / entry.name
-        child_absolute = absolute / entry.name
+        name = entry.name
+        child = join(path, name)
+        child_absolute = join(absolute, name)
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
@@ -140,9 +153,9 @@ def _walk(path: Path, absolute: Path, ignores: _Ignores, config_for, suffixes) -
                 continue
             if config.respect_gitignore and ignores.ignored(child_absolute, True):
                 continue
-            yield from _walk(child, child_absolute, ignores, config_for, suffixes)
+            yield from _walk(child, child_absolute, ignores, config_for, suffixes, config)
             continue
-        if not entry.name.endswith(suffixes):
+        if not name.endswith(suffixes):
             continue
         if config.excluded(child_absolute):
             continue
@@ -150,13 +163,13 @@ def _walk(path: Path, absolute: Path, ignores: _Ignores, config_for, suffixes) -
             continue
         if entry.is_symlink():
             try:
-                if Path(child).is_dir():
+                if os.path.isdir(child):
                     continue  # a symlink to a directory named like a source file
                 os.stat(child)
             except OSError as exc:
-                yield Found(child, describe_os_error(exc))
+                yield Found(Path(child), describe_os_error(exc))
                 continue
-        yield Found(child)
+        yield Found(Path(child), config=config)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from numlint import table
-from numlint.fix import Edit, Importer
+from numlint.fix import Edit
+from numlint.importer import Importer
 from numlint.model import Model, Op, Scope
 from numlint.source import SourceText
 from numlint.specs import ALL, Spec

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import List
+from typing import TYPE_CHECKING, List
 
 from numlint.diagnostic import Diagnostic
-from numlint.runner import FileResult
+
+if TYPE_CHECKING:  # the runner loads the whole checker; output formats do not need it
+    from numlint.runner import FileResult
 
 
 @dataclass

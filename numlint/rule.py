@@ -17,7 +17,8 @@ from typing import ClassVar, List, Optional, Tuple
 
 from numlint.diagnostic import Diagnostic
 from numlint.emit import Arg, Emitter, Replacement
-from numlint.fix import Applicability, Edit, Fix, Importer
+from numlint.fix import Applicability, Edit, Fix
+from numlint.importer import Importer
 from numlint.model import Model, Op, Scope, unify_frameworks
 from numlint.proof import Proof
 from numlint.source import SourceText

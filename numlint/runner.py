@@ -41,11 +41,18 @@ class FileResult:
 
 def display_path(path: Path) -> str:
     """The path as the user should see it: relative to the working directory if inside it."""
-    try:
-        relative = Path(os.path.abspath(path)).relative_to(Path.cwd())
-        return relative.as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd:
+        return "."
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if absolute.startswith(prefix):  # string work: this runs for every file of a run
+        return _posix(absolute[len(prefix):])
+    return Path(path).as_posix()
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/") if os.sep != "/" else path
 
 
 def read_source(path: Path, config: Config):

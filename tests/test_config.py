@@ -45,9 +45,13 @@ def test_nearest_pyproject_wins_and_tables_without_numlint_are_skipped(run, writ
     write("sub/inner/pyproject.toml", "[tool.numlint]\nselect = ['NL102']\n")
     write("sub/a.py", LOG_SUM_EXP)
     write("sub/inner/b.py", LOG_SUM_EXP)
+    write("sub/inner/deeper/c.py", LOG_SUM_EXP)
+    write("sub/z/d.py", LOG_SUM_EXP)  # walked after inner/: back to the root's
     result = run("check", ".")
     assert "sub/a.py" not in result.output          # root config ignores NL102
     assert "sub/inner/b.py:5:12: NL102" in result.output  # nearest config selects it
+    assert "sub/inner/deeper/c.py:5:12: NL102" in result.output
+    assert "sub/z/d.py" not in result.output
 
 
 def test_config_found_walking_up_from_a_checked_file(run, write, tmp_path, monkeypatch):
