@@ -106,7 +106,10 @@ class Config:
         """`path` (symlinks resolved) relative to the configuration's root, '/'-separated;
         as given if it is outside the root."""
         if self.root is not None:
-            real = self._real_path(os.path.abspath(path))
+            # Not abspath: it would fold `link/..` before the link is resolved.
+            path = os.fspath(path)
+            real = self._real_path(path if os.path.isabs(path)
+                                   else os.path.join(os.getcwd(), path))
             root = str(self.root)
             if real == root:
                 return "."
@@ -121,6 +124,8 @@ class Config:
         once per configuration (realpath costs a system call per path component), and the
         file itself is only checked for being a link."""
         directory, name = os.path.split(absolute)
+        if name in (".", ".."):
+            return os.path.realpath(absolute)
         key = ("realpath", directory)
         real = self._cache.get(key)
         if real is None:

@@ -139,3 +139,25 @@ def test_meta_diagnostics_are_always_enabled():
 def test_unknown_override_is_rejected():
     with pytest.raises(ConfigError):
         Config().with_overrides(select=("ZZ1",))
+
+
+def test_relative_paths_resolve_symlinks_as_pathlib_does(tmp_path):
+    """`Config.relative` (what exclude and per-file-ignores patterns match) caches directory
+    real paths; it must still agree with `Path.resolve().relative_to(root)`."""
+    import os
+
+    from numlint.config import Config
+
+    base = tmp_path.resolve()
+    (base / "root/a/b").mkdir(parents=True)
+    (base / "elsewhere/dir").mkdir(parents=True)
+    (base / "root/a/b/f.py").write_text("")
+    os.symlink(base / "root/a", base / "root/link")
+    os.symlink(base / "root/a/b/f.py", base / "root/flink.py")
+    config = Config(root=base / "root")
+    cases = {"root/a/b/f.py": "a/b/f.py", "root/link/b/f.py": "a/b/f.py",
+             "root/flink.py": "a/b/f.py", "root/link/../a": "a", "root/a/b/..": "a",
+             "root": ".", "elsewhere/dir": (base / "elsewhere/dir").as_posix()}
+    for path, expected in cases.items():
+        assert config.relative(base / path) == expected, path
+        assert config.relative(str(base / path)) == expected, path
