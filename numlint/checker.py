@@ -12,15 +12,16 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 from numlint import noqa, prefilter
 from numlint.config import Config
 from numlint.diagnostic import Diagnostic
 from numlint.fix import apply_edits, select_fixes
-from numlint.model import Model
-from numlint.rule import Context, Rule
 from numlint.source import BinaryFileError, DecodeError, Position, SourceText
+
+if TYPE_CHECKING:
+    from numlint.rule import Rule
 
 MAX_FIX_ROUNDS = 10
 
@@ -185,6 +186,10 @@ def dispatch_table(rules: Sequence[Rule]) -> Dict[str, Tuple[Rule, ...]]:
 def run_rules(tree: ast.Module, text: SourceText, path: str,
               rules: Sequence[Rule]) -> List[Diagnostic]:
     """One pass over the module's operations, calling each rule on the kinds it asked for."""
+    # The engine is imported with the first file analysed: a run whose results all come
+    # from the cache never loads the model, the table or the rules.
+    from numlint.model import Model
+    from numlint.rule import Context
     dispatch = dispatch_table(rules)
     if not dispatch or not prefilter.may_fire(text.text, rules):
         return []  # no rule can fire on this text (numlint.prefilter): no model walk

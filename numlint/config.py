@@ -150,8 +150,11 @@ class Config:
         )
 
     def fingerprint(self) -> str:
-        """A stable description of everything that changes findings (the cache key)."""
-        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.root and str(self.root)))
+        """A stable description of everything that changes findings (the cache key, next to
+        the engine key, which pins the rule catalog: the selectors then determine the enabled
+        rules, so the catalog need not be loaded to compute it)."""
+        return repr((self.select, self.extend_select, self.ignore, self.per_file_ignores,
+                     self.root and str(self.root)))
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> Optional[int]:
@@ -169,11 +172,12 @@ def _specificity(code: str, selectors: Iterable[str]) -> Optional[int]:
 
 
 def validate_selectors(selectors: Iterable[str], where: str) -> None:
+    selectors = [s for s in selectors if s != "ALL"]
+    if not selectors:
+        return  # without loading the rule catalog (a warm cached run never needs it)
     from numlint.registry import all_rules
     codes = [r.code for r in all_rules()]
     for selector in selectors:
-        if selector == "ALL":
-            continue
         if not _SELECTOR.match(selector) or not any(c.startswith(selector) for c in codes):
             hint = difflib.get_close_matches(selector, codes, n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""

@@ -14,10 +14,10 @@ import pkgutil
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import TYPE_CHECKING, Dict, Tuple
 
-from numlint import meta
-from numlint.rule import Rule
+if TYPE_CHECKING:
+    from numlint.rule import Rule
 
 PACKAGE = "numlint.rules"
 
@@ -42,6 +42,10 @@ def _catalog_package():
 @lru_cache(maxsize=None)
 def all_rules() -> Tuple[Rule, ...]:
     """Every rule of the catalog and the meta diagnostics, sorted by code."""
+    # Imported here, not above: `_catalog_package` (the cache's engine key) must not load
+    # the engine.
+    from numlint import meta
+    from numlint.rule import Rule
     package = _catalog_package()
     rules = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
