@@ -154,7 +154,7 @@ class _collecting_per_file:
 
     A file's syntax tree and model are hundreds of thousands of objects. With automatic
     collection the collector runs every 700 allocations, and its older generations traverse
-    every live tree again and again: on the large benchmark tier that was 40% of a cold run.
+    every live tree again and again: on the large benchmark tier that was 45% of a cold run.
     Paused, nothing is traversed while the file is checked; the tree is then freed by
     reference counting (`Model.release()` breaks the model's cycles), and one collection of
     the youngest generation takes what little cyclic garbage is left, so memory returns to
