@@ -66,12 +66,17 @@ def cli() -> None:
               envvar="NUMLINT_JOBS", help="Processes to check files with (default: the cores).")
 @click.option("-n", "--no-cache", is_flag=True,
               help="Neither read nor write the cache (.numlint_cache/ in the project root).")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply exclude and extend-exclude to files named on the command line too "
+                   "(for pre-commit, which names every file).")
 def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
           select, ignore, extend_select, output_format: str, output_file: Optional[Path],
           statistics: bool, exit_zero: bool, stdin_filename: Optional[str],
-          jobs: Optional[int] = None, no_cache: bool = False) -> None:
+          jobs: Optional[int] = None, no_cache: bool = False,
+          force_exclude: Optional[bool] = None) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
-    overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
+    overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or (),
+                     force_exclude=force_exclude)
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.UsageError(f"--statistics cannot be used with --output-format "
                                f"{output_format} (use {', '.join(STATISTICS_FORMATS)})")
@@ -154,6 +159,12 @@ def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
     config = _configure(Path(stdin_filename) if stdin_filename else Path.cwd(), overrides)
     data = sys.stdin.buffer.read()
     report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    if stdin_filename and config.force_exclude and config.excluded(Path(stdin_filename)):
+        if fix and not diff:  # excluded: not checked, the source passes through unchanged
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return _finish(report, output_format, statistics, exit_zero, output_file=output_file,
+                       stream=sys.stderr if fix and not diff else None)
     if name.lower().endswith(".ipynb"):  # a Jupyter notebook: numlint/notebook.py
         from numlint.runner import notebook_result
         result, fixed = notebook_result(data, name, config, fix=fix, unsafe=unsafe, diff=diff)

@@ -33,7 +33,7 @@ DEFAULT_EXCLUDE = (
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-        "respect-gitignore", "max-file-size")
+        "force-exclude", "respect-gitignore", "max-file-size")
 _SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
 
 
@@ -54,6 +54,8 @@ class Config:
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
     respect_gitignore: bool = True
+    # Apply exclude/extend-exclude to files named explicitly too (pre-commit names every file).
+    force_exclude: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     root: Optional[Path] = None    # directory that relative patterns are relative to
     source: Optional[Path] = None  # the pyproject.toml it came from
@@ -136,8 +138,10 @@ class Config:
         return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
     # -- overrides ----------------------------------------------------------------------------
-    def with_overrides(self, select=None, ignore=(), extend_select=()) -> "Config":
-        """Command-line flags: `--select` replaces, `--ignore`/`--extend-select` add."""
+    def with_overrides(self, select=None, ignore=(), extend_select=(),
+                       force_exclude: Optional[bool] = None) -> "Config":
+        """Command-line flags: `--select` replaces, `--ignore`/`--extend-select` add,
+        `--[no-]force-exclude` replaces."""
         for selectors, option in ((select or (), "--select"), (ignore, "--ignore"),
                                   (extend_select, "--extend-select")):
             validate_selectors(selectors, option)
@@ -146,6 +150,7 @@ class Config:
             select=tuple(select) if select is not None else self.select,
             ignore=tuple(self.ignore) + tuple(ignore),
             extend_select=tuple(self.extend_select) + tuple(extend_select),
+            force_exclude=self.force_exclude if force_exclude is None else force_exclude,
             _cache={},
         )
 
@@ -242,10 +247,11 @@ def parse_config(section: dict, path: Path) -> Config:
             validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")
             entries.append((pattern, tuple(codes)))
         values["per_file_ignores"] = tuple(entries)
-    if "respect-gitignore" in section:
-        if not isinstance(section["respect-gitignore"], bool):
-            raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
-        values["respect_gitignore"] = section["respect-gitignore"]
+    for key in ("respect-gitignore", "force-exclude"):
+        if key in section:
+            if not isinstance(section[key], bool):
+                raise ConfigError(f"{where}: {key!r} must be true or false")
+            values[key.replace("-", "_")] = section[key]
     if "max-file-size" in section:
         size = section["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:

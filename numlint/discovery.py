@@ -114,10 +114,15 @@ def _discover_one(path: Path, config_for, suffixes) -> Iterator[Found]:
         yield Found(path, describe_os_error(exc))
         return
     if not is_dir:
-        if os.path.lexists(path):
-            yield Found(path)  # named explicitly: checked whatever its name
-        else:
+        if not os.path.lexists(path):
             yield Found(path, "no such file or directory")
+            return
+        # Named explicitly: checked whatever its name, and even if excluded unless the
+        # configuration forces exclusions (as Ruff's `force-exclude`, for pre-commit).
+        config = config_for(path)
+        if config.force_exclude and config.excluded(path):
+            return  # (a pattern naming a directory matches the files below it, as in a walk)
+        yield Found(path, config=config)
         return
     absolute = path.absolute()
     ignores = _ancestor_ignores(absolute)

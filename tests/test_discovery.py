@@ -74,3 +74,49 @@ def test_each_file_once(tmp_path, write):
 def test_missing_path_is_reported(tmp_path):
     (result,) = discover([tmp_path / "nope.py"])
     assert result.error == "no such file or directory"
+
+
+def test_force_exclude_applies_exclusions_to_named_files(run, write):
+    """pre-commit names every staged file; `--force-exclude` (the hooks' default, as Ruff's)
+    or `force-exclude = true` makes exclude and extend-exclude apply to them too."""
+    from conftest import LOG_SUM_EXP
+
+    write("build/gen.py", LOG_SUM_EXP)           # default exclude: a directory pattern
+    write("src/legacy/old.py", LOG_SUM_EXP)      # extend-exclude below
+    write("src/m.py", LOG_SUM_EXP)
+    files = ("build/gen.py", "src/legacy/old.py", "src/m.py")
+
+    def reported(*args):
+        result = run("check", "--output-format", "concise", *args, *files)
+        return sorted(line.split(":")[0] for line in result.output.splitlines()
+                      if "NL102" in line)
+
+    assert reported() == list(files)             # named: checked even if excluded
+    assert reported("--force-exclude") == ["src/legacy/old.py", "src/m.py"]
+    write("pyproject.toml", "[tool.numlint]\nforce-exclude = true\n"
+                            "extend-exclude = ['src/legacy/']\n")
+    config_for_directory.cache_clear()
+    assert reported() == ["src/m.py"]
+    assert reported("--no-force-exclude") == list(files)
+    everything_excluded = run("check", "build/gen.py")
+    assert everything_excluded.exit_code == 0, everything_excluded.output
+
+
+def test_force_exclude_on_stdin(run, write):
+    from conftest import LOG_SUM_EXP
+
+    excluded = run("check", "--force-exclude", "--stdin-filename", "build/gen.py", "-",
+                   input=LOG_SUM_EXP)
+    assert excluded.exit_code == 0 and "NL102" not in excluded.output
+    passed_through = run("check", "--force-exclude", "--fix", "--stdin-filename",
+                         "build/gen.py", "-", input=LOG_SUM_EXP)
+    assert passed_through.stdout == LOG_SUM_EXP
+    checked = run("check", "--force-exclude", "--stdin-filename", "src/m.py", "-",
+                  input=LOG_SUM_EXP)
+    assert checked.exit_code == 1 and "NL102" in checked.output
+
+
+def test_force_exclude_must_be_a_boolean(run, write):
+    write("pyproject.toml", "[tool.numlint]\nforce-exclude = 'yes'\n")
+    result = run("check", ".")
+    assert result.exit_code == 2 and "'force-exclude' must be true or false" in result.output

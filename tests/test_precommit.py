@@ -65,8 +65,9 @@ def test_hooks_file_is_a_valid_manifest_with_both_hooks(tmp_path):
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "jupyter"]
         assert hook["require_serial"] is True  # numlint runs its own process pool
-    assert hooks["numlint"]["entry"] == "numlint check"
-    assert hooks["numlint-fix"]["entry"] == "numlint check --fix"
+    # pre-commit names every file: exclusions must apply to named files too (as Ruff's hooks)
+    assert hooks["numlint"]["entry"] == "numlint check --force-exclude"
+    assert hooks["numlint-fix"]["entry"] == "numlint check --force-exclude --fix"
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,10 @@ def project(tmp_path, hook_repository):
         notebook("import numpy as np\n", "y = np.log(np.sum(np.exp(x)))\n"))
     # Not Python: pre-commit must not pass it (numlint would report a syntax error).
     (root / "notes.txt").write_text("log(sum(exp(x))) is bad: see\n  model.py\n")
+    # Excluded by the project's configuration: pre-commit names it, numlint must skip it.
+    (root / "pyproject.toml").write_text("[tool.numlint]\nextend-exclude = ['vendored/']\n")
+    (root / "vendored").mkdir()
+    (root / "vendored" / "third_party.py").write_text(LOG_SUM_EXP)
     git("init", "-q", cwd=root)
     git("add", "-A", cwd=root)
     return root
@@ -131,6 +136,7 @@ def test_check_hook_fails_on_a_hazard_and_the_fix_hook_rewrites_it(project, tmp_
     assert "model.py:5:12: NL102" in output
     assert "analysis.ipynb" in output and output.count("NL102") >= 2
     assert "clean.py" not in output and "notes.txt" not in output and "NL901" not in output
+    assert "vendored" not in output
     assert (project / "model.py").read_text() == LOG_SUM_EXP  # the check hook writes nothing
 
     fix = run_pre_commit(project, home, "numlint-fix", "--all-files")
@@ -143,6 +149,7 @@ def test_check_hook_fails_on_a_hazard_and_the_fix_hook_rewrites_it(project, tmp_
     assert "logaddexp" in "".join(cells[1]["source"])
     assert "exp(x)))" not in "".join(cells[1]["source"])
 
+    assert (project / "vendored" / "third_party.py").read_text() == LOG_SUM_EXP
     again = run_pre_commit(project, home, "--all-files")
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("Passed") == 2
