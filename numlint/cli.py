@@ -53,8 +53,10 @@ def cli() -> None:
               help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, callback=_split_codes, metavar="CODES",
               help="Rule codes or prefixes to enable in addition.")
-@click.option("--output-format", type=click.Choice(sorted(FORMATS)), default="text",
-              envvar="NUMLINT_OUTPUT_FORMAT", show_default=True, help="How to print findings.")
+@click.option("--output-format", type=click.Choice(sorted(FORMATS)), default=None,
+              envvar="NUMLINT_OUTPUT_FORMAT",
+              help="How to print findings (default: `output-format` in [tool.numlint], "
+                   "else text).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               envvar="NUMLINT_OUTPUT_FILE", metavar="PATH",
               help="Write the report to PATH instead of stdout (parent directories are created).")
@@ -75,8 +77,14 @@ def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
           jobs: Optional[int] = None, no_cache: bool = False,
           force_exclude: Optional[bool] = None) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
-    overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or (),
-                     force_exclude=force_exclude)
+    overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
+    overrides["force_exclude"] = force_exclude
+    try:
+        if output_format is None:  # the flag, then the environment, then the configuration
+            output_format = config_for_path(Path.cwd()).output_format or "text"
+    except ConfigError as exc:
+        _error(str(exc))
+        sys.exit(EXIT_ERROR)
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.UsageError(f"--statistics cannot be used with --output-format "
                                f"{output_format} (use {', '.join(STATISTICS_FORMATS)})")

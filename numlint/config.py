@@ -33,7 +33,7 @@ DEFAULT_EXCLUDE = (
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-        "force-exclude", "respect-gitignore", "max-file-size")
+        "force-exclude", "respect-gitignore", "max-file-size", "output-format")
 _SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
 
 
@@ -57,6 +57,9 @@ class Config:
     # Apply exclude/extend-exclude to files named explicitly too (pre-commit names every file).
     force_exclude: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # How `numlint check` prints findings when neither --output-format nor
+    # NUMLINT_OUTPUT_FORMAT says (read from the working directory's configuration).
+    output_format: Optional[str] = None
     root: Optional[Path] = None    # directory that relative patterns are relative to
     source: Optional[Path] = None  # the pyproject.toml it came from
     _cache: Dict = field(default_factory=dict, compare=False, repr=False, hash=False)
@@ -257,6 +260,13 @@ def parse_config(section: dict, path: Path) -> Config:
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         values["max_file_size"] = size
+    if "output-format" in section:
+        from numlint.output import FORMATS
+        name = section["output-format"]
+        if not isinstance(name, str) or name not in FORMATS:
+            raise ConfigError(f"{where}: 'output-format' must be one of "
+                              f"{', '.join(sorted(FORMATS))}")
+        values["output_format"] = name
     return Config(root=path.parent.resolve(), source=path, **values)
 
 

@@ -161,3 +161,25 @@ def test_relative_paths_resolve_symlinks_as_pathlib_does(tmp_path):
     for path, expected in cases.items():
         assert config.relative(base / path) == expected, path
         assert config.relative(str(base / path)) == expected, path
+
+
+def test_output_format_from_the_configuration(run, write, monkeypatch):
+    """As Ruff's `output-format`: the flag, then NUMLINT_OUTPUT_FORMAT, then the key."""
+    write("m.py", LOG_SUM_EXP)
+    pyproject(write, 'output-format = "concise"')
+    concise = run("check", "m.py").output
+    assert concise.startswith("m.py:5:12: NL102 ") and "  |" not in concise
+    assert run("check", "m.py", "--output-format", "json").output.lstrip().startswith("[")
+    monkeypatch.setenv("NUMLINT_OUTPUT_FORMAT", "json")
+    assert run("check", "m.py").output.lstrip().startswith("[")
+    monkeypatch.delenv("NUMLINT_OUTPUT_FORMAT")
+    assert "--statistics cannot be used" in run("check", "m.py", "--statistics",
+                                                "--output-format", "sarif").output
+
+
+def test_unknown_output_format_in_the_configuration(run, write):
+    write("m.py", LOG_SUM_EXP)
+    pyproject(write, 'output-format = "xml"')
+    result = run("check", "m.py")
+    assert result.exit_code == 2 and "'output-format' must be one of" in result.output
+    assert "concise" in result.output
