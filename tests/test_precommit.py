@@ -63,7 +63,7 @@ def test_hooks_file_is_a_valid_manifest_with_both_hooks(tmp_path):
     assert set(hooks) == {"numlint", "numlint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "jupyter"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert hook["require_serial"] is True  # numlint runs its own process pool
     # pre-commit names every file: exclusions must apply to named files too (as Ruff's hooks)
     assert hooks["numlint"]["entry"] == "numlint check --force-exclude"
