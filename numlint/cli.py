@@ -71,14 +71,29 @@ def cli() -> None:
 @click.option("--force-exclude/--no-force-exclude", default=None,
               help="Apply exclude and extend-exclude to files named on the command line too "
                    "(for pre-commit, which names every file).")
+@click.option("--show-files", is_flag=True,
+              help="List the files that would be checked, and stop.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the configuration that applies to the first file, and stop.")
 def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
           select, ignore, extend_select, output_format: str, output_file: Optional[Path],
           statistics: bool, exit_zero: bool, stdin_filename: Optional[str],
           jobs: Optional[int] = None, no_cache: bool = False,
-          force_exclude: Optional[bool] = None) -> None:
+          force_exclude: Optional[bool] = None, show_files: bool = False,
+          show_settings: bool = False) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
     overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
     overrides["force_exclude"] = force_exclude
+    if show_files or show_settings:
+        if Path("-") in paths:
+            raise click.UsageError("--show-files and --show-settings take paths, not stdin")
+        try:
+            _show_files_or_settings(paths or (Path("."),), overrides, files=show_files,
+                                    settings=show_settings)
+        except ConfigError as exc:
+            _error(str(exc))
+            sys.exit(EXIT_ERROR)
+        sys.exit(EXIT_OK)
     try:
         if output_format is None:  # the flag, then the environment, then the configuration
             output_format = config_for_path(Path.cwd()).output_format or "text"
@@ -117,14 +132,9 @@ def _configure(path: Path, overrides, memo: Optional[dict] = None) -> Config:
     return memo[base]
 
 
-def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
-                 statistics, exit_zero, output_file=None, jobs=None, use_cache=True) -> int:
-    from numlint.checker import meta_diagnostic
-    from numlint.discovery import discover
-    from numlint.parallel import check_files
-    from numlint.report import Report
-    from numlint.runner import FileResult, display_path
-
+def _resolver(overrides):
+    """`config_for(path)` for one run: per directory, with the command line's overrides,
+    one object per configuration file."""
     configs: dict = {}
     overridden: dict = {}
 
@@ -134,6 +144,18 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
             configs[directory] = _configure(directory, overrides, overridden)
         return configs[directory]
 
+    return config_for
+
+
+def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
+                 statistics, exit_zero, output_file=None, jobs=None, use_cache=True) -> int:
+    from numlint.checker import meta_diagnostic
+    from numlint.discovery import discover
+    from numlint.parallel import check_files
+    from numlint.report import Report
+    from numlint.runner import FileResult, display_path
+
+    config_for = _resolver(overrides)
     report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
     slots: list = []  # a FileResult, or the index of the file in `files`
     files = []
@@ -153,6 +175,67 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
     checked = check_files(files, fix=fix, unsafe=unsafe, diff=diff, jobs=jobs, cache=cache)
     report.results.extend(checked[s] if isinstance(s, int) else s for s in slots)
     return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
+
+
+def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,
+                            settings: bool) -> None:
+    """`--show-files`: the files a check would read, one per line (unreadable ones on stderr).
+    `--show-settings`: the configuration of the first of them, as Ruff's flag."""
+    from numlint.discovery import discover
+    from numlint.runner import display_path
+
+    config_for = _resolver(overrides)
+    first = None
+    for found in discover(paths, config_for):
+        if found.error is not None:
+            if files:
+                click.echo(f"{display_path(found.path)}: {found.error}", err=True)
+            continue
+        if first is None:
+            first = found
+            if not files:
+                break
+        click.echo(display_path(found.path))
+    if not settings:
+        return
+    path = first.path if first is not None else Path(paths[0])
+    config = first.config if first is not None and first.config is not None \
+        else config_for(path)
+    for line in _settings_lines(display_path(path), config):
+        click.echo(line)
+
+
+def _settings_lines(shown: str, config: Config) -> List[str]:
+    def toml(value) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (tuple, list)):
+            return "[" + ", ".join(toml(v) for v in value) + "]"
+        return json.dumps(value) if isinstance(value, str) else str(value)
+
+    lines = [f"# settings for {shown}",
+             f"# from {config.source}" if config.source else "# from: the defaults "
+             "(no pyproject.toml with a [tool.numlint] table above it)"]
+    if config.root is not None:
+        lines.append(f"# patterns relative to {config.root}")
+    lines += [
+        f"select = {toml(config.select) if config.select is not None else toml(['ALL'])}",
+        f"ignore = {toml(config.ignore)}",
+        f"extend-select = {toml(config.extend_select)}",
+        f"exclude = {toml(config.exclude)}",
+        f"extend-exclude = {toml(config.extend_exclude)}",
+        f"force-exclude = {toml(config.force_exclude)}",
+        f"respect-gitignore = {toml(config.respect_gitignore)}",
+        f"max-file-size = {config.max_file_size}",
+        f"output-format = {toml(config.output_format or 'text')}",
+        f"# rules enabled: {', '.join(r.code for r in config.enabled_rules())}",
+    ]
+    if config.per_file_ignores:
+        lines.append("")
+        lines.append("[per-file-ignores]")
+        lines += [f"{json.dumps(pattern)} = {toml(codes)}"
+                  for pattern, codes in config.per_file_ignores]
+    return lines
 
 
 def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,

@@ -270,3 +270,39 @@ def test_python_dash_m_numlint_help():
     process = subprocess.run([sys.executable, "-m", "numlint", "--help"], capture_output=True,
                              cwd=ROOT)
     assert process.returncode == 0 and b"check" in process.stdout
+
+
+def test_show_files_lists_what_a_check_reads(run, write):
+    from numlint.config import config_for_directory
+
+    write("pyproject.toml", "[tool.numlint]\nextend-exclude = ['gen/']\n")
+    config_for_directory.cache_clear()
+    for name in ("b.py", "a.py", "pkg/c.pyi", "gen/d.py", "build/e.py", "notes.txt"):
+        write(name, "x = 1\n")
+    result = run("check", "--show-files")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["a.py", "b.py", "pkg/c.pyi"]
+    assert run("check", "--show-files", "gen/d.py").output.splitlines() == ["gen/d.py"]
+    assert run("check", "--show-files", "--force-exclude", "gen/d.py").output == ""
+
+
+def test_show_settings_prints_the_resolved_configuration(run, write):
+    from numlint.config import config_for_directory
+
+    write("pyproject.toml", '[tool.numlint]\nignore = ["NL3"]\n'
+                            '[tool.numlint.per-file-ignores]\n"tests/*" = ["NL102"]\n')
+    write("sub/pyproject.toml", '[tool.numlint]\nselect = ["NL1"]\n')
+    write("m.py", LOG_SUM_EXP)
+    write("sub/n.py", LOG_SUM_EXP)
+    config_for_directory.cache_clear()
+    top = run("check", "--show-settings", "--ignore", "NL4", "m.py")
+    assert top.exit_code == 0, top.output
+    lines = top.output.splitlines()
+    assert lines[0] == "# settings for m.py"
+    assert lines[1].startswith("# from ") and lines[1].endswith("pyproject.toml")
+    assert 'ignore = ["NL3", "NL4"]' in lines
+    assert "# rules enabled: NL101, NL102, NL103, NL201, NL202, NL203" in lines
+    assert '"tests/*" = ["NL102"]' in lines
+    nested = run("check", "--show-settings", "sub/n.py").output.splitlines()
+    assert 'select = ["NL1"]' in nested and "# rules enabled: NL101, NL102, NL103" in nested
+    assert nested[1].endswith(os.path.join("sub", "pyproject.toml"))
