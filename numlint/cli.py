@@ -75,15 +75,26 @@ def cli() -> None:
               help="List the files that would be checked, and stop.")
 @click.option("--show-settings", is_flag=True,
               help="Print the configuration that applies to the first file, and stop.")
+@click.option("--add-noqa", is_flag=True,
+              help="Suppress every current finding with a `# noqa: CODE` comment on its line.")
 def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
           select, ignore, extend_select, output_format: str, output_file: Optional[Path],
           statistics: bool, exit_zero: bool, stdin_filename: Optional[str],
           jobs: Optional[int] = None, no_cache: bool = False,
           force_exclude: Optional[bool] = None, show_files: bool = False,
-          show_settings: bool = False) -> None:
+          show_settings: bool = False, add_noqa: bool = False) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads stdin)."""
     overrides = dict(select=select, ignore=ignore or (), extend_select=extend_select or ())
     overrides["force_exclude"] = force_exclude
+    if add_noqa:
+        if fix or diff or Path("-") in paths or stdin_filename:
+            raise click.UsageError("--add-noqa cannot be combined with --fix, --diff or stdin")
+        try:
+            sys.exit(_add_noqa(paths or (Path("."),), overrides, jobs=jobs,
+                               use_cache=not no_cache))
+        except ConfigError as exc:
+            _error(str(exc))
+            sys.exit(EXIT_ERROR)
     if show_files or show_settings:
         if Path("-") in paths:
             raise click.UsageError("--show-files and --show-settings take paths, not stdin")
@@ -175,6 +186,64 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
     checked = check_files(files, fix=fix, unsafe=unsafe, diff=diff, jobs=jobs, cache=cache)
     report.results.extend(checked[s] if isinstance(s, int) else s for s in slots)
     return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
+
+
+def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) -> int:
+    """`--add-noqa`: check, then write a `# noqa: CODES` directive on the line of every finding
+    (merged into an existing one), as Ruff does to adopt a linter on existing code. Files are
+    written atomically and only if they still parse; notebooks are left alone."""
+    import ast
+    import warnings
+
+    from numlint import noqa
+    from numlint.discovery import discover
+    from numlint.notebook import is_notebook
+    from numlint.parallel import check_files
+    from numlint.runner import read_source, write_atomic
+
+    config_for = _resolver(overrides)
+    files = [(found.path, found.config if found.config is not None else config_for(found.path))
+             for found in discover(paths, config_for) if found.error is None]
+    cache = None
+    if use_cache and files:
+        from numlint.cache import open_cache
+        cache = open_cache()
+    total = 0
+    errors = False
+    for (path, config), result in zip(files, check_files(files, jobs=jobs, cache=cache)):
+        findings = [d for d in result.diagnostics if not d.error]
+        for error in (d for d in result.diagnostics if d.error):  # not checked: say why
+            click.echo(f"{error.path}:{error.start.row}:{error.start.column}: {error.code} "
+                       f"{error.message}", err=True)
+            errors = True
+        if not findings:
+            continue
+        if is_notebook(path):
+            click.echo(f"{result.path}: notebooks are not supported by --add-noqa: skipped",
+                       err=True)
+            continue
+        source = read_source(path, config)
+        if not hasattr(source, "text") or source.text != result.source:
+            click.echo(f"{result.path}: changed while being checked: skipped", err=True)
+            continue
+        text, added, skipped = noqa.add_directives(source, findings)
+        for row in skipped:
+            click.echo(f"{result.path}:{row}: no comment can go at the end of this line (it "
+                       f"continues a string or a backslash): not suppressed", err=True)
+        if not added:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+            write_atomic(path, source.to_bytes(text))
+        except (SyntaxError, ValueError, OSError) as exc:
+            _error(f"{result.path}: not written: {exc}")
+            errors = True
+            continue
+        total += added
+    click.echo(f"Added {total} noqa directive{'' if total == 1 else 's'}.")
+    return EXIT_ERROR if errors else EXIT_OK
 
 
 def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,

@@ -14,7 +14,7 @@ import io
 import re
 import tokenize
 from dataclasses import replace
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from numlint.source import SourceText
 
@@ -106,3 +106,77 @@ def _suppressed(comment: Optional[str], code: str) -> bool:
         if codes == BLANKET or code in codes:
             return True
     return False
+
+
+# -- adding directives (`numlint check --add-noqa`) ----------------------------------------
+
+def add_directives(text: SourceText, diagnostics: List) -> Tuple[str, int, List[int]]:
+    """`text` with a `# noqa: CODES` directive for each diagnostic (NL9xx errors excepted) on
+    its `noqa_row`, as Ruff's `--add-noqa`: codes join an existing `# noqa: ...` comment of
+    the line, else `  # noqa: CODES` goes at the end of the line, after any comment.
+
+    Returns the new text, the number of codes added, and the rows where no comment can go
+    (the line ends inside a string that continues on the next line, or with a backslash)."""
+    wanted: Dict[int, set] = {}
+    for diagnostic in diagnostics:
+        if not diagnostic.error and diagnostic.noqa_row is not None:
+            wanted.setdefault(diagnostic.noqa_row, set()).add(diagnostic.code)
+    if not wanted:
+        return text.text, 0, []
+    comments, blocked = _line_ends(text.text)
+    pieces: List[Tuple[int, int, str]] = []  # (start, end, replacement), in source order
+    added = 0
+    skipped = []
+    for row in sorted(wanted):
+        if row in blocked or row > text.line_count():
+            skipped.append(row)
+            continue
+        start = text.line_starts[row - 1]
+        line = text.line(row)
+        comment = comments.get(row)
+        codes = sorted(wanted[row])
+        if comment is not None:
+            column, string = comment
+            matches = [m for m in _LINE.finditer(string) if m.group("codes")]
+            if matches:
+                match = matches[-1]
+                missing = [c for c in codes if c not in _codes(match)]
+                if missing:
+                    at = start + column + match.end("codes")
+                    pieces.append((at, at, ", " + ", ".join(missing)))
+                    added += len(missing)
+                continue
+        end = start + len(line.rstrip())
+        pieces.append((end, start + len(line), "  # noqa: " + ", ".join(codes)))
+        added += len(codes)
+    out = []
+    previous = 0
+    for begin, end, replacement in pieces:
+        out.append(text.text[previous:begin])
+        out.append(replacement)
+        previous = end
+    out.append(text.text[previous:])
+    return "".join(out), added, skipped
+
+
+def _line_ends(text: str) -> Tuple[Dict[int, Tuple[int, str]], set]:
+    """Row -> (column, text) of the line's comment; and the rows whose end is not a place for
+    a comment: inside a token that continues on the next line (a triple-quoted string, an
+    f-string), or a line continued by a backslash."""
+    comments: Dict[int, Tuple[int, str]] = {}
+    blocked = set()
+    if "\r" in text.replace("\r\n", ""):
+        return comments, set(range(1, text.count("\r") + text.count("\n") + 2))  # lone CRs
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = (token.start[1], token.string)
+            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
+                                                                     tokenize.NL):
+                blocked.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return comments, set(range(1, text.count("\n") + 2))  # unsure: nowhere
+    for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
+        if row not in comments and line.rstrip().endswith("\\"):
+            blocked.add(row)
+    return comments, blocked

@@ -61,3 +61,65 @@ def test_suppressed_findings_are_not_fixed():
 def test_noqa_row_is_reported():
     (diagnostic,) = check_source("import torch\n\n" + LINE + "\n", "m.py")
     assert diagnostic.noqa_row == 3
+
+
+ADD_NOQA = dedent('''
+    import numpy as np
+
+
+    def f(x, y):
+        a = np.log(np.sum(np.exp(x)))   # keep this comment
+        b = np.log(np.sum(np.exp(y)))  # noqa: E501
+        c = np.log(np.sum(np.exp(x))) + len("""first
+    second""")
+        d = np.log(np.sum(np.exp(x))) + \\
+            1
+        e = (np.log(np.sum(np.exp(x))),
+             np.log(np.sum(np.exp(y))))
+        return a, b, c, d, e
+''')
+
+
+def test_add_noqa_suppresses_every_finding_it_can(run, write):
+    """As Ruff's --add-noqa: a directive per line (joined to an existing `# noqa: ...`, after
+    any other comment); lines that end inside a string or with a backslash cannot hold one
+    and are named; the file still parses; a second run adds nothing."""
+    import ast
+
+    path = write("m.py", ADD_NOQA)
+    write("clean.py", "x = 1\n")
+    result = run("check", "--add-noqa", ".")
+    assert result.exit_code == 0, result.output
+    assert "Added 4 noqa directives." in result.stdout
+    assert "m.py:7: no comment can go" in result.stderr
+    assert "m.py:9: no comment can go" in result.stderr
+    text = path.read_text()
+    ast.parse(text)
+    lines = text.splitlines()
+    assert lines[4].endswith("# keep this comment  # noqa: NL102")
+    assert lines[5].endswith("# noqa: E501, NL102")
+    assert lines[10].endswith("(np.log(np.sum(np.exp(x))),  # noqa: NL102")
+    assert lines[11].endswith("# noqa: NL102")
+    assert lines[6:10] == ADD_NOQA.splitlines()[6:10]  # the string and the continuation
+    remaining = run("check", "--output-format", "concise", ".").stdout
+    assert [line.split(":")[1] for line in remaining.splitlines() if "NL102" in line] == \
+        ["7", "9"]
+    again = run("check", "--add-noqa", ".")
+    assert "Added 0 noqa directives." in again.stdout and path.read_text() == text
+
+
+def test_add_noqa_keeps_encoding_and_newlines_and_reports_unchecked_files(run, write):
+    source = "# -*- coding: latin-1 -*-\nimport numpy as np\r\ns = 'é'\r\n" \
+             "y = np.log(np.sum(np.exp(x)))\r\n"
+    path = write("m.py", source.encode("latin-1"))
+    write("broken.py", "def f(:\n")
+    result = run("check", "--add-noqa", ".")
+    assert result.exit_code == 2  # broken.py was not checked
+    assert "broken.py:1:7: NL901" in result.stderr
+    assert path.read_bytes() == source.replace(
+        "exp(x)))\r\n", "exp(x)))  # noqa: NL102\r\n").encode("latin-1")
+
+
+def test_add_noqa_is_not_a_fix(run, write):
+    write("m.py", ADD_NOQA)
+    assert run("check", "--add-noqa", "--fix", ".").exit_code == 2
