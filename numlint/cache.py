@@ -36,8 +36,9 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 
 
 def project_root(start: Optional[Path] = None) -> Path:
-    """Where the cache lives: the directory of the nearest `pyproject.toml` with a
-    `[tool.numlint]` table, else the repository root, else the working directory."""
+    """Where the cache lives: the directory of the nearest configuration file (`numlint.toml`,
+    or a `pyproject.toml` with a `[tool.numlint]` table), else the repository root, else the
+    working directory."""
     from numlint.config import config_for_path
     start = Path(os.path.abspath(start or Path.cwd()))
     config = config_for_path(start)

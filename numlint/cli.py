@@ -284,7 +284,7 @@ def _settings_lines(shown: str, config: Config) -> List[str]:
 
     lines = [f"# settings for {shown}",
              f"# from {config.source}" if config.source else "# from: the defaults "
-             "(no pyproject.toml with a [tool.numlint] table above it)"]
+             "(no numlint.toml, or pyproject.toml with [tool.numlint], above it)"]
     if config.root is not None:
         lines.append(f"# patterns relative to {config.root}")
     lines += [

@@ -1,9 +1,10 @@
-"""Configuration: `[tool.numlint]` in the nearest `pyproject.toml`, and rule selection.
+"""Configuration: the nearest `.numlint.toml`, `numlint.toml` or `pyproject.toml` with a
+`[tool.numlint]` table, and rule selection.
 
-Each file is checked with the configuration of the nearest `pyproject.toml` that has a
-`[tool.numlint]` table, walking up from the file's directory (as Ruff does); command-line flags
-override it. Relative patterns (`exclude`, `per-file-ignores`) are relative to the directory of
-the `pyproject.toml` that declares them.
+Each file is checked with the configuration of the nearest configuration file, walking up from
+the file's directory (as Ruff does with `.ruff.toml`, `ruff.toml` and `pyproject.toml`);
+command-line flags override it. Relative patterns (`exclude`, `per-file-ignores`) are relative
+to the directory of the file that declares them.
 """
 
 from __future__ import annotations
@@ -194,8 +195,15 @@ def validate_selectors(selectors: Iterable[str], where: str) -> None:
 
 
 # -- loading ------------------------------------------------------------------------------------
-def load_pyproject(path: Path) -> Optional[Config]:
-    """The configuration in `path`, or None if it has no `[tool.numlint]` table."""
+# The files a directory's configuration can come from, first found wins (as Ruff's
+# `.ruff.toml`, `ruff.toml`, `pyproject.toml`): the first two hold the keys at top level and
+# always apply; a `pyproject.toml` applies only if it has a `[tool.numlint]` table.
+CONFIG_FILES = (".numlint.toml", "numlint.toml", "pyproject.toml")
+
+
+def load_config_file(path: Path) -> Optional[Config]:
+    """The configuration in `path` (one of CONFIG_FILES), or None for a `pyproject.toml`
+    without a `[tool.numlint]` table."""
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)
@@ -203,6 +211,8 @@ def load_pyproject(path: Path) -> Optional[Config]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if path.name != "pyproject.toml":
+        return parse_config(document, path, where=str(path))
     section = document.get("tool", {}).get("numlint")
     if section is None:
         return None
@@ -211,8 +221,8 @@ def load_pyproject(path: Path) -> Optional[Config]:
     return parse_config(section, path)
 
 
-def parse_config(section: dict, path: Path) -> Config:
-    where = f"{path} [tool.numlint]"
+def parse_config(section: dict, path: Path, where: Optional[str] = None) -> Config:
+    where = where or f"{path} [tool.numlint]"
     for key in section:
         if key not in KEYS:
             hint = difflib.get_close_matches(key, KEYS, n=1)
@@ -272,12 +282,14 @@ def parse_config(section: dict, path: Path) -> Config:
 
 @lru_cache(maxsize=4096)
 def config_for_directory(directory: Path) -> Config:
-    """The configuration that applies to files in `directory` (cached per directory)."""
-    candidate = directory / "pyproject.toml"
-    if candidate.is_file():
-        config = load_pyproject(candidate)
-        if config is not None:
-            return config
+    """The configuration that applies to files in `directory` (cached per directory): from
+    the first of CONFIG_FILES in it that applies, else from its parent's."""
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            config = load_config_file(candidate)
+            if config is not None:
+                return config
     parent = directory.parent
     if parent == directory:
         return Config()

@@ -19,7 +19,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import pathspec
 
-from numlint.config import Config, config_for_path
+from numlint.config import CONFIG_FILES, Config, config_for_path
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: numlint/notebook.py
 
@@ -133,14 +133,14 @@ def _walk(path: str, absolute: str, ignores: _Ignores, config_for, suffixes,
           inherited: Optional[Config] = None) -> Iterator[Found]:
     """Walk directory `path` (`absolute` once made absolute; both strings). `inherited`: the
     configuration of the directory above, which applies here too unless this directory has
-    its own `pyproject.toml` (walked directories are never symlinks)."""
+    a configuration file of its own (walked directories are never symlinks)."""
     try:
         entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
         yield Found(Path(path), describe_os_error(exc))
         return
     config = inherited
-    if config is None or any(e.name == "pyproject.toml" for e in entries):
+    if config is None or any(e.name in CONFIG_FILES for e in entries):
         config = config_for(Path(absolute))
     if config.respect_gitignore:
         ignores = ignores.with_directory(absolute)

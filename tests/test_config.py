@@ -183,3 +183,26 @@ def test_unknown_output_format_in_the_configuration(run, write):
     result = run("check", "m.py")
     assert result.exit_code == 2 and "'output-format' must be one of" in result.output
     assert "concise" in result.output
+
+
+def test_numlint_toml_files(run, write):
+    """As Ruff's ruff.toml: `.numlint.toml` and `numlint.toml` hold the keys at top level and
+    win over a pyproject.toml in the same directory; below them, the nearest file applies."""
+    from numlint.config import config_for_directory
+
+    pyproject(write, 'select = ["NL101"]')
+    write("numlint.toml", 'select = ["NL102"]\n')
+    write("m.py", LOG_SUM_EXP)
+    write("sub/.numlint.toml", 'ignore = ["NL102"]\n')
+    write("sub/numlint.toml", 'select = ["NL101"]\n')  # shadowed by .numlint.toml
+    write("sub/n.py", LOG_SUM_EXP)
+    config_for_directory.cache_clear()
+    result = run("check", "--output-format", "concise", ".")
+    assert [line.split(":")[0] for line in result.output.splitlines() if "NL102" in line] \
+        == ["m.py"]
+    settings = run("check", "--show-settings", "sub/n.py").output
+    assert settings.splitlines()[1].endswith(".numlint.toml")
+    write("numlint.toml", 'select = ["NL102"]\nunknown = 1\n')
+    config_for_directory.cache_clear()
+    error = run("check", "m.py")
+    assert error.exit_code == 2 and "numlint.toml: unknown key 'unknown'" in error.output
