@@ -228,8 +228,8 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
             continue
         text, added, skipped = noqa.add_directives(source, findings)
         for row in skipped:
-            click.echo(f"{result.path}:{row}: no comment can go at the end of this line (it "
-                       f"continues a string or a backslash): not suppressed", err=True)
+            click.echo(f"{result.path}:{row}: not suppressed: the file's lone carriage-return "
+                       f"line ends make its rows ambiguous", err=True)
         if not added:
             continue
         try:

@@ -2,6 +2,8 @@
 
 * `# noqa: NL102` (several codes separated by commas or spaces) on the line where a diagnostic
   starts suppresses those codes there; a bare `# noqa` suppresses every code on that line.
+  A line that ends inside a multi-line string or with a backslash cannot hold a comment: its
+  directive goes where the string or the continued lines end (`noqa_rows`), as in Ruff.
 * `# numlint: noqa` on a line of its own exempts the whole file; `# numlint: noqa: NL102`
   exempts it from the listed codes.
 
@@ -36,14 +38,24 @@ def _codes(match):
 
 def _comments(text: str) -> Dict[int, str]:
     """Row -> comment text, for every comment of the module."""
-    comments: Dict[int, str] = {}
+    return {row: string for row, (_, string) in _comment_tokens(text).items()}
+
+
+def _comment_tokens(text: str) -> Dict[int, Tuple[int, str]]:
+    """Row -> (column, text) of the comment on that row."""
+    comments: Dict[int, Tuple[int, str]] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = token.string
+                comments[token.start[0]] = (token.start[1], token.string)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return comments
+
+
+def _lone_carriage_returns(text: str) -> bool:
+    """Old Mac line ends: tokenize (which splits on \\n) and our rows would disagree."""
+    return "\r" in text.replace("\r\n", "")
 
 
 def file_exemption(text: str):
@@ -79,14 +91,17 @@ def filter_diagnostics(diagnostics: List, text: SourceText) -> List:
         return diagnostics
     exempt = file_exemption(text.text)
     comments = None
+    rows = None
     kept = []
     for diagnostic in diagnostics:
-        row = diagnostic.start.row
         if diagnostic.error:
             kept.append(diagnostic)
             continue
         if exempt is not None and diagnostic.code in exempt:
             continue
+        if rows is None:
+            rows = noqa_rows(text.text)
+        row = rows.get(diagnostic.start.row, diagnostic.start.row)
         line = text.line(row) if row <= text.line_count() else ""
         if "#" in line and _LINE.search(line):
             if comments is None:
@@ -96,6 +111,34 @@ def filter_diagnostics(diagnostics: List, text: SourceText) -> List:
                 continue
         kept.append(replace(diagnostic, noqa_row=row))
     return kept
+
+
+def noqa_rows(text: str) -> Dict[int, int]:
+    """Rows whose `# noqa` goes on a later row, as in Ruff: a line that ends inside a string
+    continuing on the next line, or with a backslash, cannot hold a comment; its directive
+    belongs at the end of the string or of the continued lines. Row -> that row."""
+    if _lone_carriage_returns(text):
+        return {}
+    following: Dict[int, int] = {}
+    comment_rows = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comment_rows.add(token.start[0])
+            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
+                                                                     tokenize.NL):
+                for row in range(token.start[0], token.end[0]):
+                    following[row] = max(following.get(row, 0), token.end[0])
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return {}
+    for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
+        if row not in comment_rows and row not in following and line.rstrip().endswith("\\"):
+            following[row] = row + 1
+    resolved: Dict[int, int] = {}
+    for row in sorted(following, reverse=True):  # chains: a string, then a backslash, ...
+        target = following[row]
+        resolved[row] = resolved.get(target, target)
+    return resolved
 
 
 def _suppressed(comment: Optional[str], code: str) -> bool:
@@ -115,15 +158,20 @@ def add_directives(text: SourceText, diagnostics: List) -> Tuple[str, int, List[
     its `noqa_row`, as Ruff's `--add-noqa`: codes join an existing `# noqa: ...` comment of
     the line, else `  # noqa: CODES` goes at the end of the line, after any comment.
 
-    Returns the new text, the number of codes added, and the rows where no comment can go
-    (the line ends inside a string that continues on the next line, or with a backslash)."""
+    A diagnostic's `noqa_row` is already past any string or backslash continuation that its
+    first line is part of (`noqa_rows`). Returns the new text, the number of codes added, and
+    the rows where no directive was written (in a file with lone carriage returns, where
+    rows cannot be trusted)."""
     wanted: Dict[int, set] = {}
     for diagnostic in diagnostics:
         if not diagnostic.error and diagnostic.noqa_row is not None:
             wanted.setdefault(diagnostic.noqa_row, set()).add(diagnostic.code)
     if not wanted:
         return text.text, 0, []
-    comments, blocked = _line_ends(text.text)
+    if _lone_carriage_returns(text.text):
+        return text.text, 0, sorted(wanted)
+    comments = _comment_tokens(text.text)
+    blocked = set(noqa_rows(text.text))  # a noqa_row is never one of these: a guard
     pieces: List[Tuple[int, int, str]] = []  # (start, end, replacement), in source order
     added = 0
     skipped = []
@@ -157,26 +205,3 @@ def add_directives(text: SourceText, diagnostics: List) -> Tuple[str, int, List[
         previous = end
     out.append(text.text[previous:])
     return "".join(out), added, skipped
-
-
-def _line_ends(text: str) -> Tuple[Dict[int, Tuple[int, str]], set]:
-    """Row -> (column, text) of the line's comment; and the rows whose end is not a place for
-    a comment: inside a token that continues on the next line (a triple-quoted string, an
-    f-string), or a line continued by a backslash."""
-    comments: Dict[int, Tuple[int, str]] = {}
-    blocked = set()
-    if "\r" in text.replace("\r\n", ""):
-        return comments, set(range(1, text.count("\r") + text.count("\n") + 2))  # lone CRs
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = (token.start[1], token.string)
-            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
-                                                                     tokenize.NL):
-                blocked.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return comments, set(range(1, text.count("\n") + 2))  # unsure: nowhere
-    for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
-        if row not in comments and line.rstrip().endswith("\\"):
-            blocked.add(row)
-    return comments, blocked
