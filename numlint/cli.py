@@ -228,8 +228,9 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
             continue
         text, added, skipped = noqa.add_directives(source, findings)
         for row in skipped:
-            click.echo(f"{result.path}:{row}: not suppressed: the file's lone carriage-return "
-                       f"line ends make its rows ambiguous", err=True)
+            click.echo(f"{result.path}:{row}: not suppressed: no comment can be placed for "
+                       f"this line (lone carriage-return line ends make rows ambiguous)",
+                       err=True)
         if not added:
             continue
         try:

@@ -99,7 +99,7 @@ def filter_diagnostics(diagnostics: List, text: SourceText) -> List:
             continue
         if exempt is not None and diagnostic.code in exempt:
             continue
-        if rows is None:
+        if rows is None:  # one tokenization, for files with findings only
             rows = noqa_rows(text.text)
         row = rows.get(diagnostic.start.row, diagnostic.start.row)
         line = text.line(row) if row <= text.line_count() else ""

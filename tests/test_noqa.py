@@ -138,3 +138,18 @@ def test_add_noqa_keeps_encoding_and_newlines_and_reports_unchecked_files(run, w
 def test_add_noqa_is_not_a_fix(run, write):
     write("m.py", ADD_NOQA)
     assert run("check", "--add-noqa", "--fix", ".").exit_code == 2
+
+
+def test_noqa_of_a_finding_inside_a_multi_line_f_string(run, write):
+    source = dedent('''
+        import numpy as np
+        message = f"""
+        {np.log(np.sum(np.exp(x)))}
+        """
+    ''')
+    (diagnostic,) = check_source(source, "m.py")
+    assert (diagnostic.start.row, diagnostic.noqa_row) == (3, 4)
+    path = write("m.py", source)
+    assert "Added 1 noqa directive." in run("check", "--add-noqa", "m.py").stdout
+    assert path.read_text().splitlines()[3] == '"""  # noqa: NL102'
+    assert run("check", "m.py").exit_code == 0
