@@ -62,7 +62,8 @@ It is silent when the divisor is guarded: `+ eps`, `maximum(d, eps)`, `clamp(min
 `np.errstate(...)`, a divisor that the function changes in place (`n[n == 0] = 1`). It is
 also silent when the summed values are positive (an `exp`, a softmax, a sigmoid,
 `counts + 1`, `counts + alpha`, a function of a max-shifted input; the naive softmax is
-NL103's business); for the norm of a constant; for a ratio of statistics that is not a
+NL103's business); for the norm of a constant (a literal, or an array built from one:
+`np.array([[...]])`, `torch.tensor(...)`); for a ratio of statistics that is not a
 normalization of the data (`x.mean() / x.std()`); and for a norm or a sum over all elements,
 whose zero case is an all-zero input (`counts / counts.sum()` of a histogram,
 `v / np.linalg.norm(v)` of a direction vector) rather than one zero row among many.
@@ -361,6 +362,19 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
         good("numpy", """
             import numpy as np
 
+            def reference():
+                data = np.array([[0.8660254, 0.5, 0.0], [1.7320508, -1.0, 0.0]])
+                return data / np.linalg.norm(data, axis=-1, keepdims=True)
+            """, title="an array written out in the code: its rows are known"),
+        good("torch", """
+            import torch
+
+            corners = torch.tensor([[1.0, 1.0], [-1.0, 1.0]])
+            directions = corners / corners.norm(dim=1, keepdim=True)
+            """, title="a tensor written out in the code"),
+        good("numpy", """
+            import numpy as np
+
             def sharpe(returns):
                 return returns.mean() / returns.std()
             """, title="a ratio of statistics, not a normalization of the data"),
@@ -497,7 +511,7 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
     if divisor.pattern == "cosine":
         return "shape"
     data = divisor.data
-    if isinstance(data, (ast.Constant, ast.List, ast.Tuple)):
+    if isinstance(data, (ast.Constant, ast.List, ast.Tuple)) or _literal_array(ctx, data, op.scope):
         return None  # a constant: its norm is known
     centered = None
     if divisor.pattern == "std":  # `(x - mean) / std`, `(x - mu) / sd` with `mu` a mean
@@ -512,6 +526,15 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
     if ctx.same(numerator, data) or (centered is not None and ctx.same(centered.left, data)):
         return "data"
     return None
+
+
+def _literal_array(ctx, data, scope) -> bool:
+    """Whether `data` is an array built from a literal (`np.array([[0.8, 0.6], [1.7, -1.0]])`,
+    `torch.tensor(...)`, directly or through a name): a constant, as a list literal is."""
+    origin = _follow(ctx, data, scope, [])
+    built = origin.op if origin is not None else None
+    return built is not None and built.kind == "array" and \
+        isinstance(built.operand, (ast.List, ast.Tuple, ast.Constant))
 
 
 def _positive(ctx, expr, scope) -> bool:

@@ -101,6 +101,20 @@ SPECS = [
     parse_spec("norm", "keras", "keras.ops.norm(x, ord=None, axis=None, keepdims=False)",
                **NP_REDUCE),
 
+    # ---- arrays built from data: the norm or sum of `np.array([[3., 4.], [1., 0.]])` is a
+    # constant's, known from its literal (trailing parameters omitted: nothing reads them) --
+    parse_spec("array", "numpy", "numpy.array(object, dtype=None)"),
+    parse_spec("array", "numpy", "numpy.asarray(a, dtype=None)"),
+    parse_spec("array", "torch", "torch.tensor(data, *, dtype=None)"),
+    parse_spec("array", "torch", "torch.as_tensor(data, *, dtype=None)"),  # keyword-only
+    # (their `dtype=` does not cast a tensor: it must match, so it is not listed)
+    parse_spec("array", "tensorflow", "tensorflow.constant(value)"),
+    parse_spec("array", "tensorflow", "tensorflow.convert_to_tensor(value)"),
+    parse_spec("array", "jax", "jax.numpy.array(object, dtype=None)"),
+    parse_spec("array", "jax", "jax.numpy.asarray(a, dtype=None)"),
+    parse_spec("array", "keras", "keras.ops.array(x, dtype=None)"),
+    parse_spec("array", "keras", "keras.ops.convert_to_tensor(x, dtype=None)"),
+
     # ---- guards: what makes a divisor safe ---------------------------------------------------
     *each("maximum", "numpy", ["numpy.maximum", "numpy.fmax"],
           "x1, x2, /, out=None, **ufunc_kwargs"),
