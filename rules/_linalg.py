@@ -151,12 +151,10 @@ def gram(expr: ast.expr, ctx, scope, *, outer: bool = False) -> Optional[Gram]:
     """The Gram matrix `expr` holds: `X.T @ X`, `X.T.dot(X)`, `np.dot(X.T, X)`,
     `tf.matmul(X, X, transpose_a=True)`, ... (the same X twice), through names; with `outer`,
     also `X @ X.T`. Both are symmetric positive semidefinite."""
-    if expr is None:
+    found = _plain_matmul(expr, ctx, scope)
+    if found is None:
         return None
-    origin = ctx.origin(expr, scope)
-    p = product(origin.op)
-    if p is None or p.kind != "matmul" or not p.plain:
-        return None
+    p, origin = found
     for side in ((0, 1), (1, 0)) if outer else ((0, 1),):
         transposed_side, plain_side = side
         _, transposed = factor(p, transposed_side, ctx, origin.scope)
@@ -165,6 +163,17 @@ def gram(expr: ast.expr, ctx, scope, *, outer: bool = False) -> Optional[Gram]:
                 and ctx.same(transposed.matrix, other):
             return Gram(other, transposed.stack, p, [origin], outer=side == (1, 0))
     return None
+
+
+def _plain_matmul(expr: Optional[ast.expr], ctx, scope):
+    """The matrix product (no extra arguments) `expr` holds, through names, and its origin."""
+    if expr is None:
+        return None
+    origin = ctx.origin(expr, scope)
+    p = product(origin.op)
+    if p is None or p.kind != "matmul" or not p.plain:
+        return None
+    return p, origin
 
 
 @dataclass
@@ -209,12 +218,10 @@ class Moment:
 
 def moment(expr: ast.expr, ctx, scope) -> Optional[Moment]:
     """`X.T @ y`, `X.T.dot(y)`, `tf.matmul(X, y, transpose_a=True)`, ... through names."""
-    if expr is None:
+    found = _plain_matmul(expr, ctx, scope)
+    if found is None:
         return None
-    origin = ctx.origin(expr, scope)
-    p = product(origin.op)
-    if p is None or p.kind != "matmul" or not p.plain:
-        return None
+    p, origin = found
     _, transposed = factor(p, 0, ctx, origin.scope)
     rhs, rhs_transposed = factor(p, 1, ctx, origin.scope)
     if transposed is None or rhs_transposed is not None:

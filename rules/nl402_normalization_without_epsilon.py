@@ -401,29 +401,26 @@ _MESSAGES = {
 
 
 def _follow(ctx, expr, scope, trail):
-    """The origin of `expr` through names, indexing (`n[:, None]`) and dtype casts; an origin
-    in another statement is recorded in `trail`."""
+    """The operation that computed `expr`, through names, indexing (`n[:, None]`) and dtype
+    casts; an origin in another statement is recorded in `trail`. None if unknown."""
     for _ in range(4):
         while isinstance(expr, ast.Subscript):
             expr = expr.value
         expr = strip_casts(expr, ctx, scope)
         origin = ctx.origin(expr, scope)
         if not origin.remote:
-            return origin
+            return origin.op
         if _mutated(ctx, expr, scope):
             return None
         trail.append(origin)
         if not isinstance(origin.expr, ast.Subscript):
-            return origin
+            return origin.op
         expr, scope = origin.expr, origin.scope
     return None
 
 
 def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
-    origin = _follow(ctx, expr, scope, trail)
-    if origin is None:
-        return None
-    op = origin.op
+    op = _follow(ctx, expr, scope, trail)
     if op is None:
         return None
     if op.kind == "mul":  # norm(a) * norm(b)
@@ -438,8 +435,7 @@ def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
         return _Divisor("std", op.operand, op, [op])
     radicand = _radicand(op)
     if radicand is not None:
-        variance = _follow(ctx, radicand, op.scope, trail)
-        inner = variance.op if variance is not None else None
+        inner = _follow(ctx, radicand, op.scope, trail)
         if inner is not None and inner.kind == "var" and inner.operand is not None:
             return _Divisor("std", inner.operand, inner, [op, inner])
         return None
@@ -451,8 +447,7 @@ def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
 
 def _norm(ctx, expr, scope, trail) -> Optional[_Divisor]:
     """A norm: `norm(x)`, or written out, `sqrt(sum(x**2))`; `.T` and indexing of it too."""
-    origin = _follow(ctx, expr, scope, trail)
-    op = origin.op if origin is not None else None
+    op = _follow(ctx, expr, scope, trail)
     if op is not None and op.kind == "transpose":
         return _norm(ctx, op.operand, op.scope, trail)
     if op is None:
@@ -462,7 +457,6 @@ def _norm(ctx, expr, scope, trail) -> Optional[_Divisor]:
     radicand = _radicand(op)
     if radicand is not None:
         total = _follow(ctx, radicand, op.scope, trail)
-        total = total.op if total is not None else None
         if total is not None and total.kind == "sum":
             data = _square_base(ctx, total.operand, total.scope)
             if data is not None:
@@ -515,11 +509,10 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
         return None  # a constant: its norm is known
     centered = None
     if divisor.pattern == "std":  # `(x - mean) / std`, `(x - mu) / sd` with `mu` a mean
-        difference = _follow(ctx, numerator, op.scope, trail)
-        centered = difference.op if difference is not None else None
+        centered = _follow(ctx, numerator, op.scope, trail)
         if centered is not None and centered.kind == "sub":
             mean = _follow(ctx, centered.right, centered.scope, trail)
-            if mean is not None and mean.op is not None and mean.op.kind == "mean":
+            if mean is not None and mean.kind == "mean":
                 return "shape"
         else:
             centered = None
@@ -531,8 +524,7 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
 def _literal_array(ctx, data, scope) -> bool:
     """Whether `data` is an array built from a literal (`np.array([[0.8, 0.6], [1.7, -1.0]])`,
     `torch.tensor(...)`, directly or through a name): a constant, as a list literal is."""
-    origin = _follow(ctx, data, scope, [])
-    built = origin.op if origin is not None else None
+    built = _follow(ctx, data, scope, [])
     return built is not None and built.kind == "array" and \
         isinstance(built.operand, (ast.List, ast.Tuple, ast.Constant))
 
