@@ -3,7 +3,7 @@
 * `# noqa: NL102` (several codes separated by commas or spaces) on the line where a diagnostic
   starts suppresses those codes there; a bare `# noqa` suppresses every code on that line.
   A line that ends inside a multi-line string or with a backslash cannot hold a comment: its
-  directive goes where the string or the continued lines end (`noqa_rows`), as in Ruff.
+  directive goes where the string or the continued lines end (`_Scan.rows`), as in Ruff.
 * `# numlint: noqa` on a line of its own exempts the whole file; `# numlint: noqa: NL102`
   exempts it from the listed codes.
 
@@ -36,21 +36,39 @@ def _codes(match):
     return frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
 
 
-def _comments(text: str) -> Dict[int, str]:
-    """Row -> comment text, for every comment of the module."""
-    return {row: string for row, (_, string) in _comment_tokens(text).items()}
+class _Scan:
+    """What one tokenization of a module tells about its comments: `comments`, row -> (column,
+    text) of the comment on that row (those read before a tokenize error, if any); `rows`, the
+    rows whose `# noqa` goes on a later row, as in Ruff: a line that ends inside a
+    string continuing on the next line, or with a backslash, cannot hold a comment; its
+    directive belongs at the end of the string or of the continued lines (row -> that row)."""
 
+    __slots__ = ("comments", "rows")
 
-def _comment_tokens(text: str) -> Dict[int, Tuple[int, str]]:
-    """Row -> (column, text) of the comment on that row."""
-    comments: Dict[int, Tuple[int, str]] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = (token.start[1], token.string)
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass
-    return comments
+    def __init__(self, text: str):
+        self.comments: Dict[int, Tuple[int, str]] = {}
+        following: Dict[int, int] = {}
+        complete = True
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                if token.type == tokenize.COMMENT:
+                    self.comments[token.start[0]] = (token.start[1], token.string)
+                elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
+                                                                         tokenize.NL):
+                    for row in range(token.start[0], token.end[0]):
+                        following[row] = max(following.get(row, 0), token.end[0])
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            complete = False
+        self.rows: Dict[int, int] = {}
+        if not complete or _lone_carriage_returns(text):
+            return  # rows cannot be trusted: every directive stays on its own row
+        for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
+            if row not in self.comments and row not in following \
+                    and line.rstrip().endswith("\\"):
+                following[row] = row + 1
+        for row in sorted(following, reverse=True):  # chains: a string, then a backslash, ...
+            target = following[row]
+            self.rows[row] = self.rows.get(target, target)
 
 
 def _lone_carriage_returns(text: str) -> bool:
@@ -65,13 +83,13 @@ def file_exemption(text: str):
     matches = list(_FILE.finditer(text))
     if not matches:
         return None
-    comments = _comments(text)
+    comments = _Scan(text).comments
     found = False
     codes = set()
     for match in matches:
         row = text.count("\n", 0, match.start()) + 1
         comment = comments.get(row)
-        if comment is None or not _FILE.match(comment):
+        if comment is None or not _FILE.match(comment[1]):
             continue
         found = True
         parsed = _codes(match)
@@ -90,8 +108,7 @@ def filter_diagnostics(diagnostics: List, text: SourceText) -> List:
     if not diagnostics:
         return diagnostics
     exempt = file_exemption(text.text)
-    comments = None
-    rows = None
+    scan = None
     kept = []
     for diagnostic in diagnostics:
         if diagnostic.error:
@@ -99,46 +116,16 @@ def filter_diagnostics(diagnostics: List, text: SourceText) -> List:
             continue
         if exempt is not None and diagnostic.code in exempt:
             continue
-        if rows is None:  # one tokenization, for files with findings only
-            rows = noqa_rows(text.text)
-        row = rows.get(diagnostic.start.row, diagnostic.start.row)
+        if scan is None:  # one tokenization, for files with findings only
+            scan = _Scan(text.text)
+        row = scan.rows.get(diagnostic.start.row, diagnostic.start.row)
         line = text.line(row) if row <= text.line_count() else ""
         if "#" in line and _LINE.search(line):
-            if comments is None:
-                comments = _comments(text.text)
-            suppressed = _suppressed(comments.get(row), diagnostic.code)
-            if suppressed:
+            comment = scan.comments.get(row)
+            if comment is not None and _suppressed(comment[1], diagnostic.code):
                 continue
         kept.append(replace(diagnostic, noqa_row=row))
     return kept
-
-
-def noqa_rows(text: str) -> Dict[int, int]:
-    """Rows whose `# noqa` goes on a later row, as in Ruff: a line that ends inside a string
-    continuing on the next line, or with a backslash, cannot hold a comment; its directive
-    belongs at the end of the string or of the continued lines. Row -> that row."""
-    if _lone_carriage_returns(text):
-        return {}
-    following: Dict[int, int] = {}
-    comment_rows = set()
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                comment_rows.add(token.start[0])
-            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
-                                                                     tokenize.NL):
-                for row in range(token.start[0], token.end[0]):
-                    following[row] = max(following.get(row, 0), token.end[0])
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return {}
-    for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
-        if row not in comment_rows and row not in following and line.rstrip().endswith("\\"):
-            following[row] = row + 1
-    resolved: Dict[int, int] = {}
-    for row in sorted(following, reverse=True):  # chains: a string, then a backslash, ...
-        target = following[row]
-        resolved[row] = resolved.get(target, target)
-    return resolved
 
 
 def _suppressed(comment: Optional[str], code: str) -> bool:
@@ -159,7 +146,7 @@ def add_directives(text: SourceText, diagnostics: List) -> Tuple[str, int, List[
     the line, else `  # noqa: CODES` goes at the end of the line, after any comment.
 
     A diagnostic's `noqa_row` is already past any string or backslash continuation that its
-    first line is part of (`noqa_rows`). Returns the new text, the number of codes added, and
+    first line is part of (`_Scan.rows`). Returns the new text, the number of codes added, and
     the rows where no directive was written (in a file with lone carriage returns, where
     rows cannot be trusted)."""
     wanted: Dict[int, set] = {}
@@ -170,8 +157,9 @@ def add_directives(text: SourceText, diagnostics: List) -> Tuple[str, int, List[
         return text.text, 0, []
     if _lone_carriage_returns(text.text):
         return text.text, 0, sorted(wanted)
-    comments = _comment_tokens(text.text)
-    blocked = set(noqa_rows(text.text))  # a noqa_row is never one of these: a guard
+    scan = _Scan(text.text)
+    comments = scan.comments
+    blocked = set(scan.rows)  # a noqa_row is never one of these: a guard
     pieces: List[Tuple[int, int, str]] = []  # (start, end, replacement), in source order
     added = 0
     skipped = []
