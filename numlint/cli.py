@@ -177,8 +177,7 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
                 "NL902", shown, f"cannot read: {found.error}")]))
             continue
         slots.append(len(files))
-        config = found.config if found.config is not None else config_for(found.path)
-        files.append((found.path, config))
+        files.append((found.path, found.config))
     cache = None
     if use_cache and not (fix or diff) and files:
         from numlint.cache import open_cache
@@ -202,8 +201,8 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
     from numlint.runner import read_source, write_atomic
 
     config_for = _resolver(overrides)
-    files = [(found.path, found.config if found.config is not None else config_for(found.path))
-             for found in discover(paths, config_for) if found.error is None]
+    files = [(found.path, found.config) for found in discover(paths, config_for)
+             if found.error is None]
     cache = None
     if use_cache and files:
         from numlint.cache import open_cache
@@ -269,8 +268,7 @@ def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,
     if not settings:
         return
     path = first.path if first is not None else Path(paths[0])
-    config = first.config if first is not None and first.config is not None \
-        else config_for(path)
+    config = first.config if first is not None else config_for(path)
     for line in _settings_lines(display_path(path), config):
         click.echo(line)
 

@@ -26,8 +26,8 @@ SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: numlint/notebook.py
 
 @dataclass(frozen=True)
 class Found:
-    """A file to check, or a path that could not be visited (`error` says why). `config` is
-    the configuration of the file's directory when the walk found it (None when named)."""
+    """A file to check, with the configuration that applies to it, or a path that could not
+    be visited (`error` says why; no `config`)."""
 
     path: Path
     error: Optional[str] = None
