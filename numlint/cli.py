@@ -191,10 +191,8 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
     """`--add-noqa`: check, then write a `# noqa: CODES` directive on the line of every finding
     (merged into an existing one), as Ruff does to adopt a linter on existing code. Files are
     written atomically and only if they still parse; notebooks are left alone."""
-    import ast
-    import warnings
-
     from numlint import noqa
+    from numlint.checker import parses
     from numlint.discovery import discover
     from numlint.notebook import is_notebook
     from numlint.parallel import check_files
@@ -232,12 +230,13 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
                        err=True)
         if not added:
             continue
+        if not parses(text):  # as fixes: only code that parses again is written
+            _error(f"{result.path}: not written: the directives would break the parse")
+            errors = True
+            continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(text)
             write_atomic(path, source.to_bytes(text))
-        except (SyntaxError, ValueError, OSError) as exc:
+        except OSError as exc:
             _error(f"{result.path}: not written: {exc}")
             errors = True
             continue
