@@ -193,7 +193,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
     written atomically and only if they still parse; notebooks are left alone."""
     from numlint import noqa
     from numlint.checker import parses
-    from numlint.discovery import discover
+    from numlint.discovery import describe_os_error, discover
     from numlint.notebook import is_notebook
     from numlint.parallel import check_files
     from numlint.runner import read_source, write_atomic
@@ -237,7 +237,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
         try:
             write_atomic(path, source.to_bytes(text))
         except OSError as exc:
-            _error(f"{result.path}: not written: {exc}")
+            _error(f"{result.path}: not written: {describe_os_error(exc)}")
             errors = True
             continue
         total += added
