@@ -1,7 +1,7 @@
 """Build hook: ship the rule catalog (`rules/`) as the `numlint.rules` subpackage.
 
 Only standard wheels get it: editable installs expose exactly the `numlint` package, and
-`numlint.registry` loads the catalog from the checkout, so edits to `rules/` take effect at once
+`numlint.engine.registry` loads the catalog from the checkout, so edits to `rules/` take effect at once
 and a top-level `rules` module never exists.
 """
 

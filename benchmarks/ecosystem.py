@@ -197,7 +197,7 @@ def check(package: Package, root: Path, config) -> None:
 
 def source_text(data: bytes):
     """The decoded source (numlint's rows and columns refer to it), or None."""
-    from numlint.source import SourceText
+    from numlint.engine.source import SourceText
     try:
         return SourceText.from_bytes(data)
     except Exception:  # undecodable or binary (reported as NL903/NL904): no source to show
@@ -260,7 +260,7 @@ def print_summary(packages: List[Package], download_seconds: float, wall: float)
 def write_json(out: Path, packages: List[Package], select) -> None:
     """Everything, for tools: per package counts, findings (Ruff's shape), crashes."""
     from numlint import __version__
-    from numlint.output.json_format import diagnostic_to_json
+    from numlint.cli.output.json_format import diagnostic_to_json
     findings = []
     for p in packages:
         texts = {path: source_text(data) for path, data in p.sources.items()}
@@ -293,7 +293,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         from numlint import Config
-        from numlint.config import ConfigError
+        from numlint.run.config import ConfigError
     except ImportError:
         parser.error("numlint is not importable: `pip install -e .` from the repository first")
     names = [n.strip() for n in (args.packages or ",".join(PACKAGES)).split(",") if n.strip()]

@@ -208,9 +208,9 @@ def _cpu_model() -> Optional[str]:
 
 def agreement(args) -> int:
     """The prefilter agrees with the full check on every file of a tree; how much it skips."""
-    from numlint import prefilter
-    from numlint.checker import check_source
-    from numlint.config import Config
+    from numlint.engine import prefilter
+    from numlint.engine.check import check_source
+    from numlint.run.config import Config
     root = Path(args.agreement_tree)
     config = Config()
     rules = config.enabled_rules()

@@ -5,11 +5,11 @@ __version__ = "0.1.0"
 
 __all__ = ["check_source", "fix_source", "Config", "Diagnostic", "FixResult", "__version__"]
 
-# The public names are imported on first use (PEP 562): `numlint.cli` starts without loading
+# The public names are imported on first use (PEP 562): `numlint.cli.main` starts without loading
 # the checker, the model and the framework table, which a warm cached run never needs.
-_LAZY = {"check_source": "numlint.checker", "fix_source": "numlint.checker",
-         "FixResult": "numlint.checker", "Config": "numlint.config",
-         "Diagnostic": "numlint.diagnostic"}
+_LAZY = {"check_source": "numlint.engine.check", "fix_source": "numlint.engine.check",
+         "FixResult": "numlint.engine.check", "Config": "numlint.engine.settings",
+         "Diagnostic": "numlint.engine.diagnostic"}
 
 
 def __getattr__(name: str):

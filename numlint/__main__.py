@@ -1,4 +1,4 @@
-from numlint.cli import main
+from numlint.cli.main import main
 
 if __name__ == "__main__":
     main(prog_name="numlint")

@@ -1,5 +1,5 @@
-"""numlint's rule catalog: one module per hazard, each defining one `numlint.rule.Rule`.
+"""numlint's rule catalog: one module per hazard, each defining one `numlint.engine.rule.Rule`.
 
-Installed, this directory is the `numlint.rules` package; `numlint.registry` discovers the
+Installed, this directory is the `numlint.rules` package; `numlint.engine.registry` discovers the
 rules in it. See `docs/writing-rules.md`.
 """

@@ -3,7 +3,7 @@ spelling, transposes, Gram matrices `XᵀX` and the normal equations built on th
 
 Not a rule: the registry skips `_` modules. Which library callables are products, transposes
 or inverses, and which of their arguments transpose a factor, is the table's business
-(`numlint.table.linalg`); this module only reads those facts.
+(`numlint.engine.table.linalg`); this module only reads those facts.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from numlint.model import Op
-from numlint.table.linalg import PRODUCT_TRANSPOSES, SINGLE_MATRIX_PRODUCTS, STACK_TRANSPOSES
+from numlint.engine.rule import Op
+from numlint.engine.table.linalg import PRODUCT_TRANSPOSES, SINGLE_MATRIX_PRODUCTS, STACK_TRANSPOSES
 
 PRODUCTS = ("matmul", "matvec")
 LOOPS = (ast.For, ast.AsyncFor, ast.While)

@@ -12,10 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from numlint.dataflow import Origin
-from numlint.emit import Replacement
-from numlint.fix import Applicability, Edit, Fix
-from numlint.model import Op
+from numlint.engine.rule import Applicability, Edit, Fix, Op, Origin, Replacement
 
 # Forms whose input is out of reach: a model ending in the activation, a function returning it.
 OPAQUE_FORMS = ("model", "returned")
@@ -124,7 +121,7 @@ def combine(message: str, *fixes: Optional[Fix],
 
 def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional[Fix]:
     """The fix that feeds `act`'s logits to the probability loss `loss` written on logits:
-    `form` is `numlint.table.losses.logits_form(loss)`, another callable (`("callable",
+    `form` is `numlint.engine.table.losses.logits_form(loss)`, another callable (`("callable",
     stable)`) or a flag (`("flag", parameter)`). The loss must be built in the same expression
     (`nn.BCELoss()(p, y)`, not a loss held in an attribute: its other uses would change)."""
     if form is None or not act.op.is_plain():

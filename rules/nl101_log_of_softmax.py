@@ -1,6 +1,6 @@
 """NL101 log-of-softmax: `log(softmax(x))` instead of `log_softmax(x)`."""
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
 
 
 # Executable proof of the fixes: a row whose entries lie 1000 apart.

@@ -2,7 +2,7 @@
 
 import ast
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
 
 from ._patterns import shifted_by_max
 

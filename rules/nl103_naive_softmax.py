@@ -2,9 +2,8 @@
 
 import ast
 
-from numlint.emit import Arg
-from numlint.rule import Applicability, Proof, Rule, bad, good
-from numlint.specs import ALL
+from numlint.engine.rule import Applicability, Arg, Proof, Rule, bad, good
+from numlint.engine.table.schema import ALL
 
 from ._patterns import shifted_by_max, sign
 

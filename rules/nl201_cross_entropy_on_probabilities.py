@@ -5,13 +5,12 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from numlint.fix import Applicability
-from numlint.rule import Proof, Rule, bad, good
-from numlint.table import losses
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.table import losses
 
 from ._losses import Activation, activation, combine, negated, switch_to_logits
 
-# Executable proofs of the fixes (see `numlint.proof`): a row of logits 1000 apart, where the
+# Executable proofs of the fixes (see `numlint.authoring.proof`): a row of logits 1000 apart, where the
 # softmax underflows to 0, and sigmoid inputs where it rounds to 0 and to 1.
 _ROWS = dict(extreme={"logits": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
              integers=("targets",))

@@ -1,12 +1,11 @@
 """NL202 double-softmax: a loss that applies the softmax (or sigmoid) itself fed its output."""
 
-from numlint.fix import Applicability
-from numlint.rule import Proof, Rule, bad, good
-from numlint.table import losses
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.table import losses
 
 from ._losses import activation, logits
 
-# Executable proofs of the fixes (see `numlint.proof`): the fix corrects the value, so the fixed
+# Executable proofs of the fixes (see `numlint.authoring.proof`): the fix corrects the value, so the fixed
 # code is compared with the true loss, also on benign inputs.
 _WHY = "the loss applies a softmax to probabilities: it stays near log(C), its gradient vanishes"
 _SPARSE = dict(extreme={"logits": [[0.0, 10.0]], "targets": [0]}, integers=("targets",),

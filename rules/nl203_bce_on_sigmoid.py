@@ -1,11 +1,11 @@
 """NL203 bce-on-sigmoid: a binary cross-entropy on probabilities fed a sigmoid's output."""
 
-from numlint.rule import Proof, Rule, bad, good
-from numlint.table import losses
+from numlint.engine.rule import Proof, Rule, bad, good
+from numlint.engine.table import losses
 
 from ._losses import activation, switch_to_logits
 
-# Executable proofs of the fixes (see `numlint.proof`): sigmoid(50) rounds to 1 and sigmoid(-800)
+# Executable proofs of the fixes (see `numlint.authoring.proof`): sigmoid(50) rounds to 1 and sigmoid(-800)
 # to 0, where the probability losses clamp. Labels are 0 or 1, also on benign inputs.
 _EXTREME = {"logits": [50.0, -800.0], "targets": [0.0, 1.0]}
 _BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "targets": [0.0, 1.0, 1.0, 0.0]}

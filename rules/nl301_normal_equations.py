@@ -2,8 +2,8 @@
 
 import ast
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
-from numlint.table.linalg import NORMAL_EQUATIONS_BY_DEFAULT, SYMMETRIC_NEUTRAL
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.table.linalg import NORMAL_EQUATIONS_BY_DEFAULT, SYMMETRIC_NEUTRAL
 
 from ._linalg import (
     enclosing_product, factor, gram, gram_inverse, moment, plain, product, second_operand,

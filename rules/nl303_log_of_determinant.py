@@ -1,6 +1,6 @@
 """NL303 log-of-determinant: `log(det(A))` instead of `slogdet(A)` or `logdet(A)`."""
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
 
 from ._linalg import gram, plain
 

@@ -6,8 +6,8 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
-from numlint.specs import ALL
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.table.schema import ALL
 
 # Executable proofs of the fixes (float64: a float32 input cannot hold odd deviations from 1e8).
 # A mean of 1e8 with deviations of 1 and 3, exact, so the two-pass variance is exact (5 per

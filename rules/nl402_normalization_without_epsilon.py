@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from numlint.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Proof, Rule, bad, good
 
 from ._patterns import in_assertion, shifted_by_max, sign, strip_casts
 

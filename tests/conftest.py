@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from numlint.cli import cli
+from numlint.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

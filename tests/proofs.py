@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from numlint import proof
+from numlint.authoring import proof
 
 REQUIRED = os.environ.get("NUMLINT_REQUIRE_FRAMEWORKS") == "1"
 

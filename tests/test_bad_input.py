@@ -4,8 +4,10 @@ import os
 
 import pytest
 
-from numlint import check_source, runner
-from numlint.model import Model
+from numlint import check_source
+
+from numlint.run import runner
+from numlint.engine.semantic.model import Model
 
 from conftest import LOG_SUM_EXP
 
@@ -118,7 +120,7 @@ def test_symlinked_directory_loop_is_not_followed(run, write, tmp_path):
 
 
 def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch):
-    from numlint.registry import find_rule
+    from numlint.engine.registry import find_rule
     rule = find_rule("NL101")
 
     def explode(op, ctx):
@@ -134,7 +136,7 @@ def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch):
 
 
 def test_a_failing_rule_exits_2_without_traceback(run, write, monkeypatch):
-    from numlint.registry import find_rule
+    from numlint.engine.registry import find_rule
     monkeypatch.setattr(find_rule("NL102"), "check",
                         lambda op, ctx: (_ for _ in ()).throw(ValueError("bad")))
     write("m.py", LOG_SUM_EXP)

@@ -3,9 +3,9 @@
 import json
 import os
 
-from numlint import cache as cache_module
-from numlint import parallel
-from numlint.config import config_for_directory
+from numlint.run import cache as cache_module
+from numlint.run import pool as parallel
+from numlint.run.config import config_for_directory
 
 from conftest import LOG_SUM_EXP
 
@@ -98,7 +98,7 @@ def test_cache_in_project_root(run, write, tmp_path, monkeypatch):
     write("pkg/sub/a.py", LOG_SUM_EXP)
     monkeypatch.chdir(tmp_path / "pkg" / "sub")
     from click.testing import CliRunner
-    from numlint.cli import cli
+    from numlint.cli.main import cli
     CliRunner().invoke(cli, ["check", "."])
     assert (tmp_path / ".numlint_cache").is_dir()
     assert not (tmp_path / "pkg" / "sub" / ".numlint_cache").exists()
@@ -138,12 +138,12 @@ def test_a_warm_run_does_not_load_the_engine(write, tmp_path):
     write("b.py", "x = 1\n")
     script = "\n".join([
         "import sys",
-        "from numlint.cli import main",
+        "from numlint.cli.main import main",
         "try:",
         "    main(['check', '.'])",
         "except SystemExit:",
         "    pass",
-        "engine = ('numlint.model', 'numlint.rule', 'numlint.table', 'numlint.meta')",
+        "engine = ('numlint.engine.semantic.model', 'numlint.engine.rule', 'numlint.engine.table', 'numlint.engine.builtin')",
         "print('LOADED', sorted(m for m in sys.modules if m in engine), file=sys.stderr)",
     ])
 
@@ -153,5 +153,6 @@ def test_a_warm_run_does_not_load_the_engine(write, tmp_path):
         assert "a.py:5:12: NL102" in result.stdout, result.stderr
         return result.stderr.rsplit("LOADED ", 1)[1].strip()
 
-    assert loaded() == "['numlint.meta', 'numlint.model', 'numlint.rule', 'numlint.table']"
+    assert loaded() == ("['numlint.engine.builtin', 'numlint.engine.rule', "
+                        "'numlint.engine.semantic.model', 'numlint.engine.table']")
     assert loaded() == "[]"

@@ -273,7 +273,7 @@ def test_python_dash_m_numlint_help():
 
 
 def test_show_files_lists_what_a_check_reads(run, write):
-    from numlint.config import config_for_directory
+    from numlint.run.config import config_for_directory
 
     write("pyproject.toml", "[tool.numlint]\nextend-exclude = ['gen/']\n")
     config_for_directory.cache_clear()
@@ -287,7 +287,7 @@ def test_show_files_lists_what_a_check_reads(run, write):
 
 
 def test_show_settings_prints_the_resolved_configuration(run, write):
-    from numlint.config import config_for_directory
+    from numlint.run.config import config_for_directory
 
     write("pyproject.toml", '[tool.numlint]\nignore = ["NL3"]\n'
                             '[tool.numlint.per-file-ignores]\n"tests/*" = ["NL102"]\n')

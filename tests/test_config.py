@@ -2,7 +2,7 @@
 
 import pytest
 
-from numlint.config import Config, ConfigError, config_for_directory
+from numlint.run.config import Config, ConfigError, config_for_directory
 
 from conftest import LOG_SUM_EXP, dedent
 
@@ -146,7 +146,7 @@ def test_relative_paths_resolve_symlinks_as_pathlib_does(tmp_path):
     real paths; it must still agree with `Path.resolve().relative_to(root)`."""
     import os
 
-    from numlint.config import Config
+    from numlint.run.config import Config
 
     base = tmp_path.resolve()
     (base / "root/a/b").mkdir(parents=True)
@@ -188,7 +188,7 @@ def test_unknown_output_format_in_the_configuration(run, write):
 def test_numlint_toml_files(run, write):
     """As Ruff's ruff.toml: `.numlint.toml` and `numlint.toml` hold the keys at top level and
     win over a pyproject.toml in the same directory; below them, the nearest file applies."""
-    from numlint.config import config_for_directory
+    from numlint.run.config import config_for_directory
 
     pyproject(write, 'select = ["NL101"]')
     write("numlint.toml", 'select = ["NL102"]\n')

@@ -5,7 +5,7 @@ import ast
 
 import pytest
 
-from numlint.model import Model
+from numlint.engine.semantic.model import Model
 
 from conftest import dedent
 

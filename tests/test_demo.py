@@ -2,7 +2,7 @@
 
 import pytest
 
-from numlint import proof
+from numlint.authoring import proof
 
 
 def test_demo_shows_the_naive_and_the_stable_result(run, monkeypatch):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from numlint.config import config_for_directory
-from numlint.discovery import discover
+from numlint.run.config import config_for_directory
+from numlint.run.discovery import discover
 
 
 @pytest.fixture(autouse=True)

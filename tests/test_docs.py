@@ -2,20 +2,20 @@
 
 import re
 
-from numlint.docs import render, rules_index
-from numlint.registry import all_rules
+from numlint.authoring.docs import render, rules_index
+from numlint.engine.registry import all_rules
 
 from conftest import ROOT
 
 
 def test_generated_rule_docs_are_current():
-    """`python -m numlint.docs` regenerates docs/rules/ after a rule changes."""
+    """`python -m numlint.authoring.docs` regenerates docs/rules/ after a rule changes."""
     directory = ROOT / "docs" / "rules"
     for rule in all_rules():
         path = directory / f"{rule.code}.md"
-        assert path.is_file(), f"{path} is missing: run `python -m numlint.docs`"
+        assert path.is_file(), f"{path} is missing: run `python -m numlint.authoring.docs`"
         assert path.read_text(encoding="utf-8") == render(rule), \
-            f"{path} is stale: run `python -m numlint.docs`"
+            f"{path} is stale: run `python -m numlint.authoring.docs`"
     assert (directory / "README.md").read_text(encoding="utf-8") == rules_index(all_rules())
     documented = {p.stem for p in directory.glob("NL*.md")}
     assert documented == {r.code for r in all_rules()}, "docs for a rule that no longer exists"

@@ -6,7 +6,7 @@ import codecs
 import pytest
 
 from numlint import Config, check_source, fix_source
-from numlint.source import SourceText
+from numlint.engine.source import SourceText
 
 from conftest import dedent
 

@@ -1,4 +1,4 @@
-"""The flake8 plugin (`numlint.flake8_plugin`): the same findings as `numlint check`, with
+"""The flake8 plugin (`numlint.cli.flake8_plugin`): the same findings as `numlint check`, with
 flake8 in charge of `# noqa`.
 
 The first tests call the plugin as flake8 does, in process. The last ones run the real flake8;
@@ -16,9 +16,9 @@ import sys
 import pytest
 
 from numlint import check_source
-from numlint.config import Config
-from numlint.flake8_plugin import Plugin, diagnostics
-from numlint.registry import all_rules
+from numlint.run.config import Config
+from numlint.cli.flake8_plugin import Plugin, diagnostics
+from numlint.engine.registry import all_rules
 
 from conftest import LOG_SUM_EXP, ROOT, dedent
 
@@ -117,7 +117,7 @@ def test_diagnostics_accepts_an_explicit_configuration():
 
 
 def test_a_failing_rule_is_nl905_and_the_other_findings_stand(monkeypatch):
-    from numlint.registry import find_rule
+    from numlint.engine.registry import find_rule
 
     def broken(self, op, context):
         raise RuntimeError("boom")
@@ -138,7 +138,7 @@ def test_a_failing_rule_is_nl905_and_the_other_findings_stand(monkeypatch):
 # -- the real flake8 ------------------------------------------------------------------------------
 
 def _registered() -> bool:
-    return any(entry.value == "numlint.flake8_plugin:Plugin"
+    return any(entry.value == "numlint.cli.flake8_plugin:Plugin"
                for entry in importlib.metadata.entry_points(group="flake8.extension"))
 
 

@@ -7,8 +7,8 @@ import ast
 import pytest
 
 from numlint import Config, check_source, fix_source
-from numlint.model import Model
-from numlint.table import FUNCTIONS, losses
+from numlint.engine.semantic.model import Model
+from numlint.engine.table import FUNCTIONS, losses
 
 from conftest import dedent
 

@@ -5,8 +5,8 @@ import ast
 
 import pytest
 
-from numlint.model import Model
-from numlint.specs import ALL, IMPLICIT, REQUIRED
+from numlint.engine.semantic.model import Model
+from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED
 
 from conftest import dedent
 
@@ -229,14 +229,14 @@ def test_the_callers_tree_is_not_modified():
 
 
 def test_a_released_model_lets_the_tree_go_without_the_cycle_collector():
-    """numlint.parallel pauses the cyclic collector while a file is checked; once the rules
+    """numlint.run.pool pauses the cyclic collector while a file is checked; once the rules
     are done, the tree must be freed by reference counting alone."""
     import gc
     import weakref
 
-    from numlint.checker import run_rules
-    from numlint.config import Config
-    from numlint.source import SourceText
+    from numlint.engine.check import run_rules
+    from numlint.run.config import Config
+    from numlint.engine.source import SourceText
 
     tree = ast.parse(HAZARDS)
     alive = weakref.ref(tree)

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from numlint.config import Config
-from numlint.fix import Edit
-from numlint.notebook import (_Module, check_notebook, fix_notebook, is_magic_cell,
+from numlint.run.config import Config
+from numlint.engine.fix import Edit
+from numlint.run.notebook import (_Module, check_notebook, fix_notebook, is_magic_cell,
                               mask_ipython, read_notebook)
 
 from conftest import ROOT

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from numlint import __version__
-from numlint.diagnostic import Diagnostic
-from numlint.output import FORMATS, github, gitlab, junit, sarif
-from numlint.registry import all_rules
-from numlint.report import Report
-from numlint.runner import FileResult
-from numlint.source import Position
+from numlint.engine.diagnostic import Diagnostic
+from numlint.cli.output import FORMATS, github, gitlab, junit, sarif
+from numlint.engine.registry import all_rules
+from numlint.run.report import Report
+from numlint.run.report import FileResult
+from numlint.engine.source import Position
 
 from conftest import LOG_SUM_EXP, LOG_SUM_EXP_FIXED, dedent
 
@@ -72,7 +72,7 @@ def findings(run, *args):
 
 def notebook_report() -> Report:
     """A notebook finding (row 3 of cell 2) with a fix, as the notebook support reports it."""
-    from numlint.fix import Applicability, Edit, Fix
+    from numlint.engine.fix import Applicability, Edit, Fix
     fix = Fix(Applicability.SAFE, "Replace with `logsumexp`", (Edit(10, 20, "logsumexp(x)"),))
     diagnostic = Diagnostic(code="NL102", name="log-sum-exp", message=MESSAGE_102,
                             path="nb.ipynb", start=Position(3, 5), end=Position(3, 30),

@@ -48,7 +48,7 @@ def test_installed_wheel_runs_in_a_fresh_environment(wheel, tmp_path):
                            text=True, timeout=60)
     assert probe.returncode != 0 and "No module named 'rules'" in probe.stderr
     loaded = subprocess.run(
-        [str(python), "-c", "import numlint.registry as r; r.all_rules(); "
+        [str(python), "-c", "import numlint.engine.registry as r; r.all_rules(); "
                             "import numlint.rules; print(numlint.rules.__file__)"],
         cwd=work, capture_output=True, text=True, timeout=60)
     assert str(environment) in loaded.stdout, loaded.stderr

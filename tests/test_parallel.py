@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from numlint import parallel
-from numlint.config import Config
-from numlint.runner import process_file
+from numlint.run import pool as parallel
+from numlint.run.config import Config
+from numlint.run.runner import process_file
 
 from conftest import LOG_SUM_EXP, dedent
 
@@ -114,7 +114,7 @@ def test_one_configuration_object_per_configuration_file(write, monkeypatch, tmp
     also with command-line overrides."""
     from click.testing import CliRunner
 
-    from numlint import cli
+    from numlint.cli import main as cli
 
     write("pyproject.toml", "[tool.numlint]\nextend-exclude = ['skip']\n")
     for directory in ("a", "b/c", "d"):

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from numlint import check_source, prefilter
-from numlint.config import Config
-from numlint.registry import all_rules
+from numlint import check_source
+
+from numlint.engine import prefilter
+from numlint.run.config import Config
+from numlint.engine.registry import all_rules
 
 from conftest import ROOT, dedent
 
@@ -69,7 +71,7 @@ def test_wrong_declaration_falls_back_to_operations():
 
 
 def test_file_without_the_names_is_not_walked(monkeypatch):
-    import numlint.model as model
+    import numlint.engine.semantic.model as model
     walked = []
     real = model.Model
     monkeypatch.setattr(model, "Model", lambda tree: walked.append(tree) or real(tree))

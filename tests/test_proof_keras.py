@@ -1,12 +1,12 @@
-"""Every fix of every rule with a Keras example, proven by executing it (see numlint.proof).
+"""Every fix of every rule with a Keras example, proven by executing it (see numlint.authoring.proof).
 
 Keras chooses its backend when first imported, and on the TensorFlow backend its losses recover
 the logits of a Keras softmax, hiding the hazard; so these proofs run in a separate interpreter
-on the JAX backend (`numlint.proof.run_isolated`), once for the module."""
+on the JAX backend (`numlint.authoring.proof.run_isolated`), once for the module."""
 
 import pytest
 
-from numlint import proof
+from numlint.authoring import proof
 
 from proofs import require
 

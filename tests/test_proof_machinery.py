@@ -3,9 +3,9 @@ not break the original, and a fix with a non-finite gradient."""
 
 import pytest
 
-from numlint import proof
-from numlint.registry import find_rule
-from numlint.rule import bad
+from numlint.authoring import proof
+from numlint.engine.registry import find_rule
+from numlint.engine.rule import bad
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("scipy")

@@ -1,8 +1,8 @@
-"""Every fix of every rule with a tensorflow example, proven by executing it (see numlint.proof)."""
+"""Every fix of every rule with a tensorflow example, proven by executing it (see numlint.authoring.proof)."""
 
 import pytest
 
-from numlint import proof
+from numlint.authoring import proof
 
 from proofs import cases, require
 

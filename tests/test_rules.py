@@ -4,8 +4,8 @@ text the rule documents; a good example is not reported."""
 import pytest
 
 from numlint import Config, check_source, fix_source
-from numlint.registry import all_rules
-from numlint.specs import FRAMEWORKS
+from numlint.engine.registry import all_rules
+from numlint.engine.table.schema import FRAMEWORKS
 
 RULES = [r for r in all_rules() if not r.meta]
 EXAMPLES = [

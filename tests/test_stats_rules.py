@@ -1,7 +1,7 @@
 """NL401 variance-by-cancellation and NL402 normalization-without-epsilon, beyond their examples.
 
 The examples check what is reported and the exact fixed text (tests/test_rules.py), and their
-proofs execute every fix (tests/test_proof_*.py, `numlint.proof`). Here: the claim that the
+proofs execute every fix (tests/test_proof_*.py, `numlint.authoring.proof`). Here: the claim that the
 epsilon floor changes nothing above the floor (bit for bit, not to a tolerance), the epsilon's
 representability, and behaviours too fine-grained for the documentation: where a fix comes
 from and when it is withheld.
@@ -15,8 +15,10 @@ import textwrap
 
 import pytest
 
-from numlint import Config, check_source, fix_source, proof
-from numlint.registry import rules_by_code
+from numlint import Config, check_source, fix_source
+
+from numlint.authoring import proof
+from numlint.engine.registry import rules_by_code
 
 RULES = rules_by_code()
 NL402_EPS = float(importlib.import_module(type(RULES["NL402"]).__module__).EPS)

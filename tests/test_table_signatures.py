@@ -1,6 +1,6 @@
 """Every entry of the framework table, checked against the installed libraries.
 
-`numlint.table` writes each library callable as a signature string. These tests import the real
+`numlint.engine.table` writes each library callable as a signature string. These tests import the real
 callable and check, for every entry of `FUNCTIONS`, `METHODS` and `STABLE`:
 
 * that it exists (`test_function_signature`, `test_method_signature`, `test_stable_target`);
@@ -63,8 +63,8 @@ from itertools import combinations
 
 import pytest
 
-from numlint.specs import ALL, IMPLICIT, REQUIRED, Signature
-from numlint.table import (
+from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Signature
+from numlint.engine.table import (
     FRAMEWORK_ORDER, FUNCTIONS, IMPORT_STYLE, LOADS_SUBMODULES, METHODS, MODULE_FRAMEWORKS,
     STABLE, Target,
 )

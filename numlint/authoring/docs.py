@@ -1,0 +1,93 @@
+"""Rule documentation in Ruff's shape, rendered from the rule's attributes and examples.
+
+The same Markdown is printed by `numlint rule CODE` and written to `docs/rules/` by
+`python -m numlint.authoring.docs` (a test keeps the files current).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict, List
+
+from numlint.engine.rule import Example, Rule
+from numlint.engine.table.schema import FRAMEWORK_NAMES
+
+FIXABLE = {
+    "always": "Fix is always available.",
+    "sometimes": "Fix is sometimes available.",
+    "never": "No fix is available.",
+}
+
+
+def _section(title: str, body: str) -> str:
+    return f"## {title}\n{textwrap.dedent(body).strip()}\n"
+
+
+def _code(example: Example, text: str) -> str:
+    label = FRAMEWORK_NAMES.get(example.framework, example.framework)
+    if example.title:
+        label += f" ({example.title})"
+    return f"{label}:\n```python\n{text.rstrip()}\n```\n"
+
+
+def render(rule: Rule) -> str:
+    parts = [f"# {rule.name} ({rule.code})\n", f"{FIXABLE[rule.fixable]}\n"]
+    if rule.frameworks:
+        names = ", ".join(FRAMEWORK_NAMES.get(f, f) for f in rule.frameworks)
+        parts.append(f"Frameworks: {names}.\n")
+    parts.append(_section("What it does", rule.what or rule.summary))
+    if rule.why:
+        parts.append(_section("Why is this bad?", rule.why))
+    bad_examples = [e for e in rule.examples if not e.good]
+    if bad_examples:
+        parts.append("## Example\n" + "\n".join(_code(e, e.code) for e in _first_per_framework(
+            bad_examples)))
+    fixed = [e for e in bad_examples if e.fixed is not None]
+    if fixed:
+        parts.append("## Use instead\n" + "\n".join(_code(e, e.fixed) for e in
+                                                    _first_per_framework(fixed)))
+    if rule.fix_safety:
+        parts.append(_section("Fix safety", rule.fix_safety))
+    if rule.references:
+        parts.append("## References\n" + "".join(f"- <{r}>\n" for r in rule.references))
+    return "\n".join(parts)
+
+
+def _first_per_framework(examples: List[Example]) -> List[Example]:
+    chosen: Dict[str, Example] = {}
+    for example in examples:
+        chosen.setdefault(example.framework, example)
+    return list(chosen.values())
+
+
+def rules_index(rules) -> str:
+    lines = ["# Rules\n", "| Code | Name | Summary | Fix |", "| --- | --- | --- | --- |"]
+    for rule in rules:
+        fix = {"always": "yes", "sometimes": "sometimes", "never": ""}[rule.fixable]
+        summary = rule.summary.replace("|", "\\|")
+        lines.append(f"| {rule.code} | [{rule.name}]({rule.code}.md) | {summary} | {fix} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(directory: Path) -> List[Path]:
+    """Write `docs/rules/<CODE>.md` for every rule and the index; return the paths."""
+    from numlint.engine.registry import all_rules
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    rules = all_rules()
+    for rule in rules:
+        path = directory / f"{rule.code}.md"
+        path.write_text(render(rule), encoding="utf-8")
+        written.append(path)
+    index = directory / "README.md"
+    index.write_text(rules_index(rules), encoding="utf-8")
+    written.append(index)
+    return written
+
+
+if __name__ == "__main__":  # python -m numlint.authoring.docs [directory]
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/rules")
+    for written_path in write_docs(target):
+        print(written_path)

@@ -1,0 +1,70 @@
+"""JSON output in Ruff's shape, so that tools reading `ruff check --output-format json` read
+numlint's output too: a list of objects with `cell`, `code`, `end_location`, `filename`
+(absolute), `fix` (`applicability`, `edits`, `message`, or null), `location`, `message`,
+`noqa_row` and `url`. Rows and columns are 1-based; columns count characters."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Optional, TextIO
+
+from numlint.engine.diagnostic import Diagnostic
+from numlint.engine.fix import Fix
+from numlint.run.report import Report
+from numlint.engine.source import SourceText
+
+
+def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
+    if statistics:
+        rows = [{"code": code, "name": name, "count": count, "fixable": fixable}
+                for code, name, count, fixable in report.statistics()]
+        json.dump(rows, stream, indent=2)
+        stream.write("\n")
+        return
+    sources = {r.path: SourceText(r.source) for r in report.results if r.source is not None}
+    cells = {r.path: r.cells for r in report.results if r.cells is not None}  # notebooks
+    items = [diagnostic_to_json(d, sources.get(d.path), cells.get(d.path))
+             for d in report.diagnostics]
+    json.dump(items, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def diagnostic_to_json(diagnostic: Diagnostic, source: Optional[SourceText],
+                       cells=None) -> Dict:
+    """`cells`: a notebook's `CellIndex`, which turns the rows of the fix's edits (in the
+    joined code cells) into rows of their cell, as Ruff does."""
+    return {
+        "cell": diagnostic.cell,
+        "code": diagnostic.code,
+        "end_location": _location(diagnostic.end),
+        "filename": os.path.abspath(diagnostic.path) if diagnostic.path != "<stdin>"
+        else diagnostic.path,
+        "fix": _fix(diagnostic.fix, source, cells),
+        "location": _location(diagnostic.start),
+        "message": diagnostic.message,
+        "noqa_row": diagnostic.noqa_row,
+        "url": None,
+    }
+
+
+def _location(position) -> Dict[str, int]:
+    return {"column": position.column, "row": position.row}
+
+
+def _fix(fix: Optional[Fix], source: Optional[SourceText], cells=None) -> Optional[Dict]:
+    if fix is None or source is None:
+        return None
+
+    def position(offset: int):
+        found = source.position(offset)
+        return found if cells is None else cells.position(found)
+
+    edits: List[Dict] = []
+    for edit in sorted(fix.edits):
+        edits.append({
+            "content": edit.content,
+            "end_location": _location(position(edit.end)),
+            "location": _location(position(edit.start)),
+        })
+    return {"applicability": fix.applicability.value, "edits": edits, "message": fix.message}

@@ -1,0 +1,203 @@
+"""The default, human-readable format, in Ruff's shape:
+
+    path:row:col: CODE [*] message
+       |
+     5 |     return np.log(np.sum(np.exp(x), axis=1))
+       |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ NL102
+       |
+       = fix (safe): Replace with `logsumexp`
+       - return np.log(np.sum(np.exp(x), axis=1))
+       + return scipy.special.logsumexp(x, axis=1)
+
+then a summary. `[*]` marks a finding `--fix` would fix. Colour only on a terminal; `NO_COLOR`
+turns it off (rich handles both).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import List, Optional, TextIO, Tuple
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from numlint.engine.diagnostic import Diagnostic
+from numlint.engine.fix import Fix, apply_edits
+from numlint.run.report import Report
+from numlint.engine.source import SourceText
+
+MAX_FRAME_LINES = 6
+
+
+def make_console(stream: TextIO) -> Console:
+    """A console that styles only on a terminal, and not at all under `NO_COLOR`. Piped
+    output is never wrapped (one line per row, for grep and other tools)."""
+    plain = bool(os.environ.get("NO_COLOR"))
+    terminal = hasattr(stream, "isatty") and stream.isatty()
+    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False,
+                   color_system=None if plain else "auto", no_color=plain,
+                   width=None if terminal else 100_000)
+
+
+def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
+    console = make_console(stream)
+    if statistics:
+        write_statistics(report, console)
+        return
+    sources = {r.path: SourceText(r.source) for r in report.results if r.source is not None}
+    for diagnostic in report.diagnostics:
+        console.print(header(diagnostic, report))
+        source = sources.get(diagnostic.path)
+        if source is not None and not diagnostic.error:
+            for line in frame(diagnostic, source):
+                console.print(line)
+            console.print()
+    write_summary(report, console)
+
+
+def header(diagnostic: Diagnostic, report: Report) -> Text:
+    text = Text()
+    text.append(diagnostic.path, style="bold")
+    location = f":{diagnostic.start.row}:{diagnostic.start.column}:"
+    if diagnostic.cell is not None:
+        location = f":cell {diagnostic.cell}{location}"
+    text.append(location, style="cyan")
+    text.append(" ")
+    text.append(diagnostic.code, style="bold red")
+    if diagnostic.fix is not None and diagnostic.fix.applies(report.unsafe):
+        text.append(" [*]", style="cyan")
+    text.append(" " + diagnostic.message)
+    return text
+
+
+def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
+    """The flagged lines with a caret underline, then the fix as a short diff."""
+    first, last = diagnostic.start.row, diagnostic.end.row
+    shown_last = min(last, first + MAX_FRAME_LINES - 1)
+    width = len(str(shown_last))
+    gutter = " " * (width + 1) + "|"
+    lines = [Text(gutter, style="blue")]
+    shift = _cell_shift(diagnostic, source)
+    for row in range(first, shown_last + 1):
+        line = source.line(row + shift)
+        numbered = Text(f"{row:>{width}} | ", style="blue")
+        numbered.append(line)
+        lines.append(numbered)
+        start = diagnostic.start.column if row == first else _indent(line) + 1
+        end = diagnostic.end.column if row == last else len(line) + 1
+        if end > start:
+            marker = Text(gutter + " " * start, style="blue")
+            marker.append("^" * (end - start), style="bold red")
+            if row == shown_last:
+                marker.append(f" {diagnostic.code}", style="bold red")
+            lines.append(marker)
+    if shown_last < last:
+        lines.append(Text(f"{' ' * (width + 1)}| ...", style="blue"))
+    lines.append(Text(gutter, style="blue"))
+    if diagnostic.fix is not None:
+        lines.extend(_fix_lines(diagnostic.fix, source, gutter))
+    return lines
+
+
+def _cell_shift(diagnostic: Diagnostic, source: SourceText) -> int:
+    """Rows of a notebook diagnostic count from the top of its cell, while the source is the
+    notebook's joined code cells (numlint/notebook.py): the row of the cell's first line in it,
+    minus one. Found from the diagnostic's offset, which indexes the joined source."""
+    if diagnostic.cell is None:
+        return 0
+    return source.position(diagnostic.offset[0]).row - diagnostic.start.row
+
+
+def _fix_lines(fix: Fix, source: SourceText, gutter: str) -> List[Text]:
+    pad = gutter[:-1]
+    lines = [Text(f"{pad}= fix ({fix.applicability.value}): {fix.message}", style="cyan")]
+    for sign, line in fix_preview(fix, source):
+        style = "red" if sign == "-" else "green"
+        lines.append(Text(f"{pad}{sign} {line}", style=style))
+    return lines
+
+
+def fix_preview(fix: Fix, source: SourceText) -> List[Tuple[str, str]]:
+    """The lines a fix removes and adds: whole lines around each edit."""
+    preview: List[Tuple[str, str]] = []
+    text = source.text
+    starts = source.line_starts
+    for edit in sorted(fix.edits):
+        first = source.position(edit.start).row
+        last = source.position(edit.end).row
+        begin = starts[first - 1]
+        end = starts[last] if last < len(starts) else len(text)
+        if edit.start == edit.end and edit.start == begin:  # an inserted line (an import)
+            preview.extend(("+", line) for line in edit.content.splitlines())
+            continue
+        before = text[begin:end]
+        after = apply_edits(before, [type(edit)(edit.start - begin, edit.end - begin,
+                                                edit.content)])
+        preview.extend(("-", line) for line in before.splitlines())
+        preview.extend(("+", line) for line in after.splitlines())
+    return preview
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def write_summary(report: Report, console: Console) -> None:
+    remaining = len(report.diagnostics)
+    fixed = sum(report.fixed.values())
+    if report.diff:
+        return
+    if remaining == 0:
+        if fixed:
+            console.print(f"Found {fixed} {_plural(fixed, 'error')} ({fixed} fixed, 0 remaining).")
+        else:
+            console.print("All checks passed!", style="green")
+        return
+    if fixed:
+        total = fixed + remaining
+        console.print(f"Found {total} {_plural(total, 'error')} ({fixed} fixed, "
+                      f"{remaining} remaining).")
+    else:
+        console.print(f"Found {remaining} {_plural(remaining, 'error')}.")
+    applicable, hidden = report.fixable_counts()
+    parts = []
+    if applicable and not report.fix:
+        flag = "--fix --unsafe-fixes" if report.unsafe else "--fix"
+        parts.append(f"[*] {applicable} fixable with the `{flag}` option")
+    if hidden and not report.unsafe:
+        parts.append(f"{hidden} hidden {_plural(hidden, 'fix', 'fixes')} can be enabled with "
+                     f"the `--unsafe-fixes` option")
+    if parts:
+        line = parts[0] if len(parts) == 1 or not parts[0].startswith("[*]") else \
+            f"{parts[0]} ({parts[1]})"
+        console.print(Text(line + "."))
+
+
+def write_statistics(report: Report, console: Console) -> None:
+    """Ruff's `--statistics` table with a header and the number of fixable findings per code
+    (`-` for none), most frequent first, then the usual summary:
+
+        count  code   name            fixable
+            5  NL102  log-sum-exp           5
+            1  NL905  internal-error        -
+        Found 6 errors.
+        [*] 5 fixable with the `--fix` option.
+    """
+    rows = report.statistics()
+    if not rows:
+        write_summary(report, console)
+        return
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    table.add_column("count", justify="right")
+    table.add_column("code", style="bold red")
+    table.add_column("name")
+    table.add_column("fixable", justify="right", style="cyan")
+    for code, name, count, fixable in rows:
+        table.add_row(str(count), code, name, str(fixable) if fixable else "-")
+    console.print(table)
+    write_summary(report, console)
+
+
+def _plural(count: int, word: str, plural: Optional[str] = None) -> str:
+    return word if count == 1 else (plural or word + "s")

@@ -1,0 +1,164 @@
+"""Skip what cannot fire: a cheap text test, before the model walk, derived from the rules.
+
+Each rule declares `requires`: sets of operation kinds that must all occur in a module for it to
+possibly fire (any one set suffices). A kind occurs only if something in the text spells it:
+
+* a function, class or layer of the framework table (`numlint.engine.table.FUNCTIONS`): whatever the
+  import or alias (`from torch import sum as tsum`, `E = np.mean`, `import scipy.special as sp`,
+  `self.act = nn.Softmax()`, one hop into a function of the module), the rightmost name of the
+  qualified name appears as an identifier somewhere in the module, in the import statement or
+  the attribute access that reaches it (the model resolves names within one module only);
+* a method of the table (`x.sum(1)`): its name, after a dot;
+* an operator: its character (`/` div, `-` sub and neg, `@` matmul, `**` pow, ...).
+
+The test is on the set of identifiers of the text (comments and strings included: a superset of
+the code's names, so it can only say "maybe" too often, never "no" wrongly); non-ASCII
+identifiers are NFKC-normalised, as Python does. A kind the table and the operators cannot
+spell is assumed present (the test never guesses). The agreement of the prefilter with the full
+check is proven in `tests/test_prefilter.py` (fixtures and every rule example) and on the
+ecosystem corpus by `benchmarks/perf.py --agreement`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+
+# Set False to run every rule on every file (the agreement test compares both).
+ENABLED = True
+
+# Operator kinds (numlint.engine.semantic.model.BINARY_KINDS / UNARY_KINDS) and the text that spells them.
+OPERATOR_TEXT: Dict[str, Tuple[str, ...]] = {
+    "add": ("+",), "sub": ("-",), "mul": ("*",), "div": ("/",), "pow": ("**",),
+    "matmul": ("@",), "floordiv": ("//",), "mod": ("%",), "neg": ("-",), "pos": ("+",),
+    "invert": ("~",),
+}
+# `x.T`, `x.mT` are transposes (numlint.engine.semantic.model.TRANSPOSE_ATTRIBUTES).
+_ATTRIBUTE_NAMES = {"transpose": ("T", "mT")}
+
+
+class Spelling:
+    """How the text can spell one operation kind: identifiers and operator characters."""
+
+    __slots__ = ("names", "chars", "unknown")
+
+    def __init__(self, names: FrozenSet[str], chars: Tuple[str, ...], unknown: bool):
+        self.names = tuple(sorted(names))
+        self.chars = chars
+        self.unknown = unknown  # nothing known spells it: always assumed present
+
+    def present(self, text: str) -> bool:
+        if self.unknown:
+            return True
+        for c in self.chars:
+            if c in text:
+                return True
+        for name in self.names:
+            if _has_word(text, name):
+                return True
+        return False
+
+
+def _has_word(text: str, name: str) -> bool:
+    """Whether `name` occurs in `text` as a whole word (not inside a longer identifier)."""
+    find = text.find
+    size = len(name)
+    i = find(name)
+    while i >= 0:
+        end = i + size
+        if (i == 0 or not _is_word(text[i - 1])) and (end == len(text) or not _is_word(text[end])):
+            return True
+        i = find(name, i + 1)
+    return False
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@lru_cache(maxsize=None)
+def spelling(kind: str) -> Spelling:
+    from numlint.engine.table import FUNCTIONS, METHODS
+    names = {qualname.rsplit(".", 1)[-1] for qualname, spec in FUNCTIONS.items()
+             if spec.kind == kind}
+    names |= {name for name, specs in METHODS.items() if any(s.kind == kind for s in specs)}
+    names |= set(_ATTRIBUTE_NAMES.get(kind, ()))
+    chars = OPERATOR_TEXT.get(kind, ())
+    return Spelling(frozenset(names), chars, unknown=not names and not chars)
+
+
+@lru_cache(maxsize=256)
+def _plan(rules: Tuple) -> Optional[Tuple[Tuple[Spelling, ...], ...]]:
+    """The combinations any of `rules` needs, as tuples of Spellings, the rarest first; None if
+    some rule may fire on any module."""
+    plan = []
+    for rule in rules:
+        combinations = requirements(rule)
+        if combinations is None:
+            return None
+        for combination in combinations:
+            plan.append(tuple(sorted((spelling(kind) for kind in combination),
+                                     key=_commonness)))
+    return tuple(plan)
+
+
+@lru_cache(maxsize=None)
+def requirements(rule) -> Optional[Tuple[Tuple[str, ...], ...]]:
+    """The combinations of operation kinds of which one must occur for `rule` to fire.
+
+    The rule's declared `requires`, if every one of its own bad examples satisfies it; else
+    (a declaration that misses a pattern the rule reports) the kinds the rule is called on,
+    `operations`, one of which must occur by construction. None: no condition at all."""
+    declared = tuple(tuple(c) for c in rule.requires)
+    if declared and all(_satisfies(example.code, declared)
+                        for example in rule.examples if not example.good):
+        return declared
+    if rule.operations:
+        return tuple((kind,) for kind in rule.operations)
+    return None
+
+
+def _satisfies(text: str, combinations) -> bool:
+    return any(all(spelling(kind).present(text) for kind in combination)
+               for combination in combinations)
+
+
+def _commonness(s: Spelling) -> int:
+    # Operators and short common names are tested last (they are present almost everywhere).
+    return 2 if s.unknown or s.chars else (1 if _COMMON.intersection(s.names) else 0)
+
+
+_COMMON = frozenset({"sum", "log", "exp", "mean", "dot", "var", "std", "norm"})
+
+
+def may_fire(text: str, rules: Sequence) -> bool:
+    """False only if no rule of `rules` can report anything on this module."""
+    if not ENABLED:
+        return True
+    plan = _plan(tuple(rules))
+    if plan is None:
+        return True
+    if not plan:
+        return False  # no rule selected
+    texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    known: Dict[int, bool] = {}
+    for combination in plan:
+        for s in combination:
+            key = id(s)
+            if key not in known:
+                known[key] = any(s.present(t) for t in texts)
+            if not known[key]:
+                break
+        else:
+            return True
+    return False
+
+
+def requirement_names(kinds: Iterable[str]) -> Dict[str, Optional[FrozenSet[str]]]:
+    """For documentation and tests: the identifiers each kind is recognised by (None: any)."""
+    out: Dict[str, Optional[FrozenSet[str]]] = {}
+    for kind in kinds:
+        s = spelling(kind)
+        out[kind] = None if s.unknown else frozenset(s.names) | frozenset(s.chars)
+    return out

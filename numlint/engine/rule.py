@@ -1,0 +1,121 @@
+"""What a rule is: its identity, documentation, examples, detector and fix.
+
+A rule is a subclass of `Rule` in one file of `rules/`. The engine calls `check(op, ctx)` for
+every canonical operation whose kind the rule lists in `operations`; the rule inspects the
+operation and its operands through `ctx` and reports findings, each with an optional fix built
+from a stable replacement that `ctx` emits in the framework of the code.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Any, ClassVar, Dict, Optional, Tuple
+
+# What a rule may use, in one place: rules import from this module and from the table only.
+from numlint.engine.context import Context
+from numlint.engine.emit import Arg, Replacement
+from numlint.engine.fix import Applicability, Edit, Fix
+from numlint.engine.semantic.dataflow import Origin
+from numlint.engine.semantic.model import Op, Scope
+
+# -- proofs -----------------------------------------------------------------------------------
+
+# The dtypes a proof runs each example in (see `numlint.authoring.proof`).
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class Proof:
+    """How to execute an example.
+
+    `extreme` maps the function's parameters to the input that breaks the naive code (nested
+    lists); `reference` is a Python expression over those parameters, evaluated with `np`,
+    `scipy` and `math` in float64, giving the true result. `benign` gives explicit benign inputs
+    where random normal ones do not fit (a positive definite matrix); parameters named in
+    `integers` are integer arrays (labels, indices) and `constants` float arrays (one-hot
+    labels), both kept as given in the benign run. `bug_fix`: the original is
+    wrong even on benign inputs (double softmax), so the fix is compared with the reference.
+    `function` defaults to the module's last top-level function. `why` is the one-line lesson
+    `numlint rule --demo` prints.
+    """
+
+    extreme: Dict[str, Any]
+    reference: str
+    benign: Optional[Dict[str, Any]] = None
+    integers: Tuple[str, ...] = ()
+    constants: Tuple[str, ...] = ()
+    bug_fix: bool = False
+    gradient: bool = True
+    function: Optional[str] = None
+    why: str = ""
+    dtypes: Tuple[str, ...] = DTYPES
+
+
+
+# -- examples ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """A module that shows the rule: `code` with the hazard (or, if `good`, without one) and
+    `fixed`, the exact output of the fixer on it. Examples are the rule's tests and the source
+    of its documentation."""
+
+    framework: str
+    code: str
+    fixed: Optional[str] = None
+    good: bool = False
+    unsafe: bool = False  # the fix is applied only with --unsafe-fixes
+    title: str = ""
+    proof: Optional[Proof] = None  # how to execute it (see numlint.authoring.proof)
+
+
+def _module(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def bad(framework: str, code: str, fixed: Optional[str] = None, *, unsafe: bool = False,
+        title: str = "", proof: Optional[Proof] = None) -> Example:
+    """An example the rule reports; `fixed` is what the fixer makes of it (None: no fix);
+    `proof` says how to execute it, to prove the fix (see `numlint.authoring.proof`)."""
+    return Example(framework, _module(code), _module(fixed) if fixed is not None else None,
+                   unsafe=unsafe, title=title, proof=proof)
+
+
+def good(framework: str, code: str, *, title: str = "") -> Example:
+    """An example the rule must not report."""
+    return Example(framework, _module(code), good=True, title=title)
+
+
+# -- rules ----------------------------------------------------------------------------------------
+
+
+class Rule:
+    """Base class of every rule. Subclasses fill in the class attributes and `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]                 # kebab-case slug of the flagged pattern
+    summary: ClassVar[str]              # one line, for `numlint rules`
+    what: ClassVar[str] = ""            # documentation: What it does
+    why: ClassVar[str] = ""             # Why is this bad? (with the input that breaks it)
+    fix_safety: ClassVar[str] = ""      # Fix safety
+    references: ClassVar[Tuple[str, ...]] = ()
+    frameworks: ClassVar[Tuple[str, ...]] = ()
+    fixable: ClassVar[str] = "sometimes"  # "always", "sometimes" or "never"
+    operations: ClassVar[Tuple[str, ...]] = ()  # kinds of operations `check` is called on
+    # For the prefilter: sets of operation kinds that must all occur in a file for the rule to
+    # possibly fire (any one set suffices).
+    requires: ClassVar[Tuple[Tuple[str, ...], ...]] = ()
+    examples: ClassVar[Tuple[Example, ...]] = ()
+    meta: ClassVar[bool] = False        # NL9xx: reports about files, not code
+
+    def check(self, op: Op, ctx: "Context") -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{self.code} {self.name}>"
+
+
+__all__ = ["Rule", "Example", "Proof", "Context", "bad", "good", "Applicability", "Arg", "Edit",
+           "Fix", "Op", "Origin", "Replacement", "Scope"]

@@ -1,0 +1,189 @@
+"""Settings: what one check of one module is configured with, and which rules it runs.
+
+`Config` is plain data (the keys of `[tool.numlint]`, with defaults), plus the decisions that
+are pure functions of it: rule selection (`select`, `extend-select`, `ignore`, most specific
+selector wins, as Ruff's), per-file ignores and exclusion patterns. Reading configuration files
+is `numlint.run.config`'s job; the output format is a plain string that the command line
+validates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+
+import pathspec
+
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
+    ".numlint_cache", ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "__pycache__",
+    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+
+KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+        "force-exclude", "respect-gitignore", "max-file-size", "output-format")
+_SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix (reported with exit status 2)."""
+
+
+def _gitwildmatch(patterns: Sequence[str]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+@dataclass(frozen=True)
+class Config:
+    select: Optional[Tuple[str, ...]] = None  # None: every rule
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    # Apply exclude/extend-exclude to files named explicitly too (pre-commit names every file).
+    force_exclude: bool = False
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # How `numlint check` prints findings when neither --output-format nor
+    # NUMLINT_OUTPUT_FORMAT says (read from the working directory's configuration).
+    output_format: Optional[str] = None
+    root: Optional[Path] = None    # directory that relative patterns are relative to
+    source: Optional[Path] = None  # the pyproject.toml it came from
+    _cache: Dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    # -- selection ---------------------------------------------------------------------------
+    def enabled_codes(self) -> FrozenSet[str]:
+        if "enabled" not in self._cache:
+            from numlint.engine.registry import all_rules
+            selectors = (self.select if self.select is not None else ("ALL",))
+            selectors = tuple(selectors) + tuple(self.extend_select)
+            enabled = set()
+            for rule in all_rules():
+                chosen = _specificity(rule.code, selectors)
+                dropped = _specificity(rule.code, self.ignore)
+                if rule.meta or (chosen is not None and (dropped is None or chosen > dropped)):
+                    enabled.add(rule.code)
+            self._cache["enabled"] = frozenset(enabled)
+        return self._cache["enabled"]
+
+    def enabled_rules(self):
+        from numlint.engine.registry import all_rules
+        codes = self.enabled_codes()
+        return tuple(r for r in all_rules() if r.code in codes and not r.meta)
+
+    def ignored_codes_for(self, path: Optional[Path]) -> Tuple[str, ...]:
+        """Codes that `per-file-ignores` switches off for `path`."""
+        if not self.per_file_ignores or path is None:
+            return ()
+        relative = self.relative(path)
+        ignored = []
+        for pattern, codes in self.per_file_ignores:
+            key = ("pfi", pattern)
+            if key not in self._cache:
+                self._cache[key] = _gitwildmatch([pattern])
+            if self._cache[key].match_file(relative):
+                ignored.extend(codes)
+        return tuple(ignored)
+
+    # -- exclusion ----------------------------------------------------------------------------
+    def excluded(self, path: Path, is_dir: bool = False) -> bool:
+        if "exclude" not in self._cache:
+            self._cache["exclude"] = _gitwildmatch(tuple(self.exclude) + tuple(self.extend_exclude))
+        relative = self.relative(path)
+        if is_dir:
+            relative += "/"
+        return self._cache["exclude"].match_file(relative)
+
+    def relative(self, path: Path) -> str:
+        """`path` (symlinks resolved) relative to the configuration's root, '/'-separated;
+        as given if it is outside the root."""
+        if self.root is not None:
+            # Not abspath: it would fold `link/..` before the link is resolved.
+            path = os.fspath(path)
+            real = self._real_path(path if os.path.isabs(path)
+                                   else os.path.join(os.getcwd(), path))
+            root = str(self.root)
+            if real == root:
+                return "."
+            prefix = root if root.endswith(os.sep) else root + os.sep
+            if real.startswith(prefix):
+                relative = real[len(prefix):]
+                return relative.replace(os.sep, "/") if os.sep != "/" else relative
+        return Path(path).as_posix()
+
+    def _real_path(self, absolute: str) -> str:
+        """`os.path.realpath` for the files of a walk: each directory's real path is computed
+        once per configuration (realpath costs a system call per path component), and the
+        file itself is only checked for being a link."""
+        directory, name = os.path.split(absolute)
+        if name in (".", ".."):
+            return os.path.realpath(absolute)
+        key = ("realpath", directory)
+        real = self._cache.get(key)
+        if real is None:
+            real = self._cache[key] = os.path.realpath(directory)
+        if not name:
+            return real
+        candidate = os.path.join(real, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+
+    # -- overrides ----------------------------------------------------------------------------
+    def with_overrides(self, select=None, ignore=(), extend_select=(),
+                       force_exclude: Optional[bool] = None) -> "Config":
+        """Command-line flags: `--select` replaces, `--ignore`/`--extend-select` add,
+        `--[no-]force-exclude` replaces."""
+        for selectors, option in ((select or (), "--select"), (ignore, "--ignore"),
+                                  (extend_select, "--extend-select")):
+            validate_selectors(selectors, option)
+        return replace(
+            self,
+            select=tuple(select) if select is not None else self.select,
+            ignore=tuple(self.ignore) + tuple(ignore),
+            extend_select=tuple(self.extend_select) + tuple(extend_select),
+            force_exclude=self.force_exclude if force_exclude is None else force_exclude,
+            _cache={},
+        )
+
+    def fingerprint(self) -> str:
+        """A stable description of everything that changes findings (the cache key, next to
+        the engine key, which pins the rule catalog: the selectors then determine the enabled
+        rules, so the catalog need not be loaded to compute it)."""
+        return repr((self.select, self.extend_select, self.ignore, self.per_file_ignores,
+                     self.root and str(self.root)))
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> Optional[int]:
+    """Length of the most specific selector matching `code` (ALL counts as 0)."""
+    best = None
+    for selector in selectors:
+        if selector == "ALL":
+            length = 0
+        elif code.startswith(selector):
+            length = len(selector)
+        else:
+            continue
+        best = length if best is None else max(best, length)
+    return best
+
+
+def validate_selectors(selectors: Iterable[str], where: str) -> None:
+    selectors = [s for s in selectors if s != "ALL"]
+    if not selectors:
+        return  # without loading the rule catalog (a warm cached run never needs it)
+    from numlint.engine.registry import all_rules
+    codes = [r.code for r in all_rules()]
+    for selector in selectors:
+        if not _SELECTOR.match(selector) or not any(c.startswith(selector) for c in codes):
+            hint = difflib.get_close_matches(selector, codes, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise ConfigError(f"unknown rule code or prefix {selector!r} in {where}{suggestion}; "
+                              f"`numlint rules` lists them")
+
+

@@ -1,0 +1,78 @@
+"""The outcome of a run, as the output formats and the exit status see it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional
+
+from numlint.engine.diagnostic import Diagnostic
+
+if TYPE_CHECKING:  # notebooks are loaded only for notebooks
+    from numlint.run.notebook import CellIndex
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    fixed: Dict[str, int] = field(default_factory=dict)
+    diff: str = ""          # unified diff of the fixes (fix and diff modes)
+    written: bool = False   # the fixed source was written back
+    source: Optional[str] = None  # the text the diagnostics refer to (kept only if any)
+    # Notebooks: `source` is the joined code cells; this maps its rows to cells.
+    cells: Optional[CellIndex] = None
+
+    @property
+    def has_error(self) -> bool:
+        return any(d.error for d in self.diagnostics)
+
+
+@dataclass
+class Report:
+    results: List[FileResult] = field(default_factory=list)
+    fix: bool = False            # fixes were applied (or shown, with --diff)
+    unsafe: bool = False         # --unsafe-fixes
+    diff: bool = False
+
+    @property
+    def diagnostics(self) -> List[Diagnostic]:
+        found = [d for r in self.results for d in r.diagnostics]
+        return sorted(found, key=Diagnostic.sort_key)
+
+    @property
+    def fixed(self) -> Counter:
+        total: Counter = Counter()
+        for result in self.results:
+            total.update(result.fixed)
+        return total
+
+    @property
+    def errors(self) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.error]
+
+    def fixable_counts(self):
+        """(applicable now, hidden behind --unsafe-fixes) among remaining diagnostics."""
+        applicable = hidden = 0
+        for diagnostic in self.diagnostics:
+            fix = diagnostic.fix
+            if fix is None:
+                continue
+            if fix.applies(self.unsafe):
+                applicable += 1
+            elif fix.applicability.value == "unsafe":
+                hidden += 1
+        return applicable, hidden
+
+    def statistics(self):
+        """Rows (code, name, count, fixable count), most frequent first."""
+        counts: Counter = Counter()
+        fixable: Counter = Counter()
+        names = {}
+        for diagnostic in self.diagnostics:
+            counts[diagnostic.code] += 1
+            names[diagnostic.code] = diagnostic.name
+            if diagnostic.fix is not None and diagnostic.fix.applies(self.unsafe):
+                fixable[diagnostic.code] += 1
+        return [(code, names[code], count, fixable[code])
+                for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]

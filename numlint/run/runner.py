@@ -1,0 +1,163 @@
+"""Checking and fixing files on disk.
+
+Reads bytes (the source's encoding, BOM and newlines are kept exactly), runs the pure per-file
+pipeline, and in fix mode writes the result atomically: a temporary file in the same directory,
+then a rename over the original (through a symlink, to its target), keeping its permissions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from numlint.engine.check import check_source, fix_source, meta_diagnostic
+from numlint.engine.settings import Config
+from numlint.engine.diagnostic import Diagnostic
+from numlint.run.discovery import describe_os_error
+from numlint.run.report import FileResult
+from numlint.run.notebook import is_notebook, joined_source, lint_notebook
+from numlint.engine.source import BinaryFileError, DecodeError, SourceText
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it: relative to the working directory if inside it."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd:
+        return "."
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if absolute.startswith(prefix):  # string work: this runs for every file of a run
+        return _posix(absolute[len(prefix):])
+    return Path(path).as_posix()
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
+def read_source(path: Path, config: Config):
+    """The file's `SourceText`, or the NL9xx diagnostic explaining why it cannot be read."""
+    shown = display_path(path)
+    try:
+        size = os.stat(path).st_size
+        if size > config.max_file_size:
+            return meta_diagnostic(
+                "NL906", shown, f"file too large ({size:,} bytes > max-file-size "
+                                f"{config.max_file_size:,}): skipped")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return meta_diagnostic("NL902", shown, f"cannot read the file: {describe_os_error(exc)}")
+    try:
+        return SourceText.from_bytes(data)
+    except BinaryFileError as exc:
+        return meta_diagnostic("NL904", shown, f"binary file: {exc}")
+    except DecodeError as exc:
+        return meta_diagnostic("NL903", shown, f"cannot decode the file: {exc}")
+
+
+def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
+                 diff: bool = False) -> FileResult:
+    """Check one file; with `fix`, apply fixes (and write them back unless `diff`)."""
+    if is_notebook(path):
+        return process_notebook(path, config, fix=fix, unsafe=unsafe, diff=diff)
+    shown = display_path(path)
+    source = read_source(path, config)
+    if isinstance(source, Diagnostic):
+        return FileResult(shown, [source])
+    if not (fix or diff):
+        diagnostics = check_source(source, shown, config)
+        return FileResult(shown, diagnostics, source=source.text if diagnostics else None)
+    result = fix_source(source, shown, config, unsafe=unsafe)
+    file_result = FileResult(shown, result.diagnostics, result.fixed,
+                             source=result.source.text if result.diagnostics else None)
+    if result.changed:
+        file_result.diff = unified_diff(source.text, result.source.text, shown)
+        if not diff:
+            _write_fixed(path, result.source.to_bytes(), file_result)
+    return file_result
+
+
+def _write_fixed(path: Path, data: bytes, file_result: FileResult) -> None:
+    """Write a fixed file atomically; a failure is reported on the file (NL902)."""
+    try:
+        write_atomic(path, data)
+        file_result.written = True
+    except OSError as exc:
+        file_result.fixed = {}
+        file_result.diagnostics.append(meta_diagnostic(
+            "NL902", file_result.path,
+            f"cannot write the fixed file: {describe_os_error(exc)}"))
+
+
+def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
+                     diff: bool = False) -> FileResult:
+    """`process_file` for a Jupyter notebook (numlint/notebook.py): only the sources of the
+    changed cells are written back; an unchanged notebook is not rewritten."""
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileResult(shown, [meta_diagnostic(
+            "NL902", shown, f"cannot read the file: {describe_os_error(exc)}")])
+    file_result, fixed = notebook_result(data, shown, config, fix=fix, unsafe=unsafe, diff=diff)
+    if fixed is not None and not diff:
+        _write_fixed(path, fixed, file_result)
+    return file_result
+
+
+def notebook_result(data: bytes, shown: str, config: Config, *, fix: bool = False,
+                    unsafe: bool = False, diff: bool = False):
+    """The `FileResult` of a notebook's bytes, and its fixed bytes if fixes changed it."""
+    result = lint_notebook(data, shown, config, fix=fix or diff, unsafe=unsafe)
+    kept = bool(result.diagnostics)
+    file_result = FileResult(shown, result.diagnostics, result.fixed,
+                             source=result.source if kept else None,
+                             cells=result.index if kept else None)
+    if not result.changed:
+        return file_result, None
+    file_result.diff = result.diff(shown)
+    return file_result, result.to_bytes()
+
+
+def cached_notebook_result(data: bytes, shown: str, diagnostics) -> FileResult:
+    """The `FileResult` of a notebook whose diagnostics come from the cache: the text they
+    refer to is the notebook's joined code cells (not its JSON), with the cell index."""
+    source, cells = joined_source(data) if diagnostics else (None, None)
+    return FileResult(shown, list(diagnostics), source=source, cells=cells)
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True),
+                                 after.splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    text = ""
+    for line in lines:
+        text += line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+    return text
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace the contents of `path` by `data` atomically, keeping its permissions."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".numlint")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
