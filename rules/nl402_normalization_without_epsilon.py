@@ -593,10 +593,8 @@ def _mutated(ctx, holder, scope) -> bool:
     if isinstance(holder, ast.Attribute) and scope.parent is not None \
             and scope.parent.kind == "class":
         region = scope.parent.node
-    mutated = getattr(region, "_nl402_mutated", None)
-    if mutated is None:  # computed once per function, class or module
-        mutated = region._nl402_mutated = _mutated_in(region)
-    return _key(holder) in mutated
+    # Computed once per function, class or module.
+    return _key(holder) in ctx.memo(("mutated", region), lambda: _mutated_in(region))
 
 
 def _mutated_in(region) -> set:

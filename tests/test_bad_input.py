@@ -7,7 +7,7 @@ import pytest
 from numlint import check_source
 
 from numlint.run import runner
-from numlint.engine.semantic.model import Model
+from numlint.engine.semantic.model import SemanticModel
 
 from conftest import LOG_SUM_EXP
 
@@ -191,5 +191,5 @@ def matcher(x):
         case Point(x=0) as pt:
             return pt
 """
-    model = Model(ast.parse(source))
+    model = SemanticModel(ast.parse(source))
     assert len(model.scopes) > 5

@@ -5,7 +5,7 @@ import ast
 
 import pytest
 
-from numlint.engine.semantic.model import Model
+from numlint.engine.semantic.model import SemanticModel
 
 from conftest import dedent
 
@@ -13,7 +13,7 @@ from conftest import dedent
 def origin_at(source: str):
     """The origin of the argument of `USE(...)` in `source`: (text, remote, operation kind)."""
     tree = ast.parse(dedent(source))
-    model = Model(tree)
+    model = SemanticModel(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "USE":
             origin = model.origin(node.args[0])
@@ -234,7 +234,7 @@ def test_self_attributes(source, expected):
         "one-hop-function"])
 def test_calls_seen_through(source, kind, form):
     tree = ast.parse("import torch\nfrom torch import nn\n" + dedent(source))
-    model = Model(tree)
+    model = SemanticModel(tree)
     use = next(n for n in ast.walk(tree)
                if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
     op = model.op(use.args[0])
@@ -274,7 +274,7 @@ def test_calls_seen_through(source, kind, form):
 ], ids=["no-activation", "returns-none", "mixed", "recursive", "generator"])
 def test_calls_not_seen_through(source):
     tree = ast.parse("import torch\nfrom torch import nn\n" + dedent(source))
-    model = Model(tree)
+    model = SemanticModel(tree)
     use = next(n for n in ast.walk(tree)
                if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
     assert model.op(use.args[0]) is None
@@ -289,7 +289,7 @@ def test_calls_not_seen_through(source):
 def test_portable(between, portable):
     source = "import torch\np = torch.softmax(z, 1)\n" + between + "\nUSE(p)\n"
     tree = ast.parse(source)
-    model = Model(tree)
+    model = SemanticModel(tree)
     use = next(n for n in ast.walk(tree)
                if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "USE")
     origin = model.origin(use.args[0])

@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from numlint import Config, check_source, fix_source
-from numlint.engine.semantic.model import Model
+from numlint.engine.semantic.model import SemanticModel
 from numlint.engine.table import FUNCTIONS, losses
 
 from conftest import dedent
@@ -154,7 +154,7 @@ def test_the_binary_cross_entropy_is_one_finding_with_one_fix():
 
 def _call(code):
     """The canonical operation of the last statement's expression."""
-    model = Model(ast.parse(dedent(code)))
+    model = SemanticModel(ast.parse(dedent(code)))
     return model.op(model.tree.body[-1].value)
 
 

@@ -5,7 +5,7 @@ import ast
 
 import pytest
 
-from numlint.engine.semantic.model import Model
+from numlint.engine.semantic.model import SemanticModel
 from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED
 
 from conftest import dedent
@@ -13,7 +13,7 @@ from conftest import dedent
 
 def calls(source: str):
     """`(unparsed func, qualname, op)` for every call in `source`, in order."""
-    model = Model(ast.parse(dedent(source)))
+    model = SemanticModel(ast.parse(dedent(source)))
     found = []
     for node in model.operations:
         if isinstance(node, ast.Call):
@@ -24,7 +24,7 @@ def calls(source: str):
 
 def first_op(source: str, text: str):
     """The operation of the first expression whose source is `text`."""
-    model = Model(ast.parse(dedent(source)))
+    model = SemanticModel(ast.parse(dedent(source)))
     for node in model.operations:
         if ast.unparse(node) == text:
             return model.op(node)
@@ -69,7 +69,7 @@ def test_import_forms(imports, call, qualname):
     "from mylib import *\nlog(x)\n",
 ])
 def test_shadowed_names_are_not_resolved(source):
-    model = Model(ast.parse(source))
+    model = SemanticModel(ast.parse(source))
     node = next(n for n in model.operations if isinstance(n, ast.Call)
                 and ast.unparse(n.func).endswith("log"))
     assert model.qualname(node.func, model.scope_of(node)) is None
@@ -221,7 +221,7 @@ def test_the_callers_tree_is_not_modified():
     flake8's tree): no node gains an attribute."""
     tree = ast.parse(HAZARDS)
     before = {id(node): set(vars(node)) for node in ast.walk(tree)}
-    model = Model(tree)
+    model = SemanticModel(tree)
     for node in model.operations:
         model.op(node)
         model.origin(node)

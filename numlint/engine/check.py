@@ -190,12 +190,12 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
     """One pass over the module's operations, calling each rule on the kinds it asked for."""
     # The engine is imported with the first file analysed: a run whose results all come
     # from the cache never loads the model, the table or the rules.
-    from numlint.engine.semantic.model import Model
+    from numlint.engine.semantic.model import SemanticModel
     from numlint.engine.context import Context
     dispatch = dispatch_table(rules)
     if not dispatch or not prefilter.may_fire(text.text, rules):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
-    model = Model(tree)
+    model = SemanticModel(tree)
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     for node in model.operations:
@@ -211,6 +211,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
             except Exception as exc:  # a bug in a rule must not stop the run
                 failed[rule.code] = _describe_failure(rule, exc, text, node)
     model.release()
+    context.release()
     diagnostics = _deduplicate(context.diagnostics)
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))

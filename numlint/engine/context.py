@@ -6,17 +6,19 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Tuple, TypeVar
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.emit import Emitter, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
 from numlint.engine.importer import Importer
-from numlint.engine.semantic.model import Model, Op, Scope, unify_frameworks
+from numlint.engine.semantic.model import SemanticModel, Op, Scope, unify_frameworks
 from numlint.engine.source import SourceText
 
 if TYPE_CHECKING:
     from numlint.engine.rule import Rule
+
+T = TypeVar("T")
 
 # ------------------------------------------------------------------
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 class Context:
     """Everything a rule may ask while checking one module."""
 
-    def __init__(self, model: Model, source: SourceText, path: str):
+    def __init__(self, model: SemanticModel, source: SourceText, path: str):
         self.model = model
         self.source = source
         self.path = path
@@ -32,6 +34,22 @@ class Context:
         self.emitter = Emitter(model, source, self.importer)
         self.diagnostics: List[Diagnostic] = []
         self.rule: Optional[Rule] = None
+        self._memo: Dict[Tuple[str, Hashable], Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per module and rule for each `key` (a node, or a tuple with
+        nodes): what a rule would otherwise recompute for every operation it is called on.
+        Kept here, never on the tree (which is the caller's, flake8's included)."""
+        full = (self.rule.code if self.rule is not None else "", key)
+        try:
+            return self._memo[full]
+        except KeyError:
+            value = self._memo[full] = compute()
+            return value
+
+    def release(self) -> None:
+        """Drop what the context holds of the module's tree."""
+        self._memo.clear()
 
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:

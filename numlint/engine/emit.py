@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 from numlint.engine import table
 from numlint.engine.fix import Edit
 from numlint.engine.importer import Importer
-from numlint.engine.semantic.model import Model, Op, Scope
+from numlint.engine.semantic.model import SemanticModel, Op, Scope
 from numlint.engine.source import SourceText
 from numlint.engine.table.schema import ALL, Spec
 
@@ -48,7 +48,7 @@ class Arg:
 
 
 class Emitter:
-    def __init__(self, model: Model, source: SourceText, importer: Importer):
+    def __init__(self, model: SemanticModel, source: SourceText, importer: Importer):
         self.model = model
         self.source = source
         self.importer = importer
@@ -99,7 +99,7 @@ class Emitter:
     def targets(self, stable: str, framework: Optional[str]):
         if framework is None:
             return ()
-        imported = {q.partition(".")[0] for q in self.model._import_qualnames}
+        imported = {q.partition(".")[0] for q in self.model.imported_names}
         return tuple(t for t in table.STABLE.get(stable, {}).get(framework, ())
                      if t.needs_import is None or t.needs_import in imported)
 

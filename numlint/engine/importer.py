@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from numlint.engine import table
 from numlint.engine.fix import Edit
-from numlint.engine.semantic.model import BUILTINS, Model, Scope
+from numlint.engine.semantic.model import BUILTINS, SemanticModel, Scope
 from numlint.engine.source import SourceText
 
 
@@ -25,7 +25,7 @@ class Importer:
     `module:attribute.path` so that the module boundary is explicit.
     """
 
-    def __init__(self, model: Model, source: SourceText):
+    def __init__(self, model: SemanticModel, source: SourceText):
         self.model = model
         self.source = source
         self.text = source.text
@@ -46,7 +46,7 @@ class Importer:
             if depth < module_depth and not self._submodule_loaded(module):
                 continue
             for name in self._names_bound_to(prefix):
-                if self.model._name_qualname(name, scope) == prefix:
+                if self.model.name_qualname(name, scope) == prefix:
                     return ".".join([name] + rest), None
         # 2. Add an import.
         return self._add_import(module, attrs, scope)
@@ -55,7 +55,7 @@ class Importer:
         """Whether importing a package above `module` makes `module` an attribute path."""
         if module.partition(".")[0] in table.LOADS_SUBMODULES:
             return True
-        imported = self.model._import_qualnames
+        imported = self.model.imported_names
         return any(q == module or q.startswith(module + ".") for q in imported)
 
     def _names_bound_to(self, qualname: str) -> List[str]:

@@ -157,7 +157,7 @@ class _collecting_per_file:
     collection the collector runs every 700 allocations, and its older generations traverse
     every live tree again and again: on the large benchmark tier that was 45% of a cold run.
     Paused, nothing is traversed while the file is checked; the tree is then freed by
-    reference counting (`Model.release()` breaks the model's cycles), and one collection of
+    reference counting (`SemanticModel.release()` breaks the model's cycles), and one collection of
     the youngest generation takes what little cyclic garbage is left, so memory returns to
     where it was after every file.
     """

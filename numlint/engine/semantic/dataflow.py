@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+
+from numlint.engine.table import INITIALIZERS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from numlint.engine.semantic.model import Binding, Model, Op, Scope
+    from numlint.engine.semantic.model import SemanticModel
+    from numlint.engine.semantic.operations import Op
+    from numlint.engine.semantic.scopes import Binding, Scope
 
-# Methods that set a module's attributes once, before the others use them.
-INITIALIZERS = ("__init__", "setup", "build")
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 MAX_HOPS = 8
 
@@ -45,120 +47,202 @@ class Origin:
     expr: ast.expr
     scope: "Scope"
     remote: bool
-    model: "Model"
+    model: "SemanticModel"
 
     @property
     def op(self) -> Optional["Op"]:
         return self.model.op(self.expr, self.scope)
 
 
-def origin(model: "Model", expr: ast.expr, scope: "Scope") -> Origin:
-    """Follow names and `self.` attributes back to the expression that computed the value."""
-    remote = False
-    for _ in range(MAX_HOPS):
-        found = value_of(model, expr, scope)
-        if found is None:
-            break
-        expr, scope = found
-        remote = True
-    return Origin(expr, scope, remote, model)
+class Dataflow:
+    """The dataflow facts of one module, over its `SemanticModel`; owns its caches."""
 
+    def __init__(self, model: "SemanticModel"):
+        self.model = model
+        self._methods: Dict[ast.AST, List[Tuple["Scope", str]]] = {}  # class -> methods
 
-def value_of(model: "Model", expr: ast.expr, scope: "Scope"
-             ) -> Optional[Tuple[ast.expr, "Scope"]]:
-    """The expression a name or `self.attr` holds at `expr`, and its scope; None if unknown."""
-    use = model.statement_of(expr)
-    if use is None:
-        return None
-    if isinstance(expr, ast.Name):
-        return _name_value(model, expr.id, scope, use)
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-        return _attribute_value(model, expr.value.id, expr.attr, scope, use)
-    return None
+    def release(self) -> None:
+        """Break the cycle with the model (see `SemanticModel.release`)."""
+        self._methods.clear()
+        self.model = None  # type: ignore[assignment]
 
+    def origin(self, expr: ast.expr, scope: "Scope") -> Origin:
+        """Follow names and `self.` attributes back to the expression that computed the value."""
+        remote = False
+        for _ in range(MAX_HOPS):
+            found = self.value_of(expr, scope)
+            if found is None:
+                break
+            expr, scope = found
+            remote = True
+        return Origin(expr, scope, remote, self.model)
 
-def _name_value(model, name: str, scope, use: ast.stmt):
-    if name in scope.globals or name in scope.nonlocals:
+    def value_of(self, expr: ast.expr, scope: "Scope"
+                 ) -> Optional[Tuple[ast.expr, "Scope"]]:
+        """The expression a name or `self.attr` holds at `expr`, and its scope; None if unknown."""
+        use = self.model.statement_of(expr)
+        if use is None:
+            return None
+        if isinstance(expr, ast.Name):
+            return self._name_value(expr.id, scope, use)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            return self._attribute_value(expr.value.id, expr.attr, scope, use)
         return None
-    owner, bindings = model.lookup(name, scope)
-    if owner is None or not bindings:
-        return None
-    if owner is scope or _only_comprehensions_between(scope, owner):
-        binding = reaching(model, bindings, use)
-    elif len(bindings) == 1:
-        binding = bindings[0]  # a free name: the enclosing scope's only binding
-    else:
-        return None
-    if binding is None or binding.kind != "assign" or binding.value is None:
-        return None
-    return binding.value, owner
 
-
-def _attribute_value(model, base: str, attr: str, scope, use: ast.stmt):
-    cls = self_class(model, base, scope)
-    if cls is None:
-        return None
-    key = f"{base}.{attr}"
-    local = scope.attributes.get(key)
-    if local:
-        binding = reaching(model, local, use)
+    def _name_value(self, name: str, scope, use: ast.stmt):
+        if name in scope.globals or name in scope.nonlocals:
+            return None
+        owner, bindings = self.model.lookup(name, scope)
+        if owner is None or not bindings:
+            return None
+        if owner is scope or _only_comprehensions_between(scope, owner):
+            binding = self.reaching(bindings, use)
+        elif len(bindings) == 1:
+            binding = bindings[0]  # a free name: the enclosing scope's only binding
+        else:
+            return None
         if binding is None or binding.kind != "assign" or binding.value is None:
             return None
-        return binding.value, scope
-    # Class-wide: the one assignment, in an initializer.
-    found: List[Tuple["Binding", "Scope"]] = []
-    for method_scope, self_name in class_methods(model, cls):
-        for binding in method_scope.attributes.get(f"{self_name}.{attr}", ()):
-            found.append((binding, method_scope))
-    if len(found) != 1:
-        return None
-    binding, method_scope = found[0]
-    if binding.kind != "assign" or binding.value is None or \
-            method_scope.node.name not in INITIALIZERS or _statement_in_loop(model, binding.node):
-        return None
-    return binding.value, method_scope
+        return binding.value, owner
 
+    def _attribute_value(self, base: str, attr: str, scope, use: ast.stmt):
+        cls = self.self_class(base, scope)
+        if cls is None:
+            return None
+        key = f"{base}.{attr}"
+        local = scope.attributes.get(key)
+        if local:
+            binding = self.reaching(local, use)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            return binding.value, scope
+        # Class-wide: the one assignment, in an initializer.
+        found: List[Tuple["Binding", "Scope"]] = []
+        for method_scope, self_name in self.class_methods(cls):
+            for binding in method_scope.attributes.get(f"{self_name}.{attr}", ()):
+                found.append((binding, method_scope))
+        if len(found) != 1:
+            return None
+        binding, method_scope = found[0]
+        if binding.kind != "assign" or binding.value is None or \
+                method_scope.node.name not in INITIALIZERS or self._statement_in_loop(binding.node):
+            return None
+        return binding.value, method_scope
 
-# -- classes -------------------------------------------------------------------------------------
+    # -- classes -------------------------------------------------------------------------------------
 
-def self_class(model, name: str, scope) -> Optional[ast.ClassDef]:
-    """The class whose instance `name` is in `scope`: the first parameter of a method, never
-    rebound."""
-    if scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
-        return None
-    function = scope.node
-    if any(_decorator_name(d) in ("staticmethod", "classmethod")
-           for d in function.decorator_list):
-        return None
-    params = function.args.posonlyargs + function.args.args
-    if not params or params[0].arg != name:
-        return None
-    bindings = scope.bindings.get(name, [])
-    if len(bindings) != 1 or name in scope.globals or name in scope.nonlocals:
-        return None
-    return scope.parent.node
+    def self_class(self, name: str, scope) -> Optional[ast.ClassDef]:
+        """The class whose instance `name` is in `scope`: the first parameter of a method, never
+        rebound."""
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            return None
+        function = scope.node
+        if any(_decorator_name(d) in ("staticmethod", "classmethod")
+               for d in function.decorator_list):
+            return None
+        params = function.args.posonlyargs + function.args.args
+        if not params or params[0].arg != name:
+            return None
+        bindings = scope.bindings.get(name, [])
+        if len(bindings) != 1 or name in scope.globals or name in scope.nonlocals:
+            return None
+        return scope.parent.node
 
+    def class_methods(self, cls: ast.ClassDef) -> Iterator[Tuple["Scope", str]]:
+        """The scopes of a class's instance methods, with the name of their `self` parameter."""
+        methods = self._methods.get(cls)
+        if methods is None:
+            methods = []
+            for statement in cls.body:
+                candidate = self.model.scope_by_node.get(statement)
+                if candidate is None or candidate.kind != "function":
+                    continue
+                params = candidate.node.args.posonlyargs + candidate.node.args.args
+                if params and self.self_class(params[0].arg, candidate) is cls:
+                    methods.append((candidate, params[0].arg))
+            self._methods[cls] = methods
+        return iter(methods)
 
-def class_methods(model, cls: ast.ClassDef) -> Iterator[Tuple["Scope", str]]:
-    """The scopes of a class's instance methods, with the name of their `self` parameter."""
-    methods = model._methods.get(cls)
-    if methods is None:
-        methods = []
-        for statement in cls.body:
-            candidate = model.scope_by_node.get(statement)
-            if candidate is None or candidate.kind != "function":
-                continue
-            params = candidate.node.args.posonlyargs + candidate.node.args.args
-            if params and self_class(model, params[0].arg, candidate) is cls:
-                methods.append((candidate, params[0].arg))
-        model._methods[cls] = methods
-    return iter(methods)
+    def method_scope(self, cls: ast.ClassDef, name: str) -> Optional["Scope"]:
+        """The scope of the method `name` of `cls`, if the class defines it exactly once."""
+        found = [s for s, _ in self.class_methods(cls) if s.node.name == name]
+        return found[0] if len(found) == 1 else None
 
+    # -- reaching assignments ------------------------------------------------------------------------
 
-def method_scope(model, cls: ast.ClassDef, name: str) -> Optional["Scope"]:
-    """The scope of the method `name` of `cls`, if the class defines it exactly once."""
-    found = [s for s, _ in class_methods(model, cls) if s.node.name == name]
-    return found[0] if len(found) == 1 else None
+    def reaching(self, bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
+        """The binding among `bindings` that reaches `use` in straight-line code, or None.
+
+        It is the last binding before the use; it must sit in the use's block or a block enclosing
+        it, and no loop that encloses the use but not the binding may rebind the name.
+        """
+        position = _position(use)
+        before = [b for b in bindings if _position(b.node) < position
+                  and not self._is_ancestor(b.node, use)]
+        if not before:
+            return None
+        last = max(before, key=lambda b: _position(b.node))
+        statement = last.node
+        block = self.model.block_of(statement)
+        if block is None:
+            return None
+        current: Optional[ast.AST] = use
+        loops: List[ast.AST] = []
+        while current is not None:
+            parent = self.model.block_of(current)
+            if parent is None:
+                return None
+            if parent == block:
+                break
+            if isinstance(parent[0], LOOPS):
+                loops.append(parent[0])
+            current = parent[0]
+        else:  # pragma: no cover - the walk always ends at the scope's node
+            return None
+        for loop in loops:
+            if any(self._is_ancestor(loop, b.node) or b.node is loop
+                   for b in bindings if b is not last):
+                return None
+        return last
+
+    def rebound_between(self, bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -> bool:
+        """Whether any of `bindings` may rebind the name between statements `start` and `end`."""
+        if not bindings:
+            return False
+        low, high = _position(start), _position(end)
+        for binding in bindings:
+            statement = binding.node
+            where = _position(statement)
+            if low < where < high or (self._is_ancestor(statement, end)
+                                        and not self._is_ancestor(statement, start)):
+                return True
+        # A loop around `end` but not `start` that binds the name.
+        current = end
+        while True:
+            parent = self.model.block_of(current)
+            if parent is None or self._is_ancestor(parent[0], start) or parent[0] is start:
+                return False
+            if isinstance(parent[0], LOOPS) and any(
+                    self._is_ancestor(parent[0], b.node) for b in bindings):
+                return True
+            current = parent[0]
+
+    def _is_ancestor(self, ancestor: ast.AST, node: ast.AST) -> bool:
+        """Whether statement `node` is nested (strictly) inside statement `ancestor`."""
+        current = self.model.block_of(node)
+        while current is not None:
+            if current[0] is ancestor:
+                return True
+            current = self.model.block_of(current[0])
+        return False
+
+    def _statement_in_loop(self, statement: ast.AST) -> bool:
+        current = self.model.block_of(statement)
+        while current is not None:
+            if isinstance(current[0], LOOPS):
+                return True
+            current = self.model.block_of(current[0])
+        return False
 
 
 def _decorator_name(node: ast.expr) -> Optional[str]:
@@ -169,88 +253,8 @@ def _decorator_name(node: ast.expr) -> Optional[str]:
     return None
 
 
-# -- reaching assignments ------------------------------------------------------------------------
-
-def reaching(model, bindings: List["Binding"], use: ast.stmt) -> Optional["Binding"]:
-    """The binding among `bindings` that reaches `use` in straight-line code, or None.
-
-    It is the last binding before the use; it must sit in the use's block or a block enclosing
-    it, and no loop that encloses the use but not the binding may rebind the name.
-    """
-    position = _position(use)
-    before = [b for b in bindings if _position(b.node) < position
-              and not _is_ancestor(model, b.node, use)]
-    if not before:
-        return None
-    last = max(before, key=lambda b: _position(b.node))
-    statement = last.node
-    block = model.block_of(statement)
-    if block is None:
-        return None
-    current: Optional[ast.AST] = use
-    loops: List[ast.AST] = []
-    while current is not None:
-        parent = model.block_of(current)
-        if parent is None:
-            return None
-        if parent == block:
-            break
-        if isinstance(parent[0], LOOPS):
-            loops.append(parent[0])
-        current = parent[0]
-    else:  # pragma: no cover - the walk always ends at the scope's node
-        return None
-    for loop in loops:
-        if any(_is_ancestor(model, loop, b.node) or b.node is loop
-               for b in bindings if b is not last):
-            return None
-    return last
-
-
-def rebound_between(model, bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -> bool:
-    """Whether any of `bindings` may rebind the name between statements `start` and `end`."""
-    if not bindings:
-        return False
-    low, high = _position(start), _position(end)
-    for binding in bindings:
-        statement = binding.node
-        where = _position(statement)
-        if low < where < high or (_is_ancestor(model, statement, end)
-                                    and not _is_ancestor(model, statement, start)):
-            return True
-    # A loop around `end` but not `start` that binds the name.
-    current = end
-    while True:
-        parent = model.block_of(current)
-        if parent is None or _is_ancestor(model, parent[0], start) or parent[0] is start:
-            return False
-        if isinstance(parent[0], LOOPS) and any(
-                _is_ancestor(model, parent[0], b.node) for b in bindings):
-            return True
-        current = parent[0]
-
-
 def _position(node: ast.AST) -> Tuple[int, int]:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-
-
-def _is_ancestor(model, ancestor: ast.AST, node: ast.AST) -> bool:
-    """Whether statement `node` is nested (strictly) inside statement `ancestor`."""
-    current = model.block_of(node)
-    while current is not None:
-        if current[0] is ancestor:
-            return True
-        current = model.block_of(current[0])
-    return False
-
-
-def _statement_in_loop(model, statement: ast.AST) -> bool:
-    current = model.block_of(statement)
-    while current is not None:
-        if isinstance(current[0], LOOPS):
-            return True
-        current = model.block_of(current[0])
-    return False
 
 
 def _only_comprehensions_between(scope, owner) -> bool:

@@ -45,6 +45,11 @@ MODULES = frozenset({
 })
 
 
+# Methods that set a network's attributes once, before its other methods use them: Python's
+# `__init__`, Flax's `setup`, Keras's `build` (the dataflow reads `self.attr` from them).
+INITIALIZERS = ("__init__", "setup", "build")
+
+
 def framework_of_module(qualname: str) -> Optional[str]:
     return MODULE_FRAMEWORKS.get(qualname.partition(".")[0])
 
