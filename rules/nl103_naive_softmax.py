@@ -100,7 +100,7 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
                                  args={"axis": axis} if axis is not None else {},
                                  like=None, method=exp.form == "method",
                                  source_default=ALL if full else None)
-        if replacement is None and framework == "numpy":
+        if replacement is None:  # NumPy without SciPy: `exp(x - logsumexp(x))`
             shift_args = {"axis": axis} if axis is not None else {}
             shift_args["keepdims"] = Arg("True", keyword="keepdims")
             shift = ctx.stable("logsumexp", framework, exp.operand, op.scope,

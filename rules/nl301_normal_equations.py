@@ -169,7 +169,10 @@ libraries.
         inverse = inv.op if inv else solver
         framework = ctx.framework(op, inverse, g.product.op, *parts)
         if shape == "lstsq":
-            stable = "pinv_product" if stack or framework == "tensorflow" else "lstsq"
+            # A stack of matrices keeps the product's broadcasting; TensorFlow has no
+            # differentiable orthogonal least squares (the table has no `lstsq` there).
+            stable = "lstsq" if not stack and ctx.has_target("lstsq", framework) \
+                else "pinv_product"
             message = ("`inv(X.T @ X) @ X.T @ y` solves the normal equations, which square the "
                        "condition number of `X`; use a least-squares solver")
             if solver is not None:

@@ -151,13 +151,8 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
     def _left(self, p, found, ctx, negated=False):
         """`inv(A) @ b` (or `-inv(A) @ b`)."""
         framework = ctx.framework(p.op, found.op)
-        if framework == "torch":
-            safety = SAFE if p.single else None
-        elif framework == "tensorflow":
-            safety = UNSAFE
-        else:
-            safety = SAFE
         stable = "solve_vector" if p.kind == "matvec" else "solve"
+        safety = ctx.safety(stable, framework, single=p.single)
         fix = self._fix(ctx, p, found, framework, safety, stable, [p], negated=negated,
                         b=p.right)
         ctx.report(p.op.node, "`inv(A) @ b` is less accurate than `solve(A, b)`", fix)
@@ -165,24 +160,14 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
     def _right(self, p, found, ctx):
         """`B @ inv(A)`."""
         framework = ctx.framework(p.op, found.op)
-        if framework == "torch":
-            safety = SAFE if p.single else UNSAFE
-        elif framework == "tensorflow":
-            safety = None
-        else:
-            safety = UNSAFE  # `A.T` transposes a single matrix only
+        safety = ctx.safety("solve_right", framework, single=p.single)
         fix = self._fix(ctx, p, found, framework, safety, "solve_right", [p], B=p.left)
         ctx.report(p.op.node, "`B @ inv(A)` is less accurate than solving `X A = B`", fix)
 
     def _sandwich(self, p, inner, found, ctx):
         """`B @ inv(A) @ c`, as `B @ solve(A, c)`."""
         framework = ctx.framework(p.op, inner.op, found.op)
-        if framework == "torch":
-            safety = SAFE if p.single and inner.single else None
-        elif framework == "tensorflow":
-            safety = UNSAFE
-        else:
-            safety = SAFE
+        safety = ctx.safety("product_solve", framework, single=p.single and inner.single)
         fix = self._fix(ctx, p, found, framework, safety, "product_solve", [p, inner],
                         B=inner.left, c=p.right)
         ctx.report(p.op.node, "`B @ inv(A) @ c` is less accurate than `B @ solve(A, c)`", fix)

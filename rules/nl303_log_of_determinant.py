@@ -97,10 +97,12 @@ operations come from different libraries.
         if det.operand is not None and framework is not None and op.is_plain() \
                 and plain(det, binary=False) and (magnitude is None or magnitude.is_plain()) \
                 and all(ctx.portable(o, op.node) for o in origins if o.remote):
-            if framework == "torch":
-                stable = "logabsdet" if magnitude else "logdet"
-            elif magnitude or gram(det.operand, ctx, origin.scope, outer=True):
+            if magnitude:
                 stable = "logabsdet"
+            elif ctx.has_target("logdet", framework):
+                stable = "logdet"  # exactly `log(det(A))`, NaN for a negative determinant
+            elif gram(det.operand, ctx, origin.scope, outer=True):
+                stable = "logabsdet"  # a Gram matrix's determinant is never negative
             else:
                 stable = None
             if stable is not None:

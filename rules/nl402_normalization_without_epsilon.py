@@ -631,7 +631,7 @@ def _fix(ctx, op, divisor: _Divisor, trail):
         return None
     if divisor.pattern == "sum" and sign(divisor.data, ctx, divisor.op.scope) != "nonneg":
         return None  # a floor would turn a negative sum into eps
-    if framework == "torch" and _normalize_applies(ctx, op, divisor, trail):
+    if _normalize_applies(ctx, op, divisor, trail):  # where the table has `normalize`
         replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,
                                  x=op.left, dim=divisor.op.axis, eps=EPS)
         if replacement is not None:

@@ -83,3 +83,34 @@ def test_every_fix_is_proven_in_every_framework_it_claims(rule):
     for example in rule.examples:
         assert example.proof is None or (not example.good and example.fixed is not None), \
             "a proof needs a bad example with a fix"
+
+
+def _framework_conditions(path):
+    """Comparisons in a rule's code with a framework's name (`framework == "torch"`)."""
+    import ast
+    from numlint.engine.table import FRAMEWORK_ORDER
+    names = set(FRAMEWORK_ORDER)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            for part in [node.left, *node.comparators]:
+                values = part.elts if isinstance(part, (ast.Tuple, ast.List, ast.Set)) else [part]
+                if any(isinstance(v, ast.Constant) and v.value in names for v in values):
+                    found.append(node.lineno)
+    return found
+
+
+def test_no_rule_names_a_framework_in_a_condition():
+    """Framework knowledge lives in the table (its targets' safety, what exists where);
+    a rule that branches on a framework's name would need editing for a new framework."""
+    from pathlib import Path
+    catalog = Path(__file__).resolve().parent.parent / "rules"
+    offending = {p.name: lines for p in sorted(catalog.glob("*.py"))
+                 if (lines := _framework_conditions(p))}
+    assert not offending, offending
+
+
+def test_the_framework_condition_check_can_fail(tmp_path):
+    rule = tmp_path / "rule.py"
+    rule.write_text("def f(framework):\n    return framework in ('jax', 'numpy')\n")
+    assert _framework_conditions(rule) == [2]

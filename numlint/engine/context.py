@@ -110,6 +110,22 @@ class Context:
         expressions, copied verbatim, or text): `ctx.render("solve", fw, scope, A=a, b=b)`."""
         return self.emitter.render(stable, framework, scope, operands, like=like)
 
+    def has_target(self, stable: str, framework: Optional[str]) -> bool:
+        """Whether the table can write `stable` in `framework` (in this module's imports)."""
+        return bool(self.emitter.targets(stable, framework))
+
+    def safety(self, stable: str, framework: Optional[str], *,
+               single: bool = True) -> Optional[Applicability]:
+        """How exact the table says `stable` is in `framework` (its first target): for
+        operands known to be single matrices, or (`single=False`) possibly stacks of them.
+        None: the table offers no fix there."""
+        targets = self.emitter.targets(stable, framework)
+        if not targets:
+            return None
+        target = targets[0]
+        value = target.safety if single or target.batched is None else target.batched
+        return None if value == "none" else Applicability(value)
+
     def args_of(self, op: Op, exclude: Tuple[str, ...] = ()):
         return self.emitter.op_args(op, exclude)
 

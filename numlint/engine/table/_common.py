@@ -59,6 +59,14 @@ class Target:
     # Arguments the replacement always passes, as (parameter, value text): torch's `var` must
     # be told `correction=0` to compute the population variance it replaces.
     arguments: Tuple[Tuple[str, str], ...] = ()
+    # How exact the rewrite is in this framework (`numlint.engine.fix.Applicability`'s
+    # values): "safe" when it equals the original wherever that was finite, "unsafe" when it
+    # may differ (TensorFlow's `solve` does not broadcast batch axes as `@` does).
+    safety: str = "safe"
+    # The same when an operand may be a stack of matrices rather than a single one (the rule
+    # knows which): None = as `safety`; "unsafe"; "none" = no fix (PyTorch's `solve` reads a
+    # `b` of shape `A.shape[:-1]` as a batch of vectors).
+    batched: Optional[str] = None
 
     @staticmethod
     def qualname(function: str) -> str:

@@ -235,28 +235,33 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # `b` of shape `A.shape[:-1]` as a batch of vectors; TensorFlow needs `b` of A's rank.
     "solve": {
         "numpy": (Target(("numpy:linalg.solve",), template="{fn}({A}, {b})"),),
-        "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {b})"),),
+        "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {b})", batched="none"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.solve", "matrix_solve")),
-                              template="{fn}({A}, {b})"),),
+                              template="{fn}({A}, {b})", safety="unsafe"),),
         "jax": (Target(("jax.numpy.linalg.solve",), template="{fn}({A}, {b})"),),
     },
     # `matvec(inv(A), b)`: a vector made a one-column matrix and back.
     "solve_vector": {
         "tensorflow": (Target(tuple(tf_paths("linalg.solve", "matrix_solve")),
-                              template="{fn}({A}, {b}[..., None])[..., 0]"),),
+                              template="{fn}({A}, {b}[..., None])[..., 0]", safety="unsafe"),),
     },
-    # `B @ inv(A)`, the solution of `X A = B`.
+    # `B @ inv(A)`, the solution of `X A = B`. `.T` transposes a single matrix only (NumPy,
+    # JAX: unsafe); TensorFlow has no `left=False`: no fix.
     "solve_right": {
-        "numpy": (Target(("numpy:linalg.solve",), template="{fn}({A}.T, {B}.T).T"),),
-        "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {B}, left=False)"),),
-        "jax": (Target(("jax.numpy.linalg.solve",), template="{fn}({A}.T, {B}.T).T"),),
+        "numpy": (Target(("numpy:linalg.solve",), template="{fn}({A}.T, {B}.T).T",
+                         safety="unsafe"),),
+        "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {B}, left=False)",
+                         batched="unsafe"),),
+        "jax": (Target(("jax.numpy.linalg.solve",), template="{fn}({A}.T, {B}.T).T",
+                       safety="unsafe"),),
     },
     # `B @ inv(A) @ c`, associated as `B @ solve(A, c)`.
     "product_solve": {
         "numpy": (Target(("numpy:linalg.solve",), template="{B} @ {fn}({A}, {c})"),),
-        "torch": (Target(("torch.linalg.solve",), template="{B} @ {fn}({A}, {c})"),),
+        "torch": (Target(("torch.linalg.solve",), template="{B} @ {fn}({A}, {c})",
+                         batched="none"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.solve", "matrix_solve")),
-                              template="{B} @ {fn}({A}, {c})"),),
+                              template="{B} @ {fn}({A}, {c})", safety="unsafe"),),
         "jax": (Target(("jax.numpy.linalg.solve",), template="{B} @ {fn}({A}, {c})"),),
     },
     # `log(det(A))` exactly, NaN for a negative determinant included.
