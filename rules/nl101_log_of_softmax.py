@@ -1,14 +1,6 @@
 """NL101 log-of-softmax: `log(softmax(x))` instead of `log_softmax(x)`."""
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
-
-
-# Executable proof of the fixes: a row whose entries lie 1000 apart.
-ROWS = Proof(
-    extreme={"logits": [[0.0, -1000.0, 1000.0], [1.0, 2.0, 3.0]]},
-    reference="scipy.special.log_softmax(logits, axis=-1)",
-    why="softmax underflows to 0 for entries far below the maximum, and log(0) = -inf",
-)
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 
 class LogOfSoftmax(Rule):
@@ -16,7 +8,7 @@ class LogOfSoftmax(Rule):
     name = "log-of-softmax"
     summary = "`log(softmax(x))` underflows to -inf and has NaN gradients; use `log_softmax`"
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("log",)
     requires = (("log", "softmax"),)
 
@@ -83,188 +75,198 @@ should return logits, a change of its contract.
                        "use `log_softmax` of the logits")
         ctx.report(op.node, message, fix)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import softmax
 
-            def log_probs(logits):
-                return np.log(softmax(logits, axis=1))
-            """, """
-            import numpy as np
-            from scipy.special import softmax
-            from scipy.special import log_softmax
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
-            def log_probs(logits):
-                return log_softmax(logits, axis=1)
-            """,
-            proof=ROWS),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
+# Executable proof of the fixes: a row whose entries lie 1000 apart.
+ROWS = Proof(
+    extreme={"logits": [[0.0, -1000.0, 1000.0], [1.0, 2.0, 3.0]]},
+    reference="scipy.special.log_softmax(logits, axis=-1)",
+    why="softmax underflows to 0 for entries far below the maximum, and log(0) = -inf",
+)
 
-            def log_probs(logits):
-                return torch.log(F.softmax(logits, dim=-1))
-            """, """
-            import torch
-            import torch.nn.functional as F
 
-            def log_probs(logits):
-                return F.log_softmax(logits, dim=-1)
-            """,
-            proof=ROWS),
-        bad("torch", """
-            import torch
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import softmax
 
-            def log_probs(logits):
-                return logits.softmax(1).log()
-            """, """
-            import torch
+        def log_probs(logits):
+            return np.log(softmax(logits, axis=1))
+        """, """
+        import numpy as np
+        from scipy.special import softmax
+        from scipy.special import log_softmax
 
-            def log_probs(logits):
-                return logits.log_softmax(1)
-            """, title="method chain",
-            proof=ROWS),
-        bad("torch", """
-            import torch
-            from torch import nn
+        def log_probs(logits):
+            return log_softmax(logits, axis=1)
+        """,
+        proof=ROWS),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
 
-            def log_probs(logits):
-                return torch.log(nn.Softmax(dim=1)(logits))
-            """, """
-            import torch
-            from torch import nn
+        def log_probs(logits):
+            return torch.log(F.softmax(logits, dim=-1))
+        """, """
+        import torch
+        import torch.nn.functional as F
 
-            def log_probs(logits):
-                return torch.log_softmax(logits, dim=1)
-            """, title="softmax layer",
-            proof=ROWS),
-        bad("tensorflow", """
-            import tensorflow as tf
+        def log_probs(logits):
+            return F.log_softmax(logits, dim=-1)
+        """,
+        proof=ROWS),
+    bad("torch", """
+        import torch
 
-            def log_probs(logits):
-                return tf.math.log(tf.nn.softmax(logits, axis=-1))
-            """, """
-            import tensorflow as tf
+        def log_probs(logits):
+            return logits.softmax(1).log()
+        """, """
+        import torch
 
-            def log_probs(logits):
-                return tf.nn.log_softmax(logits, axis=-1)
-            """,
-            proof=ROWS),
-        bad("tensorflow", """
-            import tensorflow as tf
+        def log_probs(logits):
+            return logits.log_softmax(1)
+        """, title="method chain",
+        proof=ROWS),
+    bad("torch", """
+        import torch
+        from torch import nn
 
-            def log_probs(logits):
-                return tf.log(tf.nn.softmax(logits))
-            """, """
-            import tensorflow as tf
+        def log_probs(logits):
+            return torch.log(nn.Softmax(dim=1)(logits))
+        """, """
+        import torch
+        from torch import nn
 
-            def log_probs(logits):
-                return tf.nn.log_softmax(logits)
-            """, title="TensorFlow 1"),
-        bad("jax", """
-            import jax
-            import jax.numpy as jnp
+        def log_probs(logits):
+            return torch.log_softmax(logits, dim=1)
+        """, title="softmax layer",
+        proof=ROWS),
+    bad("tensorflow", """
+        import tensorflow as tf
 
-            def log_probs(logits):
-                return jnp.log(jax.nn.softmax(logits, axis=-1))
-            """, """
-            import jax
-            import jax.numpy as jnp
+        def log_probs(logits):
+            return tf.math.log(tf.nn.softmax(logits, axis=-1))
+        """, """
+        import tensorflow as tf
 
-            def log_probs(logits):
-                return jax.nn.log_softmax(logits, axis=-1)
-            """,
-            proof=ROWS),
-        bad("keras", """
-            import keras
+        def log_probs(logits):
+            return tf.nn.log_softmax(logits, axis=-1)
+        """,
+        proof=ROWS),
+    bad("tensorflow", """
+        import tensorflow as tf
 
-            def log_probs(logits):
-                return keras.ops.log(keras.ops.softmax(logits))
-            """, """
-            import keras
+        def log_probs(logits):
+            return tf.log(tf.nn.softmax(logits))
+        """, """
+        import tensorflow as tf
 
-            def log_probs(logits):
-                return keras.ops.log_softmax(logits)
-            """,
-            proof=ROWS),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
+        def log_probs(logits):
+            return tf.nn.log_softmax(logits)
+        """, title="TensorFlow 1"),
+    bad("jax", """
+        import jax
+        import jax.numpy as jnp
 
-            def log_probs(logits):
-                probs = F.softmax(logits, dim=-1)
-                entropy = -(probs * torch.log(probs)).sum(-1)
-                return torch.log(probs), entropy
-            """, """
-            import torch
-            import torch.nn.functional as F
+        def log_probs(logits):
+            return jnp.log(jax.nn.softmax(logits, axis=-1))
+        """, """
+        import jax
+        import jax.numpy as jnp
 
-            def log_probs(logits):
-                probs = F.softmax(logits, dim=-1)
-                entropy = -(probs * F.log_softmax(logits, dim=-1)).sum(-1)
-                return F.log_softmax(logits, dim=-1), entropy
-            """, unsafe=True, title="across statements (unsafe)",
-            proof=Proof(extreme=ROWS.extreme, reference="(scipy.special.log_softmax(logits, axis=-1), scipy.special.entr(scipy.special.softmax(logits, axis=-1)).sum(-1))")),
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import softmax
+        def log_probs(logits):
+            return jax.nn.log_softmax(logits, axis=-1)
+        """,
+        proof=ROWS),
+    bad("keras", """
+        import keras
 
-            class Classifier:
-                def predict_proba(self, X):
-                    return softmax(X @ self.coef_, axis=1)
+        def log_probs(logits):
+            return keras.ops.log(keras.ops.softmax(logits))
+        """, """
+        import keras
 
-                def predict_log_proba(self, X):
-                    return np.log(self.predict_proba(X))
-            """, title="a softmax returned by a method: reported without a fix"),
-        bad("torch", """
-            import torch
-            from torch import nn
+        def log_probs(logits):
+            return keras.ops.log_softmax(logits)
+        """,
+        proof=ROWS),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
 
-            class Policy(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.head = nn.Linear(16, 4)
-                    self.act = nn.Softmax(dim=-1)
+        def log_probs(logits):
+            probs = F.softmax(logits, dim=-1)
+            entropy = -(probs * torch.log(probs)).sum(-1)
+            return torch.log(probs), entropy
+        """, """
+        import torch
+        import torch.nn.functional as F
 
-                def log_prob(self, h, action):
-                    return torch.log(self.act(self.head(h)))[action]
-            """, """
-            import torch
-            from torch import nn
+        def log_probs(logits):
+            probs = F.softmax(logits, dim=-1)
+            entropy = -(probs * F.log_softmax(logits, dim=-1)).sum(-1)
+            return F.log_softmax(logits, dim=-1), entropy
+        """, unsafe=True, title="across statements (unsafe)",
+        proof=Proof(extreme=ROWS.extreme, reference="(scipy.special.log_softmax(logits, axis=-1), scipy.special.entr(scipy.special.softmax(logits, axis=-1)).sum(-1))")),
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import softmax
 
-            class Policy(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.head = nn.Linear(16, 4)
-                    self.act = nn.Softmax(dim=-1)
+        class Classifier:
+            def predict_proba(self, X):
+                return softmax(X @ self.coef_, axis=1)
 
-                def log_prob(self, h, action):
-                    return torch.log_softmax(self.head(h), dim=-1)[action]
-            """, title="a softmax layer held in an attribute"),
-        good("torch", """
-            import torch
+            def predict_log_proba(self, X):
+                return np.log(self.predict_proba(X))
+        """, title="a softmax returned by a method: reported without a fix"),
+    bad("torch", """
+        import torch
+        from torch import nn
 
-            def log_probs(logits, training):
-                if training:
-                    probs = torch.softmax(logits, -1)
-                else:
-                    probs = logits
-                return torch.log(probs)
-            """, title="assigned in another branch: unknown"),
-        good("torch", """
-            import torch.nn.functional as F
+        class Policy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = nn.Linear(16, 4)
+                self.act = nn.Softmax(dim=-1)
 
-            def log_probs(logits):
-                return F.log_softmax(logits, dim=-1)
-            """),
-        good("numpy", """
-            import numpy as np
-            from scipy.special import softmax
+            def log_prob(self, h, action):
+                return torch.log(self.act(self.head(h)))[action]
+        """, """
+        import torch
+        from torch import nn
 
-            def entropy_weights(logits):
-                p = softmax(logits, axis=1)
-                return np.log(p.sum(axis=1))
-            """, title="the log of something else"),
-    )
+        class Policy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = nn.Linear(16, 4)
+                self.act = nn.Softmax(dim=-1)
 
+            def log_prob(self, h, action):
+                return torch.log_softmax(self.head(h), dim=-1)[action]
+        """, title="a softmax layer held in an attribute"),
+    good("torch", """
+        import torch
+
+        def log_probs(logits, training):
+            if training:
+                probs = torch.softmax(logits, -1)
+            else:
+                probs = logits
+            return torch.log(probs)
+        """, title="assigned in another branch: unknown"),
+    good("torch", """
+        import torch.nn.functional as F
+
+        def log_probs(logits):
+            return F.log_softmax(logits, dim=-1)
+        """),
+    good("numpy", """
+        import numpy as np
+        from scipy.special import softmax
+
+        def entropy_weights(logits):
+            p = softmax(logits, axis=1)
+            return np.log(p.sum(axis=1))
+        """, title="the log of something else"),
+)

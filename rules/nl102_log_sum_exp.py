@@ -2,18 +2,9 @@
 
 import ast
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 from ._patterns import shifted_by_max
-
-
-# Executable proofs of the fixes.
-_EXTREME = [[1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1001.0]]
-ROWS = Proof(
-    extreme={"scores": _EXTREME},
-    reference="scipy.special.logsumexp(scores, axis=-1)",
-    why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf",
-)
 
 
 class LogSumExp(Rule):
@@ -21,7 +12,7 @@ class LogSumExp(Rule):
     name = "log-sum-exp"
     summary = "`log(sum(exp(x)))` overflows to inf and underflows to -inf; use `logsumexp`"
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("log",)
     requires = (("log", "exp"),)
 
@@ -80,187 +71,6 @@ log-mean-exp, or when the operations come from different libraries.
             fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.SAFE)
         ctx.report(op.node, "`log(sum(exp(x)))` overflows and underflows; use `logsumexp`", fix)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-            import scipy.special
-
-            def log_partition(scores):
-                return np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
-            """, """
-            import numpy as np
-            import scipy.special
-
-            def log_partition(scores):
-                return scipy.special.logsumexp(scores, axis=1, keepdims=True)
-            """,
-            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
-        bad("numpy", """
-            import numpy as np
-
-            def log_evidence(log_weights):
-                return np.log(np.exp(log_weights).sum())
-            """, """
-            import numpy as np
-
-            def log_evidence(log_weights):
-                return np.logaddexp.reduce(log_weights, axis=None)
-            """, title="NumPy only: no SciPy import is added",
-            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
-        bad("numpy", """
-            from numpy import log, exp
-
-            def log_evidence(log_weights):
-                return log(sum(exp(log_weights)))
-            """, """
-            from numpy import log, exp
-            import numpy as np
-
-            def log_evidence(log_weights):
-                return np.logaddexp.reduce(log_weights, axis=0)
-            """, title="builtin sum reduces the first axis",
-            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights, axis=0)")),
-        bad("torch", """
-            import torch
-
-            def log_partition(scores):
-                return torch.log(torch.sum(torch.exp(scores), dim=1, keepdim=True))
-            """, """
-            import torch
-
-            def log_partition(scores):
-                return torch.logsumexp(scores, dim=1, keepdim=True)
-            """,
-            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
-        bad("torch", """
-            import torch
-
-            def log_partition(scores):
-                return scores.exp().sum(-1).log()
-            """, """
-            import torch
-
-            def log_partition(scores):
-                return scores.logsumexp(-1)
-            """, title="method chain",
-            proof=ROWS),
-        bad("torch", """
-            import torch
-            from torch import sum as tsum
-
-            def log_evidence(log_weights):
-                return torch.log(tsum(torch.exp(log_weights)))
-            """, """
-            import torch
-            from torch import sum as tsum
-
-            def log_evidence(log_weights):
-                return torch.logsumexp(log_weights.flatten(), 0)
-            """, title="full reduction: torch.logsumexp needs a dim",
-            proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def log_partition(scores):
-                return tf.math.log(tf.reduce_sum(tf.exp(scores), axis=-1))
-            """, """
-            import tensorflow as tf
-
-            def log_partition(scores):
-                return tf.reduce_logsumexp(scores, axis=-1)
-            """,
-            proof=ROWS),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def log_partition(scores):
-                return tf.log(tf.reduce_sum(tf.exp(scores), reduction_indices=[1], keep_dims=True))
-            """, """
-            import tensorflow as tf
-
-            def log_partition(scores):
-                return tf.reduce_logsumexp(scores, reduction_indices=[1], keep_dims=True)
-            """, title="TensorFlow 1"),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def log_partition(scores):
-                return jnp.log(jnp.sum(jnp.exp(scores), axis=-1))
-            """, """
-            import jax.numpy as jnp
-            import jax
-
-            def log_partition(scores):
-                return jax.nn.logsumexp(scores, axis=-1)
-            """,
-            proof=ROWS),
-        bad("keras", """
-            import keras
-
-            def log_partition(scores):
-                return keras.ops.log(keras.ops.sum(keras.ops.exp(scores), axis=-1))
-            """, """
-            import keras
-
-            def log_partition(scores):
-                return keras.ops.logsumexp(scores, axis=-1)
-            """,
-            proof=ROWS),
-        bad("numpy", """
-            import numpy as np
-
-            def log_mean_likelihood(log_likelihoods):
-                return np.log(np.mean(np.exp(log_likelihoods)))
-            """, title="log-mean-exp is reported without a fix"),
-        bad("numpy", """
-            import math
-
-            def log_evidence(log_weights):
-                return math.log(sum(math.exp(w) for w in log_weights))
-            """, title="pure Python is reported without a fix"),
-        good("numpy", """
-            import numpy as np
-
-            def log_partition(scores):
-                shift = scores.max(axis=1, keepdims=True)
-                return shift + np.log(np.sum(np.exp(scores - scores.max(axis=1, keepdims=True)), axis=1, keepdims=True))
-            """, title="already shifted by the maximum"),
-        good("torch", """
-            import torch
-
-            def log_partition(scores):
-                m = scores.max(dim=-1, keepdim=True).values
-                return m + torch.log(torch.sum(torch.exp(scores - m), dim=-1, keepdim=True))
-            """, title="shifted by a maximum held in a name"),
-        bad("torch", """
-            import torch
-
-            def log_partition(scores):
-                centered = scores - scores.mean(dim=-1, keepdim=True)
-                return torch.log(torch.sum(torch.exp(centered), dim=-1))
-            """, """
-            import torch
-
-            def log_partition(scores):
-                centered = scores - scores.mean(dim=-1, keepdim=True)
-                return torch.logsumexp(centered, dim=-1)
-            """, title="centering by the mean is not a max shift",
-            proof=Proof(extreme={"scores": [[3000.0, 3000.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.logsumexp(scores - scores.mean(axis=-1, keepdims=True), axis=-1)")),
-        good("jax", """
-            import jax.numpy as jnp
-
-            def log_partition(scores):
-                shifted = scores - jnp.max(scores, axis=-1, keepdims=True)
-                return jnp.log(jnp.sum(jnp.exp(shifted), axis=-1))
-            """, title="shifted by the maximum in an earlier statement"),
-        good("torch", """
-            import torch
-
-            def log_partition(scores):
-                return torch.logsumexp(scores, dim=-1)
-            """),
-    )
-
 
 def _python_generator_of_exp(total, ctx) -> bool:
     """`sum(exp(v) for v in xs)`: a pure-Python log-sum-exp over a generator."""
@@ -269,3 +79,196 @@ def _python_generator_of_exp(total, ctx) -> bool:
         return False
     element = ctx.op(operand.elt, total.scope)
     return element is not None and element.kind == "exp"
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# Executable proofs of the fixes.
+_EXTREME = [[1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1001.0]]
+ROWS = Proof(
+    extreme={"scores": _EXTREME},
+    reference="scipy.special.logsumexp(scores, axis=-1)",
+    why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf",
+)
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+        import scipy.special
+
+        def log_partition(scores):
+            return np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
+        """, """
+        import numpy as np
+        import scipy.special
+
+        def log_partition(scores):
+            return scipy.special.logsumexp(scores, axis=1, keepdims=True)
+        """,
+        proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
+    bad("numpy", """
+        import numpy as np
+
+        def log_evidence(log_weights):
+            return np.log(np.exp(log_weights).sum())
+        """, """
+        import numpy as np
+
+        def log_evidence(log_weights):
+            return np.logaddexp.reduce(log_weights, axis=None)
+        """, title="NumPy only: no SciPy import is added",
+        proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
+    bad("numpy", """
+        from numpy import log, exp
+
+        def log_evidence(log_weights):
+            return log(sum(exp(log_weights)))
+        """, """
+        from numpy import log, exp
+        import numpy as np
+
+        def log_evidence(log_weights):
+            return np.logaddexp.reduce(log_weights, axis=0)
+        """, title="builtin sum reduces the first axis",
+        proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights, axis=0)")),
+    bad("torch", """
+        import torch
+
+        def log_partition(scores):
+            return torch.log(torch.sum(torch.exp(scores), dim=1, keepdim=True))
+        """, """
+        import torch
+
+        def log_partition(scores):
+            return torch.logsumexp(scores, dim=1, keepdim=True)
+        """,
+        proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.logsumexp(scores, axis=1, keepdims=True)")),
+    bad("torch", """
+        import torch
+
+        def log_partition(scores):
+            return scores.exp().sum(-1).log()
+        """, """
+        import torch
+
+        def log_partition(scores):
+            return scores.logsumexp(-1)
+        """, title="method chain",
+        proof=ROWS),
+    bad("torch", """
+        import torch
+        from torch import sum as tsum
+
+        def log_evidence(log_weights):
+            return torch.log(tsum(torch.exp(log_weights)))
+        """, """
+        import torch
+        from torch import sum as tsum
+
+        def log_evidence(log_weights):
+            return torch.logsumexp(log_weights.flatten(), 0)
+        """, title="full reduction: torch.logsumexp needs a dim",
+        proof=Proof(extreme={"log_weights": _EXTREME}, reference="scipy.special.logsumexp(log_weights)")),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def log_partition(scores):
+            return tf.math.log(tf.reduce_sum(tf.exp(scores), axis=-1))
+        """, """
+        import tensorflow as tf
+
+        def log_partition(scores):
+            return tf.reduce_logsumexp(scores, axis=-1)
+        """,
+        proof=ROWS),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def log_partition(scores):
+            return tf.log(tf.reduce_sum(tf.exp(scores), reduction_indices=[1], keep_dims=True))
+        """, """
+        import tensorflow as tf
+
+        def log_partition(scores):
+            return tf.reduce_logsumexp(scores, reduction_indices=[1], keep_dims=True)
+        """, title="TensorFlow 1"),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def log_partition(scores):
+            return jnp.log(jnp.sum(jnp.exp(scores), axis=-1))
+        """, """
+        import jax.numpy as jnp
+        import jax
+
+        def log_partition(scores):
+            return jax.nn.logsumexp(scores, axis=-1)
+        """,
+        proof=ROWS),
+    bad("keras", """
+        import keras
+
+        def log_partition(scores):
+            return keras.ops.log(keras.ops.sum(keras.ops.exp(scores), axis=-1))
+        """, """
+        import keras
+
+        def log_partition(scores):
+            return keras.ops.logsumexp(scores, axis=-1)
+        """,
+        proof=ROWS),
+    bad("numpy", """
+        import numpy as np
+
+        def log_mean_likelihood(log_likelihoods):
+            return np.log(np.mean(np.exp(log_likelihoods)))
+        """, title="log-mean-exp is reported without a fix"),
+    bad("numpy", """
+        import math
+
+        def log_evidence(log_weights):
+            return math.log(sum(math.exp(w) for w in log_weights))
+        """, title="pure Python is reported without a fix"),
+    good("numpy", """
+        import numpy as np
+
+        def log_partition(scores):
+            shift = scores.max(axis=1, keepdims=True)
+            return shift + np.log(np.sum(np.exp(scores - scores.max(axis=1, keepdims=True)), axis=1, keepdims=True))
+        """, title="already shifted by the maximum"),
+    good("torch", """
+        import torch
+
+        def log_partition(scores):
+            m = scores.max(dim=-1, keepdim=True).values
+            return m + torch.log(torch.sum(torch.exp(scores - m), dim=-1, keepdim=True))
+        """, title="shifted by a maximum held in a name"),
+    bad("torch", """
+        import torch
+
+        def log_partition(scores):
+            centered = scores - scores.mean(dim=-1, keepdim=True)
+            return torch.log(torch.sum(torch.exp(centered), dim=-1))
+        """, """
+        import torch
+
+        def log_partition(scores):
+            centered = scores - scores.mean(dim=-1, keepdim=True)
+            return torch.logsumexp(centered, dim=-1)
+        """, title="centering by the mean is not a max shift",
+        proof=Proof(extreme={"scores": [[3000.0, 3000.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.logsumexp(scores - scores.mean(axis=-1, keepdims=True), axis=-1)")),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def log_partition(scores):
+            shifted = scores - jnp.max(scores, axis=-1, keepdims=True)
+            return jnp.log(jnp.sum(jnp.exp(shifted), axis=-1))
+        """, title="shifted by the maximum in an earlier statement"),
+    good("torch", """
+        import torch
+
+        def log_partition(scores):
+            return torch.logsumexp(scores, dim=-1)
+        """),
+)

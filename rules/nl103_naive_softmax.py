@@ -2,19 +2,10 @@
 
 import ast
 
-from numlint.engine.rule import Applicability, Arg, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Arg, Fixability, Proof, Rule, bad, good
 from numlint.engine.table.schema import ALL
 
 from ._patterns import shifted_by_max, sign
-
-
-# Executable proofs of the fixes.
-_EXTREME = [[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -1002.0]]
-ROWS = Proof(
-    extreme={"logits": _EXTREME},
-    reference="scipy.special.softmax(logits, axis=-1)",
-    why="exp(1000) = inf and inf / inf = nan; exp(-1000) = 0 and 0 / 0 = nan",
-)
 
 
 class NaiveSoftmax(Rule):
@@ -22,7 +13,7 @@ class NaiveSoftmax(Rule):
     name = "naive-softmax"
     summary = "`exp(x) / sum(exp(x))` gives NaN for large or very negative `x`; use `softmax`"
     frameworks = ("numpy", "torch", "tensorflow", "jax")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("div",)
     requires = (("exp", "sum", "div"),)
 
@@ -112,182 +103,194 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
                     replacement.imports = shift.imports + replacement.imports
         return ctx.fix(op.node, replacement, "Replace with `{callee}`", safety)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import logsumexp
-
-            def probabilities(scores):
-                return np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
-            """, """
-            import numpy as np
-            from scipy.special import logsumexp
-            from scipy.special import softmax
-
-            def probabilities(scores):
-                return softmax(scores, axis=1)
-            """,
-            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=1)")),
-        bad("numpy", """
-            import numpy as np
-
-            def probabilities(scores):
-                return np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
-            """, """
-            import numpy as np
-
-            def probabilities(scores):
-                return np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
-            """, title="NumPy only: no SciPy import is added",
-            proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=-1)")),
-        bad("numpy", """
-            import numpy as np
-
-            def attention(q, k):
-                weights = np.exp(q @ k.T)
-                return weights / weights.sum(axis=-1, keepdims=True)
-            """, """
-            import numpy as np
-
-            def attention(q, k):
-                weights = np.exp(q @ k.T)
-                return np.exp(q @ k.T - np.logaddexp.reduce(q @ k.T, axis=-1, keepdims=True))
-            """, unsafe=True, title="across statements (unsafe)",
-            proof=Proof(extreme={"q": [[30.0, 0.0]], "k": [[30.0, 0.0], [0.0, 30.0]]}, reference="scipy.special.softmax(q @ k.T, axis=-1)")),
-        bad("numpy", """
-            import numpy as np
-
-            def probabilities(scores):
-                e = np.exp(scores)
-                return e / e.sum(axis=1)
-            """, title="no keepdims: only right for 1-D input, reported without a fix"),
-        bad("torch", """
-            import torch
-
-            def probabilities(logits):
-                return torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
-            """, """
-            import torch
-
-            def probabilities(logits):
-                return torch.softmax(logits, dim=1)
-            """,
-            proof=ROWS),
-        bad("torch", """
-            import torch
-
-            def probabilities(logits):
-                return logits.exp() / logits.exp().sum(-1, keepdim=True)
-            """, """
-            import torch
-
-            def probabilities(logits):
-                return logits.softmax(-1)
-            """, title="method chain",
-            proof=ROWS),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def probabilities(logits):
-                return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), axis=-1, keepdims=True)
-            """, """
-            import tensorflow as tf
-
-            def probabilities(logits):
-                return tf.nn.softmax(logits, axis=-1)
-            """,
-            proof=ROWS),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def probabilities(logits):
-                return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), reduction_indices=1, keep_dims=True)
-            """, """
-            import tensorflow as tf
-
-            def probabilities(logits):
-                return tf.nn.softmax(logits, axis=1)
-            """, title="TensorFlow 1"),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def probabilities(logits):
-                return jnp.exp(logits) / jnp.sum(jnp.exp(logits))
-            """, """
-            import jax.numpy as jnp
-            import jax
-
-            def probabilities(logits):
-                return jax.nn.softmax(logits, axis=None)
-            """, title="a full reduction",
-            proof=Proof(extreme=ROWS.extreme, reference="scipy.special.softmax(logits)")),
-        good("numpy", """
-            import numpy as np
-
-            def probabilities(scores):
-                e = np.exp(scores - scores.max(axis=1, keepdims=True))
-                return e / e.sum(axis=1, keepdims=True)
-            """, title="shifted by the maximum"),
-        good("torch", """
-            import torch
-
-            def probabilities(logits):
-                shifted = logits - logits.amax(dim=-1, keepdim=True)
-                return shifted.exp() / shifted.exp().sum(-1, keepdim=True)
-            """, title="shifted by the maximum in an earlier statement"),
-        good("jax", """
-            import jax.numpy as jnp
-
-            def kernel(row):
-                row_max = jnp.max(row, axis=0)
-                numerator = jnp.exp((row - row_max).astype(jnp.float32))
-                return numerator / jnp.sum(numerator, axis=0)
-            """, title="shifted by the maximum, then cast"),
-        good("numpy", """
-            import numpy as np
-
-            def stable_scores(logits, mask):
-                shifted = logits - masked_max(logits, mask)
-                return np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)
-            """, title="shifted by a value numlint cannot see: perhaps a maximum"),
-        good("numpy", """
-            import numpy as np
-
-            def gaussian_kernel(sigma, radius):
-                sigma2 = sigma * sigma
-                x = np.arange(-radius, radius + 1)
-                phi = np.exp(-0.5 / sigma2 * x ** 2)
-                return phi / phi.sum()
-            """, title="a Gaussian kernel: the exponent is never positive"),
-        good("torch", """
-            import torch
-
-            def gaussian_kernel(x, sigma):
-                pdf = torch.exp(-0.5 * (x / sigma).pow(2))
-                return pdf / pdf.sum()
-            """, title="a Gaussian kernel written with methods"),
-        bad("numpy", """
-            import numpy as np
-
-            def probabilities(scores):
-                centered = scores - scores.mean()
-                return np.exp(centered) / np.sum(np.exp(centered))
-            """, """
-            import numpy as np
-
-            def probabilities(scores):
-                centered = scores - scores.mean()
-                return np.exp(centered - np.logaddexp.reduce(centered, axis=None, keepdims=True))
-            """, title="centering by the mean is not a max shift",
-            proof=Proof(extreme={"scores": [[3000.0, 2999.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.softmax(scores - scores.mean())")),
-        good("numpy", """
-            import numpy as np
-
-            def ratio(a, b):
-                return np.exp(a) / np.sum(np.exp(b))
-            """, title="different inputs"),
-    )
-
 
 def _is_true(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# Executable proofs of the fixes.
+_EXTREME = [[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -1002.0]]
+ROWS = Proof(
+    extreme={"logits": _EXTREME},
+    reference="scipy.special.softmax(logits, axis=-1)",
+    why="exp(1000) = inf and inf / inf = nan; exp(-1000) = 0 and 0 / 0 = nan",
+)
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import logsumexp
+
+        def probabilities(scores):
+            return np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+        """, """
+        import numpy as np
+        from scipy.special import logsumexp
+        from scipy.special import softmax
+
+        def probabilities(scores):
+            return softmax(scores, axis=1)
+        """,
+        proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=1)")),
+    bad("numpy", """
+        import numpy as np
+
+        def probabilities(scores):
+            return np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
+        """, """
+        import numpy as np
+
+        def probabilities(scores):
+            return np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
+        """, title="NumPy only: no SciPy import is added",
+        proof=Proof(extreme={"scores": _EXTREME}, reference="scipy.special.softmax(scores, axis=-1)")),
+    bad("numpy", """
+        import numpy as np
+
+        def attention(q, k):
+            weights = np.exp(q @ k.T)
+            return weights / weights.sum(axis=-1, keepdims=True)
+        """, """
+        import numpy as np
+
+        def attention(q, k):
+            weights = np.exp(q @ k.T)
+            return np.exp(q @ k.T - np.logaddexp.reduce(q @ k.T, axis=-1, keepdims=True))
+        """, unsafe=True, title="across statements (unsafe)",
+        proof=Proof(extreme={"q": [[30.0, 0.0]], "k": [[30.0, 0.0], [0.0, 30.0]]}, reference="scipy.special.softmax(q @ k.T, axis=-1)")),
+    bad("numpy", """
+        import numpy as np
+
+        def probabilities(scores):
+            e = np.exp(scores)
+            return e / e.sum(axis=1)
+        """, title="no keepdims: only right for 1-D input, reported without a fix"),
+    bad("torch", """
+        import torch
+
+        def probabilities(logits):
+            return torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+        """, """
+        import torch
+
+        def probabilities(logits):
+            return torch.softmax(logits, dim=1)
+        """,
+        proof=ROWS),
+    bad("torch", """
+        import torch
+
+        def probabilities(logits):
+            return logits.exp() / logits.exp().sum(-1, keepdim=True)
+        """, """
+        import torch
+
+        def probabilities(logits):
+            return logits.softmax(-1)
+        """, title="method chain",
+        proof=ROWS),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def probabilities(logits):
+            return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), axis=-1, keepdims=True)
+        """, """
+        import tensorflow as tf
+
+        def probabilities(logits):
+            return tf.nn.softmax(logits, axis=-1)
+        """,
+        proof=ROWS),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def probabilities(logits):
+            return tf.exp(logits) / tf.reduce_sum(tf.exp(logits), reduction_indices=1, keep_dims=True)
+        """, """
+        import tensorflow as tf
+
+        def probabilities(logits):
+            return tf.nn.softmax(logits, axis=1)
+        """, title="TensorFlow 1"),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def probabilities(logits):
+            return jnp.exp(logits) / jnp.sum(jnp.exp(logits))
+        """, """
+        import jax.numpy as jnp
+        import jax
+
+        def probabilities(logits):
+            return jax.nn.softmax(logits, axis=None)
+        """, title="a full reduction",
+        proof=Proof(extreme=ROWS.extreme, reference="scipy.special.softmax(logits)")),
+    good("numpy", """
+        import numpy as np
+
+        def probabilities(scores):
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        """, title="shifted by the maximum"),
+    good("torch", """
+        import torch
+
+        def probabilities(logits):
+            shifted = logits - logits.amax(dim=-1, keepdim=True)
+            return shifted.exp() / shifted.exp().sum(-1, keepdim=True)
+        """, title="shifted by the maximum in an earlier statement"),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def kernel(row):
+            row_max = jnp.max(row, axis=0)
+            numerator = jnp.exp((row - row_max).astype(jnp.float32))
+            return numerator / jnp.sum(numerator, axis=0)
+        """, title="shifted by the maximum, then cast"),
+    good("numpy", """
+        import numpy as np
+
+        def stable_scores(logits, mask):
+            shifted = logits - masked_max(logits, mask)
+            return np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)
+        """, title="shifted by a value numlint cannot see: perhaps a maximum"),
+    good("numpy", """
+        import numpy as np
+
+        def gaussian_kernel(sigma, radius):
+            sigma2 = sigma * sigma
+            x = np.arange(-radius, radius + 1)
+            phi = np.exp(-0.5 / sigma2 * x ** 2)
+            return phi / phi.sum()
+        """, title="a Gaussian kernel: the exponent is never positive"),
+    good("torch", """
+        import torch
+
+        def gaussian_kernel(x, sigma):
+            pdf = torch.exp(-0.5 * (x / sigma).pow(2))
+            return pdf / pdf.sum()
+        """, title="a Gaussian kernel written with methods"),
+    bad("numpy", """
+        import numpy as np
+
+        def probabilities(scores):
+            centered = scores - scores.mean()
+            return np.exp(centered) / np.sum(np.exp(centered))
+        """, """
+        import numpy as np
+
+        def probabilities(scores):
+            centered = scores - scores.mean()
+            return np.exp(centered - np.logaddexp.reduce(centered, axis=None, keepdims=True))
+        """, title="centering by the mean is not a max shift",
+        proof=Proof(extreme={"scores": [[3000.0, 2999.0, 0.0], [-1.0, 0.0, 1.0]]}, reference="scipy.special.softmax(scores - scores.mean())")),
+    good("numpy", """
+        import numpy as np
+
+        def ratio(a, b):
+            return np.exp(a) / np.sum(np.exp(b))
+        """, title="different inputs"),
+)

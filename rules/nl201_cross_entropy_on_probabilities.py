@@ -5,20 +5,10 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
 from ._losses import Activation, activation, combine, negated, switch_to_logits
-
-# Executable proofs of the fixes (see `numlint.authoring.proof`): a row of logits 1000 apart, where the
-# softmax underflows to 0, and sigmoid inputs where it rounds to 0 and to 1.
-_ROWS = dict(extreme={"logits": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
-             integers=("targets",))
-_NLL = ("-scipy.special.log_softmax(logits, axis=1)[np.arange(len(targets)), targets]"
-        ".mean()")
-_BINARY = {"logits": [50.0, -800.0], "labels": [0.0, 1.0]}
-_BINARY_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "labels": [0.0, 1.0, 1.0, 0.0]}
-_BCE = "np.mean(np.logaddexp(0, logits) - labels * logits)"
 
 
 @dataclass
@@ -39,7 +29,7 @@ class CrossEntropyOnProbabilities(Rule):
     summary = ("cross-entropy computed from softmax or sigmoid probabilities underflows to "
                "`-inf` or is clipped; compute it from the logits")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("log", "nll_loss", "cross_entropy")
     requires = (("log", "softmax"), ("log", "sigmoid"), ("nll_loss", "softmax"),
                 ("cross_entropy", "softmax"))
@@ -173,230 +163,8 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                    "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import softmax
-
-            def nll(logits, targets):
-                return -np.log(softmax(logits, axis=1)[np.arange(len(targets)), targets]).mean()
-            """, """
-            import numpy as np
-            from scipy.special import softmax
-            from scipy.special import log_softmax
-
-            def nll(logits, targets):
-                return -log_softmax(logits, axis=1)[np.arange(len(targets)), targets].mean()
-            """, proof=Proof(reference=_NLL, **_ROWS,
-                             why="softmax underflows to 0 for a logit 1000 below the maximum, "
-                                 "and log(0) = -inf")),
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import expit
-
-            def logistic_loss(w, X, y):
-                p = expit(X @ w)
-                return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-            """, """
-            import numpy as np
-            from scipy.special import expit
-            from scipy.special import log_expit
-
-            def logistic_loss(w, X, y):
-                p = expit(X @ w)
-                return -np.mean(y * log_expit(X @ w) + (1 - y) * log_expit(-(X @ w)))
-            """, unsafe=True, title="binary cross-entropy across statements (unsafe)",
-            proof=Proof(extreme={"w": [40.0, -800.0, 0.0], "X": [[1.0, 0.0, 0.0],
-                                                                 [0.0, 1.0, 0.0]],
-                                 "y": [0.0, 1.0]},
-                        reference="np.mean(np.logaddexp(0, X @ w) - y * (X @ w))",
-                        why="expit(40) rounds to 1.0, and log(1 - 1) = -inf")),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
-
-            def bce(logits, labels):
-                return -(labels * torch.log(torch.sigmoid(logits)) + (1 - labels) * torch.log(1 - torch.sigmoid(logits))).mean()
-            """, """
-            import torch
-            import torch.nn.functional as F
-
-            def bce(logits, labels):
-                return -(labels * F.logsigmoid(logits) + (1 - labels) * F.logsigmoid(-logits)).mean()
-            """, title="binary cross-entropy",
-            proof=Proof(extreme=_BINARY, benign=_BINARY_BENIGN, reference=_BCE,
-                        why="sigmoid(50) rounds to 1.0 and sigmoid(-800) to 0: log gives -inf")),
-        bad("torch", """
-            import torch.nn.functional as F
-
-            def nll(logits, targets):
-                return -F.softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).log().mean()
-            """, """
-            import torch.nn.functional as F
-
-            def nll(logits, targets):
-                return -F.log_softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).mean()
-            """, title="gather", proof=Proof(reference=_NLL, **_ROWS)),
-        bad("torch", """
-            import torch
-
-            def nll(features, weights, targets):
-                logits = features @ weights
-                probs = logits.softmax(-1)
-                return -torch.log(probs[torch.arange(len(targets)), targets]).mean()
-            """, """
-            import torch
-
-            def nll(features, weights, targets):
-                logits = features @ weights
-                probs = logits.softmax(-1)
-                return -logits.log_softmax(-1)[torch.arange(len(targets)), targets].mean()
-            """, unsafe=True, title="indexing across statements (unsafe)",
-            proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]],
-                                 "weights": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
-                        integers=("targets",),
-                        reference="-scipy.special.log_softmax(features @ weights, axis=-1)"
-                                  "[np.arange(len(targets)), targets].mean()")),
-        bad("torch", """
-            import torch
-
-            def nll(model, x, y):
-                probs = model(x).softmax(-1)
-                return -torch.log(probs[torch.arange(len(y)), y]).mean()
-            """, title="the logits would be computed again: reported without a fix"),
-        bad("torch", """
-            import torch.nn.functional as F
-
-            def loss(logits, targets):
-                return F.nll_loss(F.softmax(logits, dim=1), targets)
-            """, """
-            import torch.nn.functional as F
-
-            def loss(logits, targets):
-                return F.nll_loss(F.log_softmax(logits, dim=1), targets)
-            """, unsafe=True, title="nll_loss of probabilities: a bug (unsafe)",
-            proof=Proof(reference=_NLL, bug_fix=True, **_ROWS,
-                        why="nll_loss(p, t) is -mean(p[t]), a number in [-1, 0]")),
-        bad("torch", """
-            from torch import nn
-
-            class Classifier(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.net = nn.Sequential(nn.Linear(16, 4), nn.Softmax(dim=1))
-
-                def loss(self, x, y):
-                    return nn.NLLLoss()(self.net(x), y)
-            """, title="a model ending in a softmax: reported without a fix"),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                p = tf.sigmoid(logits)
-                return -tf.reduce_mean(labels * tf.log(p) + (1 - labels) * tf.log(1 - p))
-            """, """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                p = tf.sigmoid(logits)
-                return -tf.reduce_mean(labels * tf.math.log_sigmoid(logits) + (1 - labels) * tf.math.log_sigmoid(-logits))
-            """, unsafe=True, title="TensorFlow 1, across statements (unsafe)"),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(labels, tf.nn.softmax(logits))
-            """, """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1, from_logits=True)(labels, logits)
-            """, title="Keras loss on tf.nn.softmax",
-            proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 100.0]]},
-                        reference="-np.sum((labels * 0.9 + 0.05) * scipy.special.log_softmax("
-                                  "logits, axis=-1), axis=-1).mean()",
-                        dtypes=("float32",),  # Keras losses compute in float32
-                        why="Keras clips probabilities to [1e-7, 1 - 1e-7]: the loss is capped "
-                            "at 16.1")),
-        bad("jax", """
-            import jax
-            import jax.numpy as jnp
-
-            def nll(logits, targets):
-                return -jnp.log(jnp.take_along_axis(jax.nn.softmax(logits), targets[:, None], axis=-1)).mean()
-            """, """
-            import jax
-            import jax.numpy as jnp
-
-            def nll(logits, targets):
-                return -jnp.take_along_axis(jax.nn.log_softmax(logits), targets[:, None], axis=-1).mean()
-            """, proof=Proof(reference=_NLL, **_ROWS)),
-        bad("keras", """
-            import keras
-
-            def loss(labels, logits):
-                return keras.losses.sparse_categorical_crossentropy(labels, keras.ops.softmax(logits))
-            """, """
-            import keras
-
-            def loss(labels, logits):
-                return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
-            proof=Proof(extreme={"labels": [2, 0], "logits": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]}, integers=("labels",), dtypes=("float32",), reference="-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(labels)), labels]", why="the softmax of -1000 is 0, which Keras clips to 1e-7: the loss is capped at 16.1")),
-        # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
-        bad("numpy", """
-            import numpy as np
-            from scipy.special import softmax
-
-            class Classifier:
-                def predict_proba(self, X):
-                    return softmax(X @ self.coef_, axis=1)
-
-                def log_loss(self, X, y):
-                    return -np.log(self.predict_proba(X)[np.arange(len(y)), y]).mean()
-            """, title="probabilities returned by a method: reported without a fix"),
-        good("torch", """
-            import torch
-            import torch.nn.functional as F
-
-            def loss(logits, y):
-                return -(y * torch.log(F.softmax(logits, dim=1))).sum(dim=1).mean()
-            """, title="the log of a softmax: NL101's finding"),
-        good("torch", """
-            import torch
-
-            def binary_entropy(logits):
-                p = torch.sigmoid(logits)
-                return -(p * torch.log(p) + (1 - p) * torch.log(1 - p))
-            """, title="an entropy, not a cross-entropy"),
-        good("torch", """
-            import torch
-
-            def log_odds(logits):
-                return torch.log(torch.sigmoid(logits)) - torch.log(1 - torch.sigmoid(logits))
-            """, title="log-sigmoid outside a cross-entropy"),
-        good("torch", """
-            import torch.nn.functional as F
-
-            def loss(logits, targets):
-                return F.nll_loss(F.log_softmax(logits, dim=1), targets)
-            """),
-        good("tensorflow", """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, logits)
-            """),
-        good("tensorflow", """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                return tf.keras.losses.categorical_crossentropy(labels, tf.keras.activations.softmax(logits))
-            """, title="tf.keras activations are recovered on the TensorFlow backend"),
-    )
-
-
 # -- what a log is taken of --------------------------------------------------------------------
+
 
 def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
     """The softmax or sigmoid probabilities `expr` holds, or selects entries of (also through
@@ -577,3 +345,239 @@ def _is_literal(node) -> bool:
 def _is_one(node) -> bool:
     return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and \
         node.value == 1
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# Executable proofs of the fixes (see `numlint.authoring.proof`): a row of logits 1000 apart, where the
+# softmax underflows to 0, and sigmoid inputs where it rounds to 0 and to 1.
+_ROWS = dict(extreme={"logits": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
+             integers=("targets",))
+_NLL = ("-scipy.special.log_softmax(logits, axis=1)[np.arange(len(targets)), targets]"
+        ".mean()")
+_BINARY = {"logits": [50.0, -800.0], "labels": [0.0, 1.0]}
+_BINARY_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "labels": [0.0, 1.0, 1.0, 0.0]}
+_BCE = "np.mean(np.logaddexp(0, logits) - labels * logits)"
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import softmax
+
+        def nll(logits, targets):
+            return -np.log(softmax(logits, axis=1)[np.arange(len(targets)), targets]).mean()
+        """, """
+        import numpy as np
+        from scipy.special import softmax
+        from scipy.special import log_softmax
+
+        def nll(logits, targets):
+            return -log_softmax(logits, axis=1)[np.arange(len(targets)), targets].mean()
+        """, proof=Proof(reference=_NLL, **_ROWS,
+                         why="softmax underflows to 0 for a logit 1000 below the maximum, "
+                             "and log(0) = -inf")),
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import expit
+
+        def logistic_loss(w, X, y):
+            p = expit(X @ w)
+            return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        """, """
+        import numpy as np
+        from scipy.special import expit
+        from scipy.special import log_expit
+
+        def logistic_loss(w, X, y):
+            p = expit(X @ w)
+            return -np.mean(y * log_expit(X @ w) + (1 - y) * log_expit(-(X @ w)))
+        """, unsafe=True, title="binary cross-entropy across statements (unsafe)",
+        proof=Proof(extreme={"w": [40.0, -800.0, 0.0], "X": [[1.0, 0.0, 0.0],
+                                                             [0.0, 1.0, 0.0]],
+                             "y": [0.0, 1.0]},
+                    reference="np.mean(np.logaddexp(0, X @ w) - y * (X @ w))",
+                    why="expit(40) rounds to 1.0, and log(1 - 1) = -inf")),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def bce(logits, labels):
+            return -(labels * torch.log(torch.sigmoid(logits)) + (1 - labels) * torch.log(1 - torch.sigmoid(logits))).mean()
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def bce(logits, labels):
+            return -(labels * F.logsigmoid(logits) + (1 - labels) * F.logsigmoid(-logits)).mean()
+        """, title="binary cross-entropy",
+        proof=Proof(extreme=_BINARY, benign=_BINARY_BENIGN, reference=_BCE,
+                    why="sigmoid(50) rounds to 1.0 and sigmoid(-800) to 0: log gives -inf")),
+    bad("torch", """
+        import torch.nn.functional as F
+
+        def nll(logits, targets):
+            return -F.softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).log().mean()
+        """, """
+        import torch.nn.functional as F
+
+        def nll(logits, targets):
+            return -F.log_softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).mean()
+        """, title="gather", proof=Proof(reference=_NLL, **_ROWS)),
+    bad("torch", """
+        import torch
+
+        def nll(features, weights, targets):
+            logits = features @ weights
+            probs = logits.softmax(-1)
+            return -torch.log(probs[torch.arange(len(targets)), targets]).mean()
+        """, """
+        import torch
+
+        def nll(features, weights, targets):
+            logits = features @ weights
+            probs = logits.softmax(-1)
+            return -logits.log_softmax(-1)[torch.arange(len(targets)), targets].mean()
+        """, unsafe=True, title="indexing across statements (unsafe)",
+        proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]],
+                             "weights": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
+                    integers=("targets",),
+                    reference="-scipy.special.log_softmax(features @ weights, axis=-1)"
+                              "[np.arange(len(targets)), targets].mean()")),
+    bad("torch", """
+        import torch
+
+        def nll(model, x, y):
+            probs = model(x).softmax(-1)
+            return -torch.log(probs[torch.arange(len(y)), y]).mean()
+        """, title="the logits would be computed again: reported without a fix"),
+    bad("torch", """
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.nll_loss(F.softmax(logits, dim=1), targets)
+        """, """
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.nll_loss(F.log_softmax(logits, dim=1), targets)
+        """, unsafe=True, title="nll_loss of probabilities: a bug (unsafe)",
+        proof=Proof(reference=_NLL, bug_fix=True, **_ROWS,
+                    why="nll_loss(p, t) is -mean(p[t]), a number in [-1, 0]")),
+    bad("torch", """
+        from torch import nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(16, 4), nn.Softmax(dim=1))
+
+            def loss(self, x, y):
+                return nn.NLLLoss()(self.net(x), y)
+        """, title="a model ending in a softmax: reported without a fix"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            p = tf.sigmoid(logits)
+            return -tf.reduce_mean(labels * tf.log(p) + (1 - labels) * tf.log(1 - p))
+        """, """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            p = tf.sigmoid(logits)
+            return -tf.reduce_mean(labels * tf.math.log_sigmoid(logits) + (1 - labels) * tf.math.log_sigmoid(-logits))
+        """, unsafe=True, title="TensorFlow 1, across statements (unsafe)"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(labels, tf.nn.softmax(logits))
+        """, """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1, from_logits=True)(labels, logits)
+        """, title="Keras loss on tf.nn.softmax",
+        proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 100.0]]},
+                    reference="-np.sum((labels * 0.9 + 0.05) * scipy.special.log_softmax("
+                              "logits, axis=-1), axis=-1).mean()",
+                    dtypes=("float32",),  # Keras losses compute in float32
+                    why="Keras clips probabilities to [1e-7, 1 - 1e-7]: the loss is capped "
+                        "at 16.1")),
+    bad("jax", """
+        import jax
+        import jax.numpy as jnp
+
+        def nll(logits, targets):
+            return -jnp.log(jnp.take_along_axis(jax.nn.softmax(logits), targets[:, None], axis=-1)).mean()
+        """, """
+        import jax
+        import jax.numpy as jnp
+
+        def nll(logits, targets):
+            return -jnp.take_along_axis(jax.nn.log_softmax(logits), targets[:, None], axis=-1).mean()
+        """, proof=Proof(reference=_NLL, **_ROWS)),
+    bad("keras", """
+        import keras
+
+        def loss(labels, logits):
+            return keras.losses.sparse_categorical_crossentropy(labels, keras.ops.softmax(logits))
+        """, """
+        import keras
+
+        def loss(labels, logits):
+            return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
+        proof=Proof(extreme={"labels": [2, 0], "logits": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]}, integers=("labels",), dtypes=("float32",), reference="-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(labels)), labels]", why="the softmax of -1000 is 0, which Keras clips to 1e-7: the loss is capped at 16.1")),
+    # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
+    bad("numpy", """
+        import numpy as np
+        from scipy.special import softmax
+
+        class Classifier:
+            def predict_proba(self, X):
+                return softmax(X @ self.coef_, axis=1)
+
+            def log_loss(self, X, y):
+                return -np.log(self.predict_proba(X)[np.arange(len(y)), y]).mean()
+        """, title="probabilities returned by a method: reported without a fix"),
+    good("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(logits, y):
+            return -(y * torch.log(F.softmax(logits, dim=1))).sum(dim=1).mean()
+        """, title="the log of a softmax: NL101's finding"),
+    good("torch", """
+        import torch
+
+        def binary_entropy(logits):
+            p = torch.sigmoid(logits)
+            return -(p * torch.log(p) + (1 - p) * torch.log(1 - p))
+        """, title="an entropy, not a cross-entropy"),
+    good("torch", """
+        import torch
+
+        def log_odds(logits):
+            return torch.log(torch.sigmoid(logits)) - torch.log(1 - torch.sigmoid(logits))
+        """, title="log-sigmoid outside a cross-entropy"),
+    good("torch", """
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.nll_loss(F.log_softmax(logits, dim=1), targets)
+        """),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, logits)
+        """),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.categorical_crossentropy(labels, tf.keras.activations.softmax(logits))
+        """, title="tf.keras activations are recovered on the TensorFlow backend"),
+)

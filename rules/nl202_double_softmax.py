@@ -1,19 +1,10 @@
 """NL202 double-softmax: a loss that applies the softmax (or sigmoid) itself fed its output."""
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
 from ._losses import activation, logits
 
-# Executable proofs of the fixes (see `numlint.authoring.proof`): the fix corrects the value, so the fixed
-# code is compared with the true loss, also on benign inputs.
-_WHY = "the loss applies a softmax to probabilities: it stays near log(C), its gradient vanishes"
-_SPARSE = dict(extreme={"logits": [[0.0, 10.0]], "targets": [0]}, integers=("targets",),
-               bug_fix=True, why=_WHY)
-_NLL = ("-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(targets)), targets]"
-        ".mean()")
-_DENSE = dict(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 10.0]]}, bug_fix=True, why=_WHY)
-_CE = "-np.sum(labels * scipy.special.log_softmax(logits, axis=-1), axis=-1)"
 
 # The activation each logits-based loss kind applies itself.
 APPLIES = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
@@ -25,7 +16,7 @@ class DoubleSoftmax(Rule):
     summary = ("a logits-based loss (`cross_entropy`, `from_logits=True`) fed a softmax output "
                "applies the softmax twice: wrong values, vanishing gradients")
     frameworks = ("torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("cross_entropy", "binary_cross_entropy")
     requires = (("cross_entropy", "softmax"), ("cross_entropy", "sigmoid"),
                 ("binary_cross_entropy", "sigmoid"))
@@ -96,159 +87,173 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
                           f"Pass the {applied}'s input", Applicability.UNSAFE)
         ctx.report(op.node, message, fix)
 
-    examples = (
-        bad("torch", """
-            import torch.nn.functional as F
 
-            def loss(logits, targets):
-                return F.cross_entropy(F.softmax(logits, dim=1), targets)
-            """, """
-            import torch.nn.functional as F
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
-            def loss(logits, targets):
-                return F.cross_entropy(logits, targets)
-            """, unsafe=True, proof=Proof(reference=_NLL, **_SPARSE)),
-        bad("torch", """
-            from torch import nn
+# Executable proofs of the fixes (see `numlint.authoring.proof`): the fix corrects the value, so the fixed
+# code is compared with the true loss, also on benign inputs.
+_WHY = "the loss applies a softmax to probabilities: it stays near log(C), its gradient vanishes"
+_SPARSE = dict(extreme={"logits": [[0.0, 10.0]], "targets": [0]}, integers=("targets",),
+               bug_fix=True, why=_WHY)
+_NLL = ("-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(targets)), targets]"
+        ".mean()")
+_DENSE = dict(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 10.0]]}, bug_fix=True, why=_WHY)
+_CE = "-np.sum(labels * scipy.special.log_softmax(logits, axis=-1), axis=-1)"
 
-            def loss(logits, targets):
-                return nn.CrossEntropyLoss(label_smoothing=0.1)(logits.softmax(-1), targets)
-            """, """
-            from torch import nn
 
-            def loss(logits, targets):
-                return nn.CrossEntropyLoss(label_smoothing=0.1)(logits, targets)
-            """, unsafe=True, title="loss layer",
-            proof=Proof(reference="np.mean(0.9 * -scipy.special.log_softmax(logits, axis=-1)"
-                                  "[np.arange(len(targets)), targets] + 0.1 * "
-                                  "-scipy.special.log_softmax(logits, axis=-1).mean(axis=-1))",
-                        **_SPARSE)),
-        bad("torch", """
-            from torch import nn
+EXAMPLES = (
+    bad("torch", """
+        import torch.nn.functional as F
 
-            class Classifier(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.net = nn.Sequential(nn.Linear(16, 4), nn.ReLU(), nn.Linear(4, 4), nn.Softmax(dim=1))
-                    self.criterion = nn.CrossEntropyLoss()
+        def loss(logits, targets):
+            return F.cross_entropy(F.softmax(logits, dim=1), targets)
+        """, """
+        import torch.nn.functional as F
 
-                def training_step(self, x, y):
-                    return self.criterion(self.net(x), y)
-            """, title="a model ending in a softmax: reported without a fix"),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
+        def loss(logits, targets):
+            return F.cross_entropy(logits, targets)
+        """, unsafe=True, proof=Proof(reference=_NLL, **_SPARSE)),
+    bad("torch", """
+        from torch import nn
 
-            def loss(logits, targets):
-                probs = torch.softmax(logits, dim=1)
-                return F.cross_entropy(probs, targets), probs.argmax(1)
-            """, title="through a name: reported without a fix"),
-        bad("tensorflow", """
-            import tensorflow as tf
+        def loss(logits, targets):
+            return nn.CrossEntropyLoss(label_smoothing=0.1)(logits.softmax(-1), targets)
+        """, """
+        from torch import nn
 
-            def loss(labels, logits):
-                return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=tf.nn.softmax(logits))
-            """, """
-            import tensorflow as tf
+        def loss(logits, targets):
+            return nn.CrossEntropyLoss(label_smoothing=0.1)(logits, targets)
+        """, unsafe=True, title="loss layer",
+        proof=Proof(reference="np.mean(0.9 * -scipy.special.log_softmax(logits, axis=-1)"
+                              "[np.arange(len(targets)), targets] + 0.1 * "
+                              "-scipy.special.log_softmax(logits, axis=-1).mean(axis=-1))",
+                    **_SPARSE)),
+    bad("torch", """
+        from torch import nn
 
-            def loss(labels, logits):
-                return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-            """, unsafe=True, proof=Proof(reference=_CE, **_DENSE)),
-        bad("tensorflow", """
-            import tensorflow as tf
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(16, 4), nn.ReLU(), nn.Linear(4, 4), nn.Softmax(dim=1))
+                self.criterion = nn.CrossEntropyLoss()
 
-            def loss(targets, logits):
-                return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=tf.nn.softmax(logits)))
-            """, """
-            import tensorflow as tf
+            def training_step(self, x, y):
+                return self.criterion(self.net(x), y)
+        """, title="a model ending in a softmax: reported without a fix"),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
 
-            def loss(targets, logits):
-                return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits))
-            """, unsafe=True, title="sparse labels", proof=Proof(reference=_NLL, **_SPARSE)),
-        bad("tensorflow", """
-            import tensorflow as tf
+        def loss(logits, targets):
+            probs = torch.softmax(logits, dim=1)
+            return F.cross_entropy(probs, targets), probs.argmax(1)
+        """, title="through a name: reported without a fix"),
+    bad("tensorflow", """
+        import tensorflow as tf
 
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, tf.nn.softmax(logits))
-            """, """
-            import tensorflow as tf
+        def loss(labels, logits):
+            return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=tf.nn.softmax(logits))
+        """, """
+        import tensorflow as tf
 
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, logits)
-            """, unsafe=True, title="Keras loss with from_logits=True",
-            proof=Proof(reference=f"np.mean({_CE})", dtypes=("float32",), **_DENSE)),
-        bad("jax", """
-            import jax
-            import optax
+        def loss(labels, logits):
+            return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        """, unsafe=True, proof=Proof(reference=_CE, **_DENSE)),
+    bad("tensorflow", """
+        import tensorflow as tf
 
-            def loss(logits, targets):
-                return optax.softmax_cross_entropy_with_integer_labels(jax.nn.softmax(logits), targets).mean()
-            """, """
-            import jax
-            import optax
+        def loss(targets, logits):
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=tf.nn.softmax(logits)))
+        """, """
+        import tensorflow as tf
 
-            def loss(logits, targets):
-                return optax.softmax_cross_entropy_with_integer_labels(logits, targets).mean()
-            """, unsafe=True, proof=Proof(reference=_NLL, **_SPARSE)),
-        bad("jax", """
-            import jax
-            import optax
+        def loss(targets, logits):
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits))
+        """, unsafe=True, title="sparse labels", proof=Proof(reference=_NLL, **_SPARSE)),
+    bad("tensorflow", """
+        import tensorflow as tf
 
-            def loss(logits, labels):
-                return optax.sigmoid_binary_cross_entropy(jax.nn.sigmoid(logits), labels).mean()
-            """, """
-            import jax
-            import optax
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, tf.nn.softmax(logits))
+        """, """
+        import tensorflow as tf
 
-            def loss(logits, labels):
-                return optax.sigmoid_binary_cross_entropy(logits, labels).mean()
-            """, unsafe=True, title="a sigmoid applied twice",
-            proof=Proof(extreme={"logits": [10.0], "labels": [0.0]}, bug_fix=True,
-                        reference="np.mean(np.logaddexp(0, logits) - labels * logits)",
-                        why="the loss applies a sigmoid to probabilities: it stays in "
-                            "[0.31, 1.31]")),
-        bad("keras", """
-            import keras
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, logits)
+        """, unsafe=True, title="Keras loss with from_logits=True",
+        proof=Proof(reference=f"np.mean({_CE})", dtypes=("float32",), **_DENSE)),
+    bad("jax", """
+        import jax
+        import optax
 
-            def loss(labels, logits):
-                return keras.losses.categorical_crossentropy(labels, keras.ops.softmax(logits), from_logits=True)
-            """, """
-            import keras
+        def loss(logits, targets):
+            return optax.softmax_cross_entropy_with_integer_labels(jax.nn.softmax(logits), targets).mean()
+        """, """
+        import jax
+        import optax
 
-            def loss(labels, logits):
-                return keras.losses.categorical_crossentropy(labels, logits, from_logits=True)
-            """, unsafe=True, title="backend-agnostic Keras: wrong on the JAX and PyTorch backends",
-            proof=Proof(extreme={"labels": [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], "logits": [[0.0, 10.0, -10.0], [1.0, 2.0, 3.0]]}, constants=("labels",), bug_fix=True, dtypes=("float32",), reference="-(labels * scipy.special.log_softmax(logits, axis=-1)).sum(-1)", why="a second softmax squashes the probabilities: the loss and its gradient are wrong")),
-        # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
+        def loss(logits, targets):
+            return optax.softmax_cross_entropy_with_integer_labels(logits, targets).mean()
+        """, unsafe=True, proof=Proof(reference=_NLL, **_SPARSE)),
+    bad("jax", """
+        import jax
+        import optax
 
-            def loss(logits, targets):
-                return F.cross_entropy(torch.sigmoid(logits), targets)
-            """, title="a sigmoid fed to a softmax loss: reported without a fix"),
-        good("torch", """
-            import torch.nn.functional as F
+        def loss(logits, labels):
+            return optax.sigmoid_binary_cross_entropy(jax.nn.sigmoid(logits), labels).mean()
+        """, """
+        import jax
+        import optax
 
-            def loss(logits, targets):
-                return F.cross_entropy(F.log_softmax(logits, dim=1), targets)
-            """, title="log-softmax is idempotent"),
-        good("torch", """
-            import torch.nn.functional as F
+        def loss(logits, labels):
+            return optax.sigmoid_binary_cross_entropy(logits, labels).mean()
+        """, unsafe=True, title="a sigmoid applied twice",
+        proof=Proof(extreme={"logits": [10.0], "labels": [0.0]}, bug_fix=True,
+                    reference="np.mean(np.logaddexp(0, logits) - labels * logits)",
+                    why="the loss applies a sigmoid to probabilities: it stays in "
+                        "[0.31, 1.31]")),
+    bad("keras", """
+        import keras
 
-            def distillation(student_logits, teacher_logits, T):
-                return F.cross_entropy(student_logits / T, F.softmax(teacher_logits / T, dim=1))
-            """, title="probabilities as the target"),
-        good("keras", """
-            import keras
+        def loss(labels, logits):
+            return keras.losses.categorical_crossentropy(labels, keras.ops.softmax(logits), from_logits=True)
+        """, """
+        import keras
 
-            def loss(labels, logits):
-                return keras.losses.categorical_crossentropy(labels, keras.ops.softmax(logits))
-            """, title="a loss on probabilities (NL201's business)"),
-        good("tensorflow", """
-            import tensorflow as tf
+        def loss(labels, logits):
+            return keras.losses.categorical_crossentropy(labels, logits, from_logits=True)
+        """, unsafe=True, title="backend-agnostic Keras: wrong on the JAX and PyTorch backends",
+        proof=Proof(extreme={"labels": [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], "logits": [[0.0, 10.0, -10.0], [1.0, 2.0, 3.0]]}, constants=("labels",), bug_fix=True, dtypes=("float32",), reference="-(labels * scipy.special.log_softmax(logits, axis=-1)).sum(-1)", why="a second softmax squashes the probabilities: the loss and its gradient are wrong")),
+    # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
 
-            def loss(labels, logits):
-                return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, tf.keras.activations.softmax(logits))
-            """, title="tf.keras activations are recovered on the TensorFlow backend"),
-    )
+        def loss(logits, targets):
+            return F.cross_entropy(torch.sigmoid(logits), targets)
+        """, title="a sigmoid fed to a softmax loss: reported without a fix"),
+    good("torch", """
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.cross_entropy(F.log_softmax(logits, dim=1), targets)
+        """, title="log-softmax is idempotent"),
+    good("torch", """
+        import torch.nn.functional as F
+
+        def distillation(student_logits, teacher_logits, T):
+            return F.cross_entropy(student_logits / T, F.softmax(teacher_logits / T, dim=1))
+        """, title="probabilities as the target"),
+    good("keras", """
+        import keras
+
+        def loss(labels, logits):
+            return keras.losses.categorical_crossentropy(labels, keras.ops.softmax(logits))
+        """, title="a loss on probabilities (NL201's business)"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(labels, tf.keras.activations.softmax(logits))
+        """, title="tf.keras activations are recovered on the TensorFlow backend"),
+)

@@ -1,20 +1,9 @@
 """NL203 bce-on-sigmoid: a binary cross-entropy on probabilities fed a sigmoid's output."""
 
-from numlint.engine.rule import Proof, Rule, bad, good
+from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
 from ._losses import activation, switch_to_logits
-
-# Executable proofs of the fixes (see `numlint.authoring.proof`): sigmoid(50) rounds to 1 and sigmoid(-800)
-# to 0, where the probability losses clamp. Labels are 0 or 1, also on benign inputs.
-_EXTREME = {"logits": [50.0, -800.0], "targets": [0.0, 1.0]}
-_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "targets": [0.0, 1.0, 1.0, 0.0]}
-_TERMS = "(np.logaddexp(0, logits) - targets * logits)"
-_WHY = "the loss clamps log(0) (PyTorch at -100, Keras at log(1e-7)): capped, zero gradient"
-# Keras: a column of predictions; its losses compute in float32.
-_COLUMN = dict(extreme={"targets": [[0.0], [1.0]], "logits": [[50.0], [-800.0]]},
-               benign={"targets": [[0.0], [1.0], [1.0]], "logits": [[0.3], [-1.2], [2.0]]},
-               dtypes=("float32",), why=_WHY)
 
 
 class BceOnSigmoid(Rule):
@@ -23,7 +12,7 @@ class BceOnSigmoid(Rule):
     summary = ("binary cross-entropy of `sigmoid(x)` is clamped and its gradient vanishes; use "
                "the logits form (`binary_cross_entropy_with_logits`, `from_logits=True`)")
     frameworks = ("torch", "tensorflow", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("binary_cross_entropy",)
     requires = (("binary_cross_entropy", "sigmoid"),)
 
@@ -84,138 +73,153 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
                                "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
 
-    examples = (
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
 
-            def loss(logits, targets, weights):
-                return F.binary_cross_entropy(torch.sigmoid(logits), targets, weight=weights)
-            """, """
-            import torch
-            import torch.nn.functional as F
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
-            def loss(logits, targets, weights):
-                return F.binary_cross_entropy_with_logits(logits, targets, weight=weights)
-            """, proof=Proof(extreme=dict(_EXTREME, weights=[1.0, 2.0]),
-                             benign=dict(_BENIGN, weights=[1.0, 0.5, 2.0, 1.0]),
-                             reference=f"np.mean(weights * {_TERMS})", why=_WHY,
-                             gradient=False)),  # torch differentiates no loss by `weight`
-        bad("torch", """
-            import torch
-            from torch import nn
+# Executable proofs of the fixes (see `numlint.authoring.proof`): sigmoid(50) rounds to 1 and sigmoid(-800)
+# to 0, where the probability losses clamp. Labels are 0 or 1, also on benign inputs.
+_EXTREME = {"logits": [50.0, -800.0], "targets": [0.0, 1.0]}
+_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "targets": [0.0, 1.0, 1.0, 0.0]}
+_TERMS = "(np.logaddexp(0, logits) - targets * logits)"
+_WHY = "the loss clamps log(0) (PyTorch at -100, Keras at log(1e-7)): capped, zero gradient"
+# Keras: a column of predictions; its losses compute in float32.
+_COLUMN = dict(extreme={"targets": [[0.0], [1.0]], "logits": [[50.0], [-800.0]]},
+               benign={"targets": [[0.0], [1.0], [1.0]], "logits": [[0.3], [-1.2], [2.0]]},
+               dtypes=("float32",), why=_WHY)
 
-            def loss(logits, targets):
-                return nn.BCELoss(reduction="sum")(logits.sigmoid(), targets)
-            """, """
-            import torch
-            from torch import nn
 
-            def loss(logits, targets):
-                return nn.BCEWithLogitsLoss(reduction="sum")(logits, targets)
-            """, title="loss layer",
-            proof=Proof(extreme=_EXTREME, benign=_BENIGN, reference=f"np.sum({_TERMS})",
-                        why=_WHY)),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
+EXAMPLES = (
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
 
-            def loss(features, weights, targets):
-                logits = features @ weights
+        def loss(logits, targets, weights):
+            return F.binary_cross_entropy(torch.sigmoid(logits), targets, weight=weights)
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(logits, targets, weights):
+            return F.binary_cross_entropy_with_logits(logits, targets, weight=weights)
+        """, proof=Proof(extreme=dict(_EXTREME, weights=[1.0, 2.0]),
+                         benign=dict(_BENIGN, weights=[1.0, 0.5, 2.0, 1.0]),
+                         reference=f"np.mean(weights * {_TERMS})", why=_WHY,
+                         gradient=False)),  # torch differentiates no loss by `weight`
+    bad("torch", """
+        import torch
+        from torch import nn
+
+        def loss(logits, targets):
+            return nn.BCELoss(reduction="sum")(logits.sigmoid(), targets)
+        """, """
+        import torch
+        from torch import nn
+
+        def loss(logits, targets):
+            return nn.BCEWithLogitsLoss(reduction="sum")(logits, targets)
+        """, title="loss layer",
+        proof=Proof(extreme=_EXTREME, benign=_BENIGN, reference=f"np.sum({_TERMS})",
+                    why=_WHY)),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(features, weights, targets):
+            logits = features @ weights
+            probs = torch.sigmoid(logits)
+            return F.binary_cross_entropy(probs, targets)
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(features, weights, targets):
+            logits = features @ weights
+            probs = torch.sigmoid(logits)
+            return F.binary_cross_entropy_with_logits(logits, targets)
+        """, unsafe=True, title="across statements (unsafe)",
+        proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]], "weights": [50.0, -800.0],
+                             "targets": [0.0, 1.0]},
+                    benign={"features": [[1.0, 0.5], [0.2, -1.0]], "weights": [0.3, 1.1],
+                            "targets": [1.0, 0.0]},
+                    reference="np.mean(np.logaddexp(0, features @ weights) - targets * "
+                              "(features @ weights))", why=_WHY)),
+    bad("torch", """
+        from torch import nn
+
+        class Detector(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+                self.criterion = nn.BCELoss()
+
+            def training_step(self, x, y):
+                return self.criterion(self.net(x), y)
+        """, title="a model ending in a sigmoid: reported without a fix"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(targets, logits):
+            return tf.keras.losses.BinaryCrossentropy()(targets, tf.sigmoid(logits))
+        """, """
+        import tensorflow as tf
+
+        def loss(targets, logits):
+            return tf.keras.losses.BinaryCrossentropy(from_logits=True)(targets, logits)
+        """, proof=Proof(reference=f"np.mean({_TERMS})", **_COLUMN)),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(targets, logits):
+            return tf.keras.losses.binary_crossentropy(targets, tf.math.sigmoid(logits), label_smoothing=0.1)
+        """, """
+        import tensorflow as tf
+
+        def loss(targets, logits):
+            return tf.keras.losses.binary_crossentropy(targets, logits, label_smoothing=0.1, from_logits=True)
+        """, title="loss function",
+        proof=Proof(reference="np.mean(np.logaddexp(0, logits) - (targets * 0.9 + 0.05) * "
+                              "logits, axis=-1)", **_COLUMN)),
+    bad("keras", """
+        import keras
+
+        def loss(labels, logits):
+            return keras.losses.binary_crossentropy(labels, keras.ops.sigmoid(logits), from_logits=False)
+        """, """
+        import keras
+
+        def loss(labels, logits):
+            return keras.losses.binary_crossentropy(labels, logits, from_logits=True)
+        """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
+        proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[-50.0, 30.0]]}, constants=("labels",), dtypes=("float32",), reference="np.mean(np.logaddexp(0, logits) - labels * logits, axis=-1)", why="the sigmoid saturates to 0 or 1, which Keras clips: the loss is capped at 16.1")),
+    # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
+    good("torch", """
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.binary_cross_entropy_with_logits(logits, targets)
+        """),
+    good("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(probs, targets):
+            return F.binary_cross_entropy(probs, targets)
+        """, title="probabilities from elsewhere"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def loss(labels, logits):
+            return tf.keras.losses.BinaryCrossentropy()(labels, tf.keras.activations.sigmoid(logits))
+        """, title="tf.keras activations are recovered on the TensorFlow backend"),
+    good("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(logits, targets, training):
+            if training:
                 probs = torch.sigmoid(logits)
-                return F.binary_cross_entropy(probs, targets)
-            """, """
-            import torch
-            import torch.nn.functional as F
-
-            def loss(features, weights, targets):
-                logits = features @ weights
-                probs = torch.sigmoid(logits)
-                return F.binary_cross_entropy_with_logits(logits, targets)
-            """, unsafe=True, title="across statements (unsafe)",
-            proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]], "weights": [50.0, -800.0],
-                                 "targets": [0.0, 1.0]},
-                        benign={"features": [[1.0, 0.5], [0.2, -1.0]], "weights": [0.3, 1.1],
-                                "targets": [1.0, 0.0]},
-                        reference="np.mean(np.logaddexp(0, features @ weights) - targets * "
-                                  "(features @ weights))", why=_WHY)),
-        bad("torch", """
-            from torch import nn
-
-            class Detector(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.net = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
-                    self.criterion = nn.BCELoss()
-
-                def training_step(self, x, y):
-                    return self.criterion(self.net(x), y)
-            """, title="a model ending in a sigmoid: reported without a fix"),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def loss(targets, logits):
-                return tf.keras.losses.BinaryCrossentropy()(targets, tf.sigmoid(logits))
-            """, """
-            import tensorflow as tf
-
-            def loss(targets, logits):
-                return tf.keras.losses.BinaryCrossentropy(from_logits=True)(targets, logits)
-            """, proof=Proof(reference=f"np.mean({_TERMS})", **_COLUMN)),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def loss(targets, logits):
-                return tf.keras.losses.binary_crossentropy(targets, tf.math.sigmoid(logits), label_smoothing=0.1)
-            """, """
-            import tensorflow as tf
-
-            def loss(targets, logits):
-                return tf.keras.losses.binary_crossentropy(targets, logits, label_smoothing=0.1, from_logits=True)
-            """, title="loss function",
-            proof=Proof(reference="np.mean(np.logaddexp(0, logits) - (targets * 0.9 + 0.05) * "
-                                  "logits, axis=-1)", **_COLUMN)),
-        bad("keras", """
-            import keras
-
-            def loss(labels, logits):
-                return keras.losses.binary_crossentropy(labels, keras.ops.sigmoid(logits), from_logits=False)
-            """, """
-            import keras
-
-            def loss(labels, logits):
-                return keras.losses.binary_crossentropy(labels, logits, from_logits=True)
-            """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
-            proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[-50.0, 30.0]]}, constants=("labels",), dtypes=("float32",), reference="np.mean(np.logaddexp(0, logits) - labels * logits, axis=-1)", why="the sigmoid saturates to 0 or 1, which Keras clips: the loss is capped at 16.1")),
-        # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
-        good("torch", """
-            import torch.nn.functional as F
-
-            def loss(logits, targets):
-                return F.binary_cross_entropy_with_logits(logits, targets)
-            """),
-        good("torch", """
-            import torch
-            import torch.nn.functional as F
-
-            def loss(probs, targets):
-                return F.binary_cross_entropy(probs, targets)
-            """, title="probabilities from elsewhere"),
-        good("tensorflow", """
-            import tensorflow as tf
-
-            def loss(labels, logits):
-                return tf.keras.losses.BinaryCrossentropy()(labels, tf.keras.activations.sigmoid(logits))
-            """, title="tf.keras activations are recovered on the TensorFlow backend"),
-        good("torch", """
-            import torch
-            import torch.nn.functional as F
-
-            def loss(logits, targets, training):
-                if training:
-                    probs = torch.sigmoid(logits)
-                else:
-                    probs = logits
-                return F.binary_cross_entropy(probs, targets)
-            """, title="assigned in another branch: unknown"),
-    )
+            else:
+                probs = logits
+            return F.binary_cross_entropy(probs, targets)
+        """, title="assigned in another branch: unknown"),
+)

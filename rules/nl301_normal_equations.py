@@ -2,27 +2,12 @@
 
 import ast
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table.linalg import NORMAL_EQUATIONS_BY_DEFAULT, SYMMETRIC_NEUTRAL
 
 from ._linalg import (
     enclosing_product, factor, gram, gram_inverse, moment, plain, product, second_operand,
 )
-
-# The Läuchli matrix with ε = 4e-8: `XᵀX = [[1 + ε², 1], [1, 1 + ε²]]` is singular to about
-# eight digits in float64, while `X` itself is not.
-_LAUCHLI = [[1.0, 1.0], [4e-8, 0.0], [0.0, 4e-8]]
-_WHY = ("X.T @ X squares the condition number of X: the normal equations are off by 3e-2 on "
-        "this 3x2 matrix, where lstsq is exact to 1e-16")
-FIT = Proof(extreme={"X": _LAUCHLI, "y": [1.0, 2e-8, 1e-8]},
-            reference="np.linalg.lstsq(X, y, rcond=None)[0]", dtypes=("float64",), why=_WHY)
-PROJECTION = Proof(extreme={"X": _LAUCHLI}, reference="np.linalg.pinv(X)", dtypes=("float64",),
-                   why=_WHY)
-HAT = Proof(extreme={"X": _LAUCHLI}, reference="np.diag(X @ np.linalg.pinv(X))",
-            dtypes=("float64",), why=_WHY)
-FIT_COLUMN = Proof(extreme={"X": _LAUCHLI, "y": [[1.0], [2e-8], [1e-8]]},
-                   reference="np.linalg.lstsq(X, y, rcond=None)[0]", dtypes=("float64",),
-                   why=_WHY)
 
 
 class NormalEquations(Rule):
@@ -31,7 +16,7 @@ class NormalEquations(Rule):
     summary = ("`inv(X.T @ X) @ X.T @ y` squares the condition number of `X`; use a "
                "least-squares solver")
     frameworks = ("numpy", "torch", "tensorflow", "jax")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("matmul", "solve", "lstsq")
     requires = (("inv", "matmul"), ("pinv", "matmul"), ("solve", "matmul"), ("lstsq",))
 
@@ -218,242 +203,6 @@ libraries.
                             "which square the condition number; pass `fast=False`, or use "
                             "`pinv(A) @ b` where a gradient is needed", fix)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.inv(X.T @ X) @ X.T @ y
-            """, """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.lstsq(X, y, rcond=None)[0]
-            """,
-            proof=FIT),
-        bad("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.inv(X.T.dot(X)).dot(X.T).dot(y)
-            """, """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.lstsq(X, y, rcond=None)[0]
-            """, title="`.dot` chain",
-            proof=FIT),
-        bad("numpy", """
-            import numpy as np
-            from scipy import linalg
-
-            def fit(X, y):
-                return linalg.solve(X.T @ X, X.T @ y, assume_a="pos")
-            """, """
-            import numpy as np
-            from scipy import linalg
-
-            def fit(X, y):
-                return np.linalg.lstsq(X, y, rcond=None)[0]
-            """, title="`solve` is still the normal equations",
-            proof=FIT),
-        bad("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                XtX = np.dot(X.T, X)
-                Xty = np.dot(X.T, y)
-                return np.linalg.solve(XtX, Xty)
-            """, """
-            import numpy as np
-
-            def fit(X, y):
-                XtX = np.dot(X.T, X)
-                Xty = np.dot(X.T, y)
-                return np.linalg.lstsq(X, y, rcond=None)[0]
-            """, unsafe=True, title="across statements (unsafe)",
-            proof=FIT),
-        bad("numpy", """
-            import numpy as np
-
-            def projection(X):
-                return np.linalg.inv(X.T @ X) @ X.T
-            """, """
-            import numpy as np
-
-            def projection(X):
-                return np.linalg.pinv(X)
-            """, title="the pseudo-inverse",
-            proof=PROJECTION),
-        bad("numpy", """
-            import numpy as np
-
-            def leverage(X):
-                return np.diag(X @ np.linalg.inv(X.T @ X) @ X.T)
-            """, """
-            import numpy as np
-
-            def leverage(X):
-                return np.diag(X @ np.linalg.pinv(X))
-            """, title="the hat matrix",
-            proof=HAT),
-        bad("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.inv(X.mT @ X) @ X.mT @ y
-            """, """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.pinv(X) @ y
-            """, title="a stack of matrices",
-            proof=FIT),
-        bad("torch", """
-            import torch
-
-            def fit(X, y):
-                return torch.inverse(X.t() @ X) @ X.t() @ y
-            """, """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.lstsq(X, y).solution
-            """,
-            proof=FIT),
-        bad("torch", """
-            import torch
-
-            def fit(X, y):
-                return X.t().mm(X).inverse().mm(X.t()).mm(y)
-            """, """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.lstsq(X, y).solution
-            """, title="method chain",
-            proof=FIT_COLUMN),
-        bad("torch", """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.solve(X.mT @ X, X.mT @ y)
-            """, """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.pinv(X) @ y
-            """, title="`X.mT`: perhaps a batch of matrices",
-            proof=FIT),
-        bad("torch", """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.pinv(X.T @ X, rcond=1e-10) @ X.T @ y
-            """, title="a pseudo-inverse with its own cutoff is reported without a fix"),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def fit(X, y):
-                return tf.linalg.inv(tf.transpose(X) @ X) @ tf.transpose(X) @ y
-            """, """
-            import tensorflow as tf
-
-            def fit(X, y):
-                return tf.linalg.pinv(X) @ y
-            """,
-            proof=FIT_COLUMN),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def fit(X, y):
-                gram = tf.matmul(X, X, transpose_a=True)
-                return tf.linalg.solve(gram, tf.matmul(X, y, transpose_a=True))
-            """, """
-            import tensorflow as tf
-
-            def fit(X, y):
-                gram = tf.matmul(X, X, transpose_a=True)
-                return tf.linalg.pinv(X) @ y
-            """, unsafe=True, title="`transpose_a=True`, across statements (unsafe)",
-            proof=FIT_COLUMN),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def fit(X, y):
-                return tf.linalg.lstsq(X, y)
-            """, """
-            import tensorflow as tf
-
-            def fit(X, y):
-                return tf.linalg.lstsq(X, y, fast=False)
-            """, unsafe=True, title="`lstsq` defaults to the normal equations (unsafe: no "
-                                    "gradient with `fast=False`)",
-            proof=FIT_COLUMN),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def fit(X, y):
-                return jnp.linalg.inv(X.T @ X) @ (X.T @ y)
-            """, """
-            import jax.numpy as jnp
-
-            def fit(X, y):
-                return jnp.linalg.lstsq(X, y)[0]
-            """,
-            proof=FIT),
-        good("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.lstsq(X, y, rcond=None)[0]
-            """),
-        good("numpy", """
-            import numpy as np
-
-            def coefficient_covariance(X, residual_variance):
-                return residual_variance * np.linalg.inv(X.T @ X)
-            """, title="the covariance of the coefficients needs the inverse itself"),
-        good("numpy", """
-            import numpy as np
-
-            def ridge(X, y, lam):
-                return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-            """, title="a ridge penalty bounds the condition number"),
-        good("numpy", """
-            import numpy as np
-
-            def fit(X, Z, y):
-                return np.linalg.inv(X.T @ X) @ Z.T @ y
-            """, title="two different matrices"),
-        good("numpy", """
-            import numpy as np
-
-            def fit(X, Z, y):
-                XtX = X.T @ X
-                X = Z
-                return np.linalg.inv(XtX) @ X.T @ y
-            """, title="X rebound in between: not provably the same matrix"),
-        good("torch", """
-            import torch
-
-            def fit(X, y):
-                return torch.linalg.lstsq(X, y).solution
-            """),
-        good("tensorflow", """
-            import tensorflow as tf
-
-            def fit(X, y):
-                return tf.linalg.lstsq(X, y, fast=False)
-            """),
-        good("tensorflow", """
-            import tensorflow as tf
-
-            def ridge(X, y):
-                return tf.linalg.lstsq(X, y, l2_regularizer=0.1)
-            """, title="a ridge penalty needs `fast=True`"),
-    )
-
 
 def _applies(p) -> bool:
     """Whether the product `p` applies its left factor to its right one as written (the
@@ -465,3 +214,258 @@ def _is_constant(node, value) -> bool:
     """Whether `node` is the literal `value` (`True`, `0`, `0.0`; `False` is not `0`)."""
     return isinstance(node, ast.Constant) and type(node.value) in (bool, int, float) \
         and node.value == value and (type(node.value) is bool) == (type(value) is bool)
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# The Läuchli matrix with ε = 4e-8: `XᵀX = [[1 + ε², 1], [1, 1 + ε²]]` is singular to about
+# eight digits in float64, while `X` itself is not.
+_LAUCHLI = [[1.0, 1.0], [4e-8, 0.0], [0.0, 4e-8]]
+_WHY = ("X.T @ X squares the condition number of X: the normal equations are off by 3e-2 on "
+        "this 3x2 matrix, where lstsq is exact to 1e-16")
+FIT = Proof(extreme={"X": _LAUCHLI, "y": [1.0, 2e-8, 1e-8]},
+            reference="np.linalg.lstsq(X, y, rcond=None)[0]", dtypes=("float64",), why=_WHY)
+PROJECTION = Proof(extreme={"X": _LAUCHLI}, reference="np.linalg.pinv(X)", dtypes=("float64",),
+                   why=_WHY)
+HAT = Proof(extreme={"X": _LAUCHLI}, reference="np.diag(X @ np.linalg.pinv(X))",
+            dtypes=("float64",), why=_WHY)
+FIT_COLUMN = Proof(extreme={"X": _LAUCHLI, "y": [[1.0], [2e-8], [1e-8]]},
+                   reference="np.linalg.lstsq(X, y, rcond=None)[0]", dtypes=("float64",),
+                   why=_WHY)
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.inv(X.T @ X) @ X.T @ y
+        """, """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        """,
+        proof=FIT),
+    bad("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.inv(X.T.dot(X)).dot(X.T).dot(y)
+        """, """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        """, title="`.dot` chain",
+        proof=FIT),
+    bad("numpy", """
+        import numpy as np
+        from scipy import linalg
+
+        def fit(X, y):
+            return linalg.solve(X.T @ X, X.T @ y, assume_a="pos")
+        """, """
+        import numpy as np
+        from scipy import linalg
+
+        def fit(X, y):
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        """, title="`solve` is still the normal equations",
+        proof=FIT),
+    bad("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            XtX = np.dot(X.T, X)
+            Xty = np.dot(X.T, y)
+            return np.linalg.solve(XtX, Xty)
+        """, """
+        import numpy as np
+
+        def fit(X, y):
+            XtX = np.dot(X.T, X)
+            Xty = np.dot(X.T, y)
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        """, unsafe=True, title="across statements (unsafe)",
+        proof=FIT),
+    bad("numpy", """
+        import numpy as np
+
+        def projection(X):
+            return np.linalg.inv(X.T @ X) @ X.T
+        """, """
+        import numpy as np
+
+        def projection(X):
+            return np.linalg.pinv(X)
+        """, title="the pseudo-inverse",
+        proof=PROJECTION),
+    bad("numpy", """
+        import numpy as np
+
+        def leverage(X):
+            return np.diag(X @ np.linalg.inv(X.T @ X) @ X.T)
+        """, """
+        import numpy as np
+
+        def leverage(X):
+            return np.diag(X @ np.linalg.pinv(X))
+        """, title="the hat matrix",
+        proof=HAT),
+    bad("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.inv(X.mT @ X) @ X.mT @ y
+        """, """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.pinv(X) @ y
+        """, title="a stack of matrices",
+        proof=FIT),
+    bad("torch", """
+        import torch
+
+        def fit(X, y):
+            return torch.inverse(X.t() @ X) @ X.t() @ y
+        """, """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.lstsq(X, y).solution
+        """,
+        proof=FIT),
+    bad("torch", """
+        import torch
+
+        def fit(X, y):
+            return X.t().mm(X).inverse().mm(X.t()).mm(y)
+        """, """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.lstsq(X, y).solution
+        """, title="method chain",
+        proof=FIT_COLUMN),
+    bad("torch", """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.solve(X.mT @ X, X.mT @ y)
+        """, """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.pinv(X) @ y
+        """, title="`X.mT`: perhaps a batch of matrices",
+        proof=FIT),
+    bad("torch", """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.pinv(X.T @ X, rcond=1e-10) @ X.T @ y
+        """, title="a pseudo-inverse with its own cutoff is reported without a fix"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def fit(X, y):
+            return tf.linalg.inv(tf.transpose(X) @ X) @ tf.transpose(X) @ y
+        """, """
+        import tensorflow as tf
+
+        def fit(X, y):
+            return tf.linalg.pinv(X) @ y
+        """,
+        proof=FIT_COLUMN),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def fit(X, y):
+            gram = tf.matmul(X, X, transpose_a=True)
+            return tf.linalg.solve(gram, tf.matmul(X, y, transpose_a=True))
+        """, """
+        import tensorflow as tf
+
+        def fit(X, y):
+            gram = tf.matmul(X, X, transpose_a=True)
+            return tf.linalg.pinv(X) @ y
+        """, unsafe=True, title="`transpose_a=True`, across statements (unsafe)",
+        proof=FIT_COLUMN),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def fit(X, y):
+            return tf.linalg.lstsq(X, y)
+        """, """
+        import tensorflow as tf
+
+        def fit(X, y):
+            return tf.linalg.lstsq(X, y, fast=False)
+        """, unsafe=True, title="`lstsq` defaults to the normal equations (unsafe: no "
+                                "gradient with `fast=False`)",
+        proof=FIT_COLUMN),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def fit(X, y):
+            return jnp.linalg.inv(X.T @ X) @ (X.T @ y)
+        """, """
+        import jax.numpy as jnp
+
+        def fit(X, y):
+            return jnp.linalg.lstsq(X, y)[0]
+        """,
+        proof=FIT),
+    good("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        """),
+    good("numpy", """
+        import numpy as np
+
+        def coefficient_covariance(X, residual_variance):
+            return residual_variance * np.linalg.inv(X.T @ X)
+        """, title="the covariance of the coefficients needs the inverse itself"),
+    good("numpy", """
+        import numpy as np
+
+        def ridge(X, y, lam):
+            return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+        """, title="a ridge penalty bounds the condition number"),
+    good("numpy", """
+        import numpy as np
+
+        def fit(X, Z, y):
+            return np.linalg.inv(X.T @ X) @ Z.T @ y
+        """, title="two different matrices"),
+    good("numpy", """
+        import numpy as np
+
+        def fit(X, Z, y):
+            XtX = X.T @ X
+            X = Z
+            return np.linalg.inv(XtX) @ X.T @ y
+        """, title="X rebound in between: not provably the same matrix"),
+    good("torch", """
+        import torch
+
+        def fit(X, y):
+            return torch.linalg.lstsq(X, y).solution
+        """),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def fit(X, y):
+            return tf.linalg.lstsq(X, y, fast=False)
+        """),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def ridge(X, y):
+            return tf.linalg.lstsq(X, y, l2_regularizer=0.1)
+        """, title="a ridge penalty needs `fast=True`"),
+)

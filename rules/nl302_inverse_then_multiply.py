@@ -2,7 +2,7 @@
 
 import ast
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 from ._patterns import in_assertion
 from ._linalg import (
@@ -12,36 +12,13 @@ from ._linalg import (
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 
-# `A = 1e-307 * [[1, 5], [4, 21]]`: a well-conditioned matrix (condition number 483) with tiny
-# entries, whose inverse (entries up to 2.1e308) overflows to inf, while the solutions of
-# `A x = A @ [1, 1]` and `x A = [1, 1] @ A` are `[1, 1]`. In float64 only (float32 flushes it to
-# zero); the true gradient overflows too.
-_A = [[1e-307, 5e-307], [4e-307, 2.1e-306]]
-_AX = [6e-307, 2.5e-306]     # A @ [1, 1]
-_XA = [5e-307, 2.6e-306]     # [1, 1] @ A
-_WHY = "inv(A) overflows to inf for a matrix with tiny entries; solve(A, b) gives [1, 1]"
-
-
-def _proof(reference, **extreme):
-    return Proof(extreme=extreme, reference=reference, dtypes=("float64",), gradient=False,
-                 why=_WHY)
-
-
-SOLVE = _proof("np.linalg.solve(A, b)", A=_A, b=_AX)
-SOLVE_COLUMN = _proof("np.linalg.solve(A, B)", A=_A, B=[[v] for v in _AX])
-SOLVE_TF = _proof("np.linalg.solve(A, b)", A=_A, b=[[v] for v in _AX])
-NEWTON = _proof("-np.linalg.solve(hessian, gradient)", hessian=_A, gradient=_AX)
-QUADRATIC = _proof("x @ np.linalg.solve(S, x)", x=_AX, S=_A)
-RIGHT = _proof("np.linalg.solve(A.T, B.T).T", B=_XA, A=_A)
-RIGHT_ROW = _proof("np.linalg.solve(A.T, B.T).T", B=[_XA], A=_A)
-
 
 class InverseThenMultiply(Rule):
     code = "NL302"
     name = "inverse-then-multiply"
     summary = "`inv(A) @ b` is slower and less accurate than `solve(A, b)`"
     frameworks = ("numpy", "torch", "tensorflow", "jax")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("matmul", "matvec")
     requires = (("inv", "matmul"), ("inv", "matvec"))
 
@@ -191,242 +168,6 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
             replacement.text = f"-{replacement.text}"
         return ctx.fix(p.op.node, replacement, "Replace with `{callee}`", safety)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
-
-            def step(A, b):
-                return np.linalg.inv(A) @ b
-            """, """
-            import numpy as np
-
-            def step(A, b):
-                return np.linalg.solve(A, b)
-            """,
-            proof=SOLVE),
-        bad("numpy", """
-            import numpy as np
-
-            def step(A, b):
-                return np.linalg.inv(A).dot(b)
-            """, """
-            import numpy as np
-
-            def step(A, b):
-                return np.linalg.solve(A, b)
-            """, title="`.dot`",
-            proof=SOLVE),
-        bad("numpy", """
-            import numpy as np
-            import scipy.linalg
-
-            def step(A, b):
-                return np.dot(scipy.linalg.inv(A), b)
-            """, """
-            import numpy as np
-            import scipy.linalg
-
-            def step(A, b):
-                return np.linalg.solve(A, b)
-            """, title="SciPy's `inv`",
-            proof=SOLVE),
-        bad("numpy", """
-            import numpy as np
-
-            def newton_step(hessian, gradient):
-                return -np.linalg.inv(hessian) @ gradient
-            """, """
-            import numpy as np
-
-            def newton_step(hessian, gradient):
-                return -np.linalg.solve(hessian, gradient)
-            """, title="a Newton step",
-            proof=NEWTON),
-        bad("numpy", """
-            import numpy as np
-
-            def mahalanobis(x, S):
-                return x @ np.linalg.inv(S) @ x
-            """, """
-            import numpy as np
-
-            def mahalanobis(x, S):
-                return x @ np.linalg.solve(S, x)
-            """, title="a quadratic form",
-            proof=QUADRATIC),
-        bad("numpy", """
-            import numpy as np
-
-            def step(A, b):
-                A_inv = np.linalg.inv(A)
-                return A_inv @ b
-            """, """
-            import numpy as np
-
-            def step(A, b):
-                A_inv = np.linalg.inv(A)
-                return np.linalg.solve(A, b)
-            """, unsafe=True, title="the inverse in a name used once (unsafe)",
-            proof=SOLVE),
-        bad("numpy", """
-            import numpy as np
-
-            def whiten(B, A):
-                return B @ np.linalg.inv(A)
-            """, """
-            import numpy as np
-
-            def whiten(B, A):
-                return np.linalg.solve(A.T, B.T).T
-            """, unsafe=True, title="right division (unsafe: `A` must be a single matrix)",
-            proof=RIGHT),
-        bad("torch", """
-            import torch
-
-            def step(A, B):
-                return torch.inverse(A).mm(B)
-            """, """
-            import torch
-
-            def step(A, B):
-                return torch.linalg.solve(A, B)
-            """,
-            proof=SOLVE_COLUMN),
-        bad("torch", """
-            import torch
-
-            def step(A, b):
-                return torch.mv(torch.linalg.inv(A), b)
-            """, """
-            import torch
-
-            def step(A, b):
-                return torch.linalg.solve(A, b)
-            """, title="matrix times vector",
-            proof=SOLVE),
-        bad("torch", """
-            import torch
-
-            def step(A, b):
-                return torch.linalg.inv(A) @ b
-            """, title="`@`: PyTorch's `solve` may read `b` as a batch of vectors, no fix"),
-        bad("torch", """
-            import torch
-
-            def whiten(B, A):
-                return B.mm(A.inverse())
-            """, """
-            import torch
-
-            def whiten(B, A):
-                return torch.linalg.solve(A, B, left=False)
-            """, title="right division",
-            proof=RIGHT_ROW),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def step(A, b):
-                return tf.linalg.inv(A) @ b
-            """, """
-            import tensorflow as tf
-
-            def step(A, b):
-                return tf.linalg.solve(A, b)
-            """, unsafe=True, title="unsafe: `solve` does not broadcast batch axes",
-            proof=SOLVE_TF),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def step(A, b):
-                return tf.linalg.matvec(tf.linalg.inv(A), b)
-            """, """
-            import tensorflow as tf
-
-            def step(A, b):
-                return tf.linalg.solve(A, b[..., None])[..., 0]
-            """, unsafe=True, title="matrix times vector (unsafe)",
-            proof=SOLVE),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def step(A, b):
-                return jnp.linalg.inv(A) @ b
-            """, """
-            import jax.numpy as jnp
-
-            def step(A, b):
-                return jnp.linalg.solve(A, b)
-            """,
-            proof=SOLVE),
-        good("numpy", """
-            import numpy as np
-            from numpy.testing import assert_allclose
-
-            def test_inverse(a):
-                a_inv = np.linalg.inv(a)
-                assert_allclose(np.dot(a, a_inv), np.eye(len(a)), atol=1e-12)
-                assert_allclose(np.linalg.inv(np.triu(a)) @ np.triu(a), np.eye(len(a)))
-            """, title="a test of the inverse itself"),
-        good("numpy", """
-            import numpy as np
-
-            def similarity_transform(M, q):
-                T = np.sqrt(np.diag(2 * q + 1))
-                return T @ M @ np.linalg.inv(T)
-            """, title="the inverse of a diagonal matrix is exact"),
-        good("numpy", """
-            import numpy as np
-
-            def step(A, b):
-                return np.linalg.solve(A, b)
-            """),
-        good("numpy", """
-            import numpy as np
-
-            def precision_matrix(cov):
-                return np.linalg.inv(cov)
-            """, title="the inverse itself"),
-        good("numpy", """
-            import numpy as np
-
-            def coefficient_covariance(X, sigma2):
-                return sigma2 * np.linalg.inv(X.T @ X)
-            """, title="a covariance matrix needs the inverse"),
-        good("numpy", """
-            import numpy as np
-
-            def fit(X, y):
-                return np.linalg.inv(X.T @ X) @ X.T @ y
-            """, title="the normal equations are NL301's"),
-        good("numpy", """
-            import numpy as np
-
-            def hat(X):
-                return X @ np.linalg.inv(X.T @ X) @ X.T
-            """, title="the hat matrix is NL301's"),
-        good("numpy", """
-            import numpy as np
-
-            def solve_all(A, bs):
-                A_inv = np.linalg.inv(A)
-                return [A_inv @ b for b in bs]
-            """, title="one inverse applied to many right-hand sides"),
-        good("numpy", """
-            import numpy as np
-
-            def step(A, b):
-                A_inv = np.linalg.inv(A)
-                x = A_inv @ b
-                return x, A_inv
-            """, title="the inverse is used again"),
-        good("torch", """
-            import torch
-
-            def step(A, b):
-                return torch.linalg.pinv(A) @ b
-            """, title="a pseudo-inverse is a least-squares solution"),
-    )
-
 
 def _diagonal(matrix, ctx, scope, depth: int = 4) -> bool:
     """`diag(v)`, also under elementwise operations that keep it diagonal (`sqrt`, `abs`, a
@@ -457,3 +198,267 @@ def _same_matrix(matrix, matrix_scope, other, other_scope, ctx) -> bool:
         return False
     candidates = [other, ctx.origin(other, other_scope).expr]
     return any(ast.dump(matrix) == ast.dump(c) for c in candidates)
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# `A = 1e-307 * [[1, 5], [4, 21]]`: a well-conditioned matrix (condition number 483) with tiny
+# entries, whose inverse (entries up to 2.1e308) overflows to inf, while the solutions of
+# `A x = A @ [1, 1]` and `x A = [1, 1] @ A` are `[1, 1]`. In float64 only (float32 flushes it to
+# zero); the true gradient overflows too.
+_A = [[1e-307, 5e-307], [4e-307, 2.1e-306]]
+_AX = [6e-307, 2.5e-306]     # A @ [1, 1]
+_XA = [5e-307, 2.6e-306]     # [1, 1] @ A
+_WHY = "inv(A) overflows to inf for a matrix with tiny entries; solve(A, b) gives [1, 1]"
+
+
+def _proof(reference, **extreme):
+    return Proof(extreme=extreme, reference=reference, dtypes=("float64",), gradient=False,
+                 why=_WHY)
+
+
+SOLVE = _proof("np.linalg.solve(A, b)", A=_A, b=_AX)
+NEWTON = _proof("-np.linalg.solve(hessian, gradient)", hessian=_A, gradient=_AX)
+QUADRATIC = _proof("x @ np.linalg.solve(S, x)", x=_AX, S=_A)
+RIGHT = _proof("np.linalg.solve(A.T, B.T).T", B=_XA, A=_A)
+RIGHT_ROW = _proof("np.linalg.solve(A.T, B.T).T", B=[_XA], A=_A)
+
+SOLVE_COLUMN = _proof("np.linalg.solve(A, B)", A=_A, B=[[v] for v in _AX])
+SOLVE_TF = _proof("np.linalg.solve(A, b)", A=_A, b=[[v] for v in _AX])
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def step(A, b):
+            return np.linalg.inv(A) @ b
+        """, """
+        import numpy as np
+
+        def step(A, b):
+            return np.linalg.solve(A, b)
+        """,
+        proof=SOLVE),
+    bad("numpy", """
+        import numpy as np
+
+        def step(A, b):
+            return np.linalg.inv(A).dot(b)
+        """, """
+        import numpy as np
+
+        def step(A, b):
+            return np.linalg.solve(A, b)
+        """, title="`.dot`",
+        proof=SOLVE),
+    bad("numpy", """
+        import numpy as np
+        import scipy.linalg
+
+        def step(A, b):
+            return np.dot(scipy.linalg.inv(A), b)
+        """, """
+        import numpy as np
+        import scipy.linalg
+
+        def step(A, b):
+            return np.linalg.solve(A, b)
+        """, title="SciPy's `inv`",
+        proof=SOLVE),
+    bad("numpy", """
+        import numpy as np
+
+        def newton_step(hessian, gradient):
+            return -np.linalg.inv(hessian) @ gradient
+        """, """
+        import numpy as np
+
+        def newton_step(hessian, gradient):
+            return -np.linalg.solve(hessian, gradient)
+        """, title="a Newton step",
+        proof=NEWTON),
+    bad("numpy", """
+        import numpy as np
+
+        def mahalanobis(x, S):
+            return x @ np.linalg.inv(S) @ x
+        """, """
+        import numpy as np
+
+        def mahalanobis(x, S):
+            return x @ np.linalg.solve(S, x)
+        """, title="a quadratic form",
+        proof=QUADRATIC),
+    bad("numpy", """
+        import numpy as np
+
+        def step(A, b):
+            A_inv = np.linalg.inv(A)
+            return A_inv @ b
+        """, """
+        import numpy as np
+
+        def step(A, b):
+            A_inv = np.linalg.inv(A)
+            return np.linalg.solve(A, b)
+        """, unsafe=True, title="the inverse in a name used once (unsafe)",
+        proof=SOLVE),
+    bad("numpy", """
+        import numpy as np
+
+        def whiten(B, A):
+            return B @ np.linalg.inv(A)
+        """, """
+        import numpy as np
+
+        def whiten(B, A):
+            return np.linalg.solve(A.T, B.T).T
+        """, unsafe=True, title="right division (unsafe: `A` must be a single matrix)",
+        proof=RIGHT),
+    bad("torch", """
+        import torch
+
+        def step(A, B):
+            return torch.inverse(A).mm(B)
+        """, """
+        import torch
+
+        def step(A, B):
+            return torch.linalg.solve(A, B)
+        """,
+        proof=SOLVE_COLUMN),
+    bad("torch", """
+        import torch
+
+        def step(A, b):
+            return torch.mv(torch.linalg.inv(A), b)
+        """, """
+        import torch
+
+        def step(A, b):
+            return torch.linalg.solve(A, b)
+        """, title="matrix times vector",
+        proof=SOLVE),
+    bad("torch", """
+        import torch
+
+        def step(A, b):
+            return torch.linalg.inv(A) @ b
+        """, title="`@`: PyTorch's `solve` may read `b` as a batch of vectors, no fix"),
+    bad("torch", """
+        import torch
+
+        def whiten(B, A):
+            return B.mm(A.inverse())
+        """, """
+        import torch
+
+        def whiten(B, A):
+            return torch.linalg.solve(A, B, left=False)
+        """, title="right division",
+        proof=RIGHT_ROW),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def step(A, b):
+            return tf.linalg.inv(A) @ b
+        """, """
+        import tensorflow as tf
+
+        def step(A, b):
+            return tf.linalg.solve(A, b)
+        """, unsafe=True, title="unsafe: `solve` does not broadcast batch axes",
+        proof=SOLVE_TF),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def step(A, b):
+            return tf.linalg.matvec(tf.linalg.inv(A), b)
+        """, """
+        import tensorflow as tf
+
+        def step(A, b):
+            return tf.linalg.solve(A, b[..., None])[..., 0]
+        """, unsafe=True, title="matrix times vector (unsafe)",
+        proof=SOLVE),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def step(A, b):
+            return jnp.linalg.inv(A) @ b
+        """, """
+        import jax.numpy as jnp
+
+        def step(A, b):
+            return jnp.linalg.solve(A, b)
+        """,
+        proof=SOLVE),
+    good("numpy", """
+        import numpy as np
+        from numpy.testing import assert_allclose
+
+        def test_inverse(a):
+            a_inv = np.linalg.inv(a)
+            assert_allclose(np.dot(a, a_inv), np.eye(len(a)), atol=1e-12)
+            assert_allclose(np.linalg.inv(np.triu(a)) @ np.triu(a), np.eye(len(a)))
+        """, title="a test of the inverse itself"),
+    good("numpy", """
+        import numpy as np
+
+        def similarity_transform(M, q):
+            T = np.sqrt(np.diag(2 * q + 1))
+            return T @ M @ np.linalg.inv(T)
+        """, title="the inverse of a diagonal matrix is exact"),
+    good("numpy", """
+        import numpy as np
+
+        def step(A, b):
+            return np.linalg.solve(A, b)
+        """),
+    good("numpy", """
+        import numpy as np
+
+        def precision_matrix(cov):
+            return np.linalg.inv(cov)
+        """, title="the inverse itself"),
+    good("numpy", """
+        import numpy as np
+
+        def coefficient_covariance(X, sigma2):
+            return sigma2 * np.linalg.inv(X.T @ X)
+        """, title="a covariance matrix needs the inverse"),
+    good("numpy", """
+        import numpy as np
+
+        def fit(X, y):
+            return np.linalg.inv(X.T @ X) @ X.T @ y
+        """, title="the normal equations are NL301's"),
+    good("numpy", """
+        import numpy as np
+
+        def hat(X):
+            return X @ np.linalg.inv(X.T @ X) @ X.T
+        """, title="the hat matrix is NL301's"),
+    good("numpy", """
+        import numpy as np
+
+        def solve_all(A, bs):
+            A_inv = np.linalg.inv(A)
+            return [A_inv @ b for b in bs]
+        """, title="one inverse applied to many right-hand sides"),
+    good("numpy", """
+        import numpy as np
+
+        def step(A, b):
+            A_inv = np.linalg.inv(A)
+            x = A_inv @ b
+            return x, A_inv
+        """, title="the inverse is used again"),
+    good("torch", """
+        import torch
+
+        def step(A, b):
+            return torch.linalg.pinv(A) @ b
+        """, title="a pseudo-inverse is a least-squares solution"),
+)

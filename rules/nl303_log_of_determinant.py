@@ -1,33 +1,8 @@
 """NL303 log-of-determinant: `log(det(A))` instead of `slogdet(A)` or `logdet(A)`."""
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 from ._linalg import gram, plain
-
-
-def _scaled_identity(value: float, n: int = 100):
-    return [[value if i == j else 0.0 for j in range(n)] for i in range(n)]
-
-
-# `1e-4 * I` (100×100): its determinant 1e-400 underflows to 0 (in float32 too), its log is
-# -921.03. `1e4 * I` overflows instead (`math.log(0)` raises, `math.log(inf)` is inf).
-_SMALL, _LARGE = _scaled_identity(1e-4), _scaled_identity(1e4)
-_WHY = ("det(1e-4 * I) of a 100x100 identity is 1e-400, which is 0 in float64; slogdet never "
-        "forms it")
-_SPD = [[2.0, 1.0], [1.0, 3.0]]
-_TALL = [[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]]
-
-
-def _proof(name, reference, extreme=_SMALL, benign=_SPD):
-    return Proof(extreme={name: extreme}, reference=reference, benign={name: benign}, why=_WHY)
-
-
-LOG_DET = _proof("A", "np.linalg.slogdet(A)[1]")
-LOG_DET_OVERFLOW = _proof("A", "np.linalg.slogdet(A)[1]", extreme=_LARGE)
-LOG_DET_COV = _proof("cov", "np.linalg.slogdet(cov)[1]")
-LOG_DET_JACOBIAN = _proof("jacobian", "np.linalg.slogdet(jacobian)[1]")
-GRAM = _proof("X", "-0.5 * np.linalg.slogdet(X.T @ X)[1]", benign=_TALL)
-OUTER_GRAM = _proof("K", "np.linalg.slogdet(K @ K.T)[1]", benign=[list(r) for r in zip(*_TALL)])
 
 
 class LogOfDeterminant(Rule):
@@ -35,7 +10,7 @@ class LogOfDeterminant(Rule):
     name = "log-of-determinant"
     summary = "`log(det(A))` overflows and underflows for large matrices; use `slogdet`"
     frameworks = ("numpy", "torch", "tensorflow", "jax")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("log",)
     requires = (("log", "det"),)
 
@@ -117,139 +92,170 @@ operations come from different libraries.
                        "its sign)")
         ctx.report(op.node, message, fix)
 
-    examples = (
-        bad("numpy", """
-            import numpy as np
 
-            def log_volume(A):
-                return np.log(np.abs(np.linalg.det(A)))
-            """, """
-            import numpy as np
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
-            def log_volume(A):
-                return np.linalg.slogdet(A)[1]
-            """,
-            proof=LOG_DET),
-        bad("numpy", """
-            import numpy as np
 
-            def gaussian_log_likelihood(X):
-                return -0.5 * np.log(np.linalg.det(X.T @ X))
-            """, """
-            import numpy as np
+def _scaled_identity(value: float, n: int = 100):
+    return [[value if i == j else 0.0 for j in range(n)] for i in range(n)]
 
-            def gaussian_log_likelihood(X):
-                return -0.5 * np.linalg.slogdet(X.T @ X)[1]
-            """, title="a Gram matrix: the determinant is not negative",
-            proof=GRAM),
-        bad("numpy", """
-            import numpy as np
 
-            def log_normaliser(cov):
-                return np.log(np.linalg.det(cov))
-            """, title="the sign of the determinant is unknown: reported without a fix"),
-        bad("numpy", """
-            import math
-            import numpy as np
-            from scipy import linalg
+# `1e-4 * I` (100×100): its determinant 1e-400 underflows to 0 (in float32 too), its log is
+# -921.03. `1e4 * I` overflows instead (`math.log(0)` raises, `math.log(inf)` is inf).
+_SMALL, _LARGE = _scaled_identity(1e-4), _scaled_identity(1e4)
+_WHY = ("det(1e-4 * I) of a 100x100 identity is 1e-400, which is 0 in float64; slogdet never "
+        "forms it")
 
-            def log_volume(A):
-                return math.log(np.absolute(linalg.det(A)))
-            """, """
-            import math
-            import numpy as np
-            from scipy import linalg
 
-            def log_volume(A):
-                return np.linalg.slogdet(A)[1]
-            """, title="SciPy's `det`, the standard library's `log`",
-            proof=LOG_DET_OVERFLOW),
-        bad("torch", """
-            import torch
+_SPD = [[2.0, 1.0], [1.0, 3.0]]
+_TALL = [[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]]
 
-            def log_normaliser(cov):
-                return torch.log(torch.linalg.det(cov))
-            """, """
-            import torch
 
-            def log_normaliser(cov):
-                return torch.logdet(cov)
-            """,
-            proof=LOG_DET_COV),
-        bad("torch", """
-            import torch
+def _proof(name, reference, extreme=_SMALL, benign=_SPD):
+    return Proof(extreme={name: extreme}, reference=reference, benign={name: benign}, why=_WHY)
 
-            def log_normaliser(cov):
-                return cov.det().log()
-            """, """
-            import torch
 
-            def log_normaliser(cov):
-                return torch.logdet(cov)
-            """, title="method chain",
-            proof=LOG_DET_COV),
-        bad("torch", """
-            import torch
+LOG_DET = _proof("A", "np.linalg.slogdet(A)[1]")
+LOG_DET_OVERFLOW = _proof("A", "np.linalg.slogdet(A)[1]", extreme=_LARGE)
+LOG_DET_COV = _proof("cov", "np.linalg.slogdet(cov)[1]")
+LOG_DET_JACOBIAN = _proof("jacobian", "np.linalg.slogdet(jacobian)[1]")
+GRAM = _proof("X", "-0.5 * np.linalg.slogdet(X.T @ X)[1]", benign=_TALL)
+OUTER_GRAM = _proof("K", "np.linalg.slogdet(K @ K.T)[1]", benign=[list(r) for r in zip(*_TALL)])
 
-            def log_volume(jacobian):
-                d = torch.det(jacobian)
-                return torch.log(torch.abs(d))
-            """, """
-            import torch
 
-            def log_volume(jacobian):
-                d = torch.det(jacobian)
-                return torch.slogdet(jacobian).logabsdet
-            """, unsafe=True, title="across statements (unsafe)",
-            proof=LOG_DET_JACOBIAN),
-        bad("tensorflow", """
-            import tensorflow as tf
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
 
-            def log_volume(A):
-                return tf.math.log(tf.abs(tf.linalg.det(A)))
-            """, """
-            import tensorflow as tf
+        def log_volume(A):
+            return np.log(np.abs(np.linalg.det(A)))
+        """, """
+        import numpy as np
 
-            def log_volume(A):
-                return tf.linalg.slogdet(A)[1]
-            """,
-            proof=LOG_DET),
-        bad("tensorflow", """
-            import tensorflow as tf
+        def log_volume(A):
+            return np.linalg.slogdet(A)[1]
+        """,
+        proof=LOG_DET),
+    bad("numpy", """
+        import numpy as np
 
-            def log_normaliser(cov):
-                return tf.math.log(tf.linalg.det(cov))
-            """, title="the sign is unknown, and `tf.linalg.logdet` is only for positive "
-                       "definite matrices: no fix"),
-        bad("jax", """
-            import jax.numpy as jnp
+        def gaussian_log_likelihood(X):
+            return -0.5 * np.log(np.linalg.det(X.T @ X))
+        """, """
+        import numpy as np
 
-            def log_evidence(K):
-                return jnp.log(jnp.linalg.det(K @ K.T))
-            """, """
-            import jax.numpy as jnp
+        def gaussian_log_likelihood(X):
+            return -0.5 * np.linalg.slogdet(X.T @ X)[1]
+        """, title="a Gram matrix: the determinant is not negative",
+        proof=GRAM),
+    bad("numpy", """
+        import numpy as np
 
-            def log_evidence(K):
-                return jnp.linalg.slogdet(K @ K.T)[1]
-            """,
-            proof=OUTER_GRAM),
-        good("numpy", """
-            import numpy as np
+        def log_normaliser(cov):
+            return np.log(np.linalg.det(cov))
+        """, title="the sign of the determinant is unknown: reported without a fix"),
+    bad("numpy", """
+        import math
+        import numpy as np
+        from scipy import linalg
 
-            def log_normaliser(cov):
-                sign, logdet = np.linalg.slogdet(cov)
-                return logdet
-            """),
-        good("torch", """
-            import torch
+        def log_volume(A):
+            return math.log(np.absolute(linalg.det(A)))
+        """, """
+        import math
+        import numpy as np
+        from scipy import linalg
 
-            def log_normaliser(cov):
-                return torch.logdet(cov)
-            """),
-        good("numpy", """
-            import numpy as np
+        def log_volume(A):
+            return np.linalg.slogdet(A)[1]
+        """, title="SciPy's `det`, the standard library's `log`",
+        proof=LOG_DET_OVERFLOW),
+    bad("torch", """
+        import torch
 
-            def volume(A):
-                return np.abs(np.linalg.det(A))
-            """, title="a determinant without a logarithm"),
-    )
+        def log_normaliser(cov):
+            return torch.log(torch.linalg.det(cov))
+        """, """
+        import torch
+
+        def log_normaliser(cov):
+            return torch.logdet(cov)
+        """,
+        proof=LOG_DET_COV),
+    bad("torch", """
+        import torch
+
+        def log_normaliser(cov):
+            return cov.det().log()
+        """, """
+        import torch
+
+        def log_normaliser(cov):
+            return torch.logdet(cov)
+        """, title="method chain",
+        proof=LOG_DET_COV),
+    bad("torch", """
+        import torch
+
+        def log_volume(jacobian):
+            d = torch.det(jacobian)
+            return torch.log(torch.abs(d))
+        """, """
+        import torch
+
+        def log_volume(jacobian):
+            d = torch.det(jacobian)
+            return torch.slogdet(jacobian).logabsdet
+        """, unsafe=True, title="across statements (unsafe)",
+        proof=LOG_DET_JACOBIAN),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def log_volume(A):
+            return tf.math.log(tf.abs(tf.linalg.det(A)))
+        """, """
+        import tensorflow as tf
+
+        def log_volume(A):
+            return tf.linalg.slogdet(A)[1]
+        """,
+        proof=LOG_DET),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def log_normaliser(cov):
+            return tf.math.log(tf.linalg.det(cov))
+        """, title="the sign is unknown, and `tf.linalg.logdet` is only for positive "
+                   "definite matrices: no fix"),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def log_evidence(K):
+            return jnp.log(jnp.linalg.det(K @ K.T))
+        """, """
+        import jax.numpy as jnp
+
+        def log_evidence(K):
+            return jnp.linalg.slogdet(K @ K.T)[1]
+        """,
+        proof=OUTER_GRAM),
+    good("numpy", """
+        import numpy as np
+
+        def log_normaliser(cov):
+            sign, logdet = np.linalg.slogdet(cov)
+            return logdet
+        """),
+    good("torch", """
+        import torch
+
+        def log_normaliser(cov):
+            return torch.logdet(cov)
+        """),
+    good("numpy", """
+        import numpy as np
+
+        def volume(A):
+            return np.abs(np.linalg.det(A))
+        """, title="a determinant without a logarithm"),
+)

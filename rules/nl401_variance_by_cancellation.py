@@ -6,20 +6,8 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table.schema import ALL
-
-# Executable proofs of the fixes (float64: a float32 input cannot hold odd deviations from 1e8).
-# A mean of 1e8 with deviations of 1 and 3, exact, so the two-pass variance is exact (5 per
-# column), while the squares (1e16, spaced 2 apart in float64) lose the deviations: the one-pass
-# formula gives 4.
-_LARGE_MEAN = [[1e8 + 1, 1e8 - 3], [1e8 - 1, 1e8 + 1], [1e8 + 3, 1e8 - 1], [1e8 - 3, 1e8 + 3]]
-_WHY = "squares near 1e16 are spaced 2 apart: mean(x**2) - mean(x)**2 gives 4 instead of 5"
-
-
-def _proof(parameter: str, reference: str) -> Proof:
-    return Proof(extreme={parameter: _LARGE_MEAN}, reference=reference, why=_WHY,
-                 dtypes=("float64",))
 
 
 class VarianceByCancellation(Rule):
@@ -28,7 +16,7 @@ class VarianceByCancellation(Rule):
     summary = ("`mean(x**2) - mean(x)**2` cancels catastrophically and can go negative; "
                "use `var`")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("sub",)
     requires = (("sub", "mean"), ("sub", "sum"))
 
@@ -90,215 +78,6 @@ dataflow between the statements.
                    f"`{formula}` cancels catastrophically and can be negative; use `var`")
         fix = _fix(ctx, op, root, stable, first, second, remote=bool(trail))
         ctx.report(node, message, fix)
-
-    examples = (
-        bad("numpy", """
-            import numpy as np
-
-            def feature_variance(x):
-                return np.mean(x**2, axis=0) - np.mean(x, axis=0)**2
-            """, """
-            import numpy as np
-
-            def feature_variance(x):
-                return np.var(x, axis=0)
-            """,
-            proof=_proof("x", "np.var(x, axis=0)")),
-        bad("numpy", """
-            import numpy as np
-
-            def spread(x):
-                return np.sqrt(np.mean(np.square(x)) - np.mean(x) ** 2)
-            """, """
-            import numpy as np
-
-            def spread(x):
-                return np.std(x)
-            """, title="under a square root: a standard deviation",
-            proof=_proof("x", "np.std(x)")),
-        bad("numpy", """
-            import numpy as np
-
-            def row_variance(x):
-                return (x * x).mean(axis=1, keepdims=True) - x.mean(axis=1, keepdims=True) ** 2
-            """, """
-            import numpy as np
-
-            def row_variance(x):
-                return x.var(axis=1, keepdims=True)
-            """, title="methods, keepdims kept",
-            proof=_proof("x", "np.var(x, axis=1, keepdims=True)")),
-        bad("numpy", """
-            import numpy as np
-
-            def variance(samples):
-                return sum(samples**2) / len(samples) - (sum(samples) / len(samples)) ** 2
-            """, """
-            import numpy as np
-
-            def variance(samples):
-                return np.var(samples, axis=0)
-            """, title="a sum divided by the length of the summed axis",
-            proof=_proof("samples", "np.var(samples, axis=0)")),
-        bad("numpy", """
-            import numpy as np
-
-            def variance(x, n):
-                return np.sum(x**2) / n - (np.sum(x) / n) ** 2
-            """, title="a sum divided by an unknown count is reported without a fix"),
-        bad("torch", """
-            import torch
-
-            def layer_variance(h):
-                return torch.mean(h**2, dim=-1, keepdim=True) - torch.mean(h, dim=-1, keepdim=True) ** 2
-            """, """
-            import torch
-
-            def layer_variance(h):
-                return torch.var(h, dim=-1, keepdim=True, correction=0)
-            """,
-            proof=_proof("h", "np.var(h, axis=-1, keepdims=True)")),
-        bad("torch", """
-            import torch
-
-            def spread(h):
-                return torch.sqrt(h.pow(2).mean(dim=0) - h.mean(dim=0).pow(2))
-            """, """
-            import torch
-
-            def spread(h):
-                return h.std(dim=0, correction=0)
-            """, title="torch.std is unbiased unless told `correction=0`",
-            proof=_proof("h", "np.std(h, axis=0)")),
-        bad("torch", """
-            import torch
-
-            def layer_variance(x):
-                mu = x.mean(-1, keepdim=True)
-                return (x ** 2).mean(-1, keepdim=True) - mu ** 2
-            """, """
-            import torch
-
-            def layer_variance(x):
-                mu = x.mean(-1, keepdim=True)
-                return x.var(-1, keepdim=True, correction=0)
-            """, unsafe=True, title="the mean held in a name (unsafe)",
-            proof=_proof("x", "np.var(x, axis=-1, keepdims=True)")),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def feature_variance(x):
-                return tf.reduce_mean(tf.square(x), axis=0) - tf.square(tf.reduce_mean(x, axis=0))
-            """, """
-            import tensorflow as tf
-
-            def feature_variance(x):
-                return tf.math.reduce_variance(x, axis=0)
-            """,
-            proof=_proof("x", "np.var(x, axis=0)")),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def spread(x):
-                return tf.sqrt(tf.reduce_mean(x * x, reduction_indices=[1], keep_dims=True)
-                               - tf.reduce_mean(x, reduction_indices=[1], keep_dims=True) ** 2)
-            """, """
-            import tensorflow as tf
-
-            def spread(x):
-                return tf.math.reduce_std(x, axis=[1], keepdims=True)
-            """, title="TensorFlow 1 spellings"),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def feature_variance(x):
-                return jnp.mean(jnp.power(x, 2), axis=0) - jnp.mean(x, axis=0) ** 2
-            """, """
-            import jax.numpy as jnp
-
-            def feature_variance(x):
-                return jnp.var(x, axis=0)
-            """,
-            proof=_proof("x", "np.var(x, axis=0)")),
-        bad("keras", """
-            import keras
-
-            def feature_variance(x):
-                return keras.ops.mean(keras.ops.square(x), axis=-1) - keras.ops.mean(x, axis=-1) ** 2
-            """, """
-            import keras
-
-            def feature_variance(x):
-                return keras.ops.var(x, axis=-1)
-            """,
-            proof=Proof(extreme={"x": [[9999.0, 10001.0, 9997.0, 10003.0]]},
-                        reference="np.var(x, axis=-1)", dtypes=("float32",),
-                        why="in float32, mean(x**2) of values near 1e4 is off by up to 8")),
-        bad("numpy", """
-            import numpy as np
-
-            E = np.mean
-
-            def spread(x):
-                return E(x ** 2) - E(x) ** 2
-            """, """
-            import numpy as np
-
-            E = np.mean
-
-            def spread(x):
-                return np.var(x)
-            """, title="the mean under another name"),
-        good("numpy", """
-            import numpy as np
-
-            def feature_variance(x):
-                return np.var(x, axis=0)
-            """),
-        good("numpy", """
-            import numpy as np
-
-            def mixed(x):
-                return np.mean(x**2, axis=0) - np.mean(x, axis=1) ** 2
-            """, title="different axes: not a variance"),
-        good("torch", """
-            import torch
-
-            def cross_moment(x, y):
-                return torch.mean(x**2) - torch.mean(y) ** 2
-            """, title="different data"),
-        good("numpy", """
-            import numpy as np
-
-            def centered_second_moment(x):
-                return np.mean((x - x.mean(axis=0)) ** 2, axis=0)
-            """, title="the two-pass formula"),
-        good("numpy", """
-            import numpy as np
-
-            def shifted(x):
-                m = x.mean()
-                x = x - m
-                return (x ** 2).mean() - m ** 2
-            """, title="`x` rebound after its mean was taken"),
-        good("numpy", """
-            import numpy as np
-
-            def second_moment(x, centered):
-                if centered:
-                    m = x.mean()
-                else:
-                    m = 0.0
-                return (x ** 2).mean() - m ** 2
-            """, title="the mean assigned in a branch: unknown"),
-        good("numpy", """
-            import numpy as np
-
-            def random_difference(rng):
-                return np.mean(rng.normal(size=3) ** 2) - np.mean(rng.normal(size=3)) ** 2
-            """, title="two calls are two values"),
-    )
-
 
 # -- the pattern ---------------------------------------------------------------------------------
 
@@ -496,3 +275,225 @@ def _counts_axis(ctx, moment: _Moment) -> bool:
     return isinstance(axis, ast.Constant) and axis.value == 0
 
 
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# Executable proofs of the fixes (float64: a float32 input cannot hold odd deviations from 1e8).
+# A mean of 1e8 with deviations of 1 and 3, exact, so the two-pass variance is exact (5 per
+# column), while the squares (1e16, spaced 2 apart in float64) lose the deviations: the one-pass
+# formula gives 4.
+_LARGE_MEAN = [[1e8 + 1, 1e8 - 3], [1e8 - 1, 1e8 + 1], [1e8 + 3, 1e8 - 1], [1e8 - 3, 1e8 + 3]]
+_WHY = "squares near 1e16 are spaced 2 apart: mean(x**2) - mean(x)**2 gives 4 instead of 5"
+
+
+def _proof(parameter: str, reference: str) -> Proof:
+    return Proof(extreme={parameter: _LARGE_MEAN}, reference=reference, why=_WHY,
+                 dtypes=("float64",))
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def feature_variance(x):
+            return np.mean(x**2, axis=0) - np.mean(x, axis=0)**2
+        """, """
+        import numpy as np
+
+        def feature_variance(x):
+            return np.var(x, axis=0)
+        """,
+        proof=_proof("x", "np.var(x, axis=0)")),
+    bad("numpy", """
+        import numpy as np
+
+        def spread(x):
+            return np.sqrt(np.mean(np.square(x)) - np.mean(x) ** 2)
+        """, """
+        import numpy as np
+
+        def spread(x):
+            return np.std(x)
+        """, title="under a square root: a standard deviation",
+        proof=_proof("x", "np.std(x)")),
+    bad("numpy", """
+        import numpy as np
+
+        def row_variance(x):
+            return (x * x).mean(axis=1, keepdims=True) - x.mean(axis=1, keepdims=True) ** 2
+        """, """
+        import numpy as np
+
+        def row_variance(x):
+            return x.var(axis=1, keepdims=True)
+        """, title="methods, keepdims kept",
+        proof=_proof("x", "np.var(x, axis=1, keepdims=True)")),
+    bad("numpy", """
+        import numpy as np
+
+        def variance(samples):
+            return sum(samples**2) / len(samples) - (sum(samples) / len(samples)) ** 2
+        """, """
+        import numpy as np
+
+        def variance(samples):
+            return np.var(samples, axis=0)
+        """, title="a sum divided by the length of the summed axis",
+        proof=_proof("samples", "np.var(samples, axis=0)")),
+    bad("numpy", """
+        import numpy as np
+
+        def variance(x, n):
+            return np.sum(x**2) / n - (np.sum(x) / n) ** 2
+        """, title="a sum divided by an unknown count is reported without a fix"),
+    bad("torch", """
+        import torch
+
+        def layer_variance(h):
+            return torch.mean(h**2, dim=-1, keepdim=True) - torch.mean(h, dim=-1, keepdim=True) ** 2
+        """, """
+        import torch
+
+        def layer_variance(h):
+            return torch.var(h, dim=-1, keepdim=True, correction=0)
+        """,
+        proof=_proof("h", "np.var(h, axis=-1, keepdims=True)")),
+    bad("torch", """
+        import torch
+
+        def spread(h):
+            return torch.sqrt(h.pow(2).mean(dim=0) - h.mean(dim=0).pow(2))
+        """, """
+        import torch
+
+        def spread(h):
+            return h.std(dim=0, correction=0)
+        """, title="torch.std is unbiased unless told `correction=0`",
+        proof=_proof("h", "np.std(h, axis=0)")),
+    bad("torch", """
+        import torch
+
+        def layer_variance(x):
+            mu = x.mean(-1, keepdim=True)
+            return (x ** 2).mean(-1, keepdim=True) - mu ** 2
+        """, """
+        import torch
+
+        def layer_variance(x):
+            mu = x.mean(-1, keepdim=True)
+            return x.var(-1, keepdim=True, correction=0)
+        """, unsafe=True, title="the mean held in a name (unsafe)",
+        proof=_proof("x", "np.var(x, axis=-1, keepdims=True)")),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def feature_variance(x):
+            return tf.reduce_mean(tf.square(x), axis=0) - tf.square(tf.reduce_mean(x, axis=0))
+        """, """
+        import tensorflow as tf
+
+        def feature_variance(x):
+            return tf.math.reduce_variance(x, axis=0)
+        """,
+        proof=_proof("x", "np.var(x, axis=0)")),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def spread(x):
+            return tf.sqrt(tf.reduce_mean(x * x, reduction_indices=[1], keep_dims=True)
+                           - tf.reduce_mean(x, reduction_indices=[1], keep_dims=True) ** 2)
+        """, """
+        import tensorflow as tf
+
+        def spread(x):
+            return tf.math.reduce_std(x, axis=[1], keepdims=True)
+        """, title="TensorFlow 1 spellings"),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def feature_variance(x):
+            return jnp.mean(jnp.power(x, 2), axis=0) - jnp.mean(x, axis=0) ** 2
+        """, """
+        import jax.numpy as jnp
+
+        def feature_variance(x):
+            return jnp.var(x, axis=0)
+        """,
+        proof=_proof("x", "np.var(x, axis=0)")),
+    bad("keras", """
+        import keras
+
+        def feature_variance(x):
+            return keras.ops.mean(keras.ops.square(x), axis=-1) - keras.ops.mean(x, axis=-1) ** 2
+        """, """
+        import keras
+
+        def feature_variance(x):
+            return keras.ops.var(x, axis=-1)
+        """,
+        proof=Proof(extreme={"x": [[9999.0, 10001.0, 9997.0, 10003.0]]},
+                    reference="np.var(x, axis=-1)", dtypes=("float32",),
+                    why="in float32, mean(x**2) of values near 1e4 is off by up to 8")),
+    bad("numpy", """
+        import numpy as np
+
+        E = np.mean
+
+        def spread(x):
+            return E(x ** 2) - E(x) ** 2
+        """, """
+        import numpy as np
+
+        E = np.mean
+
+        def spread(x):
+            return np.var(x)
+        """, title="the mean under another name"),
+    good("numpy", """
+        import numpy as np
+
+        def feature_variance(x):
+            return np.var(x, axis=0)
+        """),
+    good("numpy", """
+        import numpy as np
+
+        def mixed(x):
+            return np.mean(x**2, axis=0) - np.mean(x, axis=1) ** 2
+        """, title="different axes: not a variance"),
+    good("torch", """
+        import torch
+
+        def cross_moment(x, y):
+            return torch.mean(x**2) - torch.mean(y) ** 2
+        """, title="different data"),
+    good("numpy", """
+        import numpy as np
+
+        def centered_second_moment(x):
+            return np.mean((x - x.mean(axis=0)) ** 2, axis=0)
+        """, title="the two-pass formula"),
+    good("numpy", """
+        import numpy as np
+
+        def shifted(x):
+            m = x.mean()
+            x = x - m
+            return (x ** 2).mean() - m ** 2
+        """, title="`x` rebound after its mean was taken"),
+    good("numpy", """
+        import numpy as np
+
+        def second_moment(x, centered):
+            if centered:
+                m = x.mean()
+            else:
+                m = 0.0
+            return (x ** 2).mean() - m ** 2
+        """, title="the mean assigned in a branch: unknown"),
+    good("numpy", """
+        import numpy as np
+
+        def random_difference(rng):
+            return np.mean(rng.normal(size=3) ** 2) - np.mean(rng.normal(size=3)) ** 2
+        """, title="two calls are two values"),
+)

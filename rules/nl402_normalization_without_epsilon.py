@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from numlint.engine.rule import Applicability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 from ._patterns import in_assertion, shifted_by_max, sign, strip_casts
 
@@ -18,16 +18,6 @@ from ._patterns import in_assertion, shifted_by_max, sign, strip_casts
 # floor does nothing. XLA (JAX) flushes float16 subnormals to zero: float16 data in JAX needs a
 # floor of at least 6.1e-5, float16's smallest normal number.
 EPS = "1e-7"
-
-# Executable proofs of the fixes: the zero case becomes 0 (the reference maps 0 / 0 to 0).
-_ZERO_ROW = Proof(
-    extreme={"x": [[3.0, 4.0], [0.0, 0.0]]},
-    reference="np.nan_to_num(x / np.linalg.norm(x, axis=-1, keepdims=True))",
-    why="the norm of a zero row is 0, and 0 / 0 is NaN")
-_CONSTANT_COLUMN = Proof(
-    extreme={"x": [[1.0, 5.0], [1.0, 7.0]]},
-    reference="np.nan_to_num((x - x.mean(axis=0)) / x.std(axis=0))",
-    why="a constant column has standard deviation 0, and 0 / 0 is NaN")
 
 
 @dataclass
@@ -46,7 +36,7 @@ class NormalizationWithoutEpsilon(Rule):
     summary = ("`x / norm(x)`, `(x - mean) / std`, `x / x.sum(axis)` divide by zero for a zero "
                "row or constant data; floor the divisor with an epsilon")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     operations = ("div",)
     requires = (("div", "norm"), ("div", "std"), ("div", "var"), ("div", "sum"))
 
@@ -125,266 +115,6 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
         if match == "data" and not all(ctx.portable(o, op.node) for o in trail):
             return
         ctx.report(op.node, _MESSAGES[divisor.pattern], _fix(ctx, op, divisor, trail))
-
-    examples = (
-        bad("numpy", """
-            import numpy as np
-
-            def unit_rows(x):
-                return x / np.linalg.norm(x, axis=1, keepdims=True)
-            """, """
-            import numpy as np
-
-            def unit_rows(x):
-                return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-7)
-            """, unsafe=True, proof=_ZERO_ROW),
-        bad("numpy", """
-            import numpy as np
-
-            def standardize(x):
-                return (x - x.mean(axis=0)) / x.std(axis=0)
-            """, """
-            import numpy as np
-
-            def standardize(x):
-                return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-7)
-            """, unsafe=True, title="standardization", proof=_CONSTANT_COLUMN),
-        bad("numpy", """
-            import numpy as np
-
-            def cosine(a, b):
-                return np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
-            """, """
-            import numpy as np
-
-            def cosine(a, b):
-                return np.dot(a, b) / np.maximum(np.linalg.norm(a) * np.linalg.norm(b), 1e-7)
-            """, unsafe=True, title="cosine similarity", proof=Proof(
-                extreme={"a": [0.0, 0.0, 0.0], "b": [1.0, 2.0, 3.0]},
-                reference="np.nan_to_num(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))",
-                why="the cosine of a zero vector is 0 / 0")),
-        bad("numpy", """
-            import numpy as np
-
-            def attention_weights(scores):
-                weights = np.abs(scores)
-                totals = weights.sum(axis=-1, keepdims=True)
-                return weights / totals
-            """, """
-            import numpy as np
-
-            def attention_weights(scores):
-                weights = np.abs(scores)
-                totals = weights.sum(axis=-1, keepdims=True)
-                return weights / np.maximum(totals, 1e-7)
-            """, unsafe=True, title="row sums of non-negative values, held in a name",
-            proof=Proof(extreme={"scores": _ZERO_ROW.extreme["x"]},
-                        reference="np.nan_to_num(np.abs(scores) / np.abs(scores).sum("
-                                  "axis=-1, keepdims=True))",
-                        why="a row of zeros sums to 0")),
-        good("numpy", """
-            import numpy as np
-
-            def row_distribution(weights):
-                return weights / weights.sum(axis=1, keepdims=True)
-            """, title="row sums of values of unknown sign: most often positive weights"),
-        bad("torch", """
-            import torch
-
-            def masked_average(states, mask):
-                weights = (~mask).float()
-                weights = weights / weights.sum(dim=1, keepdim=True)
-                return (states * weights.unsqueeze(2)).sum(1)
-            """, """
-            import torch
-
-            def masked_average(states, mask):
-                weights = (~mask).float()
-                weights = weights / torch.clamp(weights.sum(dim=1, keepdim=True), min=1e-7)
-                return (states * weights.unsqueeze(2)).sum(1)
-            """, unsafe=True, title="a mask: a fully masked row sums to zero"),
-        good("numpy", """
-            import numpy as np
-            from numpy.testing import assert_allclose
-
-            def test_cosine(a, b, expected):
-                assert_allclose(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), expected)
-            """, title="computed only to be checked by a test"),
-        bad("torch", """
-            import torch
-            import torch.nn.functional as F
-
-            def unit_rows(x):
-                return x / x.norm(dim=-1, keepdim=True)
-            """, """
-            import torch
-            import torch.nn.functional as F
-
-            def unit_rows(x):
-                return F.normalize(x, p=2.0, dim=-1, eps=1e-7)
-            """, unsafe=True, proof=_ZERO_ROW),
-        bad("torch", """
-            import torch
-
-            def whiten(h):
-                mu = h.mean(dim=0)
-                return (h - mu) / torch.sqrt(h.var(dim=0))
-            """, """
-            import torch
-
-            def whiten(h):
-                mu = h.mean(dim=0)
-                return (h - mu) / torch.clamp(torch.sqrt(h.var(dim=0)), min=1e-7)
-            """, unsafe=True, title="square root of a variance", proof=Proof(
-                extreme={"h": _CONSTANT_COLUMN.extreme["x"]},
-                reference="np.nan_to_num((h - h.mean(axis=0)) / h.std(axis=0, ddof=1))",
-                why=_CONSTANT_COLUMN.why, gradient=False)),
-        bad("tensorflow", """
-            import tensorflow as tf
-
-            def unit_rows(x):
-                return x / tf.norm(x, axis=-1, keepdims=True)
-            """, """
-            import tensorflow as tf
-
-            def unit_rows(x):
-                return x / tf.maximum(tf.norm(x, axis=-1, keepdims=True), 1e-7)
-            """, unsafe=True, proof=_ZERO_ROW),
-        bad("jax", """
-            import jax.numpy as jnp
-
-            def standardize(x):
-                return (x - jnp.mean(x, axis=0)) / jnp.std(x, axis=0)
-            """, """
-            import jax.numpy as jnp
-
-            def standardize(x):
-                return (x - jnp.mean(x, axis=0)) / jnp.maximum(jnp.std(x, axis=0), 1e-7)
-            """, unsafe=True, proof=Proof(
-                extreme=_CONSTANT_COLUMN.extreme, reference=_CONSTANT_COLUMN.reference,
-                why=_CONSTANT_COLUMN.why, gradient=False)),
-        bad("keras", """
-            import keras
-
-            def unit_rows(x):
-                return x / keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True))
-            """, """
-            import keras
-
-            def unit_rows(x):
-                return x / keras.ops.maximum(keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)), 1e-7)
-            """, unsafe=True, title="a norm written out", proof=_ZERO_ROW),
-        good("numpy", """
-            import numpy as np
-
-            def unit_rows(x, eps=1e-12):
-                return x / (np.linalg.norm(x, axis=1, keepdims=True) + eps)
-            """, title="+ eps"),
-        good("numpy", """
-            import numpy as np
-
-            def unit_rows(x):
-                return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-            """, title="a floor"),
-        good("torch", """
-            import torch
-
-            def unit_rows(x):
-                return x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)
-            """, title="clamp"),
-        good("torch", """
-            import torch
-
-            def standardize(x):
-                return (x - x.mean(0)) / x.std(0).clamp_min(1e-6)
-            """, title="clamp_min"),
-        good("numpy", """
-            import numpy as np
-
-            def standardize(x):
-                sd = x.std(axis=0)
-                sd[sd == 0] = 1.0
-                return (x - x.mean(axis=0)) / sd
-            """, title="zero divisors replaced in place"),
-        good("numpy", """
-            import numpy as np
-
-            def unit_rows(x):
-                norms = np.linalg.norm(x, axis=1, keepdims=True)
-                return np.where(norms > 0, x / norms, 0.0)
-            """, title="inside where"),
-        good("numpy", """
-            import numpy as np
-
-            def standardize(x):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    z = (x - x.mean(axis=0)) / x.std(axis=0)
-                return np.nan_to_num(z)
-            """, title="under errstate"),
-        good("numpy", """
-            import numpy as np
-
-            def standardize(x):
-                return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
-            """, title="epsilon inside the square root"),
-        good("numpy", """
-            import numpy as np
-
-            def histogram_density(values, bins):
-                counts, _ = np.histogram(values, bins)
-                return counts / counts.sum()
-            """, title="a whole-array sum: an empty histogram, not a zero row"),
-        good("numpy", """
-            import numpy as np
-
-            def direction(v):
-                return v / np.linalg.norm(v)
-            """, title="a whole-vector norm"),
-        good("numpy", """
-            import numpy as np
-
-            def smoothed(counts):
-                return (counts + 1) / (counts + 1).sum(axis=1, keepdims=True)
-            """, title="+ 1: positive"),
-        good("jax", """
-            import jax.numpy as jnp
-
-            def probabilities(scores):
-                e = jnp.exp(scores - scores.max(axis=-1, keepdims=True))
-                return e / e.sum(axis=-1, keepdims=True)
-            """, title="a sum of exponentials is positive"),
-        good("numpy", """
-            import numpy as np
-
-            def scale(x):
-                return x / np.sqrt(2.0)
-            """, title="a constant"),
-        good("numpy", """
-            import numpy as np
-
-            def reference():
-                data = np.array([[0.8660254, 0.5, 0.0], [1.7320508, -1.0, 0.0]])
-                return data / np.linalg.norm(data, axis=-1, keepdims=True)
-            """, title="an array written out in the code: its rows are known"),
-        good("torch", """
-            import torch
-
-            corners = torch.tensor([[1.0, 1.0], [-1.0, 1.0]])
-            directions = corners / corners.norm(dim=1, keepdim=True)
-            """, title="a tensor written out in the code"),
-        good("numpy", """
-            import numpy as np
-
-            def sharpe(returns):
-                return returns.mean() / returns.std()
-            """, title="a ratio of statistics, not a normalization of the data"),
-        good("numpy", """
-            import numpy as np
-
-            def scale(x, sigma):
-                return (x - x.mean()) / sigma
-            """, title="a divisor numlint cannot see"),
-    )
 
 
 _MESSAGES = {
@@ -662,3 +392,277 @@ def _int_literal(node) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+# Executable proofs of the fixes: the zero case becomes 0 (the reference maps 0 / 0 to 0).
+_ZERO_ROW = Proof(
+    extreme={"x": [[3.0, 4.0], [0.0, 0.0]]},
+    reference="np.nan_to_num(x / np.linalg.norm(x, axis=-1, keepdims=True))",
+    why="the norm of a zero row is 0, and 0 / 0 is NaN")
+_CONSTANT_COLUMN = Proof(
+    extreme={"x": [[1.0, 5.0], [1.0, 7.0]]},
+    reference="np.nan_to_num((x - x.mean(axis=0)) / x.std(axis=0))",
+    why="a constant column has standard deviation 0, and 0 / 0 is NaN")
+
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def unit_rows(x):
+            return x / np.linalg.norm(x, axis=1, keepdims=True)
+        """, """
+        import numpy as np
+
+        def unit_rows(x):
+            return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-7)
+        """, unsafe=True, proof=_ZERO_ROW),
+    bad("numpy", """
+        import numpy as np
+
+        def standardize(x):
+            return (x - x.mean(axis=0)) / x.std(axis=0)
+        """, """
+        import numpy as np
+
+        def standardize(x):
+            return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-7)
+        """, unsafe=True, title="standardization", proof=_CONSTANT_COLUMN),
+    bad("numpy", """
+        import numpy as np
+
+        def cosine(a, b):
+            return np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+        """, """
+        import numpy as np
+
+        def cosine(a, b):
+            return np.dot(a, b) / np.maximum(np.linalg.norm(a) * np.linalg.norm(b), 1e-7)
+        """, unsafe=True, title="cosine similarity", proof=Proof(
+            extreme={"a": [0.0, 0.0, 0.0], "b": [1.0, 2.0, 3.0]},
+            reference="np.nan_to_num(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))",
+            why="the cosine of a zero vector is 0 / 0")),
+    bad("numpy", """
+        import numpy as np
+
+        def attention_weights(scores):
+            weights = np.abs(scores)
+            totals = weights.sum(axis=-1, keepdims=True)
+            return weights / totals
+        """, """
+        import numpy as np
+
+        def attention_weights(scores):
+            weights = np.abs(scores)
+            totals = weights.sum(axis=-1, keepdims=True)
+            return weights / np.maximum(totals, 1e-7)
+        """, unsafe=True, title="row sums of non-negative values, held in a name",
+        proof=Proof(extreme={"scores": _ZERO_ROW.extreme["x"]},
+                    reference="np.nan_to_num(np.abs(scores) / np.abs(scores).sum("
+                              "axis=-1, keepdims=True))",
+                    why="a row of zeros sums to 0")),
+    good("numpy", """
+        import numpy as np
+
+        def row_distribution(weights):
+            return weights / weights.sum(axis=1, keepdims=True)
+        """, title="row sums of values of unknown sign: most often positive weights"),
+    bad("torch", """
+        import torch
+
+        def masked_average(states, mask):
+            weights = (~mask).float()
+            weights = weights / weights.sum(dim=1, keepdim=True)
+            return (states * weights.unsqueeze(2)).sum(1)
+        """, """
+        import torch
+
+        def masked_average(states, mask):
+            weights = (~mask).float()
+            weights = weights / torch.clamp(weights.sum(dim=1, keepdim=True), min=1e-7)
+            return (states * weights.unsqueeze(2)).sum(1)
+        """, unsafe=True, title="a mask: a fully masked row sums to zero"),
+    good("numpy", """
+        import numpy as np
+        from numpy.testing import assert_allclose
+
+        def test_cosine(a, b, expected):
+            assert_allclose(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), expected)
+        """, title="computed only to be checked by a test"),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def unit_rows(x):
+            return x / x.norm(dim=-1, keepdim=True)
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def unit_rows(x):
+            return F.normalize(x, p=2.0, dim=-1, eps=1e-7)
+        """, unsafe=True, proof=_ZERO_ROW),
+    bad("torch", """
+        import torch
+
+        def whiten(h):
+            mu = h.mean(dim=0)
+            return (h - mu) / torch.sqrt(h.var(dim=0))
+        """, """
+        import torch
+
+        def whiten(h):
+            mu = h.mean(dim=0)
+            return (h - mu) / torch.clamp(torch.sqrt(h.var(dim=0)), min=1e-7)
+        """, unsafe=True, title="square root of a variance", proof=Proof(
+            extreme={"h": _CONSTANT_COLUMN.extreme["x"]},
+            reference="np.nan_to_num((h - h.mean(axis=0)) / h.std(axis=0, ddof=1))",
+            why=_CONSTANT_COLUMN.why, gradient=False)),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def unit_rows(x):
+            return x / tf.norm(x, axis=-1, keepdims=True)
+        """, """
+        import tensorflow as tf
+
+        def unit_rows(x):
+            return x / tf.maximum(tf.norm(x, axis=-1, keepdims=True), 1e-7)
+        """, unsafe=True, proof=_ZERO_ROW),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def standardize(x):
+            return (x - jnp.mean(x, axis=0)) / jnp.std(x, axis=0)
+        """, """
+        import jax.numpy as jnp
+
+        def standardize(x):
+            return (x - jnp.mean(x, axis=0)) / jnp.maximum(jnp.std(x, axis=0), 1e-7)
+        """, unsafe=True, proof=Proof(
+            extreme=_CONSTANT_COLUMN.extreme, reference=_CONSTANT_COLUMN.reference,
+            why=_CONSTANT_COLUMN.why, gradient=False)),
+    bad("keras", """
+        import keras
+
+        def unit_rows(x):
+            return x / keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True))
+        """, """
+        import keras
+
+        def unit_rows(x):
+            return x / keras.ops.maximum(keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)), 1e-7)
+        """, unsafe=True, title="a norm written out", proof=_ZERO_ROW),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x, eps=1e-12):
+            return x / (np.linalg.norm(x, axis=1, keepdims=True) + eps)
+        """, title="+ eps"),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x):
+            return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        """, title="a floor"),
+    good("torch", """
+        import torch
+
+        def unit_rows(x):
+            return x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+        """, title="clamp"),
+    good("torch", """
+        import torch
+
+        def standardize(x):
+            return (x - x.mean(0)) / x.std(0).clamp_min(1e-6)
+        """, title="clamp_min"),
+    good("numpy", """
+        import numpy as np
+
+        def standardize(x):
+            sd = x.std(axis=0)
+            sd[sd == 0] = 1.0
+            return (x - x.mean(axis=0)) / sd
+        """, title="zero divisors replaced in place"),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x):
+            norms = np.linalg.norm(x, axis=1, keepdims=True)
+            return np.where(norms > 0, x / norms, 0.0)
+        """, title="inside where"),
+    good("numpy", """
+        import numpy as np
+
+        def standardize(x):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = (x - x.mean(axis=0)) / x.std(axis=0)
+            return np.nan_to_num(z)
+        """, title="under errstate"),
+    good("numpy", """
+        import numpy as np
+
+        def standardize(x):
+            return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+        """, title="epsilon inside the square root"),
+    good("numpy", """
+        import numpy as np
+
+        def histogram_density(values, bins):
+            counts, _ = np.histogram(values, bins)
+            return counts / counts.sum()
+        """, title="a whole-array sum: an empty histogram, not a zero row"),
+    good("numpy", """
+        import numpy as np
+
+        def direction(v):
+            return v / np.linalg.norm(v)
+        """, title="a whole-vector norm"),
+    good("numpy", """
+        import numpy as np
+
+        def smoothed(counts):
+            return (counts + 1) / (counts + 1).sum(axis=1, keepdims=True)
+        """, title="+ 1: positive"),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def probabilities(scores):
+            e = jnp.exp(scores - scores.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+        """, title="a sum of exponentials is positive"),
+    good("numpy", """
+        import numpy as np
+
+        def scale(x):
+            return x / np.sqrt(2.0)
+        """, title="a constant"),
+    good("numpy", """
+        import numpy as np
+
+        def reference():
+            data = np.array([[0.8660254, 0.5, 0.0], [1.7320508, -1.0, 0.0]])
+            return data / np.linalg.norm(data, axis=-1, keepdims=True)
+        """, title="an array written out in the code: its rows are known"),
+    good("torch", """
+        import torch
+
+        corners = torch.tensor([[1.0, 1.0], [-1.0, 1.0]])
+        directions = corners / corners.norm(dim=1, keepdim=True)
+        """, title="a tensor written out in the code"),
+    good("numpy", """
+        import numpy as np
+
+        def sharpe(returns):
+            return returns.mean() / returns.std()
+        """, title="a ratio of statistics, not a normalization of the data"),
+    good("numpy", """
+        import numpy as np
+
+        def scale(x, sigma):
+            return (x - x.mean()) / sigma
+        """, title="a divisor numlint cannot see"),
+)

@@ -4,12 +4,12 @@ and make the run exit with status 2: the file was not (fully) checked."""
 
 from __future__ import annotations
 
-from numlint.engine.rule import Rule
+from numlint.engine.rule import Fixability, Rule
 
 
 class _Meta(Rule):
     meta = True
-    fixable = "never"
+    fixable = Fixability.NEVER
     frameworks = ()
 
 

@@ -58,7 +58,13 @@ def all_rules() -> Tuple[Rule, ...]:
         if len(found) != 1:
             raise RuntimeError(f"{module.__name__} must define exactly one rule, "
                                f"found {len(found)}")
-        rules.append(found[0]())
+        cls = found[0]
+        # A rule file ends with its examples (module-level EXAMPLES), after the code that
+        # they test: a file reads top-down as metadata, docs, check, helpers, examples.
+        examples = getattr(module, "EXAMPLES", None)
+        if examples is not None:
+            cls.examples = tuple(examples)
+        rules.append(cls())
     rules.extend(cls() for cls in meta.META_RULES)
     _validate(rules)
     return tuple(sorted(rules, key=lambda r: r.code))

@@ -8,6 +8,7 @@ from a stable replacement that `ctx` emits in the framework of the code.
 
 from __future__ import annotations
 
+import enum
 import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar, Dict, Optional, Tuple
@@ -18,6 +19,17 @@ from numlint.engine.emit import Arg, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
 from numlint.engine.semantic.dataflow import Origin
 from numlint.engine.semantic.model import Op, Scope
+
+class Fixability(str, enum.Enum):
+    """Whether a rule's findings come with a fix (Ruff's "Fix is always/sometimes available")."""
+
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"
+    NEVER = "never"
+
+    def __str__(self) -> str:
+        return self.value
+
 
 # -- proofs -----------------------------------------------------------------------------------
 
@@ -102,7 +114,7 @@ class Rule:
     fix_safety: ClassVar[str] = ""      # Fix safety
     references: ClassVar[Tuple[str, ...]] = ()
     frameworks: ClassVar[Tuple[str, ...]] = ()
-    fixable: ClassVar[str] = "sometimes"  # "always", "sometimes" or "never"
+    fixable: ClassVar[Fixability] = Fixability.SOMETIMES
     operations: ClassVar[Tuple[str, ...]] = ()  # kinds of operations `check` is called on
     # For the prefilter: sets of operation kinds that must all occur in a file for the rule to
     # possibly fire (any one set suffices).
@@ -117,5 +129,6 @@ class Rule:
         return f"<{self.code} {self.name}>"
 
 
-__all__ = ["Rule", "Example", "Proof", "Context", "bad", "good", "Applicability", "Arg", "Edit",
+__all__ = ["Rule", "Example", "Proof", "Context", "bad", "good", "Applicability", "Fixability",
+           "Arg", "Edit",
            "Fix", "Op", "Origin", "Replacement", "Scope"]
