@@ -88,7 +88,7 @@ def plain(op, *allowed: str, binary: bool = True) -> bool:
     return op.is_plain(*allowed, *((second,) if second else ()))
 
 
-def enclosing_product(node: ast.expr, ctx) -> Optional[Product]:
+def enclosing_product(ctx, node: ast.expr) -> Optional[Product]:
     """The product, in the same statement, whose left factor is `node` (`(node) @ y`)."""
     statement = ctx.model.statement_of(node)
     if statement is None:
@@ -112,7 +112,7 @@ class Transposed:
     stack: bool
 
 
-def transpose_of(expr: ast.expr, ctx, scope) -> Optional[Transposed]:
+def transpose_of(ctx, expr: ast.expr, scope) -> Optional[Transposed]:
     """`X.T`, `X.mT`, `X.t()`, `np.transpose(X)`, `tf.transpose(X)`, ...: X, or None."""
     op = ctx.op(expr, scope)
     if op is None or op.kind != "transpose" or op.operand is None:
@@ -123,11 +123,11 @@ def transpose_of(expr: ast.expr, ctx, scope) -> Optional[Transposed]:
     return Transposed(op.operand, key in STACK_TRANSPOSES)
 
 
-def factor(p: Product, side: int, ctx, scope) -> Tuple[ast.expr, Optional[Transposed]]:
+def factor(ctx, p: Product, side: int, scope) -> Tuple[ast.expr, Optional[Transposed]]:
     """A factor of `p` (0: left, 1: right) and, if it enters the product transposed, what
     it is the transpose of."""
     expr = p.left if side == 0 else p.right
-    written = transpose_of(expr, ctx, scope)
+    written = transpose_of(ctx, expr, scope)
     if p.flipped[side]:
         # `tf.matmul(X, y, transpose_a=True)`; a transposed transpose is no transpose at all.
         return expr, (None if written is not None else Transposed(expr, True))
@@ -147,25 +147,25 @@ class Gram:
     outer: bool = False
 
 
-def gram(expr: ast.expr, ctx, scope, *, outer: bool = False) -> Optional[Gram]:
+def gram(ctx, expr: ast.expr, scope, *, outer: bool = False) -> Optional[Gram]:
     """The Gram matrix `expr` holds: `X.T @ X`, `X.T.dot(X)`, `np.dot(X.T, X)`,
     `tf.matmul(X, X, transpose_a=True)`, ... (the same X twice), through names; with `outer`,
     also `X @ X.T`. Both are symmetric positive semidefinite."""
-    found = _plain_matmul(expr, ctx, scope)
+    found = _plain_matmul(ctx, expr, scope)
     if found is None:
         return None
     p, origin = found
     for side in ((0, 1), (1, 0)) if outer else ((0, 1),):
         transposed_side, plain_side = side
-        _, transposed = factor(p, transposed_side, ctx, origin.scope)
-        other, other_transposed = factor(p, plain_side, ctx, origin.scope)
+        _, transposed = factor(ctx, p, transposed_side, origin.scope)
+        other, other_transposed = factor(ctx, p, plain_side, origin.scope)
         if transposed is not None and other_transposed is None \
                 and ctx.same(transposed.matrix, other):
             return Gram(other, transposed.stack, p, [origin], outer=side == (1, 0))
     return None
 
 
-def _plain_matmul(expr: Optional[ast.expr], ctx, scope):
+def _plain_matmul(ctx, expr: Optional[ast.expr], scope):
     """The matrix product (no extra arguments) `expr` holds, through names, and its origin."""
     if expr is None:
         return None
@@ -184,7 +184,7 @@ class Inverse:
     origin: object
 
 
-def inverse(expr: ast.expr, ctx, scope, kinds=("inv", "pinv")) -> Optional[Inverse]:
+def inverse(ctx, expr: ast.expr, scope, kinds=("inv", "pinv")) -> Optional[Inverse]:
     """The inverse `expr` holds (`np.linalg.inv(A)`, `torch.inverse(A)`, `A.inverse()`,
     `Ainv` after `Ainv = inv(A)`), or None."""
     if expr is None:
@@ -196,12 +196,12 @@ def inverse(expr: ast.expr, ctx, scope, kinds=("inv", "pinv")) -> Optional[Inver
     return Inverse(op, origin)
 
 
-def gram_inverse(expr: ast.expr, ctx, scope) -> Optional[Tuple[Inverse, Gram]]:
+def gram_inverse(ctx, expr: ast.expr, scope) -> Optional[Tuple[Inverse, Gram]]:
     """`inv(XᵀX)` or `pinv(XᵀX)`, through names."""
-    found = inverse(expr, ctx, scope)
+    found = inverse(ctx, expr, scope)
     if found is None or found.op.operand is None:
         return None
-    g = gram(found.op.operand, ctx, found.origin.scope)
+    g = gram(ctx, found.op.operand, found.origin.scope)
     return (found, g) if g is not None else None
 
 
@@ -216,36 +216,36 @@ class Moment:
     origin: object
 
 
-def moment(expr: ast.expr, ctx, scope) -> Optional[Moment]:
+def moment(ctx, expr: ast.expr, scope) -> Optional[Moment]:
     """`X.T @ y`, `X.T.dot(y)`, `tf.matmul(X, y, transpose_a=True)`, ... through names."""
-    found = _plain_matmul(expr, ctx, scope)
+    found = _plain_matmul(ctx, expr, scope)
     if found is None:
         return None
     p, origin = found
-    _, transposed = factor(p, 0, ctx, origin.scope)
-    rhs, rhs_transposed = factor(p, 1, ctx, origin.scope)
+    _, transposed = factor(ctx, p, 0, origin.scope)
+    rhs, rhs_transposed = factor(ctx, p, 1, origin.scope)
     if transposed is None or rhs_transposed is not None:
         return None
     return Moment(transposed.matrix, rhs, transposed.stack, p, origin)
 
 
-def normal_equations_product(p: Product, ctx, scope) -> bool:
+def normal_equations_product(ctx, p: Product, scope) -> bool:
     """Whether the product `p` with an inverse as its left factor is (part of) the normal
     equations NL301 reports: `inv(XᵀX) @ Xᵀ` or `inv(XᵀX) @ (Xᵀ @ y)`, the same X."""
-    found = gram_inverse(p.left, ctx, scope)
+    found = gram_inverse(ctx, p.left, scope)
     if found is None or p.flipped[0]:
         return False
     _, g = found
-    _, transposed = factor(p, 1, ctx, scope)
+    _, transposed = factor(ctx, p, 1, scope)
     if transposed is not None:
         return ctx.same(transposed.matrix, g.matrix)
-    m = moment(p.right, ctx, scope)
+    m = moment(ctx, p.right, scope)
     return m is not None and ctx.same(m.matrix, g.matrix)
 
 
 # -- values held in names -------------------------------------------------------------------------
 
-def used_once_here(name: ast.expr, origin, scope, ctx) -> bool:
+def used_once_here(ctx, name: ast.expr, origin, scope) -> bool:
     """Whether the local `name`, read in `scope` and assigned the value `origin` in that same
     scope, is read only once and not in a loop that repeats the read without the assignment:
     its value is not reused, so computing it differently where it is read costs nothing."""

@@ -6,7 +6,7 @@ import ast
 _DEPTH = 6
 
 
-def strip_casts(expr, ctx, scope):
+def strip_casts(ctx, expr, scope):
     """`x.astype(np.float32)`, `x.float()`, `tf.cast(x, tf.float32)`: the same values."""
     for _ in range(_DEPTH):
         op = ctx.op(expr, scope)
@@ -16,22 +16,22 @@ def strip_casts(expr, ctx, scope):
     return expr
 
 
-def shifted_by_max(expr, ctx, scope) -> bool:
+def shifted_by_max(ctx, expr, scope) -> bool:
     """`x - max(x, ...)`: the stable, max-shifted form, also through names
     (`m = x.max(...)` ... `exp(x - m)`) and casts. A subtraction of a value the model cannot
     see (a parameter, an attribute, a call of an unknown function such as a masked maximum) may
     be that shift, so it counts as one; a constant or a known operation other than a maximum
     (`x - x.mean()`) does not."""
-    shifted = ctx.origin(strip_casts(expr, ctx, scope), scope)
+    shifted = ctx.origin(strip_casts(ctx, expr, scope), scope)
     shift = shifted.op
     if shift is None:
-        inner = strip_casts(shifted.expr, ctx, shifted.scope)
+        inner = strip_casts(ctx, shifted.expr, shifted.scope)
         if inner is not shifted.expr:
             shifted = ctx.origin(inner, shifted.scope)
             shift = shifted.op
     if shift is None or shift.kind != "sub":
         return False
-    origin = ctx.origin(strip_casts(shift.right, ctx, shifted.scope), shifted.scope)
+    origin = ctx.origin(strip_casts(ctx, shift.right, shifted.scope), shifted.scope)
     subtrahend = origin.expr
     if isinstance(subtrahend, ast.Subscript):  # torch.max(x, dim)[0]
         subtrahend = subtrahend.value
@@ -45,7 +45,7 @@ def shifted_by_max(expr, ctx, scope) -> bool:
     return maximum.kind == "max"
 
 
-def sign(expr, ctx, scope, depth: int = _DEPTH):
+def sign(ctx, expr, scope, depth: int = _DEPTH):
     """What the sign of `expr` is known to be: "nonneg", "nonpos" or None (unknown).
 
     Knows squares (`x ** 2`, `x * x`, `square(x)`), absolute values, non-negative constants,
@@ -62,7 +62,7 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
         return "nonneg"  # a boolean
     origin = ctx.origin(expr, scope)
     if origin.remote:
-        return sign(origin.expr, ctx, origin.scope, depth - 1)
+        return sign(ctx, origin.expr, origin.scope, depth - 1)
     op = origin.op
     if op is None:
         return None
@@ -71,11 +71,11 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
     if op.kind in ("square", "abs", "exp", "sqrt", "norm", "softmax", "sigmoid"):
         return "nonneg"
     if op.kind == "cast":
-        return sign(op.operand, ctx, scope, depth - 1)
+        return sign(ctx, op.operand, scope, depth - 1)
     if op.kind == "neg":
-        return _flip(sign(op.operand, ctx, scope, depth - 1))
+        return _flip(sign(ctx, op.operand, scope, depth - 1))
     if op.kind == "pos":
-        return sign(op.operand, ctx, scope, depth - 1)
+        return sign(ctx, op.operand, scope, depth - 1)
     if op.kind == "pow":
         if op.form == "operator":
             exponent = _integer(op.right)
@@ -88,23 +88,23 @@ def sign(expr, ctx, scope, depth: int = _DEPTH):
     if op.kind in ("mul", "div"):
         if op.kind == "mul" and ctx.same(op.left, op.right):
             return "nonneg"
-        left = sign(op.left, ctx, scope, depth - 1)
-        right = sign(op.right, ctx, scope, depth - 1)
+        left = sign(ctx, op.left, scope, depth - 1)
+        right = sign(ctx, op.right, scope, depth - 1)
         if left is None or right is None:
             return None
         return "nonneg" if left == right else "nonpos"
     if op.kind == "add":
-        left = sign(op.left, ctx, scope, depth - 1)
-        right = sign(op.right, ctx, scope, depth - 1)
+        left = sign(ctx, op.left, scope, depth - 1)
+        right = sign(ctx, op.right, scope, depth - 1)
         return left if left is not None and left == right else None
     if op.kind == "sub":
-        left = sign(op.left, ctx, scope, depth - 1)
-        right = _flip(sign(op.right, ctx, scope, depth - 1))
+        left = sign(ctx, op.left, scope, depth - 1)
+        right = _flip(sign(ctx, op.right, scope, depth - 1))
         return left if left is not None and left == right else None
     return None
 
 
-def in_assertion(node, ctx) -> bool:
+def in_assertion(ctx, node) -> bool:
     """Whether `node` is evaluated only to be checked: inside an `assert` statement or an
     argument of an assertion helper (`assert_allclose(inv(b) @ b, eye)`, `self.assertEqual`),
     as tests of the operation itself are."""

@@ -49,7 +49,7 @@ should return logits, a change of its contract.
         "https://jax.readthedocs.io/en/latest/_autosummary/jax.nn.log_softmax.html",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         origin = ctx.origin(op.operand, op.scope)
         softmax = origin.op if origin is not None else None
         if softmax is None or softmax.kind != "softmax":

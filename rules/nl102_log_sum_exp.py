@@ -47,16 +47,16 @@ log-mean-exp, or when the operations come from different libraries.
         "https://numpy.org/doc/stable/reference/generated/numpy.logaddexp.html",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         total = ctx.op(op.operand, op.scope)
         if total is None or total.kind not in ("sum", "mean"):
             return
-        if _python_generator_of_exp(total, ctx):
+        if _python_generator_of_exp(ctx, total):
             ctx.report(op.node, "`log(sum(exp(v) for v in ...))` overflows for large values; "
                                 "shift by the maximum or use a log-sum-exp function")
             return
         exp = ctx.op(total.operand, op.scope)
-        if exp is None or exp.kind != "exp" or shifted_by_max(exp.operand, ctx, op.scope):
+        if exp is None or exp.kind != "exp" or shifted_by_max(ctx, exp.operand, op.scope):
             return
         if total.kind == "mean":
             ctx.report(op.node, "`log(mean(exp(x)))` overflows and underflows; use "
@@ -72,7 +72,7 @@ log-mean-exp, or when the operations come from different libraries.
         ctx.report(op.node, "`log(sum(exp(x)))` overflows and underflows; use `logsumexp`", fix)
 
 
-def _python_generator_of_exp(total, ctx) -> bool:
+def _python_generator_of_exp(ctx, total) -> bool:
     """`sum(exp(v) for v in xs)`: a pure-Python log-sum-exp over a generator."""
     operand = total.operand
     if not isinstance(operand, (ast.GeneratorExp, ast.ListComp)):

@@ -51,7 +51,7 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
         "https://jax.readthedocs.io/en/latest/_autosummary/jax.nn.softmax.html",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         numerator = ctx.origin(op.left, op.scope)
         exp = numerator.op
         if exp is None or exp.kind != "exp" or exp.operand is None:
@@ -66,14 +66,14 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
             return
         if inner.node is not exp.node and not ctx.same(inner.operand, exp.operand):
             return
-        if shifted_by_max(exp.operand, ctx, numerator.scope):
+        if shifted_by_max(ctx, exp.operand, numerator.scope):
             return
-        if sign(exp.operand, ctx, numerator.scope) == "nonpos":
+        if sign(ctx, exp.operand, numerator.scope) == "nonpos":
             return  # a Gaussian kernel, `exp(-d**2 / 2)`: it cannot overflow
-        fix = self._fix(op, ctx, exp, total, numerator, denominator, summed)
+        fix = self._fix(ctx, op, exp, total, numerator, denominator, summed)
         ctx.report(op.node, "`exp(x) / sum(exp(x))` overflows to NaN; use `softmax`", fix)
 
-    def _fix(self, op, ctx, exp, total, *origins):
+    def _fix(self, ctx, op, exp, total, *origins):
         framework = ctx.framework(exp, total)
         if framework is None or not (exp.is_plain() and total.is_plain()):
             return None

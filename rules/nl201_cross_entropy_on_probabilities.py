@@ -89,16 +89,16 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
         "https://keras.io/api/losses/probabilistic_losses/#categoricalcrossentropy-class",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         if op.kind == "log":
-            self._log(op, ctx)
+            self._log(ctx, op)
         elif op.kind == "nll_loss":
-            self._nll_loss(op, ctx)
+            self._nll_loss(ctx, op)
         elif losses.prediction(op) == losses.PROBABILITIES:
-            self._probability_loss(op, ctx)
+            self._probability_loss(ctx, op)
 
     # -- the log of probabilities -----------------------------------------------------------
-    def _log(self, op, ctx):
+    def _log(self, ctx, op):
         probs = _probabilities(ctx, op.operand, op.scope)
         if probs is None:
             return
@@ -126,7 +126,7 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
         ctx.report(total, message, fix)
 
     # -- nll_loss of probabilities ------------------------------------------------------------
-    def _nll_loss(self, op, ctx):
+    def _nll_loss(self, ctx, op):
         softmax = activation(ctx, op.operand, op.scope, kinds=("softmax",))
         if softmax is None:
             return
@@ -144,7 +144,7 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                             "pass `log_softmax` of the logits", fix)
 
     # -- categorical losses on probabilities (Keras' crossentropies) ----------------------------
-    def _probability_loss(self, op, ctx):
+    def _probability_loss(self, ctx, op):
         softmax = activation(ctx, op.operand, op.scope, kinds=("softmax",))
         if softmax is None:
             return

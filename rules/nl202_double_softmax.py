@@ -62,7 +62,7 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
         "https://keras.io/api/losses/probabilistic_losses/#categoricalcrossentropy-class",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         applied = APPLIES.get(op.kind)
         if applied is None or losses.prediction(op) != losses.LOGITS:
             return

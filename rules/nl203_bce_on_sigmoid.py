@@ -56,7 +56,7 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
         "https://www.tensorflow.org/api_docs/python/tf/nn/sigmoid_cross_entropy_with_logits",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         if losses.prediction(op) != losses.PROBABILITIES:
             return
         sigmoid = activation(ctx, op.operand, op.scope, kinds=("sigmoid",))

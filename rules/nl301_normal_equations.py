@@ -74,18 +74,18 @@ libraries.
         "https://en.wikipedia.org/wiki/Numerical_methods_for_linear_least_squares",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         if op.kind == "lstsq":
-            self._fast_lstsq(op, ctx)
+            self._fast_lstsq(ctx, op)
         elif op.kind == "solve":
-            self._solve(op, ctx)
+            self._solve(ctx, op)
         else:
             p = product(op)
             if p is not None and p.kind == "matmul" and p.plain:
-                self._product(p, ctx)
+                self._product(ctx, p)
 
     # -- the shapes of the normal equations --------------------------------------------------------
-    def _product(self, p, ctx):
+    def _product(self, ctx, p):
         scope = p.op.scope
         if p.flipped[0]:
             return
@@ -93,8 +93,8 @@ libraries.
         if inner is not None and inner.kind == "matmul" and inner.plain \
                 and not inner.flipped[0]:
             # `(inv(XᵀX) @ Xᵀ) @ y`
-            found = gram_inverse(inner.left, ctx, scope)
-            _, transposed = factor(inner, 1, ctx, scope)
+            found = gram_inverse(ctx, inner.left, scope)
+            _, transposed = factor(ctx, inner, 1, scope)
             if found is not None and transposed is not None and _applies(p):
                 inv, g = found
                 if ctx.same(transposed.matrix, g.matrix):
@@ -102,9 +102,9 @@ libraries.
                                  X=transposed.matrix, y=p.right, stack=transposed.stack)
                 return
             # `(X @ inv(XᵀX)) @ Xᵀ`: the hat matrix
-            found = gram_inverse(inner.right, ctx, scope)
-            _, transposed = factor(p, 1, ctx, scope)
-            _, left_transposed = factor(inner, 0, ctx, scope)
+            found = gram_inverse(ctx, inner.right, scope)
+            _, transposed = factor(ctx, p, 1, scope)
+            _, left_transposed = factor(ctx, inner, 0, scope)
             if found is not None and transposed is not None and left_transposed is None \
                     and not inner.flipped[1]:
                 inv, g = found
@@ -112,33 +112,33 @@ libraries.
                     self._report(ctx, p.op, "hat", inv, g, [inner.op], X=inner.left,
                                  stack=transposed.stack)
             return
-        found = gram_inverse(p.left, ctx, scope)
+        found = gram_inverse(ctx, p.left, scope)
         if found is None:
             return
         inv, g = found
-        _, transposed = factor(p, 1, ctx, scope)
+        _, transposed = factor(ctx, p, 1, scope)
         if transposed is not None:
             # `inv(XᵀX) @ Xᵀ`, unless it is the left factor of `(...) @ y`, reported there
-            outer = enclosing_product(p.op.node, ctx)
+            outer = enclosing_product(ctx, p.op.node)
             if ctx.same(transposed.matrix, g.matrix) and not (outer and _applies(outer)):
                 self._report(ctx, p.op, "pinv", inv, g, [], X=transposed.matrix,
                              stack=transposed.stack)
             return
-        m = moment(p.right, ctx, scope)
+        m = moment(ctx, p.right, scope)
         if m is not None and ctx.same(m.matrix, g.matrix):
             # `inv(XᵀX) @ (Xᵀ @ y)`
             self._report(ctx, p.op, "lstsq", inv, g, [m.product.op], X=m.matrix, y=m.rhs,
                          stack=m.stack, origins=[m.origin])
 
-    def _solve(self, op, ctx):
+    def _solve(self, ctx, op):
         """`solve(XᵀX, Xᵀy)`."""
         rhs = op.arg(second_operand(op))
         if op.operand is None or rhs is None:
             return
         if not plain(op, *SYMMETRIC_NEUTRAL.get(op.spec.name, ())):
             return  # `left=False`, `adjoint=True`: some other system
-        g = gram(op.operand, ctx, op.scope)
-        m = moment(rhs, ctx, op.scope) if g else None
+        g = gram(ctx, op.operand, op.scope)
+        m = moment(ctx, rhs, op.scope) if g else None
         if m is None or not ctx.same(m.matrix, g.matrix):
             return
         self._report(ctx, op, "lstsq", None, g, [m.product.op], X=m.matrix, y=m.rhs,
@@ -181,7 +181,7 @@ libraries.
             fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", applicability)
         ctx.report(op.node, message, fix)
 
-    def _fast_lstsq(self, op, ctx):
+    def _fast_lstsq(self, ctx, op):
         """TensorFlow's `lstsq(A, b)`: its default `fast=True` is the normal equations."""
         spec = op.spec
         if spec is None or spec.name not in NORMAL_EQUATIONS_BY_DEFAULT or op.args is None:

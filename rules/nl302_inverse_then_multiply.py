@@ -69,9 +69,9 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
         "https://www.johndcook.com/blog/2010/01/19/dont-invert-that-matrix/",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         p = product(op)
-        if p is None or in_assertion(op.node, ctx):
+        if p is None or in_assertion(ctx, op.node):
             return  # a test of the inverse itself: `assert_allclose(inv(A) @ A, eye)`
         scope = op.scope
         if not p.flipped[0]:
@@ -79,53 +79,53 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
             sign = ctx.op(left, scope)
             if sign is not None and sign.kind == "neg" and sign.operand is not None:
                 left, negated = sign.operand, True  # `-inv(H) @ g`, a Newton step
-            found = self._inverse(left, p, ctx)
+            found = self._inverse(ctx, left, p)
             if found is not None:
-                if not normal_equations_product(p, ctx, scope):
-                    self._left(p, found, ctx, negated)
+                if not normal_equations_product(ctx, p, scope):
+                    self._left(ctx, p, found, negated)
                 return
         if p.kind != "matmul" or p.flipped[1]:
             return
-        found = self._inverse(p.right, p, ctx)
+        found = self._inverse(ctx, p.right, p)
         if found is not None:
-            if enclosing_product(op.node, ctx) is None:
-                self._right(p, found, ctx)
+            if enclosing_product(ctx, op.node) is None:
+                self._right(ctx, p, found)
             return
         inner = product(ctx.op(p.left, scope))
         if inner is not None and inner.kind == "matmul" and not any(inner.flipped):
-            found = self._inverse(inner.right, inner, ctx)
-            if found is not None and not self._hat(inner, found, p, ctx):
-                self._sandwich(p, inner, found, ctx)
+            found = self._inverse(ctx, inner.right, inner)
+            if found is not None and not self._hat(ctx, inner, found, p):
+                self._sandwich(ctx, p, inner, found)
 
     # -- the inverse ------------------------------------------------------------------------------
     @staticmethod
-    def _inverse(expr, p, ctx):
+    def _inverse(ctx, expr, p):
         """The inverse `expr` holds, when it is computed only for this product (written in
         it, or held in a name read only here), is not exact (of a diagonal matrix) and is not
         multiplied by its own matrix (`inv(A) @ A`, a check of the inverse)."""
-        found = inverse(expr, ctx, p.op.scope, kinds=("inv",))
+        found = inverse(ctx, expr, p.op.scope, kinds=("inv",))
         if found is None:
             return None
-        if found.origin.remote and not used_once_here(expr, found.origin, p.op.scope, ctx):
+        if found.origin.remote and not used_once_here(ctx, expr, found.origin, p.op.scope):
             return None
         matrix = found.op.operand
-        if _diagonal(matrix, ctx, found.origin.scope):
+        if _diagonal(ctx, matrix, found.origin.scope):
             return None
         other = p.right if expr is p.left else p.left
-        if _same_matrix(matrix, found.origin.scope, other, p.op.scope, ctx):
+        if _same_matrix(ctx, matrix, found.origin.scope, other, p.op.scope):
             return None
         return found
 
     @staticmethod
-    def _hat(inner, found, p, ctx) -> bool:
+    def _hat(ctx, inner, found, p) -> bool:
         """`X @ inv(X.T @ X) @ X.T`, the hat matrix NL301 reports."""
-        if gram_inverse(inner.right, ctx, p.op.scope) is None:
+        if gram_inverse(ctx, inner.right, p.op.scope) is None:
             return False
-        _, transposed = factor(p, 1, ctx, p.op.scope)
+        _, transposed = factor(ctx, p, 1, p.op.scope)
         return transposed is not None and ctx.same(transposed.matrix, inner.left)
 
     # -- the three shapes -------------------------------------------------------------------------
-    def _left(self, p, found, ctx, negated=False):
+    def _left(self, ctx, p, found, negated=False):
         """`inv(A) @ b` (or `-inv(A) @ b`)."""
         framework = ctx.framework(p.op, found.op)
         stable = "solve_vector" if p.kind == "matvec" else "solve"
@@ -134,14 +134,14 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
                         b=p.right)
         ctx.report(p.op.node, "`inv(A) @ b` is less accurate than `solve(A, b)`", fix)
 
-    def _right(self, p, found, ctx):
+    def _right(self, ctx, p, found):
         """`B @ inv(A)`."""
         framework = ctx.framework(p.op, found.op)
         safety = ctx.safety("solve_right", framework, single=p.single)
         fix = self._fix(ctx, p, found, framework, safety, "solve_right", [p], B=p.left)
         ctx.report(p.op.node, "`B @ inv(A)` is less accurate than solving `X A = B`", fix)
 
-    def _sandwich(self, p, inner, found, ctx):
+    def _sandwich(self, ctx, p, inner, found):
         """`B @ inv(A) @ c`, as `B @ solve(A, c)`."""
         framework = ctx.framework(p.op, inner.op, found.op)
         safety = ctx.safety("product_solve", framework, single=p.single and inner.single)
@@ -169,7 +169,7 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
         return ctx.fix(p.op.node, replacement, "Replace with `{callee}`", safety)
 
 
-def _diagonal(matrix, ctx, scope, depth: int = 4) -> bool:
+def _diagonal(ctx, matrix, scope, depth: int = 4) -> bool:
     """`diag(v)`, also under elementwise operations that keep it diagonal (`sqrt`, `abs`, a
     scalar multiple), through names: its inverse is exact."""
     if matrix is None or depth == 0:
@@ -181,17 +181,17 @@ def _diagonal(matrix, ctx, scope, depth: int = 4) -> bool:
     if op.kind == "diag":
         return True
     if op.kind in ("sqrt", "abs", "neg", "cast"):
-        return _diagonal(op.operand, ctx, origin.scope, depth - 1)
+        return _diagonal(ctx, op.operand, origin.scope, depth - 1)
     if op.kind in ("mul", "div") and op.form == "operator":
         scalar = op.right if op.kind == "div" else (
             op.left if isinstance(op.left, ast.Constant) else op.right)
         matrix = op.left if scalar is op.right else op.right
-        return isinstance(scalar, ast.Constant) and _diagonal(matrix, ctx, origin.scope,
+        return isinstance(scalar, ast.Constant) and _diagonal(ctx, matrix, origin.scope,
                                                               depth - 1)
     return False
 
 
-def _same_matrix(matrix, matrix_scope, other, other_scope, ctx) -> bool:
+def _same_matrix(ctx, matrix, matrix_scope, other, other_scope) -> bool:
     """Whether `other` is the matrix that was inverted, written the same (calls included:
     `inv(np.triu(y)) @ np.triu(y)`), directly or through a name."""
     if matrix is None or other is None:

@@ -53,7 +53,7 @@ operations come from different libraries.
         "https://jax.readthedocs.io/en/latest/_autosummary/jax.numpy.linalg.slogdet.html",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         if op.operand is None:
             return
         origin = ctx.origin(op.operand, op.scope)
@@ -76,7 +76,7 @@ operations come from different libraries.
                 stable = "logabsdet"
             elif ctx.has_target("logdet", framework):
                 stable = "logdet"  # exactly `log(det(A))`, NaN for a negative determinant
-            elif gram(det.operand, ctx, origin.scope, outer=True):
+            elif gram(ctx, det.operand, origin.scope, outer=True):
                 stable = "logabsdet"  # a Gram matrix's determinant is never negative
             else:
                 stable = None

@@ -56,7 +56,7 @@ dataflow between the statements.
         "https://jax.readthedocs.io/en/latest/_autosummary/jax.numpy.var.html",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         trail = []  # the assignments in other statements the pattern was followed through
         second = _second_moment(ctx, op.left, op.scope, trail)
         if second is None:

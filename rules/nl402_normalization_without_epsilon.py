@@ -99,15 +99,15 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
         "https://keras.io/api/utils/config_utils/#epsilon-function",
     )
 
-    def check(self, op, ctx):
+    def check(self, ctx, op):
         trail = []
         divisor = _divisor(ctx, op.right, op.scope, trail)
         if divisor is None:
             return
         match = _matches_numerator(ctx, divisor, op, trail)
-        if match is None or _guarded(ctx, op) or in_assertion(op.node, ctx):
+        if match is None or _guarded(ctx, op) or in_assertion(ctx, op.node):
             return
-        if divisor.pattern == "sum" and sign(divisor.data, ctx, divisor.op.scope) != "nonneg":
+        if divisor.pattern == "sum" and sign(ctx, divisor.data, divisor.op.scope) != "nonneg":
             # Values of unknown sign are most often probabilities or weights, which never sum
             # to zero; a mask, counts of a comparison, absolute values or squares can.
             return
@@ -136,7 +136,7 @@ def _follow(ctx, expr, scope, trail):
     for _ in range(4):
         while isinstance(expr, ast.Subscript):
             expr = expr.value
-        expr = strip_casts(expr, ctx, scope)
+        expr = strip_casts(ctx, expr, scope)
         origin = ctx.origin(expr, scope)
         if not origin.remote:
             return origin.op
@@ -263,14 +263,14 @@ def _positive(ctx, expr, scope) -> bool:
     """Values known to be positive: an exponential, a softmax or sigmoid, `x + 1`, `x + eps`,
     `maximum(x, 1e-8)`, a function of a max-shifted input (`exp(x - x.max())` in a library
     numlint does not know)."""
-    origin = ctx.origin(strip_casts(expr, ctx, scope), scope)
+    origin = ctx.origin(strip_casts(ctx, expr, scope), scope)
     op = origin.op
     if op is None:
         # `f(x - x.max(...))` of a function numlint does not know: the exponential of a
         # max-shifted softmax in some other library.
         call = origin.expr
         return (isinstance(call, ast.Call) and len(call.args) == 1
-                and shifted_by_max(call.args[0], ctx, origin.scope))
+                and shifted_by_max(ctx, call.args[0], origin.scope))
     if op.kind in ("exp", "softmax", "sigmoid"):
         return True
     if op.kind == "add":
@@ -359,7 +359,7 @@ def _fix(ctx, op, divisor: _Divisor, trail):
     framework = ctx.framework(*divisor.ops)
     if framework is None:
         return None
-    if divisor.pattern == "sum" and sign(divisor.data, ctx, divisor.op.scope) != "nonneg":
+    if divisor.pattern == "sum" and sign(ctx, divisor.data, divisor.op.scope) != "nonneg":
         return None  # a floor would turn a negative sum into eps
     if _normalize_applies(ctx, op, divisor, trail):  # where the table has `normalize`
         replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,

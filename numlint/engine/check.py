@@ -207,7 +207,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
                 continue
             context.rule = rule
             try:
-                rule.check(op, context)
+                rule.check(context, op)
             except Exception as exc:  # a bug in a rule must not stop the run
                 failed[rule.code] = _describe_failure(rule, exc, text, node)
     model.release()

@@ -201,5 +201,3 @@ def _needs_parentheses(node: ast.expr, parent: Optional[ast.AST], text: str) -> 
         return True
     return not isinstance(expr, (ast.Call, ast.Name, ast.Attribute, ast.Subscript,
                                  ast.Constant, ast.List, ast.Tuple, ast.Dict))
-
-

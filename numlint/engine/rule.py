@@ -1,6 +1,6 @@
 """What a rule is: its identity, documentation, examples, detector and fix.
 
-A rule is a subclass of `Rule` in one file of `rules/`. The engine calls `check(op, ctx)` for
+A rule is a subclass of `Rule` in one file of `rules/`. The engine calls `check(ctx, op)` for
 every canonical operation whose kind the rule lists in `operations`; the rule inspects the
 operation and its operands through `ctx` and reports findings, each with an optional fix built
 from a stable replacement that `ctx` emits in the framework of the code.
@@ -19,6 +19,7 @@ from numlint.engine.emit import Arg, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
 from numlint.engine.semantic.dataflow import Origin
 from numlint.engine.semantic.model import Op, Scope
+
 
 class Fixability(str, enum.Enum):
     """Whether a rule's findings come with a fix (Ruff's "Fix is always/sometimes available")."""
@@ -64,9 +65,7 @@ class Proof:
     dtypes: Tuple[str, ...] = DTYPES
 
 
-
 # -- examples ---------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Example:
@@ -122,7 +121,7 @@ class Rule:
     examples: ClassVar[Tuple[Example, ...]] = ()
     meta: ClassVar[bool] = False        # NL9xx: reports about files, not code
 
-    def check(self, op: Op, ctx: "Context") -> None:
+    def check(self, ctx: Context, op: Op) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -185,5 +185,3 @@ def validate_selectors(selectors: Iterable[str], where: str) -> None:
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             raise ConfigError(f"unknown rule code or prefix {selector!r} in {where}{suggestion}; "
                               f"`numlint rules` lists them")
-
-

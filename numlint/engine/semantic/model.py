@@ -425,5 +425,3 @@ def _returned_values(function: Scope) -> List[ast.expr]:
     if function.generator or any(value is None for value in function.returns):
         return []
     return list(function.returns)
-
-

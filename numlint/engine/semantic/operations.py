@@ -207,5 +207,3 @@ def _role_view(spec: Spec, args: Optional[Dict[str, ast.expr]]):
     roles = spec.roles
     named = {roles.axis: "axis", roles.keepdims: "keepdims"}
     return tuple(sorted((named.get(p, p), id(v)) for p, v in args.items()))
-
-
