@@ -1,6 +1,8 @@
 """Patterns several rules recognise. Not a rule: the registry skips `_` modules."""
 
 import ast
+import enum
+from typing import Optional
 
 # How many assignments the sign analysis follows back.
 _DEPTH = 6
@@ -45,8 +47,18 @@ def shifted_by_max(ctx, expr, scope) -> bool:
     return maximum.kind == "max"
 
 
-def sign(ctx, expr, scope, depth: int = _DEPTH):
-    """What the sign of `expr` is known to be: "nonneg", "nonpos" or None (unknown).
+class Sign(enum.Enum):
+    """A sign known of every element of an array."""
+
+    NONNEG = "non-negative"
+    NONPOS = "non-positive"
+
+
+NONNEG, NONPOS = Sign.NONNEG, Sign.NONPOS
+
+
+def sign(ctx, expr, scope, depth: int = _DEPTH) -> Optional[Sign]:
+    """What the sign of `expr` is known to be: NONNEG, NONPOS or None (unknown).
 
     Knows squares (`x ** 2`, `x * x`, `square(x)`), absolute values, non-negative constants,
     booleans (comparisons, `~mask`, and their casts), and how negation, products, quotients and sums combine them, through names: the exponent
@@ -57,9 +69,9 @@ def sign(ctx, expr, scope, depth: int = _DEPTH):
     if isinstance(expr, ast.Constant):
         if isinstance(expr.value, bool) or not isinstance(expr.value, (int, float)):
             return None
-        return "nonneg" if expr.value >= 0 else "nonpos"
+        return NONNEG if expr.value >= 0 else NONPOS
     if isinstance(expr, ast.Compare):
-        return "nonneg"  # a boolean
+        return NONNEG  # a boolean
     origin = ctx.origin(expr, scope)
     if origin.remote:
         return sign(ctx, origin.expr, origin.scope, depth - 1)
@@ -67,9 +79,9 @@ def sign(ctx, expr, scope, depth: int = _DEPTH):
     if op is None:
         return None
     if op.kind == "invert":
-        return "nonneg"  # `~mask`: a boolean mask (on integers it would be negative)
+        return NONNEG  # `~mask`: a boolean mask (on integers it would be negative)
     if op.kind in ("square", "abs", "exp", "sqrt", "norm", "softmax", "sigmoid"):
-        return "nonneg"
+        return NONNEG
     if op.kind == "cast":
         return sign(ctx, op.operand, scope, depth - 1)
     if op.kind == "neg":
@@ -83,16 +95,16 @@ def sign(ctx, expr, scope, depth: int = _DEPTH):
             others = [v for v in (op.args or {}).values() if v is not op.operand]
             exponent = _integer(others[0]) if len(others) == 1 else None
         if exponent is not None and exponent % 2 == 0:
-            return "nonneg"
+            return NONNEG
         return None
     if op.kind in ("mul", "div"):
         if op.kind == "mul" and ctx.same(op.left, op.right):
-            return "nonneg"
+            return NONNEG
         left = sign(ctx, op.left, scope, depth - 1)
         right = sign(ctx, op.right, scope, depth - 1)
         if left is None or right is None:
             return None
-        return "nonneg" if left == right else "nonpos"
+        return NONNEG if left == right else NONPOS
     if op.kind == "add":
         left = sign(ctx, op.left, scope, depth - 1)
         right = sign(ctx, op.right, scope, depth - 1)
@@ -126,8 +138,8 @@ def in_assertion(ctx, node) -> bool:
         current = parent
 
 
-def _flip(value):
-    return {"nonneg": "nonpos", "nonpos": "nonneg"}.get(value)
+def _flip(value: Optional[Sign]) -> Optional[Sign]:
+    return {NONNEG: NONPOS, NONPOS: NONNEG}.get(value) if value is not None else None
 
 
 def _integer(node):

@@ -5,7 +5,7 @@ import ast
 from numlint.engine.rule import Applicability, Arg, Fixability, Proof, Rule, bad, good
 from numlint.engine.table.schema import ALL
 
-from ._patterns import shifted_by_max, sign
+from ._patterns import NONPOS, shifted_by_max, sign
 
 
 class NaiveSoftmax(Rule):
@@ -68,7 +68,7 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
             return
         if shifted_by_max(ctx, exp.operand, numerator.scope):
             return
-        if sign(ctx, exp.operand, numerator.scope) == "nonpos":
+        if sign(ctx, exp.operand, numerator.scope) is NONPOS:
             return  # a Gaussian kernel, `exp(-d**2 / 2)`: it cannot overflow
         fix = self._fix(ctx, op, exp, total, numerator, denominator, summed)
         ctx.report(op.node, "`exp(x) / sum(exp(x))` overflows to NaN; use `softmax`", fix)

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
-from ._patterns import in_assertion, shifted_by_max, sign, strip_casts
+from ._patterns import NONNEG, in_assertion, shifted_by_max, sign, strip_casts
 
 # The floor the fix puts under a divisor, `max(d, EPS)`. It must be a nonzero number in the
 # data's dtype, which numlint cannot see: 1e-7 (Keras's default fuzz factor) is the smallest
@@ -81,10 +81,11 @@ in PyTorch the fix is `F.normalize(x, p=2.0, dim=d, eps={EPS})`, which computes 
 `x / max(norm, eps)`; it is still unsafe, because a row whose norm is below the epsilon but
 not zero (`[1e-9, 0]` in float32) was normalized exactly and is now shrunk (to `[0.01, 0]`).
 
-A row sum is floored only when the summed values are known to be non-negative (`abs`,
-squares, exponentials): a floor would turn a negative sum into the epsilon. Otherwise the
-finding has no fix: what a row that sums to zero should become (uniform? an error?) depends on
-the domain. No fix is offered when the divisor's operations come from different libraries.
+A row sum is reported (and floored) only when the summed values are known to be non-negative
+(a mask, a comparison, `abs`, squares): then a zero sum means an all-zero row, and the floor
+maps it to zeros; for values of unknown sign a floor could turn a negative sum into the
+epsilon, and such sums (probabilities, weights) are not reported. No fix is offered when the
+divisor's operations come from different libraries.
 
 The floor fixes the values, not every gradient: in JAX the gradient at a zero row or a
 constant column stays NaN (the derivative of the norm or of the standard deviation at 0 is
@@ -107,7 +108,7 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
         match = _matches_numerator(ctx, divisor, op, trail)
         if match is None or _guarded(ctx, op) or in_assertion(ctx, op.node):
             return
-        if divisor.pattern == "sum" and sign(ctx, divisor.data, divisor.op.scope) != "nonneg":
+        if divisor.pattern == "sum" and sign(ctx, divisor.data, divisor.op.scope) is not NONNEG:
             # Values of unknown sign are most often probabilities or weights, which never sum
             # to zero; a mask, counts of a comparison, absolute values or squares can.
             return
@@ -359,8 +360,6 @@ def _fix(ctx, op, divisor: _Divisor, trail):
     framework = ctx.framework(*divisor.ops)
     if framework is None:
         return None
-    if divisor.pattern == "sum" and sign(ctx, divisor.data, divisor.op.scope) != "nonneg":
-        return None  # a floor would turn a negative sum into eps
     if _normalize_applies(ctx, op, divisor, trail):  # where the table has `normalize`
         replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,
                                  x=op.left, dim=divisor.op.axis, eps=EPS)
