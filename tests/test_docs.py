@@ -2,7 +2,7 @@
 
 import re
 
-from numlint.authoring.docs import render, rules_index
+from numlint.authoring.docs import kinds_page, render, rules_index
 from numlint.engine.registry import all_rules
 
 from conftest import ROOT
@@ -19,6 +19,14 @@ def test_generated_rule_docs_are_current():
     assert (directory / "README.md").read_text(encoding="utf-8") == rules_index(all_rules())
     documented = {p.stem for p in directory.glob("NL*.md")}
     assert documented == {r.code for r in all_rules()}, "docs for a rule that no longer exists"
+
+
+def test_generated_kinds_page_is_current():
+    """docs/kinds.md lists every operation kind and its spellings, from the table."""
+    path = ROOT / "docs" / "kinds.md"
+    assert path.is_file() and path.read_text(encoding="utf-8") == kinds_page(), \
+        f"{path} is stale: run `python -m numlint.authoring.docs`"
+    assert "## `softmax`" in kinds_page() and "`torch.nn.Softmax` (layer)" in kinds_page()
 
 
 def test_readme_lists_every_rule():

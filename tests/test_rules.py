@@ -114,3 +114,69 @@ def test_the_framework_condition_check_can_fail(tmp_path):
     rule = tmp_path / "rule.py"
     rule.write_text("def f(framework):\n    return framework in ('jax', 'numpy')\n")
     assert _framework_conditions(rule) == [2]
+
+
+# -- operation kinds: one closed set ------------------------------------------------------------
+
+def test_every_kind_the_engine_produces_is_declared():
+    from numlint.engine import table
+    from numlint.engine.semantic.operations import BINARY_KINDS, UNARY_KINDS
+    from numlint.engine.table.kinds import KINDS
+    produced = {spec.kind for spec in table.FUNCTIONS.values()}
+    produced |= {spec.kind for specs in table.METHODS.values() for spec in specs}
+    produced |= set(BINARY_KINDS.values()) | set(UNARY_KINDS.values()) | {"transpose"}
+    assert produced <= set(KINDS), produced - set(KINDS)
+    assert set(KINDS) <= produced, f"declared but never produced: {set(KINDS) - produced}"
+
+
+def test_a_rule_naming_an_unknown_kind_is_an_error():
+    import pytest as _pytest
+    from numlint.engine.registry import _validate
+    from numlint.engine.rule import Rule
+
+    class Typo(Rule):
+        code, name, summary = "NL999", "typo", "x"
+        operations = ("log",)
+        requires = (("log", "sofmax"),)
+
+    with _pytest.raises(ValueError, match="'sofmax'.*did you mean 'softmax'"):
+        _validate([Typo()])
+
+
+def test_a_table_entry_with_an_unknown_kind_is_an_error():
+    import pytest as _pytest
+    from numlint.engine.table.schema import parse_spec
+    with _pytest.raises(ValueError, match="unknown operation kind 'logg'"):
+        parse_spec("logg", "numpy", "numpy.log(x)")
+
+
+def _kind_literals(path):
+    """String literals a rule compares with an operation's `kind` (`op.kind == "log"`,
+    `kind in ("inv", "pinv")`, `kinds=("softmax",)`)."""
+    import ast
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            # `op.kind`, not a scope's kind (`scope.parent.kind == "class"`)
+            if any(isinstance(s, ast.Attribute) and s.attr == "kind"
+                   and "scope" not in ast.unparse(s.value) for s in sides):
+                for side in sides:
+                    values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) \
+                        else [side]
+                    found += [(v.lineno, v.value) for v in values
+                              if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        elif isinstance(node, ast.keyword) and node.arg == "kinds" and \
+                isinstance(node.value, (ast.Tuple, ast.List)):
+            found += [(v.lineno, v.value) for v in node.value.elts if isinstance(v, ast.Constant)]
+    return found
+
+
+def test_rules_compare_kinds_with_declared_kinds_only():
+    from pathlib import Path
+    from numlint.engine.table.kinds import KINDS
+    catalog = Path(__file__).resolve().parent.parent / "rules"
+    unknown = {p.name: [(line, kind) for line, kind in _kind_literals(p) if kind not in KINDS]
+               for p in sorted(catalog.glob("*.py"))}
+    assert not {k: v for k, v in unknown.items() if v}, unknown
+    assert any(_kind_literals(p) for p in catalog.glob("*.py"))  # the scan finds comparisons

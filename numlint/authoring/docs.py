@@ -87,7 +87,60 @@ def write_docs(directory: Path) -> List[Path]:
     return written
 
 
+def kinds_page() -> str:
+    """`docs/kinds.md`: every operation kind, what it means, and the spellings that map to it
+    in each framework (functions, methods, layers, operators), generated from the table."""
+    from numlint.engine import table
+    from numlint.engine.semantic.operations import BINARY_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS
+    from numlint.engine.table.kinds import KINDS
+    spellings: Dict[str, Dict[str, List[str]]] = {kind: {} for kind in KINDS}
+
+    def add(kind: str, framework: str, text: str) -> None:
+        found = spellings[kind].setdefault(framework, [])
+        if text not in found:
+            found.append(text)
+
+    for name, spec in sorted(table.FUNCTIONS.items()):
+        add(spec.kind, spec.framework, f"`{name}`" + (" (layer)" if spec.is_class else ""))
+    for name, specs in sorted(table.METHODS.items()):
+        for spec in specs:
+            add(spec.kind, spec.framework, f"`x.{name}()`")
+    symbols = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@",
+               "floordiv": "//", "mod": "%"}
+    for kind in BINARY_KINDS.values():
+        add(kind, "operator", f"`a {symbols[kind]} b`")
+    for kind, symbol in zip(UNARY_KINDS.values(), ("-", "+", "~")):
+        add(kind, "operator", f"`{symbol}x`")
+    for attribute in TRANSPOSE_ATTRIBUTES:
+        add("transpose", "operator", f"`x.{attribute}`")
+    lines = [
+        "# Operation kinds",
+        "",
+        "Generated from the framework table by `python -m numlint.authoring.docs`; do not edit.",
+        "",
+        "Rules never match a library's names: they ask for the canonical operation behind a node "
+        "(`numlint/engine/table/kinds.py`). This page lists every kind and each spelling that "
+        "maps to it, per framework. Supporting a new spelling or framework is a table entry "
+        "(`numlint/engine/table/`), never a rule change; see "
+        "[writing-rules.md](writing-rules.md).",
+        "",
+    ]
+    order = ("operator",) + table.FRAMEWORK_ORDER + ("python",)
+    for kind, meaning in KINDS.items():
+        lines += [f"## `{kind}`", "", meaning[0].upper() + meaning[1:] + ".", ""]
+        for framework in order:
+            if framework in spellings[kind]:
+                label = "Operators" if framework == "operator" \
+                    else FRAMEWORK_NAMES.get(framework, framework)
+                lines.append(f"- {label}: " + ", ".join(spellings[kind][framework]))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 if __name__ == "__main__":  # python -m numlint.authoring.docs [directory]
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/rules")
     for written_path in write_docs(target):
         print(written_path)
+    kinds = target.parent / "kinds.md"
+    kinds.write_text(kinds_page(), encoding="utf-8")
+    print(kinds)

@@ -71,8 +71,14 @@ def all_rules() -> Tuple[Rule, ...]:
 
 
 def _validate(rules) -> None:
+    from numlint.engine.table.kinds import check_kind
     seen: Dict[str, Rule] = {}
     for rule in rules:
+        for kind in rule.operations:
+            check_kind(kind, f"{rule!r} operations")
+        for kinds in rule.requires:
+            for kind in kinds:
+                check_kind(kind, f"{rule!r} requires")
         for key in (rule.code, rule.name):
             if key in seen:
                 raise RuntimeError(f"{rule!r} and {seen[key]!r} share {key!r}")

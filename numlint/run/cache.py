@@ -7,32 +7,71 @@ each result by a hash of exactly those, so a changed file, rule, option or numli
 checked again; a warm run on an unchanged tree only reads and hashes files.
 
 Layout (as Ruff's `.ruff_cache/`): `.numlint_cache/.gitignore` (`*`), `CACHEDIR.TAG`, and one
-file per engine, `<engine key>.pickle`: a dict from entry key to the file's diagnostics. Only
-check runs read and write it (never `--fix` or `--diff`), and only results that are facts
-about the content are stored (not read errors, oversized files or internal errors). Every
-failure to read or write the cache is ignored: a cache problem never fails a run.
+file per engine, `<engine key>.cache`. Only check runs read and write it (never `--fix` or
+`--diff`), and only results that are facts about the content are stored (not read errors,
+oversized files or internal errors). Every failure to read or write the cache is ignored: a
+cache problem never fails a run.
+
+The cache is data, never code: its directory can be committed by anyone who can open a pull
+request, so reading it must not be able to run anything, fail a run or change an answer
+(issue 15). The file is one header line and a JSON payload:
+
+    numlint-cache 1 sha256:<hex SHA-256 of the payload> <payload length in bytes>\\n
+    {"engine": "<engine key>", "entries": {"<entry key>": [<time>, [<diagnostic>, ...]], ...}}
+
+a diagnostic being a JSON array (see `_encode`):
+
+    [code, name, message, path, start row, start column, end row, end column,
+     offset start, offset end, noqa_row or null, cell or null, error, fix or null]
+    fix: [applicability, message, [[start, end, content], ...]]
+
+A file with another header, version, length or checksum (a flipped byte, a half-written file),
+or whose payload is not that shape, is read as empty. An entry is checked field by field when
+it is looked up, against the file it describes (the bytes `key` was computed from): every type
+exact (an `int` is not a `bool`), the path the one the file is shown as, rows, columns and
+offsets inside the file's text (a notebook's joined code cells), a fix's edits inside the text
+and not overlapping; an entry that fails any check is a miss (the file is checked again and the
+entry replaced). The checksum detects damage, not intent: a crafted file with a valid checksum
+can only state findings that could exist in that file, never run code or fail the run.
+Writes go to a temporary file renamed over the cache file, so a reader sees a whole file from
+one writer; the checksum makes anything else a miss. Old `<engine key>.pickle` files (numlint
+before issue 15) are never opened, and are removed with the other stale files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
-import pickle
+import re
 import shutil
 import sys
 import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from numlint import __version__
+from numlint.engine.diagnostic import Diagnostic
+from numlint.engine.fix import Applicability, Edit, Fix
+from numlint.engine.source import Position, SourceText
 
 DIRECTORY = ".numlint_cache"
+SUFFIX = ".cache"
+MAGIC = b"numlint-cache"
+VERSION = 1
 MAX_ENTRIES = 200_000
 _NOT_CACHED = frozenset({"NL902", "NL905", "NL906"})  # not facts about the file's content
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by numlint.\n")
+_HEADER = re.compile(rb"numlint-cache ([0-9]{1,9}) sha256:([0-9a-f]{64}) ([0-9]{1,15})")
+_KEY = re.compile(r"[0-9a-f]{40}")  # Cache.key: a 20-byte blake2b digest in hex
+_CODE = re.compile(r"[A-Z]{1,10}[0-9]{1,6}")
+_APPLICABILITY = {a.value: a for a in Applicability}
+_DIAGNOSTIC_FIELDS = 14
+_FIX_FIELDS = 3
 
 
 def project_root(start: Optional[Path] = None) -> Path:
@@ -75,24 +114,30 @@ def engine_key() -> str:
     return digest.hexdigest()
 
 
+Entry = List[Any]  # [time, [encoded diagnostic, ...]]: the JSON form, checked on lookup
+
+
 class Cache:
-    """The results of one engine; `get` and `put` by entry key, `save` at the end."""
+    """The results of one engine; `get` and `put` by entry key, `save` at the end.
+
+    `get(key)` checks the entry against the file `key` was last computed for (its bytes and the
+    path it is shown as): call `key` for a file, then `get` with what it returned."""
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self.file = directory / f"{engine_key()}.pickle"
-        self.entries: Dict[str, Tuple[float, List]] = {}
-        self.used: Dict[str, Tuple[float, List]] = {}
+        self.file = directory / f"{engine_key()}{SUFFIX}"
+        self.entries: Dict[str, Entry] = {}
+        self.used: Dict[str, Entry] = {}
         self.changed = False
         self.hits = self.misses = 0
         self._fingerprints: Dict[int, Tuple[object, bytes]] = {}
+        self._subject: Optional[Tuple[str, bytes, str]] = None  # the last key's file
         try:
             with open(self.file, "rb") as handle:
-                entries = pickle.load(handle)
-            if isinstance(entries, dict):
-                self.entries = entries
-        except Exception:  # missing, unreadable or corrupt: start empty
-            self.entries = {}
+                blob = handle.read()
+        except Exception:  # missing or unreadable: start empty
+            return
+        self.entries = read_entries(blob, engine_key())
 
     def key(self, data: bytes, shown: str, config) -> str:
         remembered = self._fingerprints.get(id(config))
@@ -101,21 +146,34 @@ class Cache:
             self._fingerprints[id(config)] = remembered
         digest = hashlib.blake2b(data, digest_size=20)
         digest.update(b"\0" + shown.encode("utf-8", "surrogatepass") + b"\0" + remembered[1])
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        self._subject = (key, data, shown)
+        return key
 
-    def get(self, key: str) -> Optional[List]:
+    def get(self, key: str) -> Optional[List[Diagnostic]]:
         entry = self.entries.get(key)
-        if entry is None:
+        diagnostics = None
+        if entry is not None:
+            subject = self._subject
+            if subject is not None and subject[0] == key:
+                diagnostics = decode_entry(entry[1], subject[1], subject[2])
+            if diagnostics is None:  # does not describe this file: check it again
+                del self.entries[key]
+                self.changed = True
+        if diagnostics is None:
             self.misses += 1
             return None
         self.hits += 1
         self.used[key] = entry
-        return entry[1]
+        return diagnostics
 
-    def put(self, key: str, diagnostics: List) -> None:
+    def put(self, key: str, diagnostics: List[Diagnostic]) -> None:
         if any(d.code in _NOT_CACHED for d in diagnostics):
             return
-        entry = (time.time(), list(diagnostics))
+        try:
+            entry = [time.time(), [_encode(d) for d in diagnostics]]
+        except Exception:  # not a diagnostic this format can hold: not cached
+            return
         self.entries[key] = entry
         self.used[key] = entry
         self.changed = True
@@ -131,11 +189,12 @@ class Cache:
             entries = dict(rest[:max(0, MAX_ENTRIES - len(self.used))])
             entries.update(self.used)
         try:
+            blob = write_entries(entries, engine_key())
             _prepare(self.directory)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    pickle.dump(entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                    stream.write(blob)
                 os.replace(temporary, self.file)
             except BaseException:
                 try:
@@ -147,6 +206,227 @@ class Cache:
             pass
 
 
+# -- the file --------------------------------------------------------------------------------------
+
+def write_entries(entries: Dict[str, Entry], engine: str) -> bytes:
+    """The cache file's bytes: the header line, then the JSON payload (ASCII: lone surrogates
+    of undecodable file names are escaped, and read back as they were)."""
+    payload = json.dumps({"engine": engine, "entries": entries}, ensure_ascii=True,
+                         allow_nan=False, check_circular=False,
+                         separators=(",", ":")).encode("ascii")
+    digest = hashlib.sha256(payload).hexdigest()
+    return b"%s %d sha256:%s %d\n" % (MAGIC, VERSION, digest.encode(), len(payload)) + payload
+
+
+def read_entries(blob: bytes, engine: str) -> Dict[str, Entry]:
+    """The entries of a cache file; empty if anything about the file is not as written."""
+    header, newline, payload = blob.partition(b"\n")
+    match = _HEADER.fullmatch(header) if newline else None
+    if match is None or int(match.group(1)) != VERSION or int(match.group(3)) != len(payload):
+        return {}
+    if hashlib.sha256(payload).hexdigest().encode() != match.group(2):
+        return {}
+    try:
+        data = json.loads(payload, parse_constant=_no_constant)
+    except Exception:  # not UTF-8, not JSON, nested too deep, a number too long
+        return {}
+    if type(data) is not dict or data.get("engine") != engine:
+        return {}
+    found = data.get("entries")
+    if type(found) is not dict:
+        return {}
+    entries = {}
+    for key, entry in found.items():  # the shape saving relies on; the rest on lookup
+        if (_KEY.fullmatch(key) and type(entry) is list and len(entry) == 2
+                and type(entry[0]) in (int, float) and math.isfinite(entry[0])
+                and type(entry[1]) is list):
+            entries[key] = entry
+    return entries
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a cache value")
+
+
+def _encode(d: Diagnostic) -> List[Any]:
+    fix = d.fix
+    encoded_fix = None if fix is None else [
+        fix.applicability.value, fix.message, [[e.start, e.end, e.content] for e in fix.edits]]
+    return [d.code, d.name, d.message, d.path, d.start.row, d.start.column, d.end.row,
+            d.end.column, d.offset[0], d.offset[1], d.noqa_row, d.cell, d.error, encoded_fix]
+
+
+# -- checking an entry against its file ------------------------------------------------------------
+
+class _Text:
+    """What an entry is checked against: the text its diagnostics refer to (a notebook's joined
+    code cells), its line starts and, for a notebook, the module row each cell starts on."""
+
+    def __init__(self, data: bytes, shown: str):
+        self.data = data
+        self.text: Optional[str] = None
+        self.cells: Optional[Dict[int, Tuple[int, int]]] = None  # cell -> (first row, last)
+        self.notebook = shown.lower().endswith(".ipynb")
+        try:
+            if self.notebook:
+                from numlint.run.notebook import joined_source
+                self.text, index = joined_source(data)
+            else:
+                self.text = SourceText.from_bytes(data).text
+                index = None
+        except Exception:  # not decodable: only whole-file diagnostics can describe it
+            self.text = None
+            return
+        if self.text is None:
+            return
+        self.source = SourceText(self.text)
+        self.starts = self.source.line_starts
+        self.lines = len(self.starts)
+        self.lengths: Dict[int, int] = {}
+        if index is not None:
+            rows = list(index.rows)
+            self.cells = {number: (first, (rows[k + 1] - 1 if k + 1 < len(rows) else self.lines))
+                          for k, (number, first) in enumerate(zip(index.numbers, rows))}
+
+    def row(self, row: int, cell: Optional[int]) -> Optional[int]:
+        """The row of the text that (cell, row) is on, if there is one."""
+        if cell is None:
+            return row if 1 <= row <= self.lines else None
+        span = self.cells.get(cell) if self.cells is not None else None
+        if span is None or row < 1:
+            return None
+        row = span[0] + row - 1
+        return row if row <= min(span[1], self.lines) else None
+
+    def length(self, row: int) -> int:
+        """Characters on a row of the text (without its line end)."""
+        found = self.lengths.get(row)
+        if found is None:
+            found = self.lengths[row] = len(self.source.line(row))
+        return found
+
+
+def decode_entry(raw: Any, data: bytes, shown: str) -> Optional[List[Diagnostic]]:
+    """The diagnostics an entry holds, if every one of them can describe the file `data` shown
+    as `shown`; None (a miss) if anything is not as `_encode` writes it for such a file."""
+    if type(raw) is not list:
+        return None
+    if not raw:
+        return []
+    try:
+        text = _Text(data, shown)
+        diagnostics = [_decode(item, text, shown) for item in raw]
+    except Exception:  # whatever the entry holds, a failure to read it is a miss
+        return None
+    if any(d is None for d in diagnostics):
+        return None
+    return diagnostics  # type: ignore[return-value]
+
+
+def _decode(item: Any, text: _Text, shown: str) -> Optional[Diagnostic]:
+    if type(item) is not list or len(item) != _DIAGNOSTIC_FIELDS:
+        return None
+    (code, name, message, path, start_row, start_column, end_row, end_column, offset_start,
+     offset_end, noqa_row, cell, error, fix) = item
+    if not (type(path) is str and path == shown and type(code) is str and type(name) is str
+            and type(message) is str and type(error) is bool and _CODE.fullmatch(code)
+            and type(start_row) is int and type(start_column) is int
+            and type(end_row) is int and type(end_column) is int
+            and type(offset_start) is int and type(offset_end) is int
+            and (noqa_row is None or type(noqa_row) is int)
+            and (cell is None or type(cell) is int)):
+        return None
+    if (start_row, start_column) > (end_row, end_column):
+        return None
+    if text.text is None:  # not decodable (or not a notebook): a file error, no text to show
+        if not (error and fix is None and noqa_row is None and cell is None
+                and offset_start == offset_end == 0
+                and 1 <= start_row and end_row <= text.data.count(b"\n") + 1
+                and 1 <= start_column and end_column <= len(text.data) + 1):
+            return None
+    else:
+        if cell is not None and text.cells is None:
+            return None
+        first = text.row(start_row, cell)
+        last = text.row(end_row, cell)
+        if first is None or last is None:
+            return None
+        if not (1 <= start_column <= text.length(first) + 1
+                and 1 <= end_column <= text.length(last) + 1):
+            return None
+        if not 0 <= offset_start <= offset_end <= len(text.text):
+            return None
+        if noqa_row is not None and not 1 <= noqa_row <= text.lines:
+            return None
+    decoded_fix = None
+    if fix is not None:
+        decoded_fix = _decode_fix(fix, text)
+        if decoded_fix is None:
+            return None
+    return _diagnostic(code=code, name=name, message=message, path=path,
+                       start=_position(row=start_row, column=start_column),
+                       end=_position(row=end_row, column=end_column), fix=decoded_fix,
+                       offset=(offset_start, offset_end), noqa_row=noqa_row, cell=cell,
+                       error=error)
+
+
+def _decode_fix(fix: Any, text: _Text) -> Optional[Fix]:
+    if type(fix) is not list or len(fix) != _FIX_FIELDS or text.text is None:
+        return None
+    applicability, message, raw_edits = fix
+    if type(applicability) is not str or applicability not in _APPLICABILITY:
+        return None
+    if type(message) is not str or type(raw_edits) is not list or not raw_edits:
+        return None
+    size = len(text.text)
+    edits = []
+    for edit in raw_edits:
+        if type(edit) is not list or len(edit) != 3:
+            return None
+        start, end, content = edit
+        if not (type(start) is int and type(end) is int and type(content) is str
+                and 0 <= start <= end <= size):
+            return None
+        edits.append(_edit(start=start, end=end, content=content))
+    if len(edits) > 1:
+        last = 0
+        for edit in sorted(set(edits)):  # as `apply_edits` takes them: identical ones once
+            if edit.start < last:
+                return None
+            last = edit.end
+    return _fix(applicability=_APPLICABILITY[applicability], message=message,
+                edits=tuple(edits))
+
+
+def _builder(cls, sample: Dict[str, Any]):
+    """`cls(**fields)`, or a faster equivalent: the instance made as `pickle` makes it, its
+    `__dict__` filled (half the time of a frozen dataclass's `__init__`, which sets every field
+    through `object.__setattr__`), if that gives exactly what `__init__` gives on `sample`
+    (same attributes, no more: a field added to `cls` falls back to `__init__`)."""
+    def build(**fields):
+        made = _new(cls)
+        made.__dict__.update(fields)
+        return made
+    try:
+        if vars(build(**sample)) == vars(cls(**sample)):
+            return build
+    except Exception:  # slots, a custom __new__: the class's own constructor
+        pass
+    return cls
+
+
+_new = object.__new__
+_position = _builder(Position, {"row": 1, "column": 1})
+_edit = _builder(Edit, {"start": 0, "end": 0, "content": ""})
+_fix = _builder(Fix, {"applicability": Applicability.SAFE, "message": "", "edits": ()})
+_diagnostic = _builder(Diagnostic, {
+    "code": "NL100", "name": "", "message": "", "path": "", "start": Position(1, 1),
+    "end": Position(1, 1), "fix": None, "offset": (0, 0), "noqa_row": None, "cell": None,
+    "error": False})
+
+
+# -- the directory ---------------------------------------------------------------------------------
+
 def _prepare(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"
@@ -155,8 +435,10 @@ def _prepare(directory: Path) -> None:
     tag = directory / "CACHEDIR.TAG"
     if not tag.exists():
         tag.write_text(_TAG, encoding="utf-8")
-    for stale in directory.glob("*.pickle"):  # other engines' results can never be hit again
-        if stale.name != f"{engine_key()}.pickle":
+    current = f"{engine_key()}{SUFFIX}"
+    # Other engines' results can never be hit again; `.pickle` files are the old format.
+    for stale in [*directory.glob(f"*{SUFFIX}"), *directory.glob("*.pickle")]:
+        if stale.name != current:
             try:
                 stale.unlink()
             except OSError:
@@ -171,7 +453,7 @@ def open_cache(start: Optional[Path] = None) -> Optional[Cache]:
 
 
 def clean(start: Optional[Path] = None) -> Optional[Path]:
-    """Remove the cache directory; return it if it existed."""
+    """Remove the cache directory (every format's files); return it if it existed."""
     directory = cache_directory(start)
     if not directory.is_dir():
         return None

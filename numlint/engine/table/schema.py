@@ -13,6 +13,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple, Union
 
+from numlint.engine.table.kinds import check_kind
+
 # What an omitted axis means. An int is a concrete default axis (e.g. builtin `sum` is axis 0).
 ALL = "all"            # reduce over every element (numpy's axis=None)
 REQUIRED = "required"  # the axis must be given (torch.logsumexp, torch.softmax)
@@ -132,6 +134,7 @@ def parse_spec(kind: str, framework: str, header: str, *, method: bool = False,
     For a layer class (`layer=True`) the header is the constructor's and `call` the parameters
     an instance is called with (`"input, target"` for a loss)."""
     name, _, rest = header.partition("(")
+    check_kind(kind, f"table entry {header!r}")
     if not rest.endswith(")"):
         raise ValueError(f"malformed signature: {header!r}")
     if roles.get("default_axis") == ALL:
