@@ -122,7 +122,7 @@ def test_one_configuration_object_per_configuration_file(write, monkeypatch, tmp
     captured = []
     real = parallel.check_files
     monkeypatch.setattr(parallel, "check_files",
-                        lambda files, **k: captured.extend(files) or real(files, **k))
+                        lambda files, *a, **k: captured.extend(files) or real(files, *a, **k))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli.cli, ["check", ".", "--no-cache", "--ignore", "NL1"])
     assert result.exit_code == 0, result.output

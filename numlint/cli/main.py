@@ -16,6 +16,7 @@ import click
 
 from numlint import __version__
 from numlint.run.config import Config, ConfigError, config_for_path, validate_selectors
+from numlint.run.mode import Mode
 from numlint.cli.output import FORMATS, STATISTICS_FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -114,16 +115,17 @@ def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.UsageError(f"--statistics cannot be used with --output-format "
                                f"{output_format} (use {', '.join(STATISTICS_FORMATS)})")
+    mode = Mode.from_flags(fix=fix, diff=diff, unsafe=unsafe_fixes)
     try:
         if paths == (Path("-"),) or (not paths and stdin_filename):
-            code = _check_stdin(stdin_filename, overrides, fix=fix, unsafe=unsafe_fixes,
-                                diff=diff, output_format=output_format, statistics=statistics,
+            code = _check_stdin(stdin_filename, overrides, mode, output_format,
+                                statistics=statistics,
                                 exit_zero=exit_zero, output_file=output_file)
         else:
             if Path("-") in paths:
                 raise click.UsageError("`-` (stdin) cannot be combined with other paths")
-            code = _check_paths(paths or (Path("."),), overrides, fix=fix, unsafe=unsafe_fixes,
-                                diff=diff, output_format=output_format, statistics=statistics,
+            code = _check_paths(paths or (Path("."),), overrides, mode, output_format,
+                                statistics=statistics,
                                 exit_zero=exit_zero, output_file=output_file,
                                 jobs=jobs, use_cache=not no_cache)
     except ConfigError as exc:
@@ -171,7 +173,7 @@ def _configured_output_format(config: Config) -> str:
     return name
 
 
-def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_format,
+def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
                  statistics, exit_zero, output_file=None, jobs=None, use_cache=True) -> int:
     from numlint.engine.check import meta_diagnostic
     from numlint.run.discovery import discover
@@ -180,7 +182,7 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
     from numlint.run.runner import display_path
 
     config_for = _resolver(overrides)
-    report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    report = Report(mode=mode)
     slots: list = []  # a FileResult, or the index of the file in `files`
     files = []
     for found in discover(paths, config_for):
@@ -192,10 +194,10 @@ def _check_paths(paths: Sequence[Path], overrides, *, fix, unsafe, diff, output_
         slots.append(len(files))
         files.append((found.path, found.config))
     cache = None
-    if use_cache and not (fix or diff) and files:
+    if use_cache and not mode.fixing and files:
         from numlint.run.cache import open_cache
         cache = open_cache()
-    checked = check_files(files, fix=fix, unsafe=unsafe, diff=diff, jobs=jobs, cache=cache)
+    checked = check_files(files, mode, jobs=jobs, cache=cache)
     report.results.extend(checked[s] if isinstance(s, int) else s for s in slots)
     return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
 
@@ -318,8 +320,8 @@ def _settings_lines(shown: str, config: Config) -> List[str]:
     return lines
 
 
-def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
-                 output_format, statistics, exit_zero, output_file=None) -> int:
+def _check_stdin(stdin_filename: Optional[str], overrides, mode: Mode, output_format, *,
+                 statistics, exit_zero, output_file=None) -> int:
     """Check the source on stdin. With --fix the fixed source goes to stdout (unchanged if no
     fix applies) and the findings to stderr; with --diff the diff goes to stdout."""
     from numlint.engine.check import check_source, fix_source
@@ -329,28 +331,28 @@ def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
     name = stdin_filename or "<stdin>"
     config = _configure(Path(stdin_filename) if stdin_filename else Path.cwd(), overrides)
     data = sys.stdin.buffer.read()
-    report = Report(fix=fix or diff, unsafe=unsafe, diff=diff)
+    report = Report(mode=mode)
     if stdin_filename and config.force_exclude and config.excluded(Path(stdin_filename)):
-        if fix and not diff:  # excluded: not checked, the source passes through unchanged
+        if mode.writes:  # excluded: not checked, the source passes through unchanged
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         return _finish(report, output_format, statistics, exit_zero, output_file=output_file,
-                       stream=sys.stderr if fix and not diff else None)
+                       stream=sys.stderr if mode.writes else None)
     if name.lower().endswith(".ipynb"):  # a Jupyter notebook: numlint/notebook.py
         from numlint.run.runner import notebook_result
-        result, fixed = notebook_result(data, name, config, fix=fix, unsafe=unsafe, diff=diff)
+        result, fixed = notebook_result(data, name, config, mode)
         report.results.append(result)
-        if fix and not diff:
+        if mode.writes:
             sys.stdout.buffer.write(data if fixed is None else fixed)
             sys.stdout.flush()
         return _finish(report, output_format, statistics, exit_zero, output_file=output_file,
-                       stream=sys.stderr if fix and not diff else None)
-    if not (fix or diff):
+                       stream=sys.stderr if mode.writes else None)
+    if not mode.fixing:
         diagnostics = check_source(data, name, config)
         text = _decoded(data) if diagnostics else None
         report.results.append(FileResult(name, diagnostics, source=text))
         return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
-    result = fix_source(data, name, config, unsafe=unsafe)
+    result = fix_source(data, name, config, unsafe=mode.unsafe)
     decoded = result.original is not None
     file_result = FileResult(name, result.diagnostics, result.fixed,
                              source=result.source.text if decoded and result.diagnostics
@@ -358,7 +360,7 @@ def _check_stdin(stdin_filename: Optional[str], overrides, *, fix, unsafe, diff,
     if result.changed:
         file_result.diff = unified_diff(result.original.text, result.source.text, name)
     report.results.append(file_result)
-    if not diff:
+    if mode.writes:
         sys.stdout.buffer.write(result.source.to_bytes() if decoded else data)
         sys.stdout.flush()
     return _finish(report, output_format, statistics, exit_zero, stream=sys.stderr,

@@ -20,6 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from numlint.engine.settings import Config
 from numlint.run.notebook import is_notebook
+from numlint.run.mode import CHECK, Mode
 from numlint.run.report import FileResult
 from numlint.run.runner import cached_notebook_result, display_path, process_file
 
@@ -40,14 +41,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def check_files(files: Sequence[Tuple[Path, Config]], *, fix: bool = False,
-                unsafe: bool = False, diff: bool = False, jobs: Optional[int] = None,
-                cache=None, progress: Optional[bool] = None) -> List[FileResult]:
-    """Check (or fix) `files`; results in the same order. `cache` (a `numlint.run.cache.Cache`)
-    is used in check mode only. `progress`: None shows a bar on a terminal for long runs."""
+def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
+                jobs: Optional[int] = None, cache=None,
+                progress: Optional[bool] = None) -> List[FileResult]:
+    """Check (or fix, per `mode`) `files`; results in the same order. `cache` (a
+    `numlint.run.cache.Cache`) is used in check mode only. `progress`: None shows a bar on a
+    terminal for long runs."""
     results: List[Optional[FileResult]] = [None] * len(files)
     keys: List[Optional[str]] = [None] * len(files)
-    use_cache = cache is not None and not (fix or diff)
+    use_cache = cache is not None and not mode.fixing
     pending: List[int] = []
     sizes = {}
     for index, (path, config) in enumerate(files):
@@ -80,11 +82,11 @@ def check_files(files: Sequence[Tuple[Path, Config]], *, fix: bool = False,
     with _Progress(len(tasks), show) as bar:
         if parallel:
             tasks.sort(key=lambda t: -sizes[t[0]])
-            for index, result in _run_pool(tasks, configs, jobs, fix, unsafe, diff):
+            for index, result in _run_pool(tasks, configs, jobs, mode):
                 results[index] = result
                 bar.advance()
         else:
-            _init_worker(configs, fix, unsafe, diff)
+            _init_worker(configs, mode)
             for task in tasks:
                 index, result = _work(task)
                 results[index] = result
@@ -129,23 +131,23 @@ def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[File
 _STATE: Tuple = ()
 
 
-def _init_worker(configs, fix, unsafe, diff) -> None:
+def _init_worker(configs, mode: Mode) -> None:
     global _STATE
-    _STATE = (configs, fix, unsafe, diff)
+    _STATE = (configs, mode)
 
 
-def _init_pool_worker(configs, fix, unsafe, diff) -> None:
+def _init_pool_worker(configs, mode: Mode) -> None:
     # What the worker inherited (modules, rules, the table) lives as long as it does: out of
     # the collector's sight, it is never traversed (nor its pages copied after the fork).
     gc.freeze()
-    _init_worker(configs, fix, unsafe, diff)
+    _init_worker(configs, mode)
 
 
 def _work(task: Task) -> Tuple[int, FileResult]:
     index, path, config = task
-    configs, fix, unsafe, diff = _STATE
+    configs, mode = _STATE
     with _collecting_per_file():
-        result = process_file(Path(path), configs[config], fix=fix, unsafe=unsafe, diff=diff)
+        result = process_file(Path(path), configs[config], mode)
     return index, result
 
 
@@ -172,11 +174,11 @@ class _collecting_per_file:
             gc.enable()
 
 
-def _run_pool(tasks, configs, jobs, fix, unsafe, diff):
+def _run_pool(tasks, configs, jobs, mode: Mode):
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with context.Pool(min(jobs, len(tasks)), initializer=_init_pool_worker,
-                      initargs=(configs, fix, unsafe, diff)) as pool:
+                      initargs=(configs, mode)) as pool:
         yield from pool.imap_unordered(_work, tasks, chunksize=1 if len(tasks) < 64
                                        else CHUNK_FILES)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from numlint.engine.diagnostic import Diagnostic
+from numlint.run.mode import CHECK, Mode
 
 if TYPE_CHECKING:  # notebooks are loaded only for notebooks
     from numlint.run.notebook import CellIndex
@@ -31,9 +32,20 @@ class FileResult:
 @dataclass
 class Report:
     results: List[FileResult] = field(default_factory=list)
-    fix: bool = False            # fixes were applied (or shown, with --diff)
-    unsafe: bool = False         # --unsafe-fixes
-    diff: bool = False
+    mode: Mode = CHECK
+
+    @property
+    def fix(self) -> bool:
+        """Fixes were applied (or shown, with --diff)."""
+        return self.mode.fixing
+
+    @property
+    def unsafe(self) -> bool:
+        return self.mode.unsafe
+
+    @property
+    def diff(self) -> bool:
+        return self.mode.diff
 
     @property
     def diagnostics(self) -> List[Diagnostic]:

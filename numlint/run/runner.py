@@ -17,6 +17,7 @@ from numlint.engine.check import check_source, fix_source, meta_diagnostic
 from numlint.engine.settings import Config
 from numlint.engine.diagnostic import Diagnostic
 from numlint.run.discovery import describe_os_error
+from numlint.run.mode import CHECK, Mode
 from numlint.run.report import FileResult
 from numlint.run.notebook import is_notebook, joined_source, lint_notebook
 from numlint.engine.source import BinaryFileError, DecodeError, SourceText
@@ -59,24 +60,24 @@ def read_source(path: Path, config: Config):
         return meta_diagnostic("NL903", shown, f"cannot decode the file: {exc}")
 
 
-def process_file(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
-                 diff: bool = False) -> FileResult:
-    """Check one file; with `fix`, apply fixes (and write them back unless `diff`)."""
+def process_file(path: Path, config: Config, mode: Mode = CHECK) -> FileResult:
+    """Check one file; in fix and diff modes apply the fixes (and write them back in fix
+    mode)."""
     if is_notebook(path):
-        return process_notebook(path, config, fix=fix, unsafe=unsafe, diff=diff)
+        return process_notebook(path, config, mode)
     shown = display_path(path)
     source = read_source(path, config)
     if isinstance(source, Diagnostic):
         return FileResult(shown, [source])
-    if not (fix or diff):
+    if not mode.fixing:
         diagnostics = check_source(source, shown, config)
         return FileResult(shown, diagnostics, source=source.text if diagnostics else None)
-    result = fix_source(source, shown, config, unsafe=unsafe)
+    result = fix_source(source, shown, config, unsafe=mode.unsafe)
     file_result = FileResult(shown, result.diagnostics, result.fixed,
                              source=result.source.text if result.diagnostics else None)
     if result.changed:
         file_result.diff = unified_diff(source.text, result.source.text, shown)
-        if not diff:
+        if mode.writes:
             _write_fixed(path, result.source.to_bytes(), file_result)
     return file_result
 
@@ -93,8 +94,7 @@ def _write_fixed(path: Path, data: bytes, file_result: FileResult) -> None:
             f"cannot write the fixed file: {describe_os_error(exc)}"))
 
 
-def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: bool = False,
-                     diff: bool = False) -> FileResult:
+def process_notebook(path: Path, config: Config, mode: Mode = CHECK) -> FileResult:
     """`process_file` for a Jupyter notebook (numlint/notebook.py): only the sources of the
     changed cells are written back; an unchanged notebook is not rewritten."""
     shown = display_path(path)
@@ -104,16 +104,15 @@ def process_notebook(path: Path, config: Config, *, fix: bool = False, unsafe: b
     except OSError as exc:
         return FileResult(shown, [meta_diagnostic(
             "NL902", shown, f"cannot read the file: {describe_os_error(exc)}")])
-    file_result, fixed = notebook_result(data, shown, config, fix=fix, unsafe=unsafe, diff=diff)
-    if fixed is not None and not diff:
+    file_result, fixed = notebook_result(data, shown, config, mode)
+    if fixed is not None and mode.writes:
         _write_fixed(path, fixed, file_result)
     return file_result
 
 
-def notebook_result(data: bytes, shown: str, config: Config, *, fix: bool = False,
-                    unsafe: bool = False, diff: bool = False):
+def notebook_result(data: bytes, shown: str, config: Config, mode: Mode = CHECK):
     """The `FileResult` of a notebook's bytes, and its fixed bytes if fixes changed it."""
-    result = lint_notebook(data, shown, config, fix=fix or diff, unsafe=unsafe)
+    result = lint_notebook(data, shown, config, fix=mode.fixing, unsafe=mode.unsafe)
     kept = bool(result.diagnostics)
     file_result = FileResult(shown, result.diagnostics, result.fixed,
                              source=result.source if kept else None,
