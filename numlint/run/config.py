@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Tuple
 
-from numlint.engine.settings import (  # noqa: F401 (re-exported for the faces)
-    DEFAULT_EXCLUDE, DEFAULT_MAX_FILE_SIZE, KEYS, Config, ConfigError, validate_selectors)
+# Config, ConfigError and validate_selectors are re-exported for the faces.
+from numlint.engine.settings import KEYS, Config, ConfigError, validate_selectors  # noqa: F401
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -61,6 +61,8 @@ KINDS: Dict[str, str] = {
     "array": "an array built from data (`np.array`, `torch.tensor`, ...)",
     "len": "the length of a sequence (Python's `len`)",
     "errstate": "a context that changes floating-point error handling (`np.errstate`)",
+    # -- elementary functions (table section `elementary`, rules NL5xx) ---------------------------
+    # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     # -- operators (the semantic model's, not the table's) ----------------------------------------
     "add": "the `+` operator",
     "sub": "the `-` operator",
