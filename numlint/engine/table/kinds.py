@@ -62,6 +62,7 @@ KINDS: Dict[str, str] = {
     "len": "the length of a sequence (Python's `len`)",
     "errstate": "a context that changes floating-point error handling (`np.errstate`)",
     # -- elementary functions (table section `elementary`, rules NL5xx) ---------------------------
+    # -- special functions and compositions (table section `special`, rules NL5xx) ---------------
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     # -- operators (the semantic model's, not the table's) ----------------------------------------
     "add": "the `+` operator",
