@@ -72,3 +72,69 @@ def test_a_nan_gradient_is_caught(monkeypatch):
     torch_proof = proof.Proof(extreme=GOOD_PROOF.extreme, reference=GOOD_PROOF.reference)
     with pytest.raises(proof.ProofError, match="gradient"):
         proof.check(RULE, bad("torch", code, "", proof=torch_proof))
+
+
+# -- accuracy proofs: errors in ulps of an exact (mpmath) value -------------------------------
+
+LOG1P_CODE = """
+import numpy as np
+
+def log_one_plus(x):
+    return np.log(1 + x)
+"""
+LOG1P_PROOF = proof.Proof(extreme={"x": [1e-10, -3e-12, 1e-17]}, reference="np.log1p(x)",
+                          exact="mpmath.log1p(x)")
+
+
+def with_fix(monkeypatch, fixed):
+    monkeypatch.setattr(proof, "fixed_code", lambda rule, ex: ex.code.replace(
+        "np.log(1 + x)", fixed))
+
+
+def test_an_accurate_fix_is_proven(monkeypatch):
+    pytest.importorskip("mpmath")
+    with_fix(monkeypatch, "np.log1p(x)")
+    proof.check(RULE, example(LOG1P_PROOF, LOG1P_CODE))
+
+
+def test_a_fix_that_is_finite_but_not_accurate_is_caught(monkeypatch):
+    """The finiteness check alone would pass this fix: it is finite, exact on benign inputs
+    and within 1e-13 of the true value on the extreme ones, yet hundreds of ulps off there."""
+    pytest.importorskip("mpmath")
+    with_fix(monkeypatch, "np.log1p(x) + 1e-30")
+    with pytest.raises(proof.ProofError, match=r"float64: on the extreme input .* ulps from "
+                                               r"the exact value"):
+        proof.check(RULE, example(LOG1P_PROOF, LOG1P_CODE))
+
+
+def test_a_fix_less_accurate_than_the_original_on_benign_input_is_caught(monkeypatch):
+    pytest.importorskip("mpmath")
+    # Exact for tiny x (the extreme input), wrong by 1e-9 for ordinary ones.
+    with_fix(monkeypatch, "np.log1p(x) + 1e-9 * x ** 2")
+    with pytest.raises(proof.ProofError, match="on benign input .* less accurate than the "
+                                               "original"):
+        proof.check(RULE, example(LOG1P_PROOF, LOG1P_CODE))
+
+
+def test_an_input_on_which_the_original_loses_few_bits_is_caught(monkeypatch):
+    pytest.importorskip("mpmath")
+    with_fix(monkeypatch, "np.log1p(x)")
+    tame = proof.Proof(extreme={"x": [0.5, 2.0]}, reference="np.log1p(x)",
+                       exact="mpmath.log1p(x)")
+    with pytest.raises(proof.ProofError, match="does not break the original: it loses"):
+        proof.check(RULE, example(tame, LOG1P_CODE))
+
+
+def test_ulp_errors_and_bits_lost():
+    mpmath = pytest.importorskip("mpmath")
+    exact = proof.exact_values(LOG1P_PROOF, {"x": [1e-17]}, "float64")
+    assert float(exact[0]) == 1e-17
+    assert proof.ulp_errors(np.array([1e-17]), exact, "float64")[0] < 0.5  # correctly rounded
+    naive = proof.ulp_errors(np.array([0.0]), exact, "float64")
+    assert naive[0] == pytest.approx(1e-17 / np.spacing(1e-17))
+    assert proof.bits_lost(naive) == pytest.approx(52, abs=1)
+    assert proof.bits_lost(proof.ulp_errors(np.array([np.inf]), exact, "float64")) == np.inf
+    # Where the function has no real value, a NaN result is exact.
+    undefined = proof.exact_values(LOG1P_PROOF, {"x": [-2.0]}, "float64")
+    assert mpmath.isnan(undefined[0])
+    assert proof.ulp_errors(np.array([np.nan]), undefined, "float64")[0] == 0

@@ -12,6 +12,12 @@ them, in one framework and dtype:
   this keeps the examples honest) and the fixed code is finite and equals the reference;
 * PyTorch and JAX: the gradient of the fixed code's output on the extreme input is finite.
 
+An accuracy proof (`Proof.exact`, an mpmath expression) measures errors against the exact
+value (50 significant digits) in units in the last place of the dtype instead: on the extreme
+input the original must lose at least `Proof.bits` bits and the fix be within `Proof.ulps`
+units; on benign inputs the fix must be within `Proof.ulps` units or no worse than the
+original, element by element.
+
 Only numlint's own examples are ever executed, never user code. Framework libraries are
 imported lazily, so the rest of numlint never needs them.
 """
@@ -55,6 +61,13 @@ class Outcome:
     original: Any
     fixed: Any
     reference: Any = None
+    # For an accuracy proof: the bits the original and the fixed code lose on the extreme
+    # input in float64, at their worst element (see `bits_lost`).
+    bits: Optional[Tuple[float, float]] = None
+
+    @property
+    def bits_recovered(self) -> Optional[float]:
+        return None if self.bits is None else self.bits[0] - self.bits[1]
 
 
 def missing_modules(framework: str) -> Tuple[str, ...]:
@@ -209,6 +222,95 @@ def run(function: Callable, backend: Backend, inputs, proof: Proof, dtype: str):
         return backend.numpy(function(**args))
 
 
+# -- accuracy: errors in units in the last place of the exact value ---------------------------
+
+# Significant digits of the exact values an accuracy proof compares with.
+EXACT_DIGITS = 50
+
+
+def exact_values(proof: Proof, inputs: Dict[str, Any], dtype: str):
+    """`proof.exact` evaluated with mpmath, element by element over the broadcast inputs as
+    rounded to `dtype`: an object array of mpmath numbers (NaN where the function has no real
+    value)."""
+    np = importlib.import_module("numpy")
+    mpmath = importlib.import_module("mpmath")
+    names = list(inputs)
+    arrays = np.broadcast_arrays(*[np.asarray(inputs[k], dtype=dtype) for k in names])
+    shape = arrays[0].shape if arrays else ()
+    out = np.empty(shape, dtype=object)
+    with mpmath.workdps(EXACT_DIGITS):
+        for index in np.ndindex(shape):
+            point = {k: mpmath.mpf(float(a[index])) for k, a in zip(names, arrays)}
+            try:
+                value = eval(proof.exact, {"mpmath": mpmath, "math": math}, point)
+            except (ValueError, ZeroDivisionError):
+                value = mpmath.mpf("nan")
+            if isinstance(value, mpmath.mpc):
+                value = value.real if value.imag == 0 else mpmath.mpf("nan")
+            out[index] = mpmath.mpf(value)
+    return out
+
+
+def ulp_errors(value, exact, dtype: str):
+    """The error of each element of `value` in units in the last place of the exact value in
+    `dtype` (0 where both are the same infinity or both undefined, inf for a non-finite value
+    where the exact one is finite)."""
+    np = importlib.import_module("numpy")
+    mpmath = importlib.import_module("mpmath")
+    value = np.asarray(value, dtype="float64")
+    if value.shape != exact.shape:
+        raise ProofError(f"the result has shape {value.shape}, the exact value {exact.shape}")
+    errors = np.empty(exact.shape)
+    kind = np.dtype(dtype).type
+    with mpmath.workdps(EXACT_DIGITS):
+        for index in np.ndindex(exact.shape):
+            want, got = exact[index], float(value[index])
+            if mpmath.isnan(want) or mpmath.isinf(want):
+                same = math.isnan(got) if mpmath.isnan(want) else got == float(want)
+                errors[index] = 0.0 if same else math.inf
+            elif not math.isfinite(got):
+                errors[index] = math.inf
+            else:
+                ulp = float(np.spacing(abs(kind(float(want)))))
+                errors[index] = float(abs(mpmath.mpf(got) - want) / ulp)
+    return errors
+
+
+def bits_lost(errors) -> float:
+    """The bits an error of `errors` units in the last place costs, at the worst element
+    (an error below one unit costs none)."""
+    np = importlib.import_module("numpy")
+    worst = float(np.max(errors)) if np.size(errors) else 0.0
+    return math.inf if not math.isfinite(worst) else math.log2(max(worst, 1.0))
+
+
+def _check_accuracy(where, proof: Proof, backend, original, fixed, dtype: str) -> None:
+    np = backend.np
+    benign = benign_inputs(proof)
+    exact = exact_values(proof, benign, dtype)
+    fixed_errors = ulp_errors(run(fixed, backend, benign, proof, dtype), exact, dtype)
+    naive_errors = ulp_errors(run(original, backend, benign, proof, dtype), exact, dtype)
+    worse = (fixed_errors > proof.ulps) & (fixed_errors > naive_errors)
+    if np.any(worse):
+        raise ProofError(f"{where} {dtype}: on benign input {benign} the fixed code is less "
+                         f"accurate than the original (errors in ulps: fixed "
+                         f"{fixed_errors[worse]}, original {naive_errors[worse]})")
+    exact = exact_values(proof, proof.extreme, dtype)
+    naive = run(original, backend, proof.extreme, proof, dtype)
+    lost = bits_lost(ulp_errors(naive, exact, dtype))
+    if lost < proof.bits:
+        raise ProofError(f"{where} {dtype}: the extreme input {proof.extreme} does not break "
+                         f"the original: it loses {lost:.1f} bits ({naive}), fewer than "
+                         f"{proof.bits:g}; choose an input that does")
+    stable = run(fixed, backend, proof.extreme, proof, dtype)
+    errors = ulp_errors(stable, exact, dtype)
+    if not np.all(errors <= proof.ulps):
+        raise ProofError(f"{where} {dtype}: on the extreme input {proof.extreme} the fixed "
+                         f"code gives {stable}, {float(np.max(errors)):.3g} ulps from the exact "
+                         f"value {[float(v) for v in exact.ravel()]} (at most {proof.ulps:g} "
+                         f"allowed; the original gave {naive})")
+
+
 def check(rule, example, framework: Optional[str] = None) -> None:
     """Prove `example`'s fix in `framework` (default: the example's own); raise ProofError."""
     framework = framework or example.framework
@@ -219,6 +321,10 @@ def check(rule, example, framework: Optional[str] = None) -> None:
     fixed = load(fixed_code(rule, example), proof.function)
     where = f"{rule.code} {rule.name} [{framework}]"
     for dtype in proof.dtypes:
+        if proof.exact is not None:
+            _check_accuracy(where, proof, backend, original, fixed, dtype)
+            _check_gradient(where, proof, backend, fixed, dtype)
+            continue
         rtol, atol = TOLERANCE[dtype]
         benign = benign_inputs(proof)
         got = run(fixed, backend, benign, proof, dtype)
@@ -242,13 +348,18 @@ def check(rule, example, framework: Optional[str] = None) -> None:
             raise ProofError(f"{where} {dtype}: on the extreme input {proof.extreme} the fixed "
                              f"code gives {stable}, the reference is {reference} (the original "
                              f"gave {naive})")
-        if proof.gradient and framework in ("torch", "jax"):
-            args = {k: backend.array(v, dtype, k in proof.integers, grad=True)
-                    for k, v in proof.extreme.items()}
-            grads = backend.gradient(fixed, args, proof.integers)
-            if grads is not None and not all(_finite(np, g) for g in grads):
-                raise ProofError(f"{where} {dtype}: the fixed code's gradient on the extreme "
-                                 f"input {proof.extreme} is not finite: {grads}")
+        _check_gradient(where, proof, backend, fixed, dtype)
+
+
+def _check_gradient(where, proof: Proof, backend, fixed, dtype: str) -> None:
+    np = backend.np
+    if proof.gradient and backend.framework in ("torch", "jax"):
+        args = {k: backend.array(v, dtype, k in proof.integers, grad=True)
+                for k, v in proof.extreme.items()}
+        grads = backend.gradient(fixed, args, proof.integers)
+        if grads is not None and not all(_finite(np, g) for g in grads):
+            raise ProofError(f"{where} {dtype}: the fixed code's gradient on the extreme "
+                             f"input {proof.extreme} is not finite: {grads}")
 
 
 def demo(rule, example) -> Outcome:
@@ -268,6 +379,13 @@ def demo(rule, example) -> Outcome:
         outcome.reference = reference_value(proof, proof.extreme)
     except ImportError:
         outcome.reference = None
+    if proof.exact is not None and importlib.util.find_spec("mpmath") is not None:
+        exact = exact_values(proof, proof.extreme, "float64")
+        try:
+            outcome.bits = tuple(bits_lost(ulp_errors(value, exact, "float64"))
+                                 for value in (outcome.original, outcome.fixed))
+        except (ProofError, TypeError, ValueError):  # the naive code raised
+            outcome.bits = None
     return outcome
 
 

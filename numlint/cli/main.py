@@ -527,6 +527,12 @@ def _demo(rule) -> int:
         console.print(Text(f"naive:  {naive}", style="red"))
         console.print(Text(f"stable: {stable}", style="green"))
     console.print(table)
+    for framework in chosen:
+        bits = outcomes[framework].bits
+        if bits is not None:
+            console.print(f"{FRAMEWORK_NAMES.get(framework, framework)}: bits recovered "
+                          f"{_bits(bits[0] - bits[1])} (float64: the naive result loses "
+                          f"{_bits(bits[0])} bits, the stable {_bits(bits[1])})")
     why = next((e.proof.why for e in [*chosen.values(), *examples] if e.proof.why), "")
     if why:
         console.print(f"Why: {why}.")
@@ -534,6 +540,11 @@ def _demo(rule) -> int:
         names = ", ".join(sorted(FRAMEWORK_NAMES.get(f, f) for f in skipped))
         console.print(f"Not installed, not shown: {names}.")
     return EXIT_OK
+
+
+def _bits(value: float) -> str:
+    """Bits of precision, as a demo prints them (every bit of a non-finite result is lost)."""
+    return "all" if value == float("inf") else f"{value:.1f}"
 
 
 def _changed_lines(before: str, after: str):

@@ -51,6 +51,15 @@ class Proof:
     wrong even on benign inputs (double softmax), so the fix is compared with the reference.
     `function` defaults to the module's last top-level function. `why` is the one-line lesson
     `numlint rule --demo` prints.
+
+    An accuracy proof (a fix that recovers lost digits rather than an overflow: `log1p`,
+    `expm1`) also gives `exact`, an mpmath expression over the parameters, evaluated element
+    by element at 50 significant digits on the inputs as rounded to the dtype under test
+    (`"mpmath.log1p(x)"`). Then, in each dtype, on the extreme input the naive code must lose
+    at least `bits` bits (its error, in units in the last place of the exact value, is at
+    least `2**bits`) and the fix must be within `ulps` units in the last place; on benign
+    inputs the fix must be within `ulps` or no further from the exact value than the naive
+    code (never worse).
     """
 
     extreme: Dict[str, Any]
@@ -63,6 +72,9 @@ class Proof:
     function: Optional[str] = None
     why: str = ""
     dtypes: Tuple[str, ...] = DTYPES
+    exact: Optional[str] = None
+    ulps: float = 4.0
+    bits: float = 10.0
 
 
 # -- examples ---------------------------------------------------------------------------------
