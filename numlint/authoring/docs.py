@@ -111,6 +111,7 @@ def kinds_page() -> str:
         add(kind, "operator", f"`a {symbols[kind]} b`")
     for kind, symbol in zip(UNARY_KINDS.values(), ("-", "+", "~")):
         add(kind, "operator", f"`{symbol}x`")
+    add("compare", "operator", "`a == b`, `a != b`, `a < b`, `a is b`, `a in b`, ...")
     for attribute in TRANSPOSE_ATTRIBUTES:
         add("transpose", "operator", f"`x.{attribute}`")
     lines = [

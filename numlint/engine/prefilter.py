@@ -32,10 +32,11 @@ ENABLED = True
 OPERATOR_TEXT: Dict[str, Tuple[str, ...]] = {
     "add": ("+",), "sub": ("-",), "mul": ("*",), "div": ("/",), "pow": ("**",),
     "matmul": ("@",), "floordiv": ("//",), "mod": ("%",), "neg": ("-",), "pos": ("+",),
-    "invert": ("~",),
+    "invert": ("~",), "compare": ("==", "!=", "<", ">"),
 }
 # `x.T`, `x.mT` are transposes (numlint.engine.semantic.model.TRANSPOSE_ATTRIBUTES).
-_ATTRIBUTE_NAMES = {"transpose": ("T", "mT")}
+# `x is y`, `k in d`: comparisons spelled by a keyword.
+_ATTRIBUTE_NAMES = {"transpose": ("T", "mT"), "compare": ("is", "in")}
 
 
 class Spelling:

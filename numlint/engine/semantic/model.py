@@ -1,8 +1,8 @@
 """The semantic model of one module: scopes, bindings, qualified names and canonical operations.
 
 One walk over the `ast` tree records every scope and every name binding in it, and every node
-that can be an operation (calls, binary and unary operators), with its scope, its parent and its
-statement. Everything else is answered lazily from that record:
+that can be an operation (calls, binary and unary operators, comparisons), with its scope, its
+parent and its statement. Everything else is answered lazily from that record:
 
 * `qualname(expr, scope)`: the fully qualified name an expression refers to, through every
   import form (`import numpy as np`, `from torch import sum as tsum`, star imports of known
@@ -23,8 +23,8 @@ from typing import Dict, List, Optional, Set, Tuple
 from numlint.engine import table
 from numlint.engine.semantic.dataflow import Dataflow, Origin
 from numlint.engine.semantic.operations import (
-    BINARY_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view, bind_arguments, bind_call,
-    unify_frameworks)
+    BINARY_KINDS, COMPARE_KIND, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view, bind_arguments,
+    bind_call, unify_frameworks)
 from numlint.engine.semantic.scopes import BUILTINS, Binding, Scope, Walker
 from numlint.engine.table.schema import Spec
 
@@ -175,6 +175,8 @@ class SemanticModel:
         return result
 
     def _resolve_op(self, expr: ast.expr, scope: Scope) -> Optional[Op]:
+        if type(expr) is ast.Compare:  # `a == b`, `x is y`, `0 < t < 1`
+            return Op(self, COMPARE_KIND, "operator", expr, scope)
         kind = type(expr)
         if kind is ast.Call:
             return self._call_op(expr, scope)

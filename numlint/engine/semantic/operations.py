@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from numlint.engine.semantic.scopes import Scope
 
 # Nodes that can be operations: the walk records them, with their context, for the rules.
-OPERATION_NODES = (ast.Call, ast.BinOp, ast.UnaryOp)
+OPERATION_NODES = (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare)
+
+# Every comparison is one kind, and a chain (`0 <= p <= 1`) one operation: rules read its `ops`
+# and `comparators`.
+COMPARE_KIND = "compare"
 
 BINARY_KINDS = {
     ast.Add: "add",

@@ -260,7 +260,7 @@ class Walker:
     def expression(self, node: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
         kind = type(node)
         self.context[node] = (scope, parent, stmt)
-        if kind in (ast.Call, ast.BinOp, ast.UnaryOp):
+        if kind in (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare):
             self.operations.append(node)
         elif kind is ast.Lambda:
             self.arguments(node.args, scope, stmt)

@@ -74,6 +74,7 @@ KINDS: Dict[str, str] = {
     "neg": "unary `-`",
     "pos": "unary `+`",
     "invert": "unary `~`",
+    "compare": "a comparison (`==`, `!=`, `<`, `is`, `in`, ...; a chain `a < b < c` is one)",
 }
 
 
