@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from numlint.engine.rule import Op
+from numlint.engine.rule import Op, Origin
 from numlint.engine.table.linalg import PRODUCT_TRANSPOSES, SINGLE_MATRIX_PRODUCTS, STACK_TRANSPOSES
 
 PRODUCTS = ("matmul", "matvec")
@@ -143,7 +143,7 @@ class Gram:
     matrix: ast.expr
     stack: bool
     product: Product
-    origins: List[object] = field(default_factory=list)
+    origins: List[Origin] = field(default_factory=list)
     outer: bool = False
 
 
@@ -181,7 +181,7 @@ class Inverse:
     """An inverse (`kind` "inv" or "pinv") reached from an expression through `origin`."""
 
     op: Op
-    origin: object
+    origin: Origin
 
 
 def inverse(ctx, expr: ast.expr, scope, kinds=("inv", "pinv")) -> Optional[Inverse]:
@@ -213,7 +213,7 @@ class Moment:
     rhs: ast.expr
     stack: bool
     product: Product
-    origin: object
+    origin: Origin
 
 
 def moment(ctx, expr: ast.expr, scope) -> Optional[Moment]:

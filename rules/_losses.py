@@ -41,8 +41,10 @@ class Activation:
         nothing (computing `model(x)` again is another forward pass, with other dropout)."""
         if not self.remote:
             return True
-        if any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
-               for n in ast.walk(self.op.operand)):
+        operand = self.op.operand
+        if operand is None or any(
+                isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
+                for n in ast.walk(operand)):
             return False
         return all(ctx.portable(o, at) for o in self.origins if o.remote)
 
@@ -61,6 +63,8 @@ def logits(ctx, act: Activation, at: ast.expr) -> Optional[Replacement]:
     if act.opaque or not act.portable(ctx, at):
         return None
     operand = act.op.operand
+    if operand is None:
+        return None
     return Replacement(ctx.emitter.arg_text(operand), copied=[] if act.remote else [operand])
 
 
@@ -111,11 +115,12 @@ def _trailing_comma(text: str, start: int, end: int) -> Optional[int]:
 def combine(message: str, *fixes: Optional[Fix],
             applicability: Applicability = Applicability.SAFE) -> Optional[Fix]:
     """One fix made of the edits of `fixes` (None if any is missing); unsafe if any part is."""
-    if any(f is None for f in fixes):
+    present = [f for f in fixes if f is not None]
+    if len(present) != len(fixes):
         return None
-    if any(f.applicability is not Applicability.SAFE for f in fixes):
+    if any(f.applicability is not Applicability.SAFE for f in present):
         applicability = Applicability.UNSAFE
-    edits = tuple(dict.fromkeys(e for f in fixes for e in f.edits))
+    edits = tuple(dict.fromkeys(e for f in present for e in f.edits))
     return Fix(applicability, message, edits)
 
 

@@ -132,7 +132,7 @@ def in_assertion(ctx, node) -> bool:
         if not isinstance(parent, ast.expr):
             return False
         if isinstance(parent, ast.Call) and current is not parent.func:
-            name = getattr(parent.func, "attr", None) or getattr(parent.func, "id", "")
+            name = getattr(parent.func, "attr", None) or getattr(parent.func, "id", None) or ""
             if name.lower().startswith("assert"):
                 return True
         current = parent

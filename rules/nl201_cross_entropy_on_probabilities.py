@@ -3,7 +3,7 @@ probabilities instead of from the logits."""
 
 import ast
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
@@ -281,10 +281,10 @@ def _log_fix(ctx, op, probs: Probabilities):
     `log_sigmoid(x)` (`log_sigmoid(-x)` for `log(1 - sigmoid(x))`)."""
     act = probs.act
     framework = ctx.framework(op, act.op)
-    if act.opaque or not op.is_plain() or framework is None or \
+    logits = act.op.operand
+    if act.opaque or not op.is_plain() or framework is None or logits is None or \
             not act.portable(ctx, op.node):
         return None
-    logits = act.op.operand
     if act.op.kind == "softmax":
         replacement = ctx.stable(
             "log_softmax", framework, logits, op.scope, args=ctx.args_of(act.op),
@@ -351,7 +351,7 @@ def _is_one(node) -> bool:
 
 # Executable proofs of the fixes (see `numlint.authoring.proof`): a row of logits 1000 apart, where the
 # softmax underflows to 0, and sigmoid inputs where it rounds to 0 and to 1.
-_ROWS = dict(extreme={"logits": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
+_ROWS: Dict[str, Any] = dict(extreme={"logits": [[0.0, 1000.0], [0.0, 0.0]], "targets": [0, 0]},
              integers=("targets",))
 _NLL = ("-scipy.special.log_softmax(logits, axis=1)[np.arange(len(targets)), targets]"
         ".mean()")

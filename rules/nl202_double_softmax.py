@@ -1,5 +1,7 @@
 """NL202 double-softmax: a loss that applies the softmax (or sigmoid) itself fed its output."""
 
+from typing import Any, Dict
+
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
@@ -93,11 +95,11 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
 # Executable proofs of the fixes (see `numlint.authoring.proof`): the fix corrects the value, so the fixed
 # code is compared with the true loss, also on benign inputs.
 _WHY = "the loss applies a softmax to probabilities: it stays near log(C), its gradient vanishes"
-_SPARSE = dict(extreme={"logits": [[0.0, 10.0]], "targets": [0]}, integers=("targets",),
+_SPARSE: Dict[str, Any] = dict(extreme={"logits": [[0.0, 10.0]], "targets": [0]}, integers=("targets",),
                bug_fix=True, why=_WHY)
 _NLL = ("-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(targets)), targets]"
         ".mean()")
-_DENSE = dict(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 10.0]]}, bug_fix=True, why=_WHY)
+_DENSE: Dict[str, Any] = dict(extreme={"labels": [[1.0, 0.0]], "logits": [[0.0, 10.0]]}, bug_fix=True, why=_WHY)
 _CE = "-np.sum(labels * scipy.special.log_softmax(logits, axis=-1), axis=-1)"
 
 

@@ -1,5 +1,7 @@
 """NL203 bce-on-sigmoid: a binary cross-entropy on probabilities fed a sigmoid's output."""
 
+from typing import Any, Dict
+
 from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
@@ -83,7 +85,7 @@ _BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "targets": [0.0, 1.0, 1.0, 0.0]}
 _TERMS = "(np.logaddexp(0, logits) - targets * logits)"
 _WHY = "the loss clamps log(0) (PyTorch at -100, Keras at log(1e-7)): capped, zero gradient"
 # Keras: a column of predictions; its losses compute in float32.
-_COLUMN = dict(extreme={"targets": [[0.0], [1.0]], "logits": [[50.0], [-800.0]]},
+_COLUMN: Dict[str, Any] = dict(extreme={"targets": [[0.0], [1.0]], "logits": [[50.0], [-800.0]]},
                benign={"targets": [[0.0], [1.0], [1.0]], "logits": [[0.3], [-1.2], [2.0]]},
                dtypes=("float32",), why=_WHY)
 

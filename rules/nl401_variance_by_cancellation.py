@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 from numlint.engine.table.schema import ALL
 
 
@@ -87,7 +87,7 @@ class _Moment:
     """`mean(data)`, or `sum(data) / count`: the reduction, its data and its divisor."""
 
     data: ast.expr              # x (for the second moment: the x whose square is averaged)
-    reduction: object           # the mean or sum Op
+    reduction: Op               # the mean or sum
     count: Optional[ast.expr]   # the divisor of a sum, None for a mean
 
 

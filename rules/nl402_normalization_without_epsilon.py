@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 
 from ._patterns import NONNEG, in_assertion, shifted_by_max, sign, strip_casts
 
@@ -26,8 +26,8 @@ class _Divisor:
 
     pattern: str
     data: Optional[ast.expr] = None       # the array the statistic is taken of
-    op: object = None                     # the norm, std, var or sum operation
-    ops: List[object] = field(default_factory=list)  # every operation of the divisor
+    op: Op = None  # type: ignore[assignment]  # the norm, std, var or sum operation
+    ops: List[Op] = field(default_factory=list)  # every operation of the divisor
 
 
 class NormalizationWithoutEpsilon(Rule):
@@ -156,8 +156,9 @@ def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
         return None
     if op.kind == "mul":  # norm(a) * norm(b)
         factors = [_norm(ctx, side, op.scope, trail) for side in (op.left, op.right)]
-        if all(factors):
-            return _Divisor("cosine", ops=[op] + [f.op for f in factors])
+        found = [f for f in factors if f is not None]
+        if len(found) == len(factors):
+            return _Divisor("cosine", ops=[op] + [f.op for f in found])
         return None
     norm = _norm(ctx, op.node, op.scope, trail)
     if norm is not None:
@@ -283,8 +284,8 @@ def _positive(ctx, expr, scope) -> bool:
 
 
 def _positive_constant(node) -> bool:
-    return (isinstance(node, ast.Constant) and type(node.value) in (int, float)
-            and node.value > 0)
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool) and node.value > 0)
 
 
 # -- guards --------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def render(rule: Rule) -> str:
             bad_examples)))
     fixed = [e for e in bad_examples if e.fixed is not None]
     if fixed:
-        parts.append("## Use instead\n" + "\n".join(_code(e, e.fixed) for e in
+        parts.append("## Use instead\n" + "\n".join(_code(e, e.fixed or "") for e in
                                                     _first_per_framework(fixed)))
     if rule.fix_safety:
         parts.append(_section("Fix safety", rule.fix_safety))

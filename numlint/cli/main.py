@@ -184,7 +184,7 @@ def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
     config_for = _resolver(overrides)
     report = Report(mode=mode)
     slots: list = []  # a FileResult, or the index of the file in `files`
-    files = []
+    files: List[Tuple[Path, Config]] = []
     for found in discover(paths, config_for):
         if found.error is not None:
             shown = display_path(found.path)
@@ -192,6 +192,7 @@ def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
                 "NL902", shown, f"cannot read: {found.error}")]))
             continue
         slots.append(len(files))
+        assert found.config is not None  # discovery gives every readable file its configuration
         files.append((found.path, found.config))
     cache = None
     if use_cache and not mode.fixing and files:
@@ -215,7 +216,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
 
     config_for = _resolver(overrides)
     files = [(found.path, found.config) for found in discover(paths, config_for)
-             if found.error is None]
+             if found.error is None and found.config is not None]
     cache = None
     if use_cache and files:
         from numlint.run.cache import open_cache
@@ -282,7 +283,8 @@ def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,
     if not settings:
         return
     path = first.path if first is not None else Path(paths[0])
-    config = first.config if first is not None else config_for(path)
+    config = first.config if first is not None and first.config is not None \
+        else config_for(path)
     for line in _settings_lines(display_path(path), config):
         click.echo(line)
 
@@ -357,7 +359,7 @@ def _check_stdin(stdin_filename: Optional[str], overrides, mode: Mode, output_fo
     file_result = FileResult(name, result.diagnostics, result.fixed,
                              source=result.source.text if decoded and result.diagnostics
                              else None)
-    if result.changed:
+    if result.changed and result.original is not None:
         file_result.diff = unified_diff(result.original.text, result.source.text, name)
     report.results.append(file_result)
     if mode.writes:

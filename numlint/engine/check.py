@@ -95,7 +95,7 @@ def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply
                  and (allows is None or allows(state, d.fix))]
         if not fixes:
             break
-        chosen = select_fixes([d.fix for d in fixes])
+        chosen = select_fixes([d.fix for d in fixes if d.fix is not None])
         candidate = apply(state, [e for fix in chosen for e in fix.edits])
         if not parses(python(candidate)):
             failed = [d for d in fixes if d.fix in chosen]
@@ -163,8 +163,8 @@ def _check_text(text: SourceText, path: str, config: Config) -> _Checked:
     if noqa.file_exempt(text.text):
         return _Checked([])
     tree, error = parse(text, path)
-    if error is not None:
-        return _Checked([error])
+    if tree is None:
+        return _Checked([error] if error is not None else [])
     rules = config.enabled_rules()
     ignored = set(config.ignored_codes_for(Path(path))) if path != "<stdin>" else set()
     rules = tuple(r for r in rules if not _ignored(r.code, ignored))

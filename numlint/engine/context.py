@@ -172,6 +172,7 @@ class Context:
     # -- reporting -------------------------------------------------------------------------------
     def report(self, node: ast.AST, message: str, fix: Optional[Fix] = None) -> None:
         rule = self.rule
+        assert rule is not None, "report() is called from a rule's check"
         start, end = self.source.node_range(node)
         self.diagnostics.append(Diagnostic(
             code=rule.code,

@@ -80,8 +80,10 @@ class Emitter:
             return result
         roles = {spec.roles.axis: "axis", spec.roles.keepdims: "keepdims"}
         if op.layer_args is not None:  # a layer's arguments were given to its constructor
+            assert op.constructor is not None
             sources, call_args, shift = op.layer_args, op.constructor.args, 1
         else:
+            assert isinstance(op.node, ast.Call)
             sources, call_args = op.args, op.node.args
             shift = 1 if op.form == "method" else 0
         for param, value in sources.items():
@@ -112,6 +114,8 @@ class Emitter:
         given, `source_default` is what the original's omitted axis meant; the replacement gets
         an explicit axis if its own default differs.
         """
+        if framework is None:
+            return None
         for target in self.targets(stable, framework):
             replacement = self._call_target(target, framework, operand, scope, args, like,
                                             method, source_default)
@@ -138,7 +142,7 @@ class Emitter:
                 text = _fill(target.template, name, operands, self)
                 if text is None:
                     continue
-                copied = [v for v in operands.values() if isinstance(v, ast.AST)]
+                copied = [v for v in operands.values() if isinstance(v, ast.expr)]
                 return Replacement(text, [edit] if edit is not None else [], copied, name)
         return None
 
@@ -280,6 +284,8 @@ def _fill(template: str, fn: str, operands: Dict[str, object], emitter: Emitter
         if isinstance(value, str):
             out.append(value)
             continue
+        if not isinstance(value, ast.expr):
+            return None
         # A whole argument (`f({x}, k={y})`) is copied as is; anywhere else (`-{x}`,
         # `{x}.T`, `{x}[0]`) a non-atom is parenthesised.
         before = template[:match.start()].rstrip()[-1:]

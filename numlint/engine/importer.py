@@ -8,7 +8,7 @@ conventional style, after the module's leading imports.
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from numlint.engine import table
 from numlint.engine.fix import Edit
@@ -31,7 +31,7 @@ class Importer:
         self.text = source.text
         self.newline = source.newline
         self._insertion: Optional[int] = None
-        self._reverse = None
+        self._reverse: Optional[Dict[str, List[str]]] = None
 
     def reference(self, target: str, scope: Scope) -> Optional[Tuple[str, Optional[Edit]]]:
         module, attrs = split_target(target)
@@ -60,12 +60,12 @@ class Importer:
 
     def _names_bound_to(self, qualname: str) -> List[str]:
         if self._reverse is None:
-            reverse = {}
+            reverse: Dict[str, Set[str]] = {}
             for scope in self.model.scopes:
                 for name, bindings in scope.bindings.items():
                     for binding in bindings:
                         if binding.kind == "import":
-                            reverse.setdefault(binding.qualname, set()).add(name)
+                            reverse.setdefault(binding.qualname or "", set()).add(name)
             self._reverse = {k: sorted(v) for k, v in reverse.items()}
         return self._reverse.get(qualname, [])
 
@@ -113,7 +113,7 @@ class Importer:
 
     def _compute_insertion(self) -> int:
         body = self.model.tree.body
-        anchor = None  # the statement after which to insert
+        anchor: Optional[ast.stmt] = None  # the statement after which to insert
         for index, stmt in enumerate(body):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 anchor = stmt
@@ -128,7 +128,7 @@ class Importer:
             first = body[0]
             row = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])])
             return starts[row - 1]
-        row = anchor.end_lineno
+        row = anchor.end_lineno or anchor.lineno
         return starts[row] if row < len(starts) else len(self.text)
 
 

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 import pathspec
 
@@ -78,12 +78,12 @@ class Config:
         codes = self.enabled_codes()
         return tuple(r for r in all_rules() if r.code in codes and not r.meta)
 
-    def ignored_codes_for(self, path: Optional[Path]) -> Tuple[str, ...]:
+    def ignored_codes_for(self, path: Union[str, Path, None]) -> Tuple[str, ...]:
         """Codes that `per-file-ignores` switches off for `path`."""
         if not self.per_file_ignores or path is None:
             return ()
         relative = self.relative(path)
-        ignored = []
+        ignored: List[str] = []
         for pattern, codes in self.per_file_ignores:
             key = ("pfi", pattern)
             if key not in self._cache:
@@ -93,7 +93,7 @@ class Config:
         return tuple(ignored)
 
     # -- exclusion ----------------------------------------------------------------------------
-    def excluded(self, path: Path, is_dir: bool = False) -> bool:
+    def excluded(self, path: Union[str, Path], is_dir: bool = False) -> bool:
         if "exclude" not in self._cache:
             self._cache["exclude"] = _gitwildmatch(tuple(self.exclude) + tuple(self.extend_exclude))
         relative = self.relative(path)
@@ -101,14 +101,14 @@ class Config:
             relative += "/"
         return self._cache["exclude"].match_file(relative)
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Union[str, Path]) -> str:
         """`path` (symlinks resolved) relative to the configuration's root, '/'-separated;
         as given if it is outside the root."""
         if self.root is not None:
             # Not abspath: it would fold `link/..` before the link is resolved.
-            path = os.fspath(path)
-            real = self._real_path(path if os.path.isabs(path)
-                                   else os.path.join(os.getcwd(), path))
+            text = os.fspath(path)
+            real = self._real_path(text if os.path.isabs(text)
+                                   else os.path.join(os.getcwd(), text))
             root = str(self.root)
             if real == root:
                 return "."

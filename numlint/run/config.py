@@ -13,7 +13,7 @@ import difflib
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 # Config, ConfigError and validate_selectors are re-exported for the faces.
 from numlint.engine.settings import KEYS, Config, ConfigError, validate_selectors  # noqa: F401
@@ -68,7 +68,7 @@ def parse_config(section: dict, path: Path, where: Optional[str] = None) -> Conf
             raise ConfigError(f"{where}: {key!r} must be a list of strings")
         return tuple(value)
 
-    values = {}
+    values: Dict[str, Any] = {}
     for key in ("select", "ignore", "extend-select"):
         selectors = strings(key)
         if selectors is not None:

@@ -326,7 +326,9 @@ class _Module:
 
     @classmethod
     def build(cls, cells: List[Cell], texts: List[str]) -> "_Module":
-        starts, masked, python = [], [], []
+        starts: List[int] = []
+        masked: List[Tuple[int, int]] = []
+        python: List[str] = []
         offset = 0
         for text in texts:
             starts.append(offset)
@@ -368,6 +370,8 @@ class _Module:
         by_cell: Dict[int, List[Edit]] = defaultdict(list)
         for edit in edits:
             k = self.edit_cell(edit)
+            if k is None:
+                raise ValueError("an edit that crosses cells cannot be applied")
             start = self.starts[k]
             by_cell[k].append(Edit(edit.start - start, edit.end - start, edit.content))
         return [apply_edits(text, by_cell[k]) if k in by_cell else text
@@ -420,7 +424,7 @@ class NotebookResult:
 
     def diff(self, path: str) -> str:
         """A unified diff of each changed cell (Ruff's `path:cell N` headers)."""
-        out = []
+        out: List[str] = []
         for number, before, after in self.changes:
             lines = difflib.unified_diff(
                 (before + "\n").splitlines(keepends=True),
@@ -567,7 +571,8 @@ def _source_spans(text: str) -> Dict[int, Tuple[int, int]]:
     spans: Dict[int, Tuple[int, int]] = {}
 
     def space(i: int) -> int:
-        return _JSON_SPACE.match(text, i).end()
+        match = _JSON_SPACE.match(text, i)
+        return match.end() if match is not None else i
 
     def members(i: int, visit) -> int:
         """Walk the object at `i`, calling `visit(key, i)` -> end of the value."""

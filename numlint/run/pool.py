@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from numlint.engine.settings import Config
 from numlint.run.notebook import is_notebook
@@ -93,8 +93,9 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
                 bar.advance()
     if use_cache:
         for index in pending:
-            if keys[index] is not None:
-                cache.put(keys[index], results[index].diagnostics)
+            key, result = keys[index], results[index]
+            if key is not None and result is not None:
+                cache.put(key, result.diagnostics)
         cache.save()
     return results  # type: ignore[return-value]
 
@@ -189,8 +190,8 @@ class _Progress:
     def __init__(self, total: int, show: bool):
         self.total = total
         self.show = show and total > 0
-        self.progress = None
-        self.task = None
+        self.progress: Any = None  # rich's Progress, imported only when shown
+        self.task: Any = None
 
     def __enter__(self) -> "_Progress":
         if self.show:

@@ -12,7 +12,7 @@ rows are rows of a cell, not of the `.ipynb` file) and its message names the cel
 from __future__ import annotations
 
 import os
-from typing import TextIO
+from typing import List, TextIO, Tuple
 
 from numlint.cli.output.common import relative_to, where
 from numlint.run.report import Report
@@ -30,7 +30,7 @@ def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
     root = os.environ.get("GITHUB_WORKSPACE")
     for diagnostic in report.diagnostics:
         path = relative_to(diagnostic.path, root)
-        properties = [("file", path)]
+        properties: List[Tuple[str, object]] = [("file", path)]
         if diagnostic.cell is None:
             properties += [("line", diagnostic.start.row), ("col", diagnostic.start.column),
                            ("endLine", diagnostic.end.row),

@@ -76,7 +76,7 @@ def information_uri() -> str:
             if label.strip().lower() in ("homepage", "home", "repository", "source") and \
                     url.strip():
                 return url.strip()
-        return meta.get("Home-page") or DEFAULT_INFORMATION_URI
+        return meta.get("Home-page") or DEFAULT_INFORMATION_URI  # type: ignore[attr-defined]
     except Exception:  # pragma: no cover - broken metadata must not break the report
         return DEFAULT_INFORMATION_URI
 

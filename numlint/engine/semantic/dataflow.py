@@ -124,8 +124,10 @@ class Dataflow:
         if len(found) != 1:
             return None
         binding, method_scope = found[0]
+        node = method_scope.node
         if binding.kind != "assign" or binding.value is None or \
-                method_scope.node.name not in INITIALIZERS or self._statement_in_loop(binding.node):
+                not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
+                node.name not in INITIALIZERS or self._statement_in_loop(binding.node):
             return None
         return binding.value, method_scope
 
@@ -155,7 +157,8 @@ class Dataflow:
             methods = []
             for statement in cls.body:
                 candidate = self.model.scope_by_node.get(statement)
-                if candidate is None or candidate.kind != "function":
+                if candidate is None or candidate.kind != "function" or \
+                        not isinstance(candidate.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 params = candidate.node.args.posonlyargs + candidate.node.args.args
                 if params and self.self_class(params[0].arg, candidate) is cls:
@@ -165,7 +168,7 @@ class Dataflow:
 
     def method_scope(self, cls: ast.ClassDef, name: str) -> Optional["Scope"]:
         """The scope of the method `name` of `cls`, if the class defines it exactly once."""
-        found = [s for s, _ in self.class_methods(cls) if s.node.name == name]
+        found = [s for s, _ in self.class_methods(cls) if getattr(s.node, "name", None) == name]
         return found[0] if len(found) == 1 else None
 
     # -- reaching assignments ------------------------------------------------------------------------
@@ -205,7 +208,7 @@ class Dataflow:
                 return None
         return last
 
-    def rebound_between(self, bindings: List["Binding"], start: ast.stmt, end: ast.stmt) -> bool:
+    def rebound_between(self, bindings: List["Binding"], start: ast.AST, end: ast.AST) -> bool:
         """Whether any of `bindings` may rebind the name between statements `start` and `end`."""
         if not bindings:
             return False

@@ -127,7 +127,7 @@ class SemanticModel:
             others = [b for b in bindings if b.kind not in ("import", "none")]
             if len(qualnames) == 1 and not others:
                 return qualnames.pop()
-            if not qualnames and len(others) == 1:
+            if not qualnames and len(others) == 1 and owner is not None:
                 return self._alias_qualname(name, others[0], owner)
             return None
         # Unbound in the file: a star import of a known module, else a builtin.
@@ -177,16 +177,15 @@ class SemanticModel:
     def _resolve_op(self, expr: ast.expr, scope: Scope) -> Optional[Op]:
         if type(expr) is ast.Compare:  # `a == b`, `x is y`, `0 < t < 1`
             return Op(self, COMPARE_KIND, "operator", expr, scope)
-        kind = type(expr)
-        if kind is ast.Call:
+        if type(expr) is ast.Call:
             return self._call_op(expr, scope)
-        if kind is ast.BinOp:
+        if type(expr) is ast.BinOp:
             op_kind = BINARY_KINDS.get(type(expr.op))
             return Op(self, op_kind, "operator", expr, scope) if op_kind else None
-        if kind is ast.UnaryOp:
+        if type(expr) is ast.UnaryOp:
             op_kind = UNARY_KINDS.get(type(expr.op))
             return Op(self, op_kind, "operator", expr, scope) if op_kind else None
-        if kind is ast.Attribute and expr.attr in TRANSPOSE_ATTRIBUTES:
+        if type(expr) is ast.Attribute and expr.attr in TRANSPOSE_ATTRIBUTES:
             if self.qualname(expr.value, scope) is None:
                 return Op(self, "transpose", "operator", expr, scope)
         return None
@@ -241,7 +240,7 @@ class SemanticModel:
         held = self.dataflow.value_of(func, scope)
         if held is None or not isinstance(held[0], ast.Call):
             return None
-        constructor, where = held
+        constructor, where = held[0], held[1]
         layer = self._layer_spec(constructor, where)
         if layer is not None:
             op = self._layer_op(call, scope, layer, constructor)
@@ -251,8 +250,9 @@ class SemanticModel:
             return Op(self, final.kind, "model", call, scope, final)
         if isinstance(constructor.func, ast.Name):
             owner, bindings = self.lookup(constructor.func.id, where)
-            if len(bindings) == 1 and bindings[0].kind == "class":
-                return self._instance_op(call, scope, bindings[0].node)
+            node = bindings[0].node if len(bindings) == 1 else None
+            if isinstance(node, ast.ClassDef) and bindings[0].kind == "class":
+                return self._instance_op(call, scope, node)
         return None
 
     def _final_activation(self, constructor: ast.Call, scope: Scope) -> Optional[Spec]:
@@ -299,7 +299,7 @@ class SemanticModel:
         self._evaluating.add(node)
         result = None
         try:
-            kinds = set()
+            kinds: Set[str] = set()
             spec = None
             values = _returned_values(function)
             for value in values:
@@ -424,6 +424,7 @@ class SemanticModel:
 def _returned_values(function: Scope) -> List[ast.expr]:
     """The values of a function's `return` statements (not those of nested functions); empty
     when some `return` has no value or the function is a generator."""
-    if function.generator or any(value is None for value in function.returns):
+    values = [value for value in function.returns if value is not None]
+    if function.generator or len(values) != len(function.returns):
         return []
-    return list(function.returns)
+    return values

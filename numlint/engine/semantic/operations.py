@@ -63,8 +63,8 @@ class Op:
         self.args = args
         self.keywords = keywords or {}
         self.receiver = receiver
-        self.layer_args = None       # for layers: the constructor's arguments
-        self.layer_keywords = {}
+        self.layer_args: Optional[Dict[str, ast.expr]] = None  # layers: the constructor's arguments
+        self.layer_keywords: Dict[str, str] = {}
         self.constructor: Optional[ast.Call] = None  # for layers: the call that built it
 
     def option(self, param: str) -> Optional[ast.expr]:
@@ -157,7 +157,7 @@ class Op:
     def framework(self) -> Optional[str]:
         if self.spec is not None and self.form != "method":
             return self.spec.framework
-        if self.form == "method":
+        if self.form == "method" and self.spec is not None:
             specs = table.METHODS.get(self.spec.name, ())
             if len({s.framework for s in specs}) == 1:
                 return self.spec.framework

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 
 if TYPE_CHECKING:
     from numlint.engine.semantic.model import SemanticModel
 
 BUILTINS = frozenset(dir(builtins))
+_MATCH_CASE = getattr(ast, "match_case", ())  # a `case` block of a `match` (3.10+)
 
 
 class Binding:
@@ -58,7 +59,7 @@ class Scope:
         self.bindings.setdefault(name, []).append(binding)
 
     def release(self) -> None:
-        self.node = self.parent = None
+        self.node = self.parent = None  # type: ignore[assignment]  # released: never read again
         self.bindings.clear()
         self.attributes.clear()
         self.returns.clear()
@@ -121,10 +122,9 @@ class Walker:
 
     # -- statements -------------------------------------------------------------------------------
     def statement(self, stmt: ast.stmt, scope: Scope) -> None:
-        kind = type(stmt)
-        if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.function(stmt, scope)
-        elif kind is ast.ClassDef:
+        elif type(stmt) is ast.ClassDef:
             for expr in stmt.decorator_list + stmt.bases + [k.value for k in stmt.keywords]:
                 self.expression(expr, scope, stmt, stmt)
             inner = self.new_scope("class", stmt, scope)
@@ -132,7 +132,7 @@ class Walker:
                 self.blocks[child] = (stmt, "body")
                 self.statement(child, inner)
             self.bind(scope, stmt.name, Binding("class", stmt))
-        elif kind is ast.Import:
+        elif type(stmt) is ast.Import:
             for alias in stmt.names:
                 if alias.asname:
                     name, qualname = alias.asname, alias.name
@@ -140,7 +140,7 @@ class Walker:
                     name = qualname = alias.name.partition(".")[0]
                 self.import_qualnames.add(alias.name)
                 self.bind(scope, name, Binding("import", stmt, qualname))
-        elif kind is ast.ImportFrom:
+        elif type(stmt) is ast.ImportFrom:
             module = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
                 if alias.name == "*":
@@ -150,34 +150,33 @@ class Walker:
                 qualname = f"{module}.{alias.name}" if stmt.module else f"{module}{alias.name}"
                 self.import_qualnames.add(qualname)
                 self.bind(scope, alias.asname or alias.name, Binding("import", stmt, qualname))
-        elif kind is ast.Global:
+        elif type(stmt) is ast.Global:
             scope.globals.update(stmt.names)
-        elif kind is ast.Nonlocal:
+        elif type(stmt) is ast.Nonlocal:
             scope.nonlocals.update(stmt.names)
         else:
             self.generic_statement(stmt, scope)
 
     def generic_statement(self, stmt: ast.stmt, scope: Scope) -> None:
-        kind = type(stmt)
-        if kind is ast.Assign:
+        if type(stmt) is ast.Assign:
             value = stmt.value if len(stmt.targets) == 1 else None
             for target in stmt.targets:
                 self.bind_target(scope, target, "assign", stmt, value)
-        elif kind is ast.AnnAssign:
+        elif type(stmt) is ast.AnnAssign:
             self.bind_target(scope, stmt.target, "assign" if stmt.value else "declare", stmt,
                              stmt.value)
-        elif kind is ast.AugAssign:
+        elif type(stmt) is ast.AugAssign:
             self.bind_target(scope, stmt.target, "augassign", stmt)
-        elif kind in (ast.For, ast.AsyncFor):
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self.bind_target(scope, stmt.target, "for", stmt)
-        elif kind in (ast.With, ast.AsyncWith):
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 if item.optional_vars is not None:
                     self.bind_target(scope, item.optional_vars, "with", stmt)
-        elif kind is ast.Delete:
+        elif type(stmt) is ast.Delete:
             for target in stmt.targets:
                 self.bind_target(scope, target, "del", stmt)
-        elif kind is ast.Return:
+        elif type(stmt) is ast.Return:
             scope.returns.append(stmt.value)
         for field_name in stmt._fields:
             value = getattr(stmt, field_name)
@@ -195,7 +194,7 @@ class Walker:
             self.statement(node, scope)
         elif isinstance(node, ast.expr):
             self.expression(node, scope, stmt, stmt)
-        elif isinstance(node, ast.excepthandler):
+        elif isinstance(node, ast.ExceptHandler):
             if node.name:
                 self.bind(scope, node.name, Binding("except", node))
             if node.type is not None:
@@ -208,11 +207,12 @@ class Walker:
                 value = getattr(node, field_name)
                 if isinstance(value, ast.AST):
                     self.child(value, scope, stmt)
-        elif type(node).__name__ == "match_case":
-            self.pattern(node.pattern, scope, stmt)
-            if node.guard is not None:
-                self.expression(node.guard, scope, stmt, stmt)
-            for child in node.body:
+        elif isinstance(node, _MATCH_CASE):  # Python 3.10+
+            case: Any = node
+            self.pattern(case.pattern, scope, stmt)
+            if case.guard is not None:
+                self.expression(case.guard, scope, stmt, stmt)
+            for child in case.body:
                 self.blocks[child] = (node, "body")
                 self.statement(child, scope)
         elif type(node).__name__.startswith("Match"):
@@ -260,20 +260,20 @@ class Walker:
     def expression(self, node: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
         kind = type(node)
         self.context[node] = (scope, parent, stmt)
-        if kind in (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare):
+        if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare)):
             self.operations.append(node)
-        elif kind is ast.Lambda:
+        elif type(node) is ast.Lambda:
             self.arguments(node.args, scope, stmt)
             inner = self.new_scope("lambda", node, scope)
             self.bind_parameters(node.args, inner, node)
             self.expression(node.body, inner, node, stmt)
             return
-        elif kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             self.comprehension(node, scope, stmt)
             return
-        elif kind is ast.NamedExpr:
+        elif type(node) is ast.NamedExpr:
             target_scope = scope
-            while target_scope.kind == "comprehension":
+            while target_scope.kind == "comprehension" and target_scope.parent is not None:
                 target_scope = target_scope.parent
             self.bind(target_scope, node.target.id, Binding("walrus", stmt, value=node.value))
             self.expression(node.value, scope, node, stmt)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from numlint.engine.table.schema import ALL, parse_spec
 
 # Role shorthands.
-NP_REDUCE = dict(axis="axis", keepdims="keepdims", default_axis=ALL)
-TORCH_REDUCE = dict(axis="dim", keepdims="keepdim", default_axis=ALL,
+NP_REDUCE: Dict[str, Any] = dict(axis="axis", keepdims="keepdims", default_axis=ALL)
+TORCH_REDUCE: Dict[str, Any] = dict(axis="dim", keepdims="keepdim", default_axis=ALL,
                      aliases={"axis": "dim", "keepdims": "keepdim"})
-TF_REDUCE = dict(axis="axis", keepdims="keepdims", default_axis=ALL, inert=("name",),
+TF_REDUCE: Dict[str, Any] = dict(axis="axis", keepdims="keepdims", default_axis=ALL, inert=("name",),
                   aliases={"reduction_indices": "axis", "keep_dims": "keepdims"})
-TF_ELEMENTWISE = dict(inert=("name",))
+TF_ELEMENTWISE: Dict[str, Any] = dict(inert=("name",))
 
 UFUNC = "x, /, out=None, **ufunc_kwargs"
 
 
-def each(kind, framework, names, params, **roles):
+def each(kind: str, framework: str, names, params: str, **roles: Any) -> list:
     """One spec per qualified name, all with the same parameters."""
     return [parse_spec(kind, framework, f"{name}({params})", **roles) for name in names]
 

@@ -11,13 +11,13 @@ Facts behind the stable rewrites (shape rules, traps) are in `../shared/catalog.
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Tuple
+from typing import Any, Dict, FrozenSet, Tuple
 
 from numlint.engine.table.schema import parse_spec
 from numlint.engine.table._common import TF_ELEMENTWISE, Target, each, tf_paths
 
 # SciPy's (and jax.scipy's) `check_finite` only decides whether non-finite input raises.
-SCIPY_INERT = dict(inert=("check_finite",))
+SCIPY_INERT: Dict[str, Any] = dict(inert=("check_finite",))
 
 SPECS = [
     # ---- matrix products ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ reading Keras' `from_logits` flag; `logits_form(op)` says how the same loss is w
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from numlint.engine.table.schema import parse_spec
 from numlint.engine.table._common import TF_ELEMENTWISE, UFUNC, Target, each, tf_paths
@@ -65,11 +65,11 @@ def _loss_layers(kind, framework, names, params, holds, call, *, class_axis=None
 _TORCH_CE = ("input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, "
              "reduction='mean'")
 _TORCH_BCE = "input, target, weight=None, size_average=None, reduce=None, reduction='mean'"
-_TORCH_LAYER = dict(call="input, target", operand="input")
+_TORCH_LAYER: Dict[str, Any] = dict(call="input, target", operand="input")
 
 # ---- Keras (keras.losses, tf.keras.losses, and TF2's tf.losses, which is the same module) ---
-_KERAS_CALL = dict(call="y_true, y_pred, sample_weight=None", operand="y_pred")
-_KERAS_FUNCTION = dict(operand="y_pred")
+_KERAS_CALL: Dict[str, Any] = dict(call="y_true, y_pred, sample_weight=None", operand="y_pred")
+_KERAS_FUNCTION: Dict[str, Any] = dict(operand="y_pred")
 _LAST_AXIS = ("axis", -1)
 _KERAS_MODULES = {"keras": ("keras.losses",),
                   "tensorflow": ("tensorflow.keras.losses", "tensorflow.losses")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from numlint.engine.table.kinds import check_kind
 
@@ -47,6 +47,7 @@ class Signature:
     def parse(cls, params: str) -> "Signature":
         """Parse a parameter list such as `"a, /, axis=None, *, keepdims=False, **kw"`."""
         func = ast.parse(f"def _({params}): pass").body[0]
+        assert isinstance(func, ast.FunctionDef)
         args = func.args
         return cls(
             positional=tuple(a.arg for a in args.posonlyargs + args.args),
@@ -128,7 +129,7 @@ class Spec:
 
 
 def parse_spec(kind: str, framework: str, header: str, *, method: bool = False,
-               layer: bool = False, call: str = "input", **roles) -> Spec:
+               layer: bool = False, call: str = "input", **roles: Any) -> Spec:
     """Build a `Spec` from a header such as `"numpy.sum(a, axis=None, ...)"`.
 
     For a layer class (`layer=True`) the header is the constructor's and `call` the parameters

@@ -10,7 +10,7 @@ documented signature, and is checked against it by `tests/test_table_signatures.
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 from numlint.engine.table.schema import ALL, parse_spec
 from numlint.engine.table._common import (
@@ -21,10 +21,10 @@ from numlint.engine.table._common import (
 # `reduce_std` and `reduce_euclidean_norm` accept `axis`/`keepdims` only, also in
 # `tf.compat.v1.math`, so these entries carry no `reduction_indices`/`keep_dims` aliases (a
 # replacement must not copy them).
-TF_MOMENT = dict(axis="axis", keepdims="keepdims", default_axis=ALL, inert=("name",))
+TF_MOMENT: Dict[str, Any] = dict(axis="axis", keepdims="keepdims", default_axis=ALL, inert=("name",))
 # torch accepts NumPy's spellings on its native reductions (`torch.var(x, axis=1,
 # keepdims=True)` runs), and so does `torch.linalg.norm`; `torch.norm` and `Tensor.norm` do not.
-TORCH_NORM = dict(axis="dim", keepdims="keepdim", default_axis=ALL)
+TORCH_NORM: Dict[str, Any] = dict(axis="dim", keepdims="keepdim", default_axis=ALL)
 # NumPy 2 and JAX also take `correction=`, an alternative spelling of `ddof=` (passing both
 # raises), and torch's `var`/`std` have a legacy overload `(input, dim, unbiased, keepdim)`; the
 # entries follow the documented signatures, so calls in the other spelling are left unbound.
