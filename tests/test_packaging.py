@@ -9,6 +9,8 @@ import pytest
 
 from conftest import LOG_SUM_EXP, ROOT
 
+pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
