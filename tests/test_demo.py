@@ -32,3 +32,19 @@ def test_demo_of_a_rule_without_executable_examples(run):
     result = run("rule", "NL901", "--demo")
     assert result.exit_code == 2
     assert "NL901 has no executable example" in result.output
+
+
+def test_demo_of_an_accuracy_fix_shows_the_bits_recovered(run, monkeypatch):
+    pytest.importorskip("numpy")
+    pytest.importorskip("scipy")
+    pytest.importorskip("mpmath")
+    monkeypatch.setattr(proof, "missing_modules",
+                        lambda framework: () if framework == "numpy" else (framework,))
+    result = run("rule", "NL501", "--demo")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "stable: return np.log1p(rate)" in out
+    # 1e-17 in scientific notation: the naive 0 and the exact value are told apart.
+    assert "1.000000083e-10" in out and "1.e-17" in out
+    assert "NumPy/SciPy: bits recovered 52.5 (float64: the naive result loses 52.5 bits, " \
+           "the stable 0.0)" in out

@@ -576,8 +576,12 @@ def _show(value) -> str:
         return "\n".join(_show(v) for v in value)
     if isinstance(value, str):
         return value
-    with np.printoptions(precision=4, suppress=True, linewidth=60):
-        return np.array2string(np.asarray(value, dtype=float))
+    array = np.asarray(value, dtype=float)
+    # Values far below 1 (what an accuracy fix is about) in scientific notation, with the
+    # digits that tell the naive result from the exact one.
+    tiny = bool(np.any((array != 0) & (np.abs(array) < 1e-3)))
+    with np.printoptions(precision=9 if tiny else 4, suppress=not tiny, linewidth=60):
+        return np.array2string(array)
 
 
 def _rule_json(rule) -> dict:
