@@ -4,6 +4,8 @@ import ast
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
+from ._special import framework as _framework
+
 
 class SqrtOfExp(Rule):
     code = "NL508"
@@ -93,15 +95,6 @@ def _root_base(op):
             and exponent.value == 0.5:
         return base
     return None
-
-
-def _framework(ctx, *ops):
-    """The library the fix writes in: the one every operation comes from (Python's `math`
-    included, so scalar code stays scalar), else the one they agree on."""
-    found = {o.framework for o in ops}
-    if len(found) == 1 and None not in found:
-        return found.pop()
-    return ctx.framework(*ops)
 
 
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------

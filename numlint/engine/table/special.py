@@ -9,9 +9,23 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from numlint.engine.table._common import Target, tf_paths
+from numlint.engine.table.schema import parse_spec
+from numlint.engine.table._common import TF_ELEMENTWISE, UFUNC, Target, each, tf_paths
 
-SPECS: list = []
+SPECS: list = [
+    # ---- the error function and its complement (NL513) ----------------------------------------
+    *[spec for kind in ("erf", "erfc") for spec in (
+        parse_spec(kind, "python", f"math.{kind}(x, /)"),
+        parse_spec(kind, "numpy", f"scipy.special.{kind}({UFUNC})"),
+        *each(kind, "torch", [f"torch.{kind}", f"torch.special.{kind}"], "input, *, out=None"),
+        parse_spec(kind, "torch", f"{kind}()", method=True),
+        # `tf.erf` is TF1's spelling (still in `tf.compat.v1`); TF2 has `tf.math.erf` only.
+        *each(kind, "tensorflow", tf_paths(f"math.{kind}", kind), "x, name=None",
+              **TF_ELEMENTWISE),
+        *each(kind, "jax", [f"jax.scipy.special.{kind}", f"jax.lax.{kind}"], "x"),
+        parse_spec(kind, "keras", f"keras.ops.{kind}(x)"),
+    )],
+]
 
 # A stable rewrite that keeps the function the code already calls, with a new argument:
 # `template` applied to each framework's spellings of that function. A target is used only in a
@@ -33,6 +47,17 @@ _EXP = {
 }
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `1 - erf(x)` (NL513): the complementary error function, accurate where `erf(x)` rounds
+    # to 1 (x > 5.9 in float64, 3.9 in float32). NumPy has no erf: code that has one imports
+    # SciPy (or `math`).
+    "erfc": {
+        "python": (Target(("math.erfc",), needs_import="math"),),
+        "numpy": (Target(("scipy.special.erfc",), needs_import="scipy"),),
+        "torch": (Target(("torch.erfc", "torch.special.erfc"), method="erfc"),),
+        "tensorflow": (Target(tuple(tf_paths("math.erfc"))),),  # `tf.erfc` is TF1 only
+        "jax": (Target(("jax.scipy.special.erfc", "jax.lax.erfc")),),
+        "keras": (Target(("keras.ops.erfc",)),),
+    },
     # `sqrt(exp(x))` and `exp(x) ** 0.5` (NL508): `exp(0.5 * x)`, one rounding instead of two,
     # and finite wherever the square root is (the intermediate `exp(x)` is never formed).
     "exp_half": _same_function("{fn}(0.5 * {x})", _EXP),
