@@ -43,7 +43,7 @@ def test_demo_of_an_accuracy_fix_shows_the_bits_recovered(run, monkeypatch):
     result = run("rule", "NL501", "--demo")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "stable: return np.log1p(rate)" in out
+    assert "stable: return np.log1p(np.abs(x))" in out
     # 1e-17 in scientific notation: the naive 0 and the exact value are told apart.
     assert "1.000000083e-10" in out and "1.e-17" in out
     assert "NumPy/SciPy: bits recovered 52.5 (float64: the naive result loses 52.5 bits, " \

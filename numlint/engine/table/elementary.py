@@ -2,15 +2,71 @@
 special functions (erfc, log-gamma), hypot, x log x, and the stable forms they rewrite to.
 
 Rules name none of these APIs; see `numlint.engine.table` for how sections are merged. Every
-signature below is checked against the installed library by `tests/test_table_signatures.py`.
+signature below is checked against the installed library by `tests/test_table_signatures.py`
+(numpy 2.4, scipy 1.17, torch 2.13, tensorflow 2.21, jax 0.10, keras 3.15); facts behind the
+targets are in `../shared/catalog.md` (H10-H15).
 """
 
 from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from numlint.engine.table._common import Target
+from numlint.engine.table.schema import parse_spec
+from numlint.engine.table._common import TF_ELEMENTWISE, UFUNC, Target, each, tf_paths
 
-SPECS: list = []
+SPECS = [
+    # ---- log1p and expm1: the accurate log(1 + x) and exp(x) - 1 -----------------------------
+    *[spec
+      for kind in ("log1p", "expm1")
+      for spec in (
+          parse_spec(kind, "python", f"math.{kind}(x, /)"),
+          *each(kind, "numpy", [f"numpy.{kind}", f"scipy.special.{kind}"], UFUNC),
+          *each(kind, "torch", [f"torch.{kind}", f"torch.special.{kind}"],
+                "input, *, out=None"),
+          parse_spec(kind, "torch", f"{kind}()", method=True),
+          *each(kind, "tensorflow", tf_paths(f"math.{kind}", kind), "x, name=None",
+                **TF_ELEMENTWISE),
+          parse_spec(kind, "jax", f"jax.numpy.{kind}(x, /)"),
+          parse_spec(kind, "keras", f"keras.ops.{kind}(x)"),
+      )],
+    # ---- softplus, log(1 + exp(x)) ------------------------------------------------------------
+    parse_spec("softplus", "numpy", "scipy.special.softplus(x, **kwargs)"),
+    parse_spec("softplus", "torch", "torch.nn.functional.softplus(input, beta=1.0, "
+                                    "threshold=20.0)"),
+    parse_spec("softplus", "torch", "torch.nn.Softplus(beta=1.0, threshold=20.0)", layer=True,
+               operand="input"),
+    *each("softplus", "tensorflow", tf_paths("math.softplus", "nn.softplus"),
+          "features, name=None", **TF_ELEMENTWISE),
+    parse_spec("softplus", "jax", "jax.nn.softplus(x)"),
+    *each("softplus", "keras", ["keras.ops.softplus", "keras.activations.softplus"], "x"),
+    # ---- logaddexp, log(exp(a) + exp(b)) (TensorFlow has none in tf.math) ---------------------
+    parse_spec("logaddexp", "numpy", "numpy.logaddexp(x1, x2, /, out=None, **ufunc_kwargs)"),
+    parse_spec("logaddexp", "torch", "torch.logaddexp(input, other, *, out=None)"),
+    parse_spec("logaddexp", "torch", "logaddexp(other)", method=True),
+    parse_spec("logaddexp", "jax", "jax.numpy.logaddexp(x1, x2, /)"),
+    parse_spec("logaddexp", "keras", "keras.ops.logaddexp(x1, x2)"),
+]
 
-STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {}
+
+def _elementwise(kind: str) -> Dict[str, Tuple[Target, ...]]:
+    """The targets of an elementwise function every framework has under its own name, written
+    `{fn}({x})` (or as a method, where the tensor has one)."""
+    return {
+        "python": (Target((f"math.{kind}",), template="{fn}({x})"),),
+        "numpy": (Target((f"numpy.{kind}", f"scipy.special.{kind}"), template="{fn}({x})"),),
+        "torch": (Target((f"torch.{kind}", f"torch.special.{kind}"), method=kind,
+                         template="{fn}({x})"),),
+        # Not `tf.{kind}`: TensorFlow 2 has only `tf.math.{kind}` (TF1 code is written
+        # `tf.math.{kind}` too, which TF 1.13 and later have).
+        "tensorflow": (Target((f"tensorflow.math.{kind}", f"tensorflow.compat.v1.math.{kind}",
+                               f"tensorflow.compat.v1.{kind}"), template="{fn}({x})"),),
+        "jax": (Target((f"jax.numpy.{kind}",), template="{fn}({x})"),),
+        "keras": (Target((f"keras.ops.{kind}",), template="{fn}({x})"),),
+    }
+
+
+STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `log(1 + x)` and `exp(x) - 1`: correctly rounded where the naive forms cancel.
+    "log1p": _elementwise("log1p"),
+    "expm1": _elementwise("expm1"),
+}
