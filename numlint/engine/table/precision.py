@@ -2,15 +2,84 @@
 finite-difference steps, and the dtypes a module computes in.
 
 Rules name none of these APIs; see `numlint.engine.table` for how sections are merged. Every
-signature below is checked against the installed library by `tests/test_table_signatures.py`.
+signature below is checked against the installed library by `tests/test_table_signatures.py`
+(numpy 2.4, torch 2.13, tensorflow 2.21, jax 0.10, keras 3.15); facts behind the targets are in
+`../shared/catalog.md` (H17, H25).
 """
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, FrozenSet, Tuple
 
-from numlint.engine.table._common import Target
+from numlint.engine.table.schema import parse_spec
+from numlint.engine.table._common import TF_ELEMENTWISE, UFUNC, Target, each, tf_paths
 
-SPECS: list = []
+# ---- NaN, as code spells it (a comparison with any of these is constant) ----------------------
+# Qualified names of the NaN constant. NumPy 1's `NaN` and `NAN` aliases are gone from NumPy 2
+# but live on in code; TensorFlow has no NaN constant of its own (`tf.experimental.numpy` has
+# none either).
+NAN_CONSTANTS: FrozenSet[str] = frozenset({
+    "math.nan", "cmath.nan", "numpy.nan", "numpy.NaN", "numpy.NAN", "torch.nan",
+    "jax.numpy.nan",
+})
+# Python scalars among them: `math.nan`, and `float("nan")` (below).
+SCALAR_NAN_CONSTANTS: FrozenSet[str] = frozenset({"math.nan", "cmath.nan", "builtins.float"})
+# Callables that make a NaN of the string "nan" (any case, optional sign): `float("nan")`,
+# `np.float32("NaN")`.
+NAN_CONSTRUCTORS: FrozenSet[str] = frozenset({
+    "builtins.float", "numpy.float64", "numpy.float32", "numpy.float16", "numpy.double",
+    "numpy.single", "numpy.half", "numpy.longdouble",
+})
 
-STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {}
+SPECS = [
+    # ---- isnan: what `x == nan` meant ----------------------------------------------------------
+    parse_spec("isnan", "python", "math.isnan(x, /)"),
+    parse_spec("isnan", "numpy", f"numpy.isnan({UFUNC})"),
+    parse_spec("isnan", "torch", "torch.isnan(input)"),
+    parse_spec("isnan", "torch", "isnan()", method=True),
+    *each("isnan", "tensorflow", ["tensorflow.math.is_nan", "tensorflow.compat.v1.math.is_nan",
+                                  "tensorflow.compat.v1.is_nan"], "x, name=None",
+          **TF_ELEMENTWISE),
+    parse_spec("isnan", "jax", "jax.numpy.isnan(x, /)"),
+    parse_spec("isnan", "keras", "keras.ops.isnan(x)"),
+    # ---- arccos: NaN outside [-1, 1] (array libraries; `math.acos` raises instead) -------------
+    *each("arccos", "numpy", ["numpy.arccos", "numpy.acos"], UFUNC),
+    *each("arccos", "torch", ["torch.acos", "torch.arccos"], "input, *, out=None"),
+    *[parse_spec("arccos", "torch", f"{name}()", method=True) for name in ("acos", "arccos")],
+    *each("arccos", "tensorflow", tf_paths("math.acos", "acos"), "x, name=None",
+          **TF_ELEMENTWISE),
+    *each("arccos", "jax", ["jax.numpy.arccos", "jax.numpy.acos"], "x, /"),
+    parse_spec("arccos", "keras", "keras.ops.arccos(x)"),
+]
+
+
+def _isnan(template: str, scalar: str) -> Dict[str, Tuple[Target, ...]]:
+    """`isnan(x)` (or its negation) in each framework; `scalar` is the template for Python's
+    `math.isnan`, whose result is a bool (`not`, where arrays need `~`)."""
+    return {
+        "python": (Target(("math.isnan",), template=scalar),),
+        "numpy": (Target(("numpy.isnan",), template=template),),
+        "torch": (Target(("torch.isnan",), template=template),),
+        # Not `tf.is_nan`: TensorFlow 2 has only `tf.math.is_nan`, which TF 1.13+ has too.
+        "tensorflow": (Target(("tensorflow.math.is_nan", "tensorflow.compat.v1.math.is_nan"),
+                              template=template),),
+        "jax": (Target(("jax.numpy.isnan",), template=template),),
+        "keras": (Target(("keras.ops.isnan",), template=template),),
+    }
+
+
+STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `x == nan` -> `isnan(x)`; `x != nan` -> `~isnan(x)` (`not math.isnan(x)` for a scalar).
+    "isnan": _isnan("{fn}({x})", "{fn}({x})"),
+    "not_isnan": _isnan("~{fn}({x})", "not {fn}({x})"),
+    # The argument of `arccos` clipped into its domain: the identity on [-1, 1], so the arccos
+    # is unchanged wherever it was finite; NaN stays NaN (all five checked).
+    "clip_unit": {
+        "numpy": (Target(("numpy.clip",), template="{fn}({x}, -1.0, 1.0)"),),
+        "torch": (Target(("torch.clamp",), template="{fn}({x}, -1.0, 1.0)"),),
+        "tensorflow": (Target(tuple(tf_paths("clip_by_value")),
+                              template="{fn}({x}, -1.0, 1.0)"),),
+        "jax": (Target(("jax.numpy.clip",), template="{fn}({x}, -1.0, 1.0)"),),
+        "keras": (Target(("keras.ops.clip",), template="{fn}({x}, -1.0, 1.0)"),),
+    },
+}

@@ -1,0 +1,281 @@
+"""NL601 nan-comparison: `x == np.nan`, `x != float("nan")`, `x is math.nan` instead of
+`isnan(x)`."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.table import framework_of_module
+from numlint.engine.table.precision import NAN_CONSTANTS, NAN_CONSTRUCTORS, SCALAR_NAN_CONSTANTS
+
+from ._patterns import in_assertion
+
+_EQUALITY = (ast.Eq, ast.NotEq)
+_IDENTITY = (ast.Is, ast.IsNot)
+_NEGATED = (ast.NotEq, ast.IsNot)
+
+
+class NanComparison(Rule):
+    code = "NL601"
+    name = "nan-comparison"
+    summary = "`x == nan` is always False (`!=` always True): NaN equals nothing; use `isnan(x)`"
+    frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
+    fixable = Fixability.SOMETIMES
+    operations = ("compare",)
+    requires = (("compare",),)
+
+    what = """
+Checks for comparisons with the NaN constant: `==`, `!=`, `is` and `is not` where one side is
+`np.nan` (also NumPy 1's `np.NaN`, `np.NAN`), `math.nan`, `torch.nan`, `jnp.nan`,
+`float("nan")` or `np.float32("nan")` (any case), directly or through a name
+(`MISSING = float("nan")` ... `x == MISSING`).
+
+It is silent inside the arguments of assertion helpers (`assert_array_equal(a == np.nan,
+b == np.nan)`: tests of the comparison's own semantics), but not in an `assert` statement,
+where `assert x != np.nan` checks nothing.
+"""
+    why = """
+IEEE 754 NaN compares unequal to every value, itself included: `x == np.nan` is False for every
+element of every array, NaNs included, and `x != np.nan` is always True. A mask built that way
+selects nothing (`x[x == np.nan] = 0` replaces no NaN), and a check such as
+`if loss == float("nan")` never fires. `x is np.nan` compares identities: it holds only for
+that very object, never for a NaN computed at run time (`0.0 * np.inf is np.nan` is False, and
+so is `np.float64("nan") is np.nan`).
+
+Breaking input: `x = [1.0, nan, 3.0]`: `x == np.nan` gives `[False, False, False]`, where
+`np.isnan(x)` gives `[False, True, False]`.
+"""
+    fix_safety = """
+The fix is unsafe: it changes what the code does, on purpose. The comparison's result was a
+constant; `isnan` makes it depend on the data, so code that never ran (the NaN branch, the
+masked assignment) now runs. `==` becomes `isnan(x)` and `!=` becomes `~isnan(x)` in the
+namespace of `x`: `np.isnan`, `torch.isnan`, `tf.math.is_nan`, `jnp.isnan`, `keras.ops.isnan`;
+in a module that imports no array library, `math.isnan(x)` and `not math.isnan(x)` (`~` on a
+Python bool would be wrong: `~True == -2`).
+
+The namespace must be known: from the operations that computed `x`, else from the NaN constant
+when it is the module's only array library's own (`np.nan` in NumPy code). A Python NaN
+(`float("nan")`, `math.nan`) compared with a value of unknown type in array code is reported
+without a fix: `x` may be a Python float (`loss.item()`), which `torch.isnan` rejects, or an
+array, which `math.isnan` rejects. `is` and `is not` are reported without a fix: they are used
+on values of any type (`value is None or value is np.nan`), where `isnan` raises on a string
+or `None`. A chained comparison (`a == b == np.nan`) is reported without a fix.
+"""
+    references = (
+        "https://numpy.org/doc/stable/reference/generated/numpy.isnan.html",
+        "https://pytorch.org/docs/stable/generated/torch.isnan.html",
+        "https://www.tensorflow.org/api_docs/python/tf/math/is_nan",
+        "https://docs.python.org/3/library/math.html#math.isnan",
+        "https://docs.astral.sh/ruff/rules/nan-comparison/",
+    )
+
+    def check(self, ctx, op):
+        node = op.node
+        sides = [node.left, *node.comparators]
+        for index, operator in enumerate(node.ops):
+            if not isinstance(operator, _EQUALITY + _IDENTITY):
+                continue
+            left, right = sides[index], sides[index + 1]
+            nan_left, nan_right = _nan(ctx, left, op.scope), _nan(ctx, right, op.scope)
+            if (nan_left is None) == (nan_right is None):
+                continue  # no NaN, or `np.nan != np.nan` written on purpose
+            if in_assertion(ctx, node) and not isinstance(ctx.model.statement_of(node),
+                                                          ast.Assert):
+                return  # a test of the comparison itself
+            value, nan = (right, nan_left) if nan_left is not None else (left, nan_right)
+            negated = isinstance(operator, _NEGATED)
+            fix = None
+            if len(node.ops) == 1 and isinstance(operator, _EQUALITY):
+                fix = _fix(ctx, op, value, nan, negated)
+            ctx.report(node, _message(operator, negated), fix)
+            return
+
+
+def _message(operator, negated: bool) -> str:
+    if isinstance(operator, _IDENTITY):
+        return ("`x is nan` is False for every NaN computed at run time (it compares identity, "
+                "not value); use `isnan(x)`")
+    if negated:
+        return "`x != nan` is always True: NaN equals nothing, itself included; use `~isnan(x)`"
+    return "`x == nan` is always False: NaN equals nothing, itself included; use `isnan(x)`"
+
+
+def _nan(ctx, expr, scope) -> Optional[str]:
+    """The qualified name behind a NaN constant: `numpy.nan`, `math.nan`, or for
+    `float("nan")` the constructor, `builtins.float`. None for anything else."""
+    origin = ctx.origin(expr, scope)
+    expr, scope = origin.expr, origin.scope
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        qualname = ctx.model.qualname(expr, scope)
+        return qualname if qualname in NAN_CONSTANTS else None
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
+        text = expr.args[0]
+        if isinstance(text, ast.Constant) and isinstance(text.value, str) \
+                and text.value.strip().lstrip("+-").lower() == "nan":
+            qualname = ctx.model.qualname(expr.func, scope)
+            return qualname if qualname in NAN_CONSTRUCTORS else None
+    return None
+
+
+def _framework(ctx, value, scope, nan: str) -> Optional[str]:
+    """The namespace whose `isnan` fits `value`: the library of the operations that computed
+    it; else, in a module without array libraries, Python's; else the NaN constant's own
+    library when it is the module's only one. None when that is not known."""
+    origin = ctx.origin(value, scope)
+    known = ctx.model.framework_of(origin.expr, origin.scope)
+    if known is not None:
+        return known
+    imported = ctx.model.imported_frameworks()
+    own = framework_of_module(nan)
+    if nan in SCALAR_NAN_CONSTANTS:
+        return own if not imported else None
+    return own if imported == (own,) else None
+
+
+def _fix(ctx, op, value, nan: str, negated: bool):
+    framework = _framework(ctx, value, op.scope, nan)
+    replacement = ctx.render("not_isnan" if negated else "isnan", framework, op.scope, x=value)
+    return ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.UNSAFE)
+
+
+# -- examples: the rule's tests, its documentation and the input of its proofs -----------
+
+_WITH_NAN = [1.5, float("nan"), -2.0, 0.25]
+FILLED = Proof(
+    extreme={"x": _WITH_NAN},
+    reference="np.where(np.isnan(x), 0.0, x)",
+    why="NaN == NaN is False: the mask selects nothing and the NaN stays",
+)
+
+EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def fill_missing(x):
+            return np.where(x == np.nan, 0.0, x)
+        """, """
+        import numpy as np
+
+        def fill_missing(x):
+            return np.where(np.isnan(x), 0.0, x)
+        """, unsafe=True, proof=FILLED),
+    bad("numpy", """
+        import numpy as np
+
+        def fill_missing(x):
+            x = np.array(x)
+            x[x == np.nan] = 0.0
+            return x
+        """, """
+        import numpy as np
+
+        def fill_missing(x):
+            x = np.array(x)
+            x[np.isnan(x)] = 0.0
+            return x
+        """, unsafe=True, title="a mask that selects nothing",
+        proof=FILLED),
+    bad("numpy", """
+        def ratio_or_zero(a, b):
+            r = a / b
+            if r != float("nan"):
+                return r
+            return 0.0
+        """, """
+        import math
+        def ratio_or_zero(a, b):
+            r = a / b
+            if not math.isnan(r):
+                return r
+            return 0.0
+        """, unsafe=True, title="plain Python: `not math.isnan`",
+        proof=Proof(extreme={"a": 0.0, "b": 0.0}, reference="0.0",
+                    why="0 / 0 is NaN, and NaN != NaN is True")),
+    bad("numpy", """
+        import numpy as np
+
+        def is_missing(value):
+            return value is None or value is np.nan
+        """, title="`is` is reported without a fix: `value` may be a string or None"),
+    bad("torch", """
+        import torch
+
+        def fill_missing(x):
+            return torch.where(x != torch.nan, x, torch.zeros_like(x))
+        """, """
+        import torch
+
+        def fill_missing(x):
+            return torch.where(~torch.isnan(x), x, torch.zeros_like(x))
+        """, unsafe=True, proof=FILLED),
+    bad("torch", """
+        import torch
+
+        def check(loss):
+            if loss.item() == float("nan"):
+                raise FloatingPointError("the loss is NaN")
+        """, title="a Python NaN against a value of unknown type: reported without a fix"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def fill_missing(x):
+            x = tf.convert_to_tensor(x)
+            return tf.where(x == float("nan"), tf.zeros_like(x), x)
+        """, """
+        import tensorflow as tf
+
+        def fill_missing(x):
+            x = tf.convert_to_tensor(x)
+            return tf.where(tf.math.is_nan(x), tf.zeros_like(x), x)
+        """, unsafe=True, proof=FILLED),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def fill_missing(x):
+            return jnp.where(x == jnp.nan, 0.0, x)
+        """, """
+        import jax.numpy as jnp
+
+        def fill_missing(x):
+            return jnp.where(jnp.isnan(x), 0.0, x)
+        """, unsafe=True, proof=FILLED),
+    bad("keras", """
+        import keras
+
+        def fill_missing(x):
+            x = keras.ops.convert_to_tensor(x)
+            return keras.ops.where(x == float("nan"), 0.0, x)
+        """, """
+        import keras
+
+        def fill_missing(x):
+            x = keras.ops.convert_to_tensor(x)
+            return keras.ops.where(keras.ops.isnan(x), 0.0, x)
+        """, unsafe=True, proof=FILLED),
+    good("numpy", """
+        import numpy as np
+
+        def fill_missing(x):
+            return np.where(np.isnan(x), 0.0, x)
+        """),
+    good("numpy", """
+        import numpy as np
+
+        def fill_missing(x):
+            return np.where(x != x, 0.0, x)
+        """, title="`x != x` is the NaN test written out"),
+    good("numpy", """
+        import numpy as np
+
+        def test_sparse_comparison(dense, sparse):
+            np.testing.assert_array_equal(dense == np.nan, (sparse == np.nan).toarray())
+        """, title="a test of the comparison's own semantics"),
+    good("torch", """
+        import torch
+
+        def clip_inf(x):
+            return torch.where(x == torch.inf, torch.zeros_like(x), x)
+        """, title="infinity equals itself"),
+)
