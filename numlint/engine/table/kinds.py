@@ -63,6 +63,8 @@ KINDS: Dict[str, str] = {
     "errstate": "a context that changes floating-point error handling (`np.errstate`)",
     # -- elementary functions (table section `elementary`, rules NL5xx) ---------------------------
     # -- special functions and compositions (table section `special`, rules NL5xx) ---------------
+    "erf": "the error function",
+    "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",
