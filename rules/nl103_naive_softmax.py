@@ -91,7 +91,9 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
                                  args={"axis": axis} if axis is not None else {},
                                  like=None, method=exp.form == "method",
                                  source_default=ALL if full else None)
+        message = "Replace with `{callee}`"
         if replacement is None:  # NumPy without SciPy: `exp(x - logsumexp(x))`
+            message = "Replace with `{callee}(x - logsumexp(x))`"
             shift_args = {"axis": axis} if axis is not None else {}
             shift_args["keepdims"] = Arg("True", keyword="keepdims")
             shift = ctx.stable("logsumexp", framework, exp.operand, op.scope,
@@ -101,7 +103,7 @@ full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
                                          x=exp.operand, shift=shift.text)
                 if replacement is not None:
                     replacement.imports = shift.imports + replacement.imports
-        return ctx.fix(op.node, replacement, "Replace with `{callee}`", safety)
+        return ctx.fix(op.node, replacement, message, safety)
 
 
 def _is_true(node) -> bool:

@@ -459,15 +459,10 @@ def rules_command(output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps([_rule_json(r) for r in rules], indent=2))
         return
-    from rich.table import Table
+    from numlint.cli.layout import print_lines, rules_lines, width_of
     from numlint.cli.output.text import make_console
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("code", "name", "summary", "frameworks", "fix"):
-        table.add_column(column, overflow="fold")
-    for rule in rules:
-        table.add_row(rule.code, rule.name, rule.summary, ", ".join(rule.frameworks) or "-",
-                      rule.fixable if rule.fixable != "never" else "-")
-    make_console(sys.stdout).print(table)
+    console = make_console(sys.stdout)
+    print_lines(console, rules_lines(rules, width_of(sys.stdout, console)))
 
 
 @cli.command("clean")
@@ -485,10 +480,10 @@ def clean_command() -> None:
 
 def _demo(rule) -> int:
     """Run the rule's proven examples, one per installed framework, on their extreme input."""
-    from rich.table import Table
     from rich.text import Text
 
     from numlint.authoring import proof
+    from numlint.cli.layout import demo_lines, print_lines, width_of, wrapped
     from numlint.cli.output.text import make_console
     from numlint.engine.table.schema import FRAMEWORK_NAMES
 
@@ -509,38 +504,40 @@ def _demo(rule) -> int:
             continue
         chosen[example.framework] = example
     console = make_console(sys.stdout)
-    console.print(f"[bold]{rule.code} {rule.name}[/]: {rule.summary}")
-    table = Table(header_style="bold", show_lines=True)
-    for column in ("framework", "input", "naive", "stable", "reference"):
-        table.add_column(column, overflow="fold")
+    width = width_of(sys.stdout, console)
+    title = wrapped(f"{rule.code} {rule.name}: {rule.summary}", width, "")
+    print_lines(console, [Text(title[0][:len(rule.code)], style="bold")
+                          .append(title[0][len(rule.code):])] + [Text(t) for t in title[1:]])
     # Keras picks its backend when first imported; importing TensorFlow first would make it
     # the TensorFlow backend, whose losses hide the hazard of a Keras softmax.
     order = sorted(chosen, key=lambda f: f != "keras")
     outcomes = {f: proof.demo(rule, chosen[f]) for f in order}
+    rows = []
     for framework in chosen:
         outcome = outcomes[framework]
-        table.add_row(FRAMEWORK_NAMES.get(framework, framework), _show(outcome.inputs),
-                      Text(_show(outcome.original), style="red"),
-                      Text(_show(outcome.fixed), style="green"),
-                      _show(outcome.reference) if outcome.reference is not None else "-")
+        rows.append([(FRAMEWORK_NAMES.get(framework, framework), ""), (_show(outcome.inputs), ""),
+                     (_show(outcome.original), "red"), (_show(outcome.fixed), "green"),
+                     (_show(outcome.reference) if outcome.reference is not None else "-", "")])
     first = next(iter(chosen.values()), None)
     if first is not None:
         naive, stable = _changed_lines(first.code, proof.fixed_code(rule, first))
         console.print(Text(f"naive:  {naive}", style="red"))
         console.print(Text(f"stable: {stable}", style="green"))
-    console.print(table)
+    print_lines(console, demo_lines(rows, width))
     for framework in chosen:
         bits = outcomes[framework].bits
         if bits is not None:
-            console.print(f"{FRAMEWORK_NAMES.get(framework, framework)}: bits recovered "
-                          f"{_bits(bits[0] - bits[1])} (float64: the naive result loses "
-                          f"{_bits(bits[0])} bits, the stable {_bits(bits[1])})")
+            print_lines(console, [Text(line) for line in wrapped(
+                f"{FRAMEWORK_NAMES.get(framework, framework)}: bits recovered "
+                f"{_bits(bits[0] - bits[1])} (float64: the naive result loses "
+                f"{_bits(bits[0])} bits, the stable {_bits(bits[1])})", width, "")])
     why = next((e.proof.why for e in [*chosen.values(), *examples] if e.proof.why), "")
     if why:
-        console.print(f"Why: {why}.")
+        print_lines(console, [Text(line) for line in wrapped(f"Why: {why}.", width, "")])
     if skipped:
         names = ", ".join(sorted(FRAMEWORK_NAMES.get(f, f) for f in skipped))
-        console.print(f"Not installed, not shown: {names}.")
+        print_lines(console, [Text(line) for line in wrapped(
+            f"Not installed, not shown: {names}.", width, "")])
     return EXIT_OK
 
 
@@ -571,7 +568,8 @@ def _show(value) -> str:
     except ImportError:  # pragma: no cover - the demo requires NumPy
         return str(value)
     if isinstance(value, dict):
-        return "\n".join(f"{k} = {_show(v)}" for k, v in value.items())
+        return "\n".join(f"{k} = " + _show(v).replace("\n", "\n" + " " * len(f"{k} = "))
+                         for k, v in value.items())
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
         return "\n".join(_show(v) for v in value)
     if isinstance(value, str):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from typing import List, Optional, TextIO, Tuple
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -28,6 +29,10 @@ from numlint.run.report import Report
 from numlint.engine.source import SourceText
 
 MAX_FRAME_LINES = 6
+TAB_SIZE = 4            # a tab shown as spaces to the next multiple of 4 columns (as Ruff)
+MAX_LINE_WIDTH = 120    # longer lines are shown as a window around the flagged range
+WINDOW_CONTEXT = 40     # characters shown before the range in such a window
+ELLIPSIS = "..."
 
 
 def make_console(stream: TextIO) -> Console:
@@ -72,7 +77,9 @@ def header(diagnostic: Diagnostic, report: Report) -> Text:
 
 
 def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
-    """The flagged lines with a caret underline, then the fix as a short diff."""
+    """The flagged lines with a caret underline, then the fix as a short diff. Tabs are
+    expanded (to stops of `TAB_SIZE`, as Ruff) in the line and the underline alike, and a line
+    longer than `MAX_LINE_WIDTH` is shown as a window around the flagged range."""
     first, last = diagnostic.start.row, diagnostic.end.row
     shown_last = min(last, first + MAX_FRAME_LINES - 1)
     width = len(str(shown_last))
@@ -81,14 +88,15 @@ def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
     shift = _cell_shift(diagnostic, source)
     for row in range(first, shown_last + 1):
         line = source.line(row + shift)
+        start = diagnostic.start.column - 1 if row == first else _indent(line)
+        end = diagnostic.end.column - 1 if row == last else len(line)
+        shown, begin, stop = _window(line, start, max(start, end))
         numbered = Text(f"{row:>{width}} | ", style="blue")
-        numbered.append(line)
+        numbered.append(shown)
         lines.append(numbered)
-        start = diagnostic.start.column if row == first else _indent(line) + 1
-        end = diagnostic.end.column if row == last else len(line) + 1
-        if end > start:
-            marker = Text(gutter + " " * start, style="blue")
-            marker.append("^" * (end - start), style="bold red")
+        if stop > begin:
+            marker = Text(gutter + " " * (begin + 1), style="blue")
+            marker.append("^" * (stop - begin), style="bold red")
             if row == shown_last:
                 marker.append(f" {diagnostic.code}", style="bold red")
             lines.append(marker)
@@ -98,6 +106,30 @@ def frame(diagnostic: Diagnostic, source: SourceText) -> List[Text]:
     if diagnostic.fix is not None:
         lines.extend(_fix_lines(diagnostic.fix, source, gutter))
     return lines
+
+
+def _window(line: str, start: int, end: int) -> Tuple[str, int, int]:
+    """`line` as printed, with the character range `[start, end)` of it as display columns
+    `[begin, stop)` of the printed text: tabs expanded (the columns count what a terminal
+    shows, wide characters as two), and, if the line is longer than `MAX_LINE_WIDTH`, cut to
+    a window around the range with `...` where text is left out (as Ruff does)."""
+    before = line[:start].expandtabs(TAB_SIZE)
+    inside = line[:end].expandtabs(TAB_SIZE)[len(before):]
+    text = line.expandtabs(TAB_SIZE)
+    low, high = len(before), len(before) + len(inside)
+    if cell_len(text) > MAX_LINE_WIDTH:
+        left = max(0, low - WINDOW_CONTEXT)
+        right = min(len(text), max(high + WINDOW_CONTEXT, left + MAX_LINE_WIDTH))
+        right = min(right, left + MAX_LINE_WIDTH)
+        if right == len(text):
+            left = max(0, min(left, right - MAX_LINE_WIDTH))
+        head = ELLIPSIS if left > 0 else ""
+        tail = ELLIPSIS if right < len(text) else ""
+        text = head + text[left:right] + tail
+        low = len(head) + low - left
+        high = len(head) + min(high, right) - left
+    begin = cell_len(text[:low])
+    return text, begin, begin + cell_len(text[low:high])
 
 
 def _cell_shift(diagnostic: Diagnostic, source: SourceText) -> int:
@@ -119,24 +151,69 @@ def _fix_lines(fix: Fix, source: SourceText, gutter: str) -> List[Text]:
 
 
 def fix_preview(fix: Fix, source: SourceText) -> List[Tuple[str, str]]:
-    """The lines a fix removes and adds: whole lines around each edit."""
-    preview: List[Tuple[str, str]] = []
+    """The lines a fix removes and adds: the whole lines its edits touch, before and after the
+    whole fix (edits on the same or adjacent lines are shown once, applied together); an
+    inserted line (an import) is only added. Tabs are expanded and long lines cut to a window
+    around what changes, as in the frame."""
     text = source.text
     starts = source.line_starts
-    for edit in sorted(fix.edits):
+    blocks: List[List] = []  # [first row, last row, edits]
+    inserted: List[Tuple[int, str]] = []
+    for edit in sorted(set(fix.edits)):
         first = source.position(edit.start).row
         last = source.position(edit.end).row
+        if edit.start == edit.end and edit.start == starts[first - 1]:
+            inserted.append((first, edit.content))  # a line of its own, before row `first`
+            continue
+        if edit.end > edit.start and edit.end == starts[last - 1]:
+            last -= 1  # the edit ends with a line end: the next line is untouched
+        if blocks and first <= blocks[-1][1]:
+            blocks[-1][1] = max(blocks[-1][1], last)
+            blocks[-1][2].append(edit)
+        else:
+            blocks.append([first, last, [edit]])
+    parts: List[Tuple[int, List[Tuple[str, str]]]] = []
+    for row, content in inserted:
+        parts.append((row, [("+", _cut(line, 0, 0)) for line in content.splitlines()]))
+    for first, last, edits in blocks:
         begin = starts[first - 1]
         end = starts[last] if last < len(starts) else len(text)
-        if edit.start == edit.end and edit.start == begin:  # an inserted line (an import)
-            preview.extend(("+", line) for line in edit.content.splitlines())
-            continue
         before = text[begin:end]
-        after = apply_edits(before, [type(edit)(edit.start - begin, edit.end - begin,
-                                                edit.content)])
-        preview.extend(("-", line) for line in before.splitlines())
-        preview.extend(("+", line) for line in after.splitlines())
-    return preview
+        after = apply_edits(before, [type(e)(e.start - begin, e.end - begin, e.content)
+                                     for e in edits])
+        prefix = _common_prefix(before, after)
+        suffix = _common_prefix(before[prefix:][::-1], after[prefix:][::-1])
+        lines = [("-", line) for line in _changed_lines(before, prefix, len(before) - suffix)]
+        lines += [("+", line) for line in _changed_lines(after, prefix, len(after) - suffix)]
+        parts.append((first, lines))
+    parts.sort(key=lambda part: part[0])
+    return [line for _, lines in parts for line in lines]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _changed_lines(block: str, start: int, end: int) -> List[str]:
+    """The lines of `block`, each cut to a window around the part of `[start, end)` in it."""
+    shown = []
+    offset = 0
+    for line in block.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        low = min(max(start - offset, 0), len(bare))
+        high = min(max(end - offset, low), len(bare))
+        shown.append(_cut(bare, low, high))
+        offset += len(line)
+    return shown
+
+
+def _cut(line: str, start: int, end: int) -> str:
+    return _window(line, start, end)[0]
 
 
 def _indent(line: str) -> int:
