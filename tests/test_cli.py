@@ -124,9 +124,68 @@ class TestCheck:
         data = json.loads(run("check", "--statistics", "--output-format", "json", ".").output)
         assert data[0] == {"code": "NL102", "name": "log-sum-exp", "count": 2, "fixable": 2}
 
-    def test_missing_path_is_an_error(self, run):
+    def test_missing_path_is_a_finding(self, run):
         result = run("check", "nowhere.py")
-        assert result.exit_code == 2 and "NL902" in result.output
+        assert result.exit_code == 1 and "NL902" in result.output
+        assert run("check", "--exit-zero", "nowhere.py").exit_code == 0
+
+
+class TestExitCodes:
+    """As Ruff (docs/exit-codes.md): a file that cannot be read or parsed is a finding, exit 1
+    (0 with --exit-zero); 2 only for usage and configuration errors and internal failures."""
+
+    @pytest.mark.parametrize("name, content, code", [
+        ("syntax.py", "def f(:\n", "NL901"),
+        ("newer.py", "type Point = tuple[float, float]\n" if sys.version_info < (3, 12)
+         else "match x:\n    case [*a, *b]: pass\n", "NL901"),
+        ("latin.py", b"x = 'caf\xe9'\n", "NL903"),
+        ("nul.py", b"x = 1\0\n", "NL904"),
+    ])
+    def test_a_file_that_cannot_be_checked_is_a_finding(self, run, write, name, content,
+                                                         code):
+        write(name, content, raw=True)
+        write("clean.py", "x = 1\n")
+        result = run("check", "--no-cache", ".")
+        assert result.exit_code == 1 and code in result.output
+        assert run("check", "--no-cache", "--exit-zero", ".").exit_code == 0
+        assert run("check", "--no-cache", "--fix", ".").exit_code == 1
+        assert run("check", "--no-cache", "--fix", "--exit-zero", ".").exit_code == 0
+        diff = run("check", "--no-cache", "--diff", ".")
+        assert diff.exit_code == 1 and code in diff.output
+        assert run("check", "--no-cache", "--diff", "--exit-zero", ".").exit_code == 0
+
+    def test_unreadable_files_say_the_same_whether_named_or_found(self, run, write, tmp_path):
+        os.symlink("loop.py", tmp_path / "loop.py")
+        found = run("check", "--no-cache", ".")
+        named = run("check", "--no-cache", "loop.py")
+        assert "loop.py:1:1: NL902 cannot read the file: symlink loop" in found.output
+        assert "loop.py:1:1: NL902 cannot read the file: symlink loop" in named.output
+        assert "cannot read: " not in found.output + named.output
+        assert found.exit_code == named.exit_code == 1
+        missing = run("check", "--no-cache", "missing.py")
+        assert "missing.py:1:1: NL902 cannot read the file: " in missing.output
+
+    def test_an_internal_failure_exits_2_even_with_exit_zero(self, run, write, monkeypatch):
+        from numlint.engine.registry import find_rule
+        monkeypatch.setattr(find_rule("NL102"), "check",
+                            lambda ctx, op: (_ for _ in ()).throw(ValueError("bad")))
+        write("m.py", LOG_SUM_EXP)
+        for extra in ((), ("--exit-zero",), ("--diff",), ("--output-format", "json")):
+            result = run("check", "--no-cache", *extra, "m.py")
+            assert result.exit_code == 2 and "NL905" in result.output, extra
+
+    def test_usage_and_configuration_errors_exit_2_even_with_exit_zero(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        assert run("check", "--exit-zero", "--select", "NL999", "m.py").exit_code == 2
+        write("pyproject.toml", "[tool.numlint]\nselect = 3\n")
+        assert run("check", "--exit-zero", "m.py").exit_code == 2
+
+    def test_add_noqa_with_a_file_it_cannot_check_exits_1(self, run, write):
+        write("m.py", LOG_SUM_EXP)
+        write("broken.py", "def f(:\n")
+        result = run("check", "--no-cache", "--add-noqa", ".")
+        assert result.exit_code == 1 and "broken.py:1:7: NL901" in result.stderr
+        assert "# noqa: NL102" in open("m.py", encoding="utf-8").read()
 
 
 class TestJson:

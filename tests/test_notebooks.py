@@ -136,7 +136,7 @@ class TestCheck:
         write("nb.ipynb", notebook("import numpy as np", "x = 1\ny = (2,\n", f"z = {LSE}"),
               raw=True)
         result = run("check", "--no-cache", "nb.ipynb")
-        assert result.exit_code == 2
+        assert result.exit_code == 1
         assert "nb.ipynb:cell 2:" in result.output and "NL901 syntax error" in result.output
 
     def test_the_size_limit_is_on_the_code_not_on_the_outputs(self, run, write):
@@ -148,7 +148,7 @@ class TestCheck:
             write(f"{limit}/pyproject.toml", f"[tool.numlint]\nmax-file-size = {limit}\n")
         assert "cell 2:1:5: NL102" in run("check", "--no-cache", "2000/nb.ipynb").output
         result = run("check", "--no-cache", "20/nb.ipynb")
-        assert result.exit_code == 2 and "NL906 notebook code too large" in result.output
+        assert result.exit_code == 1 and "NL906 notebook code too large" in result.output
 
     def test_other_languages_and_cells_are_skipped(self):
         r_notebook = notebook(f"y = {LSE}", language_info={"name": "R"})
@@ -183,18 +183,19 @@ class TestInvalid:
         assert diagnostic.message.startswith(message)
         assert (diagnostic.start.row, diagnostic.start.column) == position
 
-    def test_the_run_goes_on_and_exits_2(self, run, write, fixture):
+    def test_the_run_goes_on_and_exits_1(self, run, write, fixture):
         write("bad.ipynb", "{not json", raw=True)
         write("latin.ipynb", b'{"cells": [], "x": "caf\xe9"}')
         write("nul.ipynb", b'{"cells": []}\0')
         result = run("check", "--no-cache", ".")
-        assert result.exit_code == 2
+        assert result.exit_code == 1  # files that cannot be checked are findings, as in Ruff
         assert "bad.ipynb:1:2: NL901 invalid notebook: not valid JSON" in result.output
         assert "latin.ipynb:1:1: NL903 cannot decode the notebook: line 1: byte 0xe9" \
             in result.output
         assert "nul.ipynb:1:1: NL904 binary file" in result.output
         assert "notebook.ipynb:cell 3:5:7: NL102" in result.output
-        assert run("check", "--no-cache", "--fix", ".").exit_code == 2
+        assert run("check", "--no-cache", "--fix", ".").exit_code == 1
+        assert run("check", "--no-cache", "--exit-zero", ".").exit_code == 0
         assert (fixture.parent / "bad.ipynb").read_text() == "{not json"
 
 

@@ -100,9 +100,13 @@ def test_exit_codes_are_those_of_every_format(run, write, output_format):
     assert MESSAGE_102 in result.stdout
     assert run("check", "--output-format", output_format, "--exit-zero", "m.py").exit_code == 0
     broken = run("check", "--output-format", output_format, "bad.py", "m.py")
-    assert broken.exit_code == 2
-    # a file that could not be checked is reported in every format, beside the findings
+    # a file that could not be checked is a finding (as in Ruff), reported in every format,
+    # beside the others: exit 1, and 0 with --exit-zero
+    assert broken.exit_code == 1
     assert "syntax error: invalid syntax" in broken.stdout and MESSAGE_102 in broken.stdout
+    only_broken = ("check", "--output-format", output_format, "bad.py")
+    assert run(*only_broken).exit_code == 1
+    assert run(*only_broken, "--exit-zero").exit_code == 0
 
 
 # -- SARIF -------------------------------------------------------------------------------------
@@ -122,7 +126,7 @@ def test_sarif_validates_and_describes_every_rule(run, write, sarif_validator):
     write("m.py", LOG_SUM_EXP)
     write("bad.py", "def f(:\n")
     code, output = findings(run, "--output-format", "sarif", ".")
-    assert code == 2
+    assert code == 1
     log = json.loads(output)
     sarif_validator.validate(log)
     assert log["version"] == "2.1.0"
@@ -248,7 +252,7 @@ def test_github_workflow_commands(run, write):
     write("m.py", LOG_SUM_EXP)
     write("bad.py", "def f(:\n")
     code, output = findings(run, "--output-format", "github", ".")
-    assert code == 2
+    assert code == 1
     assert output.splitlines() == [
         "::error file=bad.py,line=1,col=7,endLine=1,endColumn=7,title=numlint (NL901)"
         "::bad.py:1:7: NL901 syntax error: invalid syntax",
@@ -404,7 +408,7 @@ def test_junit_unchecked_file_is_an_error_not_a_failure(run, write):
     write("bad.py", "def f(:\n")
     write("m.py", LOG_SUM_EXP)
     code, root = junit_tree(run, ".")
-    assert code == 2
+    assert code == 1
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "1")
     bad = root.find("testsuite[@name='bad.py']")
     assert bad.get("errors") == "1" and bad.get("failures") == "0"
@@ -454,7 +458,7 @@ def test_grouped_by_file(run, write):
     write("m.py", "\n" + TWICE, raw=True)  # rows 6 and 10: right-aligned
     write("bad.py", "def f(:\n")
     code, output = findings(run, "--output-format", "grouped", ".")
-    assert code == 2
+    assert code == 1
     assert output.splitlines() == [
         "bad.py:",
         "  1:7 NL901 syntax error: invalid syntax",
@@ -504,7 +508,7 @@ def test_statistics_unfixable_and_errors(run, write):
     write("m.py", "import numpy as np\ny = np.log(np.mean(np.exp(x)))\n")  # no fix
     write("bad.py", "def f(:\n")
     code, output = findings(run, "--statistics", ".")
-    assert code == 2
+    assert code == 1
     rows = [line.split() for line in output.splitlines()[1:3]]
     assert sorted(rows) == [["1", "NL102", "log-sum-exp", "-"],
                             ["1", "NL901", "syntax-error", "-"]]
@@ -561,7 +565,7 @@ def test_output_file_gets_the_report_stdout_nothing(run, write, tmp_path, output
 def test_output_file_with_errors_and_statistics(run, write, tmp_path):
     write("bad.py", "def f(:\n")
     result = run("check", "--statistics", "-o", "stats.txt", ".")
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 1 and result.stdout == ""
     assert "NL901" in (tmp_path / "stats.txt").read_text()
 
 

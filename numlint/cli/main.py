@@ -1,7 +1,9 @@
 """The command line: `numlint check`, `numlint rule`, `numlint rules`, `numlint --version`.
 
-Exit status (as Ruff): 0 nothing found (or everything fixed), 1 findings remain, 2 a usage or
-configuration error, or a file that could not be checked.
+Exit status (as Ruff; docs/exit-codes.md): 0 nothing found (or everything fixed), 1 findings
+remain, a file could not be read or parsed (NL901-NL904, NL906: findings too), or with --diff
+there are fixes to apply; --exit-zero turns 1 into 0. 2 a usage or configuration error, or an
+internal failure (numlint itself failed: NL905, a report that cannot be written, a crash).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from numlint.run.mode import Mode
 from numlint.cli.output import FORMATS, STATISTICS_FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Diagnostics that are numlint's own failure (exit 2), not a finding about the file.
+INTERNAL_FAILURES = frozenset({"NL905"})
 
 
 def _split_codes(ctx, param, values: Tuple[str, ...]) -> Optional[Tuple[str, ...]]:
@@ -189,7 +193,7 @@ def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
         if found.error is not None:
             shown = display_path(found.path)
             slots.append(FileResult(shown, [meta_diagnostic(
-                "NL902", shown, f"cannot read: {found.error}")]))
+                "NL902", shown, f"cannot read the file: {found.error}")]))
             continue
         slots.append(len(files))
         assert found.config is not None  # discovery gives every readable file its configuration
@@ -222,13 +226,15 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
         from numlint.run.cache import open_cache
         cache = open_cache()
     total = 0
-    errors = False
+    errors = False     # numlint failed: exit 2
+    unchecked = False  # a file could not be read or parsed: a finding left, exit 1
     for (path, config), result in zip(files, check_files(files, jobs=jobs, cache=cache)):
         findings = [d for d in result.diagnostics if not d.error]
         for error in (d for d in result.diagnostics if d.error):  # not checked: say why
             click.echo(f"{error.path}:{error.start.row}:{error.start.column}: {error.code} "
                        f"{error.message}", err=True)
-            errors = True
+            errors = errors or error.code in INTERNAL_FAILURES
+            unchecked = True
         if not findings:
             continue
         if is_notebook(path):
@@ -258,7 +264,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
             continue
         total += added
     click.echo(f"Added {total} noqa directive{'' if total == 1 else 's'}.")
-    return EXIT_ERROR if errors else EXIT_OK
+    return EXIT_ERROR if errors else EXIT_FINDINGS if unchecked else EXIT_OK
 
 
 def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,
@@ -405,19 +411,27 @@ def _finish(report, output_format: str, statistics: bool, exit_zero: bool,
             click.echo(f"Would fix {would_fix} error{'s' if would_fix != 1 else ''}.", err=True)
         for error in report.errors:
             _error(f"{error.path}: {error.code} {error.message}")
-        if report.errors:
+        if _internal_failure(report):
             return EXIT_ERROR
-        return EXIT_FINDINGS if would_fix else EXIT_OK
+        if (would_fix or report.errors) and not exit_zero:
+            return EXIT_FINDINGS
+        return EXIT_OK
     if output_file is not None:
         if not _write_report(output_file, report, output_format, statistics):
             return EXIT_ERROR
     else:
         FORMATS[output_format](report, stream or sys.stdout, statistics=statistics)
-    if report.errors:
+    if _internal_failure(report):
         return EXIT_ERROR
     if report.diagnostics and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _internal_failure(report) -> bool:
+    """numlint failed on a file (a rule raised: NL905). A file that cannot be read or parsed
+    is a finding (exit 1), as in Ruff; only numlint's own failures exit with 2."""
+    return any(d.code in INTERNAL_FAILURES for d in report.errors)
 
 
 @cli.command("rule")

@@ -1,6 +1,8 @@
 """NL9xx: diagnostics about a file rather than its code (it could not be read, decoded or
-parsed, or a rule failed on it). They are always reported, cannot be suppressed by `# noqa`,
-and make the run exit with status 2: the file was not (fully) checked."""
+parsed, or a rule failed on it). They are always reported and cannot be suppressed by
+`# noqa`. As in Ruff, a file that cannot be read, decoded or parsed is a finding like any
+other: the run exits with 1 (0 with `--exit-zero`). NL905 is numlint's own failure, and makes
+the run exit with 2 (docs/exit-codes.md)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ class UnreadableFileRule(_Meta):
     name = "unreadable-file"
     summary = "The file could not be read (permissions, a broken symlink or a symlink loop)"
     what = "Reports a file that the operating system refused to read, with its reason."
-    why = "A file that cannot be read cannot be checked; the run goes on with the others."
+    why = ("A file that cannot be read cannot be checked; the run goes on with the others. "
+           "As any finding, it makes the run exit with status 1 (0 with `--exit-zero`).")
 
 
 class DecodeErrorRule(_Meta):
@@ -59,7 +62,8 @@ class InternalErrorRule(_Meta):
     summary = "A rule failed on this file; the other rules' findings are still reported"
     what = "Reports that a rule raised an unexpected error on this file, naming the rule."
     why = ("A bug in numlint, not in your code. The file's other findings are reported as "
-           "usual; please report the error with the file that triggers it.")
+           "usual, and the run exits with status 2 (even with `--exit-zero`): please report "
+           "the error with the file that triggers it.")
 
 
 class FileTooLargeRule(_Meta):
