@@ -35,7 +35,7 @@ def test_warm_run_reads_the_cache(run, write, tmp_path, monkeypatch):
     assert sorted(checked) == ["a.py", "b.py"] and cold.exit_code == 1
     directory = tmp_path / ".numlint_cache"
     assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert list(directory.glob("*.pickle"))
+    assert list(directory.glob("*.cache"))
     checked.clear()
     warm = run("check", ".", "--output-format", "json")
     assert checked == [] and warm.exit_code == 1
@@ -111,8 +111,8 @@ def test_unwritable_or_corrupt_cache_never_fails(run, write, tmp_path, monkeypat
     assert result.exit_code == 1 and "NL102" in result.output
     (tmp_path / ".numlint_cache").unlink()
     run("check", ".")
-    for pickle_file in (tmp_path / ".numlint_cache").glob("*.pickle"):
-        pickle_file.write_bytes(b"garbage")
+    for cache_file in (tmp_path / ".numlint_cache").glob("*.cache"):
+        cache_file.write_bytes(b"garbage")
     result = run("check", ".")
     assert result.exit_code == 1 and "NL102" in result.output
 

@@ -13,8 +13,8 @@ oversized files or internal errors). Every failure to read or write the cache is
 cache problem never fails a run.
 
 The cache is data, never code: its directory can be committed by anyone who can open a pull
-request, so reading it must not be able to run anything, fail a run or change an answer
-(issue 15). The file is one header line and a JSON payload:
+request, so reading it must not be able to run anything or fail a run, and damage must never
+change an answer (issue 15). The file is one header line and a JSON payload:
 
     numlint-cache 1 sha256:<hex SHA-256 of the payload> <payload length in bytes>\\n
     {"engine": "<engine key>", "entries": {"<entry key>": [<time>, [<diagnostic>, ...]], ...}}
@@ -32,7 +32,8 @@ exact (an `int` is not a `bool`), the path the one the file is shown as, rows, c
 offsets inside the file's text (a notebook's joined code cells), a fix's edits inside the text
 and not overlapping; an entry that fails any check is a miss (the file is checked again and the
 entry replaced). The checksum detects damage, not intent: a crafted file with a valid checksum
-can only state findings that could exist in that file, never run code or fail the run.
+passes, so it can claim findings of the right shape for a file, or none (CI checking untrusted
+changes should use `--no-cache`), but it cannot run code or fail the run.
 Writes go to a temporary file renamed over the cache file, so a reader sees a whole file from
 one writer; the checksum makes anything else a miss. Old `<engine key>.pickle` files (numlint
 before issue 15) are never opened, and are removed with the other stale files.
@@ -135,9 +136,9 @@ class Cache:
         try:
             with open(self.file, "rb") as handle:
                 blob = handle.read()
-        except Exception:  # missing or unreadable: start empty
-            return
-        self.entries = read_entries(blob, engine_key())
+            self.entries = read_entries(blob, engine_key())
+        except Exception:  # missing, unreadable or not a cache: start empty
+            self.entries = {}
 
     def key(self, data: bytes, shown: str, config) -> str:
         remembered = self._fingerprints.get(id(config))
@@ -152,15 +153,14 @@ class Cache:
 
     def get(self, key: str) -> Optional[List[Diagnostic]]:
         entry = self.entries.get(key)
+        subject = self._subject
         diagnostics = None
-        if entry is not None:
-            subject = self._subject
-            if subject is not None and subject[0] == key:
-                diagnostics = decode_entry(entry[1], subject[1], subject[2])
-            if diagnostics is None:  # does not describe this file: check it again
+        if entry is not None and subject is not None and subject[0] == key:
+            diagnostics = decode_entry(entry[1], subject[1], subject[2])
+            if diagnostics is None:  # does not describe this file: dropped, checked again
                 del self.entries[key]
                 self.changed = True
-        if diagnostics is None:
+        if entry is None or diagnostics is None:
             self.misses += 1
             return None
         self.hits += 1
@@ -238,7 +238,7 @@ def read_entries(blob: bytes, engine: str) -> Dict[str, Entry]:
     entries = {}
     for key, entry in found.items():  # the shape saving relies on; the rest on lookup
         if (_KEY.fullmatch(key) and type(entry) is list and len(entry) == 2
-                and type(entry[0]) in (int, float) and math.isfinite(entry[0])
+                and type(entry[0]) is float and math.isfinite(entry[0])
                 and type(entry[1]) is list):
             entries[key] = entry
     return entries
@@ -260,16 +260,15 @@ def _encode(d: Diagnostic) -> List[Any]:
 
 class _Text:
     """What an entry is checked against: the text its diagnostics refer to (a notebook's joined
-    code cells), its line starts and, for a notebook, the module row each cell starts on."""
+    code cells), its rows and, for a notebook, the module row each cell starts on."""
 
     def __init__(self, data: bytes, shown: str):
         self.data = data
         self.text: Optional[str] = None
         self.cells: Optional[Dict[int, Tuple[int, int]]] = None  # cell -> (first row, last)
-        self.notebook = shown.lower().endswith(".ipynb")
+        from numlint.run.notebook import is_notebook, joined_source
         try:
-            if self.notebook:
-                from numlint.run.notebook import joined_source
+            if is_notebook(shown):  # as the pool decides (the shown path keeps the name)
                 self.text, index = joined_source(data)
             else:
                 self.text = SourceText.from_bytes(data).text
@@ -279,10 +278,14 @@ class _Text:
             return
         if self.text is None:
             return
-        self.source = SourceText(self.text)
-        self.starts = self.source.line_starts
-        self.lines = len(self.starts)
-        self.lengths: Dict[int, int] = {}
+        # The rows are `SourceText`'s (a line ends at `\r\n`, `\r` or `\n`). Without `\r`,
+        # splitting at `\n` gives them in C, not one regular expression match per line.
+        if "\r" in self.text:
+            source = SourceText(self.text)
+            self.rows = [source.line(row) for row in range(1, source.line_count() + 1)]
+        else:
+            self.rows = self.text.split("\n")
+        self.lines = len(self.rows)
         if index is not None:
             rows = list(index.rows)
             self.cells = {number: (first, (rows[k + 1] - 1 if k + 1 < len(rows) else self.lines))
@@ -300,10 +303,7 @@ class _Text:
 
     def length(self, row: int) -> int:
         """Characters on a row of the text (without its line end)."""
-        found = self.lengths.get(row)
-        if found is None:
-            found = self.lengths[row] = len(self.source.line(row))
-        return found
+        return len(self.rows[row - 1])
 
 
 def decode_entry(raw: Any, data: bytes, shown: str) -> Optional[List[Diagnostic]]:
