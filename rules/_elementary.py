@@ -121,13 +121,45 @@ def rewrite(ctx, op: Op, term: Term, stable: str, framework: str, *, node=None,
     if replacement is not None and negate:
         replacement = replace(replacement, text="-" + replacement.text)
     safety = Applicability.UNSAFE if term.remote else Applicability.SAFE
-    return ctx.fix(node, replacement, message, safety)
+    fix = ctx.fix(node, replacement, message, safety)
+    if fix is not None and negate and _parenthesized(ctx, node):
+        # `(1 - exp(x)) * y`: the source's parentheses already hold the negation.
+        first = fix.edits[0]
+        if first.content.startswith("(-") and first.content.endswith(")"):
+            inner = replace(first, content=first.content[1:-1])
+            fix = replace(fix, edits=(inner,) + fix.edits[1:])
+    return fix
+
+
+def _parenthesized(ctx, node) -> bool:
+    """Whether `node` is written inside its own parentheses (`(a - b) * c`)."""
+    start, end = ctx.source.node_range(node)
+    text = ctx.source.text
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    parent = ctx.model.parent_of(node)
+    return before.endswith("(") and after.startswith(")") and not (
+        isinstance(parent, ast.Call) and node in parent.args)
 
 
 def constant(expr) -> bool:
-    """Whether `expr` is made of number literals only (`0.2`, `-1 / 3`)."""
-    return all(isinstance(n, (ast.Constant, ast.UnaryOp, ast.BinOp, ast.operator, ast.unaryop))
-               for n in ast.walk(expr))
+    """Whether `expr` is made of number literals and mathematical constants only (`0.2`,
+    `-1 / 3`, `np.pi / 2`)."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in _CONSTANTS and isinstance(expr.value, ast.Name)
+    if isinstance(expr, ast.Name):
+        return expr.id in _CONSTANTS  # `from math import pi`
+    if isinstance(expr, ast.UnaryOp):
+        return constant(expr.operand)
+    if isinstance(expr, ast.BinOp):
+        return constant(expr.left) and constant(expr.right)
+    return False
+
+
+# Mathematical constants of `math`, `numpy`, `torch` and `jax.numpy` (`np.pi`, `math.e`).
+_CONSTANTS = frozenset({"pi", "e", "tau"})
 
 
 def variable(expr) -> bool:
@@ -155,3 +187,29 @@ def rounded(ctx, node) -> bool:
             name = getattr(parent.func, "attr", None) or getattr(parent.func, "id", "")
             return name in _ROUNDING
         return False
+
+
+def is_minus_one(ctx, expr, scope) -> bool:
+    """`-1` or `-1.0` (a negated one, or a name holding it)."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return is_one(ctx, expr.operand, scope)
+    if isinstance(expr, ast.Constant) and not isinstance(expr.value, bool) \
+            and isinstance(expr.value, (int, float)) and expr.value == -1:
+        return True
+    if isinstance(expr, ast.Name):
+        origin = ctx.origin(expr, scope)
+        return origin is not None and origin.expr is not expr \
+            and is_minus_one(ctx, origin.expr, origin.scope)
+    return False
+
+
+def under_log(ctx, node) -> bool:
+    """Whether `node` is the operand of a log in the same expression (`log(1 - exp(x))`,
+    `(1 - x.exp()).log()`)."""
+    parent = ctx.model.parent_of(node)
+    if isinstance(parent, ast.Attribute):  # the method's call
+        parent = ctx.model.parent_of(parent)
+    if not isinstance(parent, ast.Call):
+        return False
+    op = ctx.op(parent, ctx.model.scope_of(node))
+    return op is not None and op.kind == "log" and op.operand is node

@@ -102,6 +102,18 @@ class TestCheck:
         assert "NL102" in run("check", "--ignore", "NL1", "--select", "NL102", ".").output
         assert "NL101" in run("check", "--select", "NL101,NL102", ".").output
 
+    @pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])
+    @pytest.mark.parametrize("value", ["", " ", ","])
+    def test_an_empty_selection_is_a_usage_error(self, run, write, option, value):
+        write("m.py", LOG_SUM_EXP)
+        result = run("check", option, value, "m.py")
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '{option}': an empty list of codes" in result.output
+        assert "All checks passed!" not in result.output
+        assert run("check", "--exit-zero", option, value, "m.py").exit_code == 2
+        # a stray comma beside a code is not an empty selection
+        assert run("check", "--select", "NL102,", "m.py").exit_code == 1
+
     def test_unknown_code_is_a_usage_error(self, run, write):
         write("m.py", LOG_SUM_EXP)
         result = run("check", "--select", "NL999", "m.py")
@@ -185,6 +197,7 @@ class TestExitCodes:
         write("broken.py", "def f(:\n")
         result = run("check", "--no-cache", "--add-noqa", ".")
         assert result.exit_code == 1 and "broken.py:1:7: NL901" in result.stderr
+        assert run("check", "--no-cache", "--add-noqa", "--exit-zero", ".").exit_code == 0
         assert "# noqa: NL102" in open("m.py", encoding="utf-8").read()
 
 

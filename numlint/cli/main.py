@@ -30,6 +30,10 @@ def _split_codes(ctx, param, values: Tuple[str, ...]) -> Optional[Tuple[str, ...
     """`--select NL101,NL102 --select NL2` -> ("NL101", "NL102", "NL2")."""
     if not values:
         return None
+    if any(not v.replace(",", "").strip() for v in values):
+        # `--select ""` would select nothing and report "All checks passed!" (Ruff refuses it)
+        raise click.BadParameter("an empty list of codes: give rule codes or prefixes "
+                                 "(e.g. NL1, NL102; ALL for every rule)", ctx=ctx, param=param)
     codes = tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
     try:
         validate_selectors(codes, f"--{param.name.replace('_', '-')}")
@@ -96,7 +100,7 @@ def check(paths: Tuple[Path, ...], fix: bool, unsafe_fixes: bool, diff: bool,
             raise click.UsageError("--add-noqa cannot be combined with --fix, --diff or stdin")
         try:
             sys.exit(_add_noqa(paths or (Path("."),), overrides, jobs=jobs,
-                               use_cache=not no_cache))
+                               use_cache=not no_cache, exit_zero=exit_zero))
         except ConfigError as exc:
             _error(str(exc))
             sys.exit(EXIT_ERROR)
@@ -207,7 +211,8 @@ def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
     return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
 
 
-def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) -> int:
+def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True,
+              exit_zero=False) -> int:
     """`--add-noqa`: check, then write a `# noqa: CODES` directive on the line of every finding
     (merged into an existing one), as Ruff does to adopt a linter on existing code. Files are
     written atomically and only if they still parse; notebooks are left alone."""
@@ -264,7 +269,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True) ->
             continue
         total += added
     click.echo(f"Added {total} noqa directive{'' if total == 1 else 's'}.")
-    return EXIT_ERROR if errors else EXIT_FINDINGS if unchecked else EXIT_OK
+    return EXIT_ERROR if errors else EXIT_FINDINGS if unchecked and not exit_zero else EXIT_OK
 
 
 def _show_files_or_settings(paths: Sequence[Path], overrides, *, files: bool,

@@ -62,6 +62,10 @@ KINDS: Dict[str, str] = {
     "len": "the length of a sequence (Python's `len`)",
     "errstate": "a context that changes floating-point error handling (`np.errstate`)",
     # -- elementary functions (table section `elementary`, rules NL5xx) ---------------------------
+    "log1p": "log(1 + x), accurate for small x",
+    "expm1": "exp(x) - 1, accurate for small x",
+    "softplus": "log(1 + exp(x)), computed stably",
+    "logaddexp": "log(exp(a) + exp(b)), computed stably",
     # -- special functions and compositions (table section `special`, rules NL5xx) ---------------
     "erf": "the error function",
     "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",
