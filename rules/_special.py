@@ -75,3 +75,43 @@ def defines(ctx, op, *names) -> bool:
         if any(n in identifier.lower() for n in names):
             return True
     return False
+
+
+def square_base(ctx, expr, scope):
+    """`(x, op)` for `x**2`, `x * x`, `square(x)`, `pow(x, 2)` or `x.pow(2)` (op: the squaring
+    operation), None for anything else."""
+    op = ctx.op(expr, scope)
+    if op is None:
+        return None
+    if op.kind == "square":
+        return (op.operand, op) if op.operand is not None and op.is_plain() else None
+    if op.kind == "mul":
+        return (op.left, op) if ctx.same(op.left, op.right) else None
+    if op.kind != "pow":
+        return None
+    if op.form == "operator":
+        base, exponent = op.left, op.right
+    else:
+        extra = op.extra_args()
+        if len(extra) != 1:
+            return None
+        base, exponent = op.operand, op.arg(extra[0])
+    return (base, op) if base is not None and number(exponent) == 2 else None
+
+
+def root_base(op):
+    """The `y` of `sqrt(y)`, `y ** 0.5`, `pow(y, 0.5)` or `y.pow(0.5)`; None otherwise (a
+    square root or power with any argument besides its base and exponent included)."""
+    if op.kind == "sqrt":
+        return op.operand if op.is_plain() else None
+    if op.kind != "pow":
+        return None
+    if op.form == "operator":
+        base, exponent = op.left, op.right
+    else:
+        extra = op.extra_args()
+        if len(extra) != 1:
+            return None
+        base, exponent = op.operand, op.arg(extra[0])
+    value = number(exponent)
+    return base if type(value) is float and value == 0.5 else None

@@ -69,6 +69,7 @@ KINDS: Dict[str, str] = {
     # -- special functions and compositions (table section `special`, rules NL5xx) ---------------
     "erf": "the error function",
     "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",
+    "hypot": "sqrt(x**2 + y**2), computed without overflow or underflow",
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",

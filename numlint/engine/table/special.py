@@ -25,6 +25,14 @@ SPECS: list = [
         *each(kind, "jax", [f"jax.scipy.special.{kind}", f"jax.lax.{kind}"], "x"),
         parse_spec(kind, "keras", f"keras.ops.{kind}(x)"),
     )],
+    # ---- the hypotenuse (NL509); TensorFlow has none (`tf.experimental.numpy.hypot` is the
+    # naive formula: it overflows) -------------------------------------------------------------
+    parse_spec("hypot", "python", "math.hypot(*coordinates)"),
+    parse_spec("hypot", "numpy", "numpy.hypot(x1, x2, /, out=None, **ufunc_kwargs)"),
+    parse_spec("hypot", "torch", "torch.hypot(input, other, *, out=None)"),
+    parse_spec("hypot", "torch", "hypot(other)", method=True),
+    parse_spec("hypot", "jax", "jax.numpy.hypot(x1, x2, /)"),
+    parse_spec("hypot", "keras", "keras.ops.hypot(x1, x2)"),
 ]
 
 # A stable rewrite that keeps the function the code already calls, with a new argument:
@@ -47,6 +55,17 @@ _EXP = {
 }
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `sqrt(x**2 + y**2)` (NL509): scaled, so it neither overflows nor underflows. Only
+    # Python's is the same function for every operand `math.sqrt` takes: NumPy's and JAX's
+    # reject complex arrays (whose `sqrt(x**2 + y**2)` is defined), PyTorch's integer tensors,
+    # and Keras's follow its backend, so those fixes are unsafe.
+    "hypot": {
+        "python": (Target(("math.hypot",), template="{fn}({x}, {y})", needs_import="math"),),
+        **{framework: (Target((function,), template="{fn}({x}, {y})", safety="unsafe",
+                              needs_import=function.partition(".")[0]),)
+           for framework, function in (("numpy", "numpy.hypot"), ("torch", "torch.hypot"),
+                                       ("jax", "jax.numpy.hypot"), ("keras", "keras.ops.hypot"))},
+    },
     # `1 - erf(x)` (NL513): the complementary error function, accurate where `erf(x)` rounds
     # to 1 (x > 5.9 in float64, 3.9 in float32). NumPy has no erf: code that has one imports
     # SciPy (or `math`).
