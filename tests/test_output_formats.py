@@ -133,13 +133,14 @@ def test_sarif_validates_and_describes_every_rule(run, write, sarif_validator):
     (run_,) = log["runs"]
     driver = run_["tool"]["driver"]
     assert driver["name"] == "numlint" and driver["version"] == __version__
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # no repository in the metadata: no made-up page
     rules = driver["rules"]
     assert [r["id"] for r in rules] == [r.code for r in all_rules()]
     for descriptor, rule in zip(rules, all_rules()):
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"]["text"] == rule.summary
-        assert descriptor["fullDescription"]["text"].startswith(rule.what or rule.summary)
+        first_words = " ".join((rule.what or rule.summary).split()[:6])
+        assert descriptor["fullDescription"]["text"].startswith(first_words)
         assert descriptor["help"]["text"] and f"({rule.code})" in descriptor["help"]["markdown"]
     results = {r["ruleId"]: r for r in run_["results"]}
     assert set(results) == {"NL102", "NL901"}
@@ -158,6 +159,71 @@ def test_sarif_validates_and_describes_every_rule(run, write, sarif_validator):
     assert base.startswith("file:///") and base.endswith("/")
     assert "fixes" not in results["NL901"]
     assert results["NL901"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_sarif_rule_descriptions_are_tidy_plain_text(run, write):
+    """Issue 16: descriptions began with a newline and held runs of blank lines."""
+    write("m.py", LOG_SUM_EXP)
+    driver = json.loads(findings(run, "--output-format", "sarif", ".")[1])["runs"][0]["tool"][
+        "driver"]
+    for descriptor in driver["rules"]:
+        texts = [descriptor["shortDescription"]["text"], descriptor["fullDescription"]["text"],
+                 descriptor["help"]["text"], descriptor["help"]["markdown"]]
+        for text in texts:
+            assert text == text.strip() or text == text.strip() + "\n", descriptor["id"]
+            assert "\n\n\n" not in text, descriptor["id"]
+        full = descriptor["fullDescription"]["text"]
+        for paragraph in full.split("\n\n"):  # prose paragraphs are one line each
+            if "```" not in paragraph and not re.search(r"^\s*([-*] |\|)", paragraph, re.M):
+                assert "\n" not in paragraph, (descriptor["id"], paragraph)
+    nl101 = next(d for d in driver["rules"] if d["id"] == "NL101")
+    assert nl101["fullDescription"]["text"].startswith("Checks for the logarithm of a softmax")
+
+
+@pytest.fixture
+def repository(monkeypatch):
+    """Package metadata that names numlint's repository."""
+    import importlib.metadata as metadata
+    from email.message import Message
+    from numlint.cli.output import common
+
+    meta = Message()
+    meta["Name"] = "numlint"
+    meta["Project-URL"] = "Documentation, https://example.org/docs"
+    meta["Project-URL"] = "Repository, https://github.com/numlint/numlint.git"
+    monkeypatch.setattr(metadata, "metadata", lambda name: meta)
+    common.repository_url.cache_clear()
+    yield "https://github.com/numlint/numlint"
+    common.repository_url.cache_clear()
+
+
+def test_sarif_information_and_help_uris_are_the_repository(run, write, repository,
+                                                              sarif_validator):
+    write("m.py", LOG_SUM_EXP)
+    log = json.loads(findings(run, "--output-format", "sarif", ".")[1])
+    sarif_validator.validate(log)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == repository
+    nl102 = next(d for d in driver["rules"] if d["id"] == "NL102")
+    assert nl102["helpUri"] == f"{repository}/blob/HEAD/docs/rules/NL102.md"
+
+
+def test_json_url_is_the_rule_documentation(run, write):
+    """Issue 16: `url` was null. Until there is a site, the rule's page in the repository."""
+    from conftest import ROOT
+    write("m.py", LOG_SUM_EXP)
+    write("bad.py", "def f(:\n")
+    items = json.loads(findings(run, "--output-format", "json", ".")[1])
+    assert {item["code"]: item["url"] for item in items} == {
+        "NL102": "docs/rules/NL102.md", "NL901": "docs/rules/NL901.md"}
+    for item in items:  # (tests/test_docs.py: every rule has its page)
+        assert (ROOT / item["url"]).is_file()
+
+
+def test_json_url_is_absolute_when_the_metadata_names_the_repository(run, write, repository):
+    write("m.py", LOG_SUM_EXP)
+    (item,) = json.loads(findings(run, "--output-format", "json", "m.py")[1])
+    assert item["url"] == f"{repository}/blob/HEAD/docs/rules/NL102.md"
 
 
 def test_sarif_without_findings_is_valid(run, write, sarif_validator):

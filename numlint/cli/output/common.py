@@ -11,6 +11,8 @@ the message instead.
 from __future__ import annotations
 
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -54,3 +56,44 @@ def relative_to(path: str, root: Optional[str]) -> str:
 def fixable_now(diagnostic: Diagnostic, report: Report) -> bool:
     """`--fix` (with `--unsafe-fixes` if given) would apply this diagnostic's fix."""
     return diagnostic.fix is not None and diagnostic.fix.applies(report.unsafe)
+
+
+# -- where a rule's documentation is ----------------------------------------------------------
+
+RULE_DOCS = "docs/rules"  # in numlint's repository: one page per rule, NL102.md
+REPOSITORY_LABELS = ("repository", "source", "source code", "homepage", "home")
+
+
+@lru_cache(maxsize=None)
+def repository_url() -> Optional[str]:
+    """numlint's repository, if the installed package's metadata names one (a `Project-URL`
+    labelled Repository, Source or Homepage on GitHub or GitLab); None otherwise: no URL is
+    made up that may not exist."""
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+        try:
+            meta = metadata("numlint")
+        except PackageNotFoundError:
+            return None
+        urls = [entry.partition(",") for entry in meta.get_all("Project-URL") or []]
+        candidates = [url.strip() for label, _, url in urls
+                      if label.strip().lower() in REPOSITORY_LABELS]
+        candidates.append((meta.get("Home-page") or "").strip())  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - broken metadata must not break the report
+        return None
+    for url in candidates:
+        if re.match(r"https://(github\.com|gitlab\.com)/[^/\s]+/[^/\s]+/?$", url):
+            return url.rstrip("/").removesuffix(".git")
+    return None
+
+
+def rule_url(code: str) -> str:
+    """The documentation of rule `code`: `docs/rules/NL102.md`, a path in numlint's
+    repository (where `numlint rule NL102` prints the same text), or, when the package's
+    metadata names the repository, the URL of that file on its default branch."""
+    path = f"{RULE_DOCS}/{code}.md"
+    repository = repository_url()
+    if repository is None:
+        return path
+    separator = "/-/blob/HEAD/" if "gitlab.com" in repository else "/blob/HEAD/"
+    return repository + separator + path

@@ -1,7 +1,11 @@
 """JSON output in Ruff's shape, so that tools reading `ruff check --output-format json` read
 numlint's output too: a list of objects with `cell`, `code`, `end_location`, `filename`
 (absolute), `fix` (`applicability`, `edits`, `message`, or null), `location`, `message`,
-`noqa_row` and `url`. Rows and columns are 1-based; columns count characters."""
+`noqa_row` and `url`. Rows and columns are 1-based; columns count characters.
+
+`url` is the rule's documentation, as Ruff's: until numlint has a site, the page in numlint's
+repository, `docs/rules/NL102.md` (a path relative to the repository's root), or its absolute
+URL when the package's metadata names the repository (`common.rule_url`)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Dict, List, Optional, TextIO
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.fix import Fix
+from numlint.cli.output.common import rule_url
 from numlint.run.report import Report
 from numlint.engine.source import SourceText
 
@@ -44,7 +49,7 @@ def diagnostic_to_json(diagnostic: Diagnostic, source: Optional[SourceText],
         "location": _location(diagnostic.start),
         "message": diagnostic.message,
         "noqa_row": diagnostic.noqa_row,
-        "url": None,
+        "url": rule_url(diagnostic.code),
     }
 
 

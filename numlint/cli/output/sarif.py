@@ -1,8 +1,10 @@
 """`--output-format sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
-One run. `tool.driver` names numlint (version, information URI) and describes every rule of
-the catalog, NL9xx included (id, name, short and full description, help as text and Markdown,
-default level). Each result has its `ruleId` and `ruleIndex`, level `error` (as Ruff), the
+One run. `tool.driver` names numlint (version; `informationUri` only when the package's
+metadata names its repository, so that it never points at a page that does not exist) and
+describes every rule of the catalog, NL9xx included (id, name, short and full description as
+plain text, help as text and Markdown, `helpUri` when it can be an absolute URL, default
+level). Each result has its `ruleId` and `ruleIndex`, level `error` (as Ruff), the
 message, one physical location (a URI relative to `%SRCROOT%`, the working directory, and a
 region with 1-based start and end line and column; columns count Unicode code points, declared
 by `columnKind`) and, where the finding has a fix, that fix as replacements of regions.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, TextIO
 from urllib.parse import quote
@@ -24,13 +27,12 @@ from urllib.parse import quote
 from numlint import __version__
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.fix import Fix
-from numlint.cli.output.common import FALLBACK, sources, where
+from numlint.cli.output.common import FALLBACK, repository_url, rule_url, sources, where
 from numlint.run.report import Report
 from numlint.engine.source import Position, SourceText
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-DEFAULT_INFORMATION_URI = "https://pypi.org/project/numlint/"
 
 
 def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
@@ -49,13 +51,7 @@ def sarif_log(report: Report) -> Dict:
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "numlint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": information_uri(),
-                "rules": [_rule(rule) for rule in rules],
-            }},
+            "tool": {"driver": _driver(rules)},
             "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(Path.cwd())}},
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -63,41 +59,62 @@ def sarif_log(report: Report) -> Dict:
     }
 
 
-def information_uri() -> str:
-    """The project's home page from the installed metadata, else its PyPI page."""
-    try:
-        from importlib.metadata import PackageNotFoundError, metadata
-        try:
-            meta = metadata("numlint")
-        except PackageNotFoundError:
-            return DEFAULT_INFORMATION_URI
-        for entry in meta.get_all("Project-URL") or []:
-            label, _, url = entry.partition(",")
-            if label.strip().lower() in ("homepage", "home", "repository", "source") and \
-                    url.strip():
-                return url.strip()
-        return meta.get("Home-page") or DEFAULT_INFORMATION_URI  # type: ignore[attr-defined]
-    except Exception:  # pragma: no cover - broken metadata must not break the report
-        return DEFAULT_INFORMATION_URI
+def _driver(rules) -> Dict:
+    driver: Dict = {"name": "numlint", "version": __version__, "semanticVersion": __version__}
+    uri = information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
+    driver["rules"] = [_rule(rule) for rule in rules]
+    return driver
+
+
+def information_uri() -> Optional[str]:
+    """numlint's repository when the installed metadata names one; else None, and the log has
+    no `informationUri` (optional in SARIF): it never points at a page that does not exist."""
+    return repository_url()
+
+
+def plain(text: str) -> str:
+    """Documentation text as SARIF's plain-text descriptions want it: no leading or trailing
+    blank lines, paragraphs separated by one blank line, the lines of a paragraph joined (the
+    source wraps them at 100 columns; viewers wrap for themselves). Lists and code blocks keep
+    their lines."""
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text.strip())]
+    joined = []
+    for paragraph in paragraphs:
+        if not paragraph.strip():
+            continue
+        lines = paragraph.split("\n")
+        if "```" in paragraph or any(line.lstrip().startswith(("- ", "* ", "|"))
+                                     or line.startswith("    ") for line in lines):
+            joined.append(paragraph)
+        else:
+            joined.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(joined)
 
 
 def _rule(rule) -> Dict:
     from numlint.authoring.docs import render
 
-    full = rule.what or rule.summary
+    full = plain(rule.what or rule.summary)
     if rule.why:
-        full = f"{full}\n\n{rule.why}"
+        full = f"{full}\n\n{plain(rule.why)}"
     tags = ["numerical-stability"] if not rule.meta else ["numlint"]
     tags += list(rule.frameworks)
-    return {
+    described: Dict = {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.summary},
+        "shortDescription": {"text": plain(rule.summary)},
         "fullDescription": {"text": full},
-        "help": {"text": full, "markdown": render(rule)},
-        "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": tags, "fixable": rule.fixable, "problem.severity": "error"},
+        "help": {"text": full, "markdown": re.sub(r"\n{3,}", "\n\n", render(rule).strip()) + "\n"},
     }
+    url = rule_url(rule.code)
+    if "://" in url:  # SARIF's helpUri is an absolute URI
+        described["helpUri"] = url
+    described["defaultConfiguration"] = {"level": "error"}
+    described["properties"] = {"tags": tags, "fixable": str(rule.fixable),
+                               "problem.severity": "error"}
+    return described
 
 
 def _result(diagnostic: Diagnostic, index: Dict[str, int],
