@@ -1,0 +1,129 @@
+"""Patterns the comparison and precision rules (NL6xx) share: norms and sums of squares written
+in every spelling, followed through names. Not a rule: the registry skips `_` modules."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from ._patterns import strip_casts
+
+# How many assignments a pattern is followed back through.
+_DEPTH = 4
+
+
+def follow(ctx, expr, scope):
+    """The operation that computed `expr`, through names, indexing (`n[:, None]`), `.T` and
+    dtype casts; None if unknown or if the function may change the array in place
+    (`c[c > 1] = 1`, `c.clamp_(-1, 1)`)."""
+    for _ in range(_DEPTH):
+        while isinstance(expr, ast.Subscript):
+            expr = expr.value
+        expr = strip_casts(ctx, expr, scope)
+        if mutated(ctx, expr, scope):
+            return None
+        origin = ctx.origin(expr, scope)
+        op = origin.op
+        if op is None and origin.remote:
+            expr, scope = origin.expr, origin.scope
+            continue
+        return op
+    return None
+
+
+def radicand(op) -> Optional[ast.expr]:
+    """The `v` of `sqrt(v)` or `v ** 0.5`."""
+    if op.kind == "sqrt":
+        return op.operand
+    if op.kind == "pow" and op.form == "operator" and isinstance(op.right, ast.Constant) \
+            and op.right.value == 0.5:
+        return op.left
+    return None
+
+
+def square_base(ctx, expr, scope) -> Optional[ast.expr]:
+    """The `x` of `x**2`, `x * x`, `square(x)`, `pow(x, 2)` or `x.pow(2)`."""
+    op = ctx.op(expr, scope)
+    if op is None:
+        return None
+    if op.kind == "square":
+        return op.operand
+    if op.kind == "mul" and ctx.same(op.left, op.right):
+        return op.left
+    if op.kind == "pow":
+        if op.form == "operator":
+            base, exponent = op.left, op.right
+        else:
+            others = [v for v in (op.args or {}).values() if v is not op.operand]
+            base, exponent = op.operand, (others[0] if len(others) == 1 else None)
+        if isinstance(exponent, ast.Constant) and exponent.value == 2:
+            return base
+    return None
+
+
+def norm_of(ctx, expr, scope) -> bool:
+    """Whether `expr` is a Euclidean norm: `norm(x)`, `sqrt(sum(x**2))`, `sqrt(x @ x)`."""
+    op = follow(ctx, expr, scope)
+    if op is None:
+        return False
+    if op.kind == "norm":
+        return True
+    inner = radicand(op)
+    return inner is not None and sum_of_squares(ctx, inner, op.scope)
+
+
+def sum_of_squares(ctx, expr, scope) -> bool:
+    """Whether `expr` is a squared Euclidean norm: `sum(x**2)`, `(x * x).sum(axis)`,
+    `dot(x, x)`, `x @ x`, `norm(x)**2`, `square(norm(x))`."""
+    op = follow(ctx, expr, scope)
+    if op is None:
+        return False
+    if op.kind == "sum":
+        return op.operand is not None and square_base(ctx, op.operand, op.scope) is not None
+    if op.kind == "matmul":
+        left, right = _factors(op)
+        return ctx.same(left, right) or (
+            isinstance(right, ast.Attribute) and right.attr == "T" and ctx.same(left, right.value))
+    base = square_base(ctx, op.node, op.scope)
+    return base is not None and norm_of(ctx, base, op.scope)
+
+
+def _factors(op):
+    if op.form == "operator":
+        return op.left, op.right
+    if op.form == "method":
+        values = list((op.args or {}).values())
+        return op.receiver, (values[0] if len(values) == 1 else None)
+    values = list((op.args or {}).values())
+    return (values[0], values[1]) if len(values) == 2 else (None, None)
+
+
+def mutated(ctx, holder, scope) -> bool:
+    """Whether the function may change the array a name holds in place: `c[c > 1] = 1`,
+    `c.clamp_(-1, 1)`, `np.clip(c, -1, 1, out=c)`, or a call for its side effects with `c`
+    as an argument. Conservative: anywhere in the function."""
+    if not isinstance(holder, ast.Name):
+        return False
+    region = scope.node
+    return _key(holder) in ctx.memo(("mutated", region), lambda: _mutated_in(region))
+
+
+def _mutated_in(region) -> set:
+    found = set()
+    for node in ast.walk(region):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            found.add(_key(node.value))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
+                    and not func.attr.startswith("_"):
+                found.add(_key(func.value))
+            found.update(_key(k.value) for k in node.keywords if k.arg == "out")
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            found.update(_key(a) for a in node.value.args)
+            found.update(_key(k.value) for k in node.value.keywords)
+    return found
+
+
+def _key(node) -> str:
+    return ast.dump(node, annotate_fields=False)
