@@ -338,6 +338,7 @@ def _check_stdin(stdin_filename: Optional[str], overrides, mode: Mode, output_fo
     """Check the source on stdin. With --fix the fixed source goes to stdout (unchanged if no
     fix applies) and the findings to stderr; with --diff the diff goes to stdout."""
     from numlint.engine.check import check_source, fix_source
+    from numlint.run.project import fresh_index
     from numlint.run.report import FileResult, Report
     from numlint.run.runner import unified_diff
 
@@ -360,12 +361,14 @@ def _check_stdin(stdin_filename: Optional[str], overrides, mode: Mode, output_fo
             sys.stdout.flush()
         return _finish(report, output_format, statistics, exit_zero, output_file=output_file,
                        stream=sys.stderr if mode.writes else None)
+    # A file named with --stdin-filename is a module of its project: same findings as on disk.
+    project = fresh_index(config, stdin_filename) if stdin_filename else None
     if not mode.fixing:
-        diagnostics = check_source(data, name, config)
+        diagnostics = check_source(data, name, config, project)
         text = _decoded(data) if diagnostics else None
         report.results.append(FileResult(name, diagnostics, source=text))
         return _finish(report, output_format, statistics, exit_zero, output_file=output_file)
-    result = fix_source(data, name, config, unsafe=mode.unsafe)
+    result = fix_source(data, name, config, unsafe=mode.unsafe, project=project)
     decoded = result.original is not None
     file_result = FileResult(name, result.diagnostics, result.fixed,
                              source=result.source.text if decoded and result.diagnostics

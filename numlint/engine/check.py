@@ -24,6 +24,7 @@ from numlint.engine.source import BinaryFileError, DecodeError, Position, Source
 
 if TYPE_CHECKING:
     from numlint.engine.rule import Rule
+    from numlint.engine.semantic.project import ModuleSummary, Project, ProjectView
 
 MAX_FIX_ROUNDS = 10
 
@@ -31,13 +32,24 @@ Source = Union[str, bytes, SourceText]
 
 
 def check_source(source: Source, path: Union[str, Path] = "<stdin>",
-                 config: Optional[Config] = None) -> List[Diagnostic]:
-    """Check one module and return its diagnostics, sorted by position."""
+                 config: Optional[Config] = None,
+                 project: Optional[Project] = None) -> List[Diagnostic]:
+    """Check one module and return its diagnostics, sorted by position. `project` answers
+    for the module's first-party imports (`numlint.run.project`); without it they are
+    unknown."""
+    return check_module(source, path, config, project).diagnostics
+
+
+def check_module(source: Source, path: Union[str, Path] = "<stdin>",
+                 config: Optional[Config] = None,
+                 project: Optional[Project] = None) -> "Checked":
+    """`check_source`, with what the check read of the project (`Checked.dependencies`) and
+    the module's own summary when the model was built (`Checked.summary`)."""
     config = config or Config()
     text, diagnostics = _decode(source, str(path))
     if text is None:
-        return diagnostics
-    return _check_text(text, str(path), config).diagnostics
+        return Checked(diagnostics)
+    return _check_text(text, str(path), config, project)
 
 
 @dataclass
@@ -59,7 +71,8 @@ class FixResult:
 
 
 def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
-               config: Optional[Config] = None, unsafe: bool = False) -> FixResult:
+               config: Optional[Config] = None, unsafe: bool = False,
+               project: Optional[Project] = None) -> FixResult:
     """Apply fixes to one module in rounds until none applies; return the fixed source and
     the diagnostics that remain. Safe fixes always, unsafe ones with `unsafe=True`."""
     config = config or Config()
@@ -69,11 +82,11 @@ def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
         return FixResult(SourceText(""), diagnostics)
     original = text
     text, diagnostics, fixed = apply_in_rounds(
-        text, _check_text(text, path, config).diagnostics, unsafe=unsafe,
+        text, _check_text(text, path, config, project).diagnostics, unsafe=unsafe,
         apply=lambda current, edits: SourceText(apply_edits(current.text, edits),
                                                 current.encoding, current.had_bom),
         python=lambda current: current.text,
-        check=lambda current: _check_text(current, path, config).diagnostics,
+        check=lambda current: _check_text(current, path, config, project).diagnostics,
         broken=lambda message: _internal_error(path, original, message))
     return FixResult(text, diagnostics, fixed, original)
 
@@ -114,8 +127,13 @@ def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply
 # -- internals ------------------------------------------------------------------------------------
 
 @dataclass
-class _Checked:
+class Checked:
+    """One module's diagnostics; the summaries of other modules they depend on (module ->
+    digest of what was read, None: not found); and the module's own summary, if computed."""
+
     diagnostics: List[Diagnostic]
+    dependencies: Dict[str, Optional[str]] = field(default_factory=dict)
+    summary: Optional["ModuleSummary"] = None
 
 
 def _decode(source: Source, path: str) -> Tuple[Optional[SourceText], List[Diagnostic]]:
@@ -159,18 +177,32 @@ def parse(text: SourceText, path: str) -> Tuple[Optional[ast.Module], Optional[D
         return None, meta_diagnostic("NL901", path, f"cannot parse the file: {exc}")
 
 
-def _check_text(text: SourceText, path: str, config: Config) -> _Checked:
+def _check_text(text: SourceText, path: str, config: Config,
+                project: Optional[Project] = None) -> Checked:
     if noqa.file_exempt(text.text):
-        return _Checked([])
+        return Checked([])
     tree, error = parse(text, path)
     if tree is None:
-        return _Checked([error] if error is not None else [])
+        return Checked([error] if error is not None else [])
     rules = config.enabled_rules()
     ignored = set(config.ignored_codes_for(Path(path))) if path != "<stdin>" else set()
     rules = tuple(r for r in rules if not _ignored(r.code, ignored))
-    diagnostics = run_rules(tree, text, path, rules)
+    view = _view(project, path)
+    checked = Checked([])
+    diagnostics = run_rules(tree, text, path, rules, view, checked)
     diagnostics = noqa.filter_diagnostics(diagnostics, text)
-    return _Checked(sorted(diagnostics, key=Diagnostic.sort_key))
+    checked.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+    if view is not None:
+        checked.dependencies = dict(view.used)
+    return checked
+
+
+def _view(project: Optional[Project], path: str) -> Optional["ProjectView"]:
+    if project is None:
+        return None
+    from numlint.engine.semantic.project import ProjectView
+    name = project.module_of(path)
+    return ProjectView(project, *name) if name is not None else ProjectView(project, None)
 
 
 def _ignored(code: str, ignored) -> bool:
@@ -185,17 +217,24 @@ def dispatch_table(rules: Sequence[Rule]) -> Dict[str, Tuple[Rule, ...]]:
     return {kind: tuple(found) for kind, found in table.items()}
 
 
-def run_rules(tree: ast.Module, text: SourceText, path: str,
-              rules: Sequence[Rule]) -> List[Diagnostic]:
-    """One pass over the module's operations, calling each rule on the kinds it asked for."""
+def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rule],
+              project: Optional["ProjectView"] = None,
+              checked: Optional[Checked] = None) -> List[Diagnostic]:
+    """One pass over the module's operations, calling each rule on the kinds it asked for.
+    With `checked`, the module's summary is computed from the same model (for the project's
+    cache)."""
     # The engine is imported with the first file analysed: a run whose results all come
     # from the cache never loads the model, the table or the rules.
     from numlint.engine.semantic.model import SemanticModel
     from numlint.engine.context import Context
     dispatch = dispatch_table(rules)
-    if not dispatch or not prefilter.may_fire(text.text, rules):
+    if not dispatch:
+        return []
+    if not prefilter.may_fire(text.text, rules) and not (
+            project is not None and prefilter.may_fire(text.text, rules,
+                                                       _provided_kinds(tree, project))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
-    model = SemanticModel(tree)
+    model = SemanticModel(tree, project)
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     for node in model.operations:
@@ -210,12 +249,43 @@ def run_rules(tree: ast.Module, text: SourceText, path: str,
                 rule.check(context, op)
             except Exception as exc:  # a bug in a rule must not stop the run
                 failed[rule.code] = _describe_failure(rule, exc, text, node)
+    if checked is not None and project is not None and project.module is not None:
+        from numlint.engine.semantic.project import summarize
+        checked.summary = summarize(model, project.module)
     model.release()
     context.release()
     diagnostics = _deduplicate(context.diagnostics)
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))
     return diagnostics
+
+
+def _provided_kinds(tree: ast.Module, project: "ProjectView") -> frozenset:
+    """The operation kinds the first-party modules this module imports (at module level) can
+    hand it, from their summaries."""
+    found: set = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            base = "." * statement.level + (statement.module or "")
+            names = [f"{base}.{a.name}" if statement.module else f"{base}{a.name}"
+                     for a in statement.names]
+            modules = [base] + names  # `from pkg import mod` imports a module
+        elif isinstance(statement, ast.Import):
+            modules = [a.name for a in statement.names]
+        else:
+            continue
+        for module in modules:
+            absolute = project.absolute(module)
+            if absolute is None:
+                continue
+            summary = project.summary(absolute)
+            if summary is not None:
+                found |= summary.kinds
+                for target in summary.aliases.values():  # re-exports, one level
+                    again = project.summary(target.rpartition(".")[0])
+                    if again is not None:
+                        found |= again.kinds
+    return frozenset(found)
 
 
 def _describe_failure(rule: Rule, exc: Exception, text: SourceText, node) -> str:

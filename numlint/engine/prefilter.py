@@ -42,9 +42,10 @@ _ATTRIBUTE_NAMES = {"transpose": ("T", "mT"), "compare": ("is", "in")}
 class Spelling:
     """How the text can spell one operation kind: identifiers and operator characters."""
 
-    __slots__ = ("names", "chars", "unknown")
+    __slots__ = ("kind", "names", "chars", "unknown")
 
-    def __init__(self, names: FrozenSet[str], chars: Tuple[str, ...], unknown: bool):
+    def __init__(self, kind: str, names: FrozenSet[str], chars: Tuple[str, ...], unknown: bool):
+        self.kind = kind
         self.names = tuple(sorted(names))
         self.chars = chars
         self.unknown = unknown  # nothing known spells it: always assumed present
@@ -86,7 +87,7 @@ def spelling(kind: str) -> Spelling:
     names |= {name for name, specs in METHODS.items() if any(s.kind == kind for s in specs)}
     names |= set(_ATTRIBUTE_NAMES.get(kind, ()))
     chars = OPERATOR_TEXT.get(kind, ())
-    return Spelling(frozenset(names), chars, unknown=not names and not chars)
+    return Spelling(kind, frozenset(names), chars, unknown=not names and not chars)
 
 
 @lru_cache(maxsize=256)
@@ -133,8 +134,10 @@ def _commonness(s: Spelling) -> int:
 _COMMON = frozenset({"sum", "log", "exp", "mean", "dot", "var", "std", "norm"})
 
 
-def may_fire(text: str, rules: Sequence) -> bool:
-    """False only if no rule of `rules` can report anything on this module."""
+def may_fire(text: str, rules: Sequence, provided: FrozenSet[str] = frozenset()) -> bool:
+    """False only if no rule of `rules` can report anything on this module. `provided`: kinds
+    the module can obtain from first-party modules it imports (their summaries), present
+    whatever the text spells."""
     if not ENABLED:
         return True
     plan = _plan(tuple(rules))
@@ -148,7 +151,7 @@ def may_fire(text: str, rules: Sequence) -> bool:
         for s in combination:
             key = id(s)
             if key not in known:
-                known[key] = any(s.present(t) for t in texts)
+                known[key] = s.kind in provided or any(s.present(t) for t in texts)
             if not known[key]:
                 break
         else:

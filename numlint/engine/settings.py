@@ -27,7 +27,7 @@ DEFAULT_EXCLUDE = (
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-        "force-exclude", "respect-gitignore", "max-file-size", "output-format")
+        "force-exclude", "respect-gitignore", "max-file-size", "output-format", "src")
 _SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
 
 
@@ -54,6 +54,9 @@ class Config:
     # How `numlint check` prints findings when neither --output-format nor
     # NUMLINT_OUTPUT_FORMAT says (read from the working directory's configuration).
     output_format: Optional[str] = None
+    # Source roots, relative to `root` (as Ruff's `src`): where first-party modules are
+    # imported from. Empty: the project root and its `src/` directory.
+    src: Tuple[str, ...] = ()
     root: Optional[Path] = None    # directory that relative patterns are relative to
     source: Optional[Path] = None  # the pyproject.toml it came from
     _cache: Dict = field(default_factory=dict, compare=False, repr=False, hash=False)
@@ -156,7 +159,7 @@ class Config:
         the engine key, which pins the rule catalog: the selectors then determine the enabled
         rules, so the catalog need not be loaded to compute it)."""
         return repr((self.select, self.extend_select, self.ignore, self.per_file_ignores,
-                     self.root and str(self.root)))
+                     self.root and str(self.root), self.src))
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> Optional[int]:

@@ -74,7 +74,7 @@ def parse_config(section: dict, path: Path, where: Optional[str] = None) -> Conf
         if selectors is not None:
             validate_selectors(selectors, f"{where} {key}")
             values[key.replace("-", "_")] = selectors
-    for key in ("exclude", "extend-exclude"):
+    for key in ("exclude", "extend-exclude", "src"):
         patterns = strings(key)
         if patterns is not None:
             values[key.replace("-", "_")] = patterns

@@ -21,6 +21,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from numlint.engine.settings import Config
 from numlint.run.notebook import is_notebook
 from numlint.run.mode import CHECK, Mode
+from numlint.run.project import forget as forget_projects
 from numlint.run.report import FileResult
 from numlint.run.runner import cached_notebook_result, display_path, process_file
 
@@ -47,6 +48,7 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
     """Check (or fix, per `mode`) `files`; results in the same order. `cache` (a
     `numlint.run.cache.Cache`) is used in check mode only. `progress`: None shows a bar on a
     terminal for long runs."""
+    forget_projects()  # summaries are computed afresh by every run (files may have changed)
     results: List[Optional[FileResult]] = [None] * len(files)
     keys: List[Optional[str]] = [None] * len(files)
     use_cache = cache is not None and not mode.fixing

@@ -23,6 +23,9 @@ class FileResult:
     source: Optional[str] = None  # the text the diagnostics refer to (kept only if any)
     # Notebooks: `source` is the joined code cells; this maps its rows to cells.
     cells: Optional[CellIndex] = None
+    # The summaries of other modules the findings depend on (module -> digest; None: the
+    # module was not found), for the cache.
+    dependencies: Dict[str, Optional[str]] = field(default_factory=dict)
 
     @property
     def has_error(self) -> bool:

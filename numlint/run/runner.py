@@ -13,11 +13,12 @@ import stat
 import tempfile
 from pathlib import Path
 
-from numlint.engine.check import check_source, fix_source, meta_diagnostic
+from numlint.engine.check import check_module, fix_source, meta_diagnostic
 from numlint.engine.settings import Config
 from numlint.engine.diagnostic import Diagnostic
 from numlint.run.discovery import describe_os_error
 from numlint.run.mode import CHECK, Mode
+from numlint.run.project import index_for
 from numlint.run.report import FileResult
 from numlint.run.notebook import is_notebook, joined_source, lint_notebook
 from numlint.engine.source import BinaryFileError, DecodeError, SourceText
@@ -69,10 +70,17 @@ def process_file(path: Path, config: Config, mode: Mode = CHECK) -> FileResult:
     source = read_source(path, config)
     if isinstance(source, Diagnostic):
         return FileResult(shown, [source])
+    project = index_for(config, str(path))
     if not mode.fixing:
-        diagnostics = check_source(source, shown, config)
-        return FileResult(shown, diagnostics, source=source.text if diagnostics else None)
-    result = fix_source(source, shown, config, unsafe=mode.unsafe)
+        checked = check_module(source, shown, config, project)
+        diagnostics = checked.diagnostics
+        file_result = FileResult(shown, diagnostics, source=source.text if diagnostics else None,
+                                 dependencies=checked.dependencies)
+        name = project.module_of(str(path))
+        if checked.summary is not None and name is not None:
+            project.remember(name[0], source.to_bytes(), checked.summary, checked.dependencies)
+        return file_result
+    result = fix_source(source, shown, config, unsafe=mode.unsafe, project=project)
     file_result = FileResult(shown, result.diagnostics, result.fixed,
                              source=result.source.text if result.diagnostics else None)
     if result.changed:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from numlint.engine.semantic.scopes import Binding, Scope
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+WITHS = (ast.With, ast.AsyncWith)
 MAX_HOPS = 8
 
 
@@ -177,7 +178,8 @@ class Dataflow:
         """The binding among `bindings` that reaches `use` in straight-line code, or None.
 
         It is the last binding before the use; it must sit in the use's block or a block enclosing
-        it, and no loop that encloses the use but not the binding may rebind the name.
+        it (the body of a `with` counts as its enclosing block: it always runs), and no loop that
+        encloses the use but not the binding may rebind the name.
         """
         position = _position(use)
         before = [b for b in bindings if _position(b.node) < position
@@ -187,6 +189,8 @@ class Dataflow:
         last = max(before, key=lambda b: _position(b.node))
         statement = last.node
         block = self.model.block_of(statement)
+        while block is not None and isinstance(block[0], WITHS) and block[1] == "body":
+            block = self.model.block_of(block[0])  # `with no_grad(): p = ...` then `log(p)`
         if block is None:
             return None
         current: Optional[ast.AST] = use

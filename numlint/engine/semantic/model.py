@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from numlint.engine import table
 from numlint.engine.semantic.dataflow import Dataflow, Origin
+from numlint.engine.semantic.project import Fact, ProjectView, Returned, spec_of
 from numlint.engine.semantic.operations import (
     BINARY_KINDS, COMPARE_KIND, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view, bind_arguments,
     bind_call, unify_frameworks)
@@ -34,8 +35,10 @@ __all__ = ["SemanticModel", "Op", "Scope", "Binding", "Origin", "BUILTINS", "uni
 class SemanticModel:
     """Scopes, bindings, qualified names and operations of one parsed module."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, project: Optional[ProjectView] = None):
         self.tree = tree
+        # The project around the module (first-party imports), or None: unknown.
+        self.project = project
         self.module_scope = Scope("module", tree, None)
         self.scopes: List[Scope] = [self.module_scope]
         self.operations: List[ast.expr] = []
@@ -44,7 +47,7 @@ class SemanticModel:
         self.imported_names: Set[str] = set()  # every module or name the module imports
         self._evaluating: set = set()        # functions being looked into (one hop)
         self._aliasing: set = set()          # names being resolved as aliases
-        self._returns: Dict[ast.AST, Optional[Tuple[str, Spec]]] = {}
+        self._returns: Dict[ast.AST, Optional[Tuple[str, Spec, Optional[str]]]] = {}
         self.scope_by_node: Dict[ast.AST, Scope] = {}
         # Where each node is, kept here rather than on the (caller's) tree: for every
         # expression its (scope, parent node, statement); for every statement its (parent
@@ -195,7 +198,9 @@ class SemanticModel:
         qualname = self.qualname(func, scope)
         if qualname is not None:
             spec = table.FUNCTIONS.get(qualname)
-            if spec is None or spec.is_class:
+            if spec is None:
+                return self._first_party_call(call, scope, qualname)
+            if spec.is_class:
                 return None
             args, keywords = bind_arguments(spec, call.args, call.keywords)
             return Op(self, spec.kind, "function", call, scope, spec, args, keywords)
@@ -203,6 +208,9 @@ class SemanticModel:
             layer = self._layer_spec(func, scope)
             if layer is not None:
                 return self._layer_op(call, scope, layer, func)
+            network = self.network_output(func, scope)  # `Discriminator()(x)`
+            if network is not None:
+                return self._fact_op(network, call, scope, "model")
             return None
         if isinstance(func, ast.Attribute):
             specs = table.METHODS.get(func.attr)
@@ -228,6 +236,13 @@ class SemanticModel:
                 method = self.dataflow.method_scope(cls, func.attr)
                 if method is not None:
                     return self._returned_op(call, scope, method)
+                inherited = self._inherited_method(cls, func.attr)
+                if inherited is not None:
+                    return self._fact_op(inherited, call, scope, "returned")
+            else:
+                instance = self._method_of_instance(func, scope)
+                if instance is not None:
+                    return instance
         if isinstance(func, ast.Name):
             cls = self.dataflow.self_class(func.id, scope)
             if cls is not None:  # `self(x)`
@@ -253,6 +268,9 @@ class SemanticModel:
             node = bindings[0].node if len(bindings) == 1 else None
             if isinstance(node, ast.ClassDef) and bindings[0].kind == "class":
                 return self._instance_op(call, scope, node)
+        network = self.network_output(constructor, where)
+        if network is not None:
+            return self._fact_op(network, call, scope, "model")
         return None
 
     def _final_activation(self, constructor: ast.Call, scope: Scope) -> Optional[Spec]:
@@ -290,7 +308,7 @@ class SemanticModel:
             return None
         return Op(self, found[0], "returned", call, scope, found[1])
 
-    def _returned_kind(self, function: Scope) -> Optional[Tuple[str, Spec]]:
+    def _returned_kind(self, function: Scope) -> Optional[Tuple[str, Spec, Optional[str]]]:
         node = function.node
         if node in self._returns:
             return self._returns[node]
@@ -300,6 +318,7 @@ class SemanticModel:
         result = None
         try:
             kinds: Set[str] = set()
+            operands: Set[Optional[str]] = set()
             spec = None
             values = _returned_values(function)
             for value in values:
@@ -309,12 +328,201 @@ class SemanticModel:
                     break
                 kinds.add(found.kind)
                 spec = found.spec
+                operands.add(self._parameter_of(found.operand, found.scope, function))
             if len(kinds) == 1 and spec is not None:
-                result = (kinds.pop(), spec)
+                result = (kinds.pop(), spec, operands.pop() if len(operands) == 1 else None)
         finally:
             self._evaluating.discard(node)
         self._returns[node] = result
         return result
+
+    def _parameter_of(self, expr: Optional[ast.expr], scope: Scope,
+                      function: Scope) -> Optional[str]:
+        """The parameter of `function` whose value `expr` is, if it is one."""
+        if expr is None:
+            return None
+        origin = self.dataflow.origin(expr, scope)
+        if isinstance(origin.expr, ast.Name) and origin.scope is function:
+            bindings = function.bindings.get(origin.expr.id, [])
+            if len(bindings) == 1 and bindings[0].kind == "param":
+                return origin.expr.id
+        return None
+
+    def returned_op_of(self, function: Scope) -> Optional[Tuple[str, Spec, Optional[str]]]:
+        """The operation every `return` of `function` performs (kind, table entry), and the
+        parameter whose value is its operand when they all agree on one."""
+        return self._returned_kind(function)
+
+    # -- the project: first-party modules -------------------------------------------------------
+    def fact(self, qualname: str) -> Optional[Fact]:
+        """What a first-party qualified name refers to (another module's summary)."""
+        return self.project.resolve(qualname) if self.project is not None else None
+
+    def _fact_op(self, returned: Returned, call: ast.Call, scope: Scope, form: str) -> Optional[Op]:
+        spec = spec_of(returned)
+        return Op(self, returned.kind, form, call, scope, spec) if spec is not None else None
+
+    def _first_party_call(self, call: ast.Call, scope: Scope, qualname: str) -> Optional[Op]:
+        """A call of a name another module of the project defines: a function whose every
+        `return` performs one operation (`probs(z)`), a network it holds (`disc(x)`), or a
+        library function it re-exports under another name. Reported, never rewritten here:
+        the operation happens in the other module."""
+        fact = self.fact(qualname)
+        if fact is None:
+            return None
+        if fact.function_alias is not None:
+            spec = table.FUNCTIONS.get(fact.function_alias)
+            if spec is None or spec.is_class:
+                return None
+            return Op(self, spec.kind, "returned", call, scope, spec)
+        if fact.returned is None:
+            return None
+        if fact.returned.form == "returned":
+            return self._fact_op(fact.returned, call, scope, "returned")
+        if fact.returned.form == "model":  # a name bound to a network: calling it
+            return self._fact_op(fact.returned, call, scope, "model")
+        return None  # a factory: its result is a network, not an output
+
+    def network_output(self, constructor: ast.Call, scope: Scope,
+                       depth: int = 0) -> Optional[Returned]:
+        """What calling the result of `constructor` returns, when it builds a network or a
+        layer whose output ends in an activation: `nn.Sequential(..., nn.Sigmoid())`,
+        `nn.Softmax(dim=1)`, an instance of a class (of this module or another) whose forward
+        pass returns one, or the result of a function (of this module or another) that
+        builds one. As a fact of form "model"."""
+        if depth > 4:
+            return None
+        layer = self._layer_spec(constructor, scope)
+        if layer is not None:
+            return Returned(layer.kind, table.spec_key(layer), "model") \
+                if layer.kind in table.ACTIVATIONS else None
+        final = self._final_activation(constructor, scope)
+        if final is not None:
+            return Returned(final.kind, table.spec_key(final), "model")
+        func = constructor.func
+        if isinstance(func, ast.Name):
+            owner, bindings = self.lookup(func.id, scope)
+            if len(bindings) == 1:
+                node = bindings[0].node
+                if bindings[0].kind == "class" and isinstance(node, ast.ClassDef):
+                    return self._class_output(node)
+                if bindings[0].kind == "def":
+                    function = self.scope_by_node.get(node)
+                    return self._returned_network(function, depth + 1) \
+                        if function is not None else None
+        qualname = self.qualname(func, scope)
+        if qualname is None or qualname in table.FUNCTIONS:
+            return None
+        fact = self.fact(qualname)
+        if fact is None:
+            return None
+        if fact.cls is not None:
+            return fact.cls.output
+        if fact.returned is not None and fact.returned.form == "network":
+            return Returned(fact.returned.kind, fact.returned.spec, "model")
+        return None
+
+    def _class_output(self, cls: ast.ClassDef) -> Optional[Returned]:
+        for name in table.FORWARD_METHODS:
+            method = self.dataflow.method_scope(cls, name)
+            if method is not None:
+                found = self._returned_kind(method)
+                if found is not None and found[0] in table.ACTIVATIONS:
+                    return Returned(found[0], table.spec_key(found[1]), "model")
+                return None
+        return None
+
+    def _returned_network(self, function: Scope, depth: int = 0) -> Optional[Returned]:
+        """A function that builds and returns a network: what calling the network returns
+        (every `return` agreeing)."""
+        values = _returned_values(function)
+        found = None
+        for value in values:
+            origin = self.dataflow.origin(value, function)
+            if not isinstance(origin.expr, ast.Call):
+                return None
+            network = self.network_output(origin.expr, origin.scope, depth)
+            if network is None or (found is not None and network != found):
+                return None
+            found = network
+        return found
+
+    def returned_network(self, function: Scope) -> Optional[Returned]:
+        """What the network a factory function returns outputs (form "network")."""
+        found = self._returned_network(function)
+        return Returned(found.kind, found.spec, "network") if found is not None else None
+
+    def _inherited_method(self, cls: ast.ClassDef, name: str,
+                          depth: int = 0) -> Optional[Returned]:
+        """`self.predict_proba(X)` in a subclass: what the base class's method returns (a
+        base of this module or of another)."""
+        if depth > 4:
+            return None
+        scope = self.scope_of(cls) or self.module_scope
+        for base in cls.bases:
+            if isinstance(base, ast.Name):
+                owner, bindings = self.lookup(base.id, scope)
+                node = bindings[0].node if len(bindings) == 1 else None
+                if isinstance(node, ast.ClassDef) and bindings[0].kind == "class":
+                    method = self.dataflow.method_scope(node, name)
+                    if method is not None:
+                        found = self._returned_kind(method)
+                        if found is not None:
+                            return Returned(found[0], table.spec_key(found[1]))
+                        return None
+                    inherited = self._inherited_method(node, name, depth + 1)
+                    if inherited is not None:
+                        return inherited
+                    continue
+            qualname = self.qualname(base, scope)
+            fact = self.fact(qualname) if qualname is not None else None
+            if fact is not None and fact.cls is not None:
+                if name in fact.cls.methods:
+                    return fact.cls.methods[name]
+        return None
+
+    def _method_of_instance(self, func: ast.Attribute, scope: Scope) -> Optional[Op]:
+        """`clf.predict_proba(X)` where `clf` holds an instance of a class of the project
+        (`clf = SoftmaxRegression()`, or a parameter annotated `clf: SoftmaxRegression`):
+        what that method returns."""
+        call = self.parent_of(func)
+        if not isinstance(call, ast.Call) or not isinstance(func.value, ast.Name):
+            return None
+        cls_node, cls_fact = self._instance_class(func.value, scope)
+        if cls_node is not None:
+            method = self.dataflow.method_scope(cls_node, func.attr)
+            if method is not None:
+                return self._returned_op(call, scope, method)
+            inherited = self._inherited_method(cls_node, func.attr)
+            return self._fact_op(inherited, call, scope, "returned") if inherited else None
+        if cls_fact is not None and func.attr in cls_fact.methods:
+            return self._fact_op(cls_fact.methods[func.attr], call, scope, "returned")
+        return None
+
+    def _instance_class(self, name: ast.Name, scope: Scope):
+        """The class (a node of this module, or another module's summary) whose instance
+        `name` holds: assigned from its constructor, or annotated."""
+        held = self.dataflow.value_of(name, scope)
+        target: Optional[ast.expr] = None
+        where = scope
+        if held is not None and isinstance(held[0], ast.Call):
+            target, where = held[0].func, held[1]
+        else:
+            owner, bindings = self.lookup(name.id, scope)
+            if owner is scope and len(bindings) == 1 and bindings[0].kind == "param":
+                target = _annotation(bindings[0].node, name.id)
+        if target is None:
+            return None, None
+        if isinstance(target, ast.Name):
+            owner, bindings = self.lookup(target.id, where)
+            node = bindings[0].node if len(bindings) == 1 else None
+            if isinstance(node, ast.ClassDef) and bindings[0].kind == "class":
+                return node, None
+        qualname = self.qualname(target, where)
+        if qualname is None or qualname in table.FUNCTIONS:
+            return None, None
+        fact = self.fact(qualname)
+        return None, (fact.cls if fact is not None else None)
 
     def origin(self, expr: ast.expr, scope: Optional[Scope] = None) -> "Origin":
         """Where the value of `expr` comes from (see `numlint.engine.semantic.dataflow`)."""
@@ -419,6 +627,23 @@ class SemanticModel:
         """Array frameworks the module imports, in table order."""
         found = {table.framework_of_module(q) for q in self.imported_names}
         return tuple(f for f in table.FRAMEWORK_ORDER if f in found)
+
+
+def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:
+    """The annotation of parameter `name` of `function` (`model: SoftmaxRegression`)."""
+    args = getattr(function, "args", None)
+    if not isinstance(args, ast.arguments):
+        return None
+    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+        if arg.arg == name:
+            annotation = arg.annotation
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                try:  # a string annotation, "SoftmaxRegression"
+                    annotation = ast.parse(annotation.value, mode="eval").body
+                except SyntaxError:
+                    return None
+            return annotation if isinstance(annotation, (ast.Name, ast.Attribute)) else None
+    return None
 
 
 def _returned_values(function: Scope) -> List[ast.expr]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
-from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, index_specs, parse_spec
+from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
 from numlint.engine.table import elementary, linalg, losses, precision, special, stats
 from numlint.engine.table._common import (
     NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
@@ -298,3 +298,20 @@ for _section in (losses, linalg, stats, elementary, special, precision):
         if _operation in STABLE:
             raise ValueError(f"stable operation {_operation!r} defined twice")
         STABLE[_operation] = _targets
+
+
+def spec_key(spec: Spec) -> str:
+    """A stable name for a table entry, to refer to it from outside the process (module
+    summaries): a function's qualified name, or `method@framework` for a method."""
+    return f"{spec.name}@{spec.framework}" if spec.is_method else spec.name
+
+
+def spec_from_key(key: str) -> Optional[Spec]:
+    """The table entry `spec_key` named; None if the table has no such entry (any more)."""
+    name, _, framework = key.partition("@")
+    if not framework:
+        return FUNCTIONS.get(name)
+    for spec in METHODS.get(name, ()):
+        if spec.framework == framework:
+            return spec
+    return None

@@ -1,0 +1,213 @@
+"""The project index: which file is which module, and what each module says.
+
+A hazard is often split across modules (a network in `nets.py`, its loss in `train.py`). The
+engine asks for the summary of a first-party module by name (`numlint.engine.semantic.project`);
+this index answers from the files on disk:
+
+* **Source roots.** Module names come from a file's path below a source root, as Python would
+  import it: the `src` setting (as Ruff's: directories relative to the configuration file),
+  by default the project root and its `src/` directory. The project root is the directory of
+  the nearest configuration file, else of the repository (`.git`), else the working directory
+  (`numlint.run.cache.project_root`), so a file gets the same name whether the whole project,
+  the file alone (pre-commit, an editor) or stdin with `--stdin-filename` is checked.
+  Namespace packages need no `__init__.py`.
+* **Summaries on demand.** A summary is computed the first time a check asks for it (read,
+  parse, one model walk: no rules), remembered for the process, and stored in the result cache
+  by content (with the digests of the summaries it read itself, so a change anywhere down a
+  chain of re-exports invalidates it). A module being summarised that asks for itself (an
+  import cycle) gets no answer: unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from numlint.engine.semantic.project import ModuleSummary, ProjectView, summarize
+from numlint.engine.source import SourceText
+
+SUFFIXES = (".py", ".pyi")
+
+
+class ProjectIndex:
+    """Module names and summaries for one project (one set of source roots)."""
+
+    def __init__(self, roots: Sequence[str], store=None):
+        # Deepest root first: `src/pkg/m.py` is `pkg.m`, not `src.pkg.m`.
+        self.roots = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
+        self.store = store  # the result cache (its summary section), or None
+        self._paths: Dict[str, Optional[str]] = {}
+        self._summaries: Dict[str, Optional[ModuleSummary]] = {}
+        self._computing: Set[str] = set()
+        self.computed: Dict[str, Tuple[str, ModuleSummary, Dict[str, Optional[str]]]] = {}
+
+    # -- names ----------------------------------------------------------------------------------
+    def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
+        absolute = os.path.abspath(path)
+        stem, suffix = os.path.splitext(absolute)
+        if suffix not in SUFFIXES:
+            return None
+        for root in self.roots:
+            prefix = root if root.endswith(os.sep) else root + os.sep
+            if not stem.startswith(prefix):
+                continue
+            parts = stem[len(prefix):].split(os.sep)
+            package = parts[-1] == "__init__"
+            if package:
+                parts = parts[:-1]
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts), package
+            return None
+        return None
+
+    def path_of(self, module: str) -> Optional[str]:
+        """The file that `import module` would load from the source roots, if any."""
+        if module in self._paths:
+            return self._paths[module]
+        found = None
+        parts = module.split(".")
+        if all(p.isidentifier() for p in parts):
+            for root in reversed(self.roots):  # the project root before `src/`, as on sys.path
+                base = os.path.join(root, *parts)
+                for candidate in (base + ".py", os.path.join(base, "__init__.py"), base + ".pyi"):
+                    if os.path.isfile(candidate):
+                        found = candidate
+                        break
+                if found:
+                    break
+        self._paths[module] = found
+        return found
+
+    # -- summaries -------------------------------------------------------------------------------
+    def summary(self, module: str) -> Optional[ModuleSummary]:
+        if module in self._summaries:
+            return self._summaries[module]
+        if module in self._computing:
+            return None  # an import cycle: unknown
+        path = self.path_of(module)
+        result = None
+        if path is not None:
+            self._computing.add(module)
+            try:
+                result = self._summarize(module, path)
+            finally:
+                self._computing.discard(module)
+        self._summaries[module] = result
+        return result
+
+    def remember(self, module: str, data: bytes, summary: ModuleSummary,
+                 dependencies: Dict[str, Optional[str]]) -> None:
+        """A summary computed while the module itself was checked (same model walk)."""
+        self._summaries.setdefault(module, summary)
+        self.computed[module] = (_digest(data), summary, dependencies)
+
+    def _summarize(self, module: str, path: str) -> Optional[ModuleSummary]:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        content = _digest(data)
+        if self.store is not None:
+            stored = self.store.summary(content, module)
+            if stored is not None:
+                summary, dependencies = stored
+                if all(self._digest_of(m) == d for m, d in dependencies.items()):
+                    return summary
+        try:
+            text = SourceText.from_bytes(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text.text, filename=path)
+        except (ValueError, SyntaxError, RecursionError, MemoryError):
+            return None
+        name = self.module_of(path)
+        view = ProjectView(self, module, is_package=bool(name and name[1]))
+        from numlint.engine.semantic.model import SemanticModel
+        model = SemanticModel(tree, view)
+        try:
+            summary = summarize(model, module)
+        except RecursionError:
+            return None
+        finally:
+            model.release()
+        self.computed[module] = (content, summary, dict(view.used))
+        return summary
+
+    def _digest_of(self, module: str) -> Optional[str]:
+        summary = self.summary(module)
+        return summary.digest() if summary is not None else None
+
+    def still_valid(self, dependencies: Dict[str, Optional[str]]) -> bool:
+        """Whether the summaries a cached result read are still what they were."""
+        return all(self._digest_of(module) == digest for module, digest in dependencies.items())
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- one index per project ------------------------------------------------------------------------
+
+_INDEXES: Dict[Tuple[str, ...], ProjectIndex] = {}
+
+
+def source_roots(config, path: Optional[str] = None) -> List[str]:
+    """The source roots for a file checked with `config`: its `src` setting, relative to the
+    configuration's directory, or the project root and its `src/` directory."""
+    root = str(config.root) if config.root is not None else _default_root(path)
+    if config.src:
+        return [os.path.normpath(os.path.join(root, s)) for s in config.src]
+    return [root, os.path.join(root, "src")]
+
+
+def _default_root(path: Optional[str]) -> str:
+    """Without a configuration file: the repository's root (`.git`), else the directory
+    above the file's outermost package (the directories with an `__init__.py`), else the
+    file's directory. The same for every file of a package, whatever is checked."""
+    return _root_of_directory(os.path.dirname(os.path.abspath(path)) if path else os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _root_of_directory(start: str) -> str:
+    current = start
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    current = start
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return current
+
+
+def index_for(config, path: Optional[str] = None, store=None) -> ProjectIndex:
+    """The index of the project `path` belongs to (one per set of source roots, per
+    process)."""
+    roots = tuple(source_roots(config, path))
+    index = _INDEXES.get(roots)
+    if index is None:
+        index = _INDEXES[roots] = ProjectIndex(roots, store)
+    elif store is not None and index.store is None:
+        index.store = store
+    return index
+
+
+def fresh_index(config, path: Optional[str] = None, store=None) -> ProjectIndex:
+    """A new index for the project of `path`, remembering nothing from earlier runs."""
+    return ProjectIndex(source_roots(config, path), store)
+
+
+def forget() -> None:
+    """Drop every index (tests; a long-lived process after files changed)."""
+    _INDEXES.clear()

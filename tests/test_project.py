@@ -1,0 +1,250 @@
+"""Hazards split across modules: a network in one module, its loss in another (issue 12).
+
+Each project is checked whole, file by file, and through stdin with `--stdin-filename`: the
+findings for a file must be the same at every scope."""
+
+import json
+import os
+
+import pytest
+
+GAN = {
+    "gan/__init__.py": "",
+    "gan/nets.py": """
+        import torch
+        from torch import nn
+
+
+        class Discriminator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(4, 1)
+
+            def forward(self, x):
+                return torch.sigmoid(self.body(x))
+
+
+        def probs(logits):
+            return torch.softmax(logits, dim=-1)
+        """,
+    "gan/train.py": """
+        import torch
+        import torch.nn.functional as F
+
+        from .nets import Discriminator, probs
+
+
+        def step(x, y, logits):
+            d = Discriminator()
+            loss = F.binary_cross_entropy(d(x), y)
+            nll = -torch.log(probs(logits)).mean()
+            with torch.no_grad():
+                p = torch.softmax(logits, -1)
+            return loss, nll, torch.log(p)
+        """,
+}
+GAN_FINDINGS = {("gan/train.py", 9, "NL203"), ("gan/train.py", 10, "NL101"),
+                ("gan/train.py", 13, "NL101")}
+
+
+def make(write, files):
+    for name, text in files.items():
+        write(name, text)
+
+
+def findings(result, columns=False):
+    """(file relative to the working directory, row, code) of each finding (and the column)."""
+    assert result.exit_code in (0, 1), result.output
+    found = set()
+    for d in json.loads(result.output):
+        name = os.path.relpath(d["filename"]).replace(os.sep, "/")
+        found.add((name, d["location"]["row"], d["code"]) +
+                  ((d["location"]["column"],) if columns else ()))
+    return found
+
+
+def check(run, *args, columns=False):
+    return findings(run("check", "--no-cache", "--output-format", "json", *args), columns)
+
+
+def test_the_issue_example_whole_project(run, write):
+    make(write, GAN)
+    assert check(run, ".") == GAN_FINDINGS
+
+
+def test_the_same_findings_for_the_file_alone_and_through_stdin(run, write, tmp_path):
+    make(write, GAN)
+    assert check(run, "gan/train.py") == GAN_FINDINGS
+    source = (tmp_path / "gan" / "train.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "gan/train.py", "-", input=source)
+    assert findings(result) == GAN_FINDINGS
+
+
+def test_without_the_other_module_nothing_is_guessed(run, write):
+    """Unknown is an acceptable answer: a module that cannot be found says nothing."""
+    make(write, {"gan/__init__.py": "", "gan/train.py": GAN["gan/train.py"]})
+    assert check(run, ".") == {("gan/train.py", 13, "NL101")}  # only the same-file one
+
+
+SRC_LAYOUT = {
+    "pyproject.toml": "[tool.numlint]\n",
+    "src/pkg/__init__.py": "from .models import SoftmaxRegression\nfrom .utils import probs as p\n",
+    "src/pkg/utils.py": """
+        from scipy.special import softmax
+
+
+        def probs(z):
+            return softmax(z, axis=1)
+        """,
+    "src/pkg/models.py": """
+        import numpy as np
+        from scipy.special import softmax
+
+
+        class SoftmaxRegression:
+            def __init__(self, w):
+                self.w = w
+
+            def predict_proba(self, X):
+                return softmax(X @ self.w, axis=1)
+        """,
+    "src/pkg/train.py": """
+        import numpy as np
+
+        from pkg import SoftmaxRegression, p
+        from pkg.models import SoftmaxRegression as Model
+
+
+        def nll(model: SoftmaxRegression, X, y):
+            return -np.log(model.predict_proba(X))[np.arange(len(y)), y]
+
+
+        def fit(X, w):
+            clf = Model(w)
+            return np.log(clf.predict_proba(X))
+
+
+        def scores(z):
+            return np.log(p(z))
+        """,
+}
+
+
+def test_src_layout_re_exports_classes_and_annotations(run, write):
+    make(write, SRC_LAYOUT)
+    found = check(run, ".")
+    assert found == {("src/pkg/train.py", 8, "NL101"),    # the annotated parameter
+                     ("src/pkg/train.py", 13, "NL101"),   # clf = Model(w); clf.predict_proba
+                     ("src/pkg/train.py", 17, "NL101")}   # p re-exported by __init__
+    assert check(run, "src/pkg/train.py") == found
+
+
+NETWORKS = {
+    "proj/__init__.py": "",
+    "proj/models.py": """
+        from torch import nn
+
+
+        def build_model():
+            return nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())
+
+
+        critic = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())
+        """,
+    "proj/nets.py": """
+        import torch
+        from torch import nn
+
+
+        class Discriminator(nn.Module):
+            def forward(self, x):
+                return torch.sigmoid(x)
+        """,
+    "proj/train.py": """
+        from torch import nn
+        import torch.nn.functional as F
+
+        from proj.models import build_model, critic
+        from proj.nets import Discriminator
+
+
+        class Trainer:
+            def __init__(self):
+                self.disc = Discriminator()
+                self.criterion = nn.BCELoss()
+
+            def step(self, x, y):
+                return self.criterion(self.disc(x), y)
+
+
+        def train(x, y):
+            model = build_model()
+            return F.binary_cross_entropy(model(x), y) + F.binary_cross_entropy(critic(x), y)
+        """,
+}
+
+
+def test_networks_built_in_one_module_and_trained_in_another(run, write):
+    make(write, NETWORKS)
+    found = check(run, ".", columns=True)
+    assert found == {("proj/train.py", 14, "NL203", 16),   # self.disc = Discriminator()
+                     ("proj/train.py", 19, "NL203", 12),   # model = build_model()
+                     ("proj/train.py", 19, "NL203", 50)}   # critic, a module-level network
+    assert check(run, "proj/train.py", columns=True) == found
+
+
+def test_a_module_level_script_with_blocks(run, write):
+    """TF1 style: statements in `with tf.name_scope(...)` at module level reach later ones."""
+    write("script.py", """
+        import tensorflow as tf
+
+        logits = tf.compat.v1.placeholder(tf.float32, [None, 10])
+        with tf.name_scope("output"):
+            probs = tf.nn.softmax(logits)
+        loss = -tf.reduce_sum(tf.math.log(probs))
+        """)
+    assert check(run, ".") == {("script.py", 6, "NL101")}
+
+
+def test_import_cycles_end(run, write):
+    write("a.py", "from b import g\n\ndef f(x):\n    return g(x)\n")
+    write("b.py", "from a import f\n\ndef g(x):\n    return f(x)\n")
+    write("c.py", "import numpy as np\nfrom a import f\n\ndef h(x):\n    return np.log(f(x))\n")
+    assert check(run, ".") == set()
+
+
+@pytest.mark.parametrize("relative,expected", [
+    (".nets.probs", "gan.nets.probs"), ("..util.f", "util.f"), ("...x", None)])
+def test_relative_imports_resolve_against_the_package(relative, expected):
+    from numlint.engine.semantic.project import ProjectView
+    assert ProjectView(None, "gan.train").absolute(relative) == expected
+
+
+def test_summaries_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import ModuleSummary, Returned
+    summary = ModuleSummary("m", functions={"f": Returned("softmax", "torch.softmax")},
+                            aliases={"g": "scipy.special.softmax"})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    for broken in ({"schema": 1}, {"schema": 1, "module": "m", "functions": {"f": [1, 2, 3, 4]},
+                                   "classes": {}, "aliases": {}, "values": {}},
+                   {"schema": 1, "module": "m", "functions": {"f": ["log", "no.such", "returned",
+                                                                   None]},
+                    "classes": {}, "aliases": {}, "values": {}}):
+        with pytest.raises(ValueError):
+            ModuleSummary.from_json(broken)
+
+
+def test_module_names_from_source_roots(tmp_path):
+    from numlint.run.project import ProjectIndex
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pkg" / "m.py").write_text("")
+    index = ProjectIndex([str(tmp_path), str(tmp_path / "src")])
+    assert index.module_of(str(tmp_path / "src" / "pkg" / "m.py")) == ("pkg.m", False)
+    assert index.module_of(str(tmp_path / "src" / "pkg" / "__init__.py")) == ("pkg", True)
+    assert index.module_of(str(tmp_path / "my-scripts" / "x.py")) is None
+    assert index.path_of("pkg.m") == str(tmp_path / "src" / "pkg" / "m.py")
+    assert index.path_of("pkg") == str(tmp_path / "src" / "pkg" / "__init__.py")
+    assert index.path_of("numpy") is None
