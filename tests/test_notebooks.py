@@ -175,13 +175,52 @@ class TestInvalid:
         ('{"nbformat": 3, "worksheets": []}', "invalid notebook: nbformat 3 is not supported",
          (1, 1)),
         ('{"cells": [{"cell_type": "code", "source": 7}]}',
-         "invalid notebook: the source of cell 1 is not a string or a list of strings", (1, 1)),
+         "invalid notebook: the source of cell 1 is not a string or a list of strings", (1, 12)),
+        # nbformat's validator requires `cell_type` and `source` of every cell (issue 16):
+        # reported at the cell's position in the JSON text
+        ('{\n "cells": [\n  {"cell_type": "code", "source": "x = 1"},\n  {"source": "y"}\n ]\n}\n',
+         "invalid notebook: cell 2 has no `cell_type`", (4, 3)),
+        ('{\n "cells": [\n  {"cell_type": "markdown", "metadata": {}},\n'
+         '  {"cell_type": "code", "source": "x"}\n ]\n}\n',
+         "invalid notebook: cell 1 has no `source`", (3, 3)),
+        ('{"cells": [{"cell_type": "code", "source": "a"}, {"cell_type": "code", "outputs": []}]}',
+         "invalid notebook: cell 2 has no `source`", (1, 50)),
+        ('{"cells": [{"cell_type": 3, "source": ""}]}',
+         "invalid notebook: the `cell_type` of cell 1 is not a string", (1, 12)),
+        ('{"cells": [{"cell_type": "code", "source": ""}, 5]}',
+         "invalid notebook: cell 2 is not an object", (1, 49)),
+        # a notebook in another language is invalid all the same
+        ('{"metadata": {"language_info": {"name": "R"}}, "cells": [{"cell_type": "code"}]}',
+         "invalid notebook: cell 1 has no `source`", (1, 58)),
     ])
     def test_not_a_notebook_is_nl901_at_the_json_position(self, text, message, position):
         (diagnostic,) = check_notebook(text, "nb.ipynb")
         assert diagnostic.code == "NL901" and diagnostic.error and diagnostic.cell is None
         assert diagnostic.message.startswith(message)
         assert (diagnostic.start.row, diagnostic.start.column) == position
+
+    def test_a_cell_without_cell_type_or_source_is_invalid_as_nbformat_says(self, run, write):
+        nbformat = pytest.importorskip("nbformat")
+        valid = json.loads(notebook("import numpy as np", f"y = {LSE}"))
+        nbformat.validate(nbformat.from_dict(valid))
+        assert check_notebook(json.dumps(valid), "nb.ipynb")[0].code == "NL102"
+        for key in ("cell_type", "source"):
+            document = json.loads(json.dumps(valid))
+            del document["cells"][1][key]
+            with pytest.raises(nbformat.ValidationError):
+                nbformat.validate(nbformat.from_dict(document))
+            text = json.dumps(document, indent=1, sort_keys=True)
+            (diagnostic,) = check_notebook(text, "nb.ipynb")
+            assert diagnostic.code == "NL901" and diagnostic.cell is None
+            assert diagnostic.message == f"invalid notebook: cell 2 has no `{key}`"
+            offset = text.rindex("{", 0, text.index('"id": "c2"'))  # where cell 2 begins
+            row = text.count("\n", 0, offset) + 1
+            assert (diagnostic.start.row, diagnostic.start.column) == \
+                (row, offset - text.rfind("\n", 0, offset))
+            write("nb.ipynb", text, raw=True)
+            result = run("check", "--no-cache", "nb.ipynb")
+            assert result.exit_code == 1
+            assert f"nb.ipynb:{row}:" in result.output and "NL901 invalid notebook" in result.output
 
     def test_the_run_goes_on_and_exits_1(self, run, write, fixture):
         write("bad.ipynb", "{not json", raw=True)

@@ -21,8 +21,10 @@ class SyntaxErrorRule(_Meta):
     summary = "The file is not valid Python (or not a valid notebook) and could not be checked"
     what = ("Reports a file that does not parse, with the parser's message and position. For a "
             "Jupyter notebook (`.ipynb`), that is code cells that do not parse as one module "
-            "(reported in the cell), or a file that is not valid JSON or not in notebook "
-            "format 4 (reported at the error's line and column in the JSON text).")
+            "(reported in the cell), or a file that is not valid JSON, not in notebook "
+            "format 4, or with a cell that lacks what nbformat's validator requires (a "
+            "`cell_type`, a `source` string or list of strings), reported at the error's line "
+            "and column in the JSON text.")
     why = ("numlint reads code without running it; code it cannot parse it cannot check. "
            "numlint parses with the Python that runs it, so syntax newer than that "
            "interpreter is reported here too: run numlint under the project's Python. "

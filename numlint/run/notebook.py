@@ -91,9 +91,11 @@ def is_notebook(path) -> bool:
 class NotebookError(Exception):
     """The text is not a notebook numlint can read; `position` is in the JSON text."""
 
-    def __init__(self, message: str, position: Position = Position(1, 1)):
+    def __init__(self, message: str, position: Position = Position(1, 1),
+                 cell: Optional[int] = None):
         super().__init__(message)
         self.position = position
+        self.cell = cell  # the index of the cell at fault: its position is found in the text
 
 
 @dataclass
@@ -135,7 +137,15 @@ def read_notebook(data: Union[str, bytes]) -> Notebook:
                             Position(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise NotebookError("invalid notebook: the JSON is nested too deeply") from None
-    return Notebook(text, had_bom, _python_cells(document))
+    try:
+        return Notebook(text, had_bom, _python_cells(document))
+    except NotebookError as exc:
+        if exc.cell is not None:  # at the cell's `{` in the JSON text
+            start = _cell_layout(text)[0].get(exc.cell)
+            if start is not None:
+                row = text.count("\n", 0, start) + 1
+                exc.position = Position(row, start - (text.rfind("\n", 0, start) + 1) + 1)
+        raise
 
 
 def _python_cells(document) -> List[Cell]:
@@ -149,23 +159,36 @@ def _python_cells(document) -> List[Cell]:
     cells = document.get("cells")
     if not isinstance(cells, list):
         raise NotebookError("invalid notebook: no `cells` list")
+    # What nbformat's validator requires of every cell (of any language): an object with a
+    # `cell_type` and a `source`, a string or a list of strings.
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"invalid notebook: cell {index + 1} is not an object",
+                                cell=index)
+        for key in ("cell_type", "source"):
+            if key not in cell:
+                raise NotebookError(f"invalid notebook: cell {index + 1} has no `{key}`",
+                                    cell=index)
+        if not isinstance(cell["cell_type"], str):
+            raise NotebookError(f"invalid notebook: the `cell_type` of cell {index + 1} is not "
+                                f"a string", cell=index)
+        source = cell["source"]
+        if not isinstance(source, str) and not (
+                isinstance(source, list) and all(isinstance(line, str) for line in source)):
+            raise NotebookError(f"invalid notebook: the source of cell {index + 1} is not a "
+                                f"string or a list of strings", cell=index)
     language = _language(document.get("metadata"))
     if language is not None and not language.startswith("python"):
         return []  # an R, Julia, ... notebook: nothing to check
     found = []
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict):
-            raise NotebookError(f"invalid notebook: cell {index + 1} is not an object")
-        if cell.get("cell_type") != "code":
+        if cell["cell_type"] != "code":
             continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = cell["source"]
+        if isinstance(source, list):
             text, as_list = "".join(source), True
-        elif isinstance(source, str):
-            text, as_list = source, False
         else:
-            raise NotebookError(f"invalid notebook: the source of cell {index + 1} is not a "
-                                f"string or a list of strings")
+            text, as_list = source, False
         if _python_cell(cell, text):
             found.append(Cell(index + 1, index, text, as_list))
     return found
@@ -567,8 +590,15 @@ def _dump_source(document: str, start: int, end: int, value: str, as_list: bool)
 
 def _source_spans(text: str) -> Dict[int, Tuple[int, int]]:
     """Cell index -> `[start, end)` of the cell's `source` value in the JSON text."""
+    return _cell_layout(text)[1]
+
+
+def _cell_layout(text: str) -> Tuple[Dict[int, int], Dict[int, Tuple[int, int]]]:
+    """(cell index -> offset of the cell in the JSON text, cell index -> `[start, end)` of
+    its `source` value)."""
     decoder = json.JSONDecoder()
     spans: Dict[int, Tuple[int, int]] = {}
+    starts: Dict[int, int] = {}
 
     def space(i: int) -> int:
         match = _JSON_SPACE.match(text, i)
@@ -600,9 +630,11 @@ def _source_spans(text: str) -> Dict[int, Tuple[int, int]]:
         if key != "cells" or text[i] != "[":
             return value(i)
         spans.clear()
+        starts.clear()
         i = space(i + 1)
         index = 0
         while text[i] != "]":
+            starts[index] = i
             i = space(members(i, cell_members(index)) if text[i] == "{" else value(i))
             if text[i] == ",":
                 i = space(i + 1)
@@ -610,4 +642,4 @@ def _source_spans(text: str) -> Dict[int, Tuple[int, int]]:
         return i + 1
 
     members(space(0), top)
-    return spans
+    return starts, spans
