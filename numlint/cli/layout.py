@@ -107,7 +107,8 @@ def rules_lines(rules, width: int) -> List[Text]:
     for rule in rules:
         if lines:
             lines.append(Text())
-        first = Text(rule.code.ljust(len(indent) - len(GAP)), style="bold red")
+        first = Text()
+        first.append(rule.code.ljust(len(indent) - len(GAP)), style="bold red")
         first.append(GAP + rule.name.ljust(name_width) + GAP)
         fix = fix_of(rule)
         first.append(f"fix: {fix}" if fix != "-" else "no fix", style="cyan")

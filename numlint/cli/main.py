@@ -528,7 +528,7 @@ def _demo(rule) -> int:
     console = make_console(sys.stdout)
     width = width_of(sys.stdout, console)
     title = wrapped(f"{rule.code} {rule.name}: {rule.summary}", width, "")
-    print_lines(console, [Text(title[0][:len(rule.code)], style="bold")
+    print_lines(console, [Text().append(title[0][:len(rule.code)], style="bold")
                           .append(title[0][len(rule.code):])] + [Text(t) for t in title[1:]])
     # Keras picks its backend when first imported; importing TensorFlow first would make it
     # the TensorFlow backend, whose losses hide the hazard of a Keras softmax.
