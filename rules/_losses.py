@@ -31,9 +31,16 @@ class Activation:
         return any(o.remote for o in self.origins)
 
     @property
+    def branch(self) -> Optional[str]:
+        """The branch the activation is computed on, when the value is one of several."""
+        return next((o.branch for o in self.origins if o.branch), None)
+
+    @property
     def opaque(self) -> bool:
-        """Whether the activation's input cannot be written where its output is used."""
-        return self.op.form in OPAQUE_FORMS or self.op.operand is None or not self.op.bound
+        """Whether the activation's input cannot be written where its output is used (also:
+        the output of one branch among several)."""
+        return self.op.form in OPAQUE_FORMS or self.op.operand is None or not self.op.bound \
+            or self.branch is not None
 
     def portable(self, ctx, at: ast.expr) -> bool:
         """Whether the activation's input can be written at `at` and mean the same there: in
@@ -52,9 +59,18 @@ class Activation:
 def activation(ctx, expr, scope, kinds=("softmax", "sigmoid")) -> Optional[Activation]:
     """The activation of one of `kinds` whose output `expr` holds, or None."""
     origin = ctx.origin(expr, scope)
-    if origin is None or origin.op is None or origin.op.kind not in kinds:
-        return None
-    return Activation(origin.op, [origin])
+    if origin is not None and origin.op is not None and origin.op.kind in kinds:
+        return Activation(origin.op, [origin])
+    if isinstance(expr, ast.Name):  # after a branch: an activation on one path
+        for candidate in ctx.origins(expr, scope)[0]:
+            if candidate.op is not None and candidate.op.kind in kinds:
+                return Activation(candidate.op, [candidate])
+    return None
+
+
+def on_branch(act: Activation) -> str:
+    """` (on the `if` branch at line 12)` for an activation computed on one branch."""
+    return f" (on {act.branch})" if act.branch else ""
 
 
 def logits(ctx, act: Activation, at: ast.expr) -> Optional[Replacement]:

@@ -24,7 +24,13 @@ def shifted_by_max(ctx, expr, scope) -> bool:
     see (a parameter, an attribute, a call of an unknown function such as a masked maximum) may
     be that shift, so it counts as one; a constant or a known operation other than a maximum
     (`x - x.mean()`) does not."""
-    shifted = ctx.origin(strip_casts(ctx, expr, scope), scope)
+    stripped = strip_casts(ctx, expr, scope)
+    shifted = ctx.origin(stripped, scope)
+    if isinstance(stripped, ast.Name) and shifted.expr is stripped:
+        # A name assigned on several branches: shifted only if it is on every path.
+        values, complete = ctx.origins(stripped, scope)
+        if len(values) > 1 or values[0].expr is not stripped:
+            return complete and all(shifted_by_max(ctx, v.expr, v.scope) for v in values)
     shift = shifted.op
     if shift is None:
         inner = strip_casts(ctx, shifted.expr, shifted.scope)

@@ -1,5 +1,7 @@
 """NL101 log-of-softmax: `log(softmax(x))` instead of `log_softmax(x)`."""
 
+import ast
+
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 
@@ -53,6 +55,7 @@ should return logits, a change of its contract.
         origin = ctx.origin(op.operand, op.scope)
         softmax = origin.op if origin is not None else None
         if softmax is None or softmax.kind != "softmax":
+            self._on_a_branch(ctx, op)
             return
         framework = ctx.framework(op, softmax)
         fix = None
@@ -74,6 +77,20 @@ should return logits, a change of its contract.
             message = ("log of a softmax output (computed elsewhere) underflows to `-inf`; "
                        "use `log_softmax` of the logits")
         ctx.report(op.node, message, fix)
+
+    @staticmethod
+    def _on_a_branch(ctx, op):
+        """`if training: p = softmax(z) ... log(p)`: a softmax on one path is a hazard (also
+        `if (p := softmax(z)) is not None: log(p)`)."""
+        if not isinstance(op.operand, ast.Name):
+            return
+        for candidate in ctx.origins(op.operand, op.scope)[0]:
+            if candidate.op is not None and candidate.op.kind == "softmax":
+                where = f"computed on {candidate.branch}" if candidate.branch \
+                    else "computed elsewhere"
+                ctx.report(op.node, f"log of a softmax output ({where}) underflows to `-inf`; "
+                           "use `log_softmax` of the logits")
+                return
 
 
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------
@@ -245,7 +262,7 @@ EXAMPLES = (
             def log_prob(self, h, action):
                 return torch.log_softmax(self.head(h), dim=-1)[action]
         """, title="a softmax layer held in an attribute"),
-    good("torch", """
+    bad("torch", """
         import torch
 
         def log_probs(logits, training):
@@ -254,7 +271,7 @@ EXAMPLES = (
             else:
                 probs = logits
             return torch.log(probs)
-        """, title="assigned in another branch: unknown"),
+        """, title="a softmax on one branch: reported, without a fix"),
     good("torch", """
         import torch.nn.functional as F
 

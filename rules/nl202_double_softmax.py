@@ -5,7 +5,7 @@ from typing import Any, Dict
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import activation, logits
+from ._losses import activation, logits, on_branch
 
 
 # The activation each logits-based loss kind applies itself.
@@ -82,6 +82,7 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
                    "output: the activation is applied twice; pass the logits")
         if recovered is None:
             message += " (Keras recovers the logits on its TensorFlow backend only)"
+        message += on_branch(given)
         fix = None
         if not given.remote:
             prediction = op.operand

@@ -5,7 +5,7 @@ from typing import Any, Dict
 from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import activation, switch_to_logits
+from ._losses import activation, on_branch, switch_to_logits
 
 
 class BceOnSigmoid(Rule):
@@ -71,6 +71,7 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
                    "and its gradient vanishes; pass the logits to the logits form")
         if recovered is None:
             message += " (Keras recovers the logits on its TensorFlow backend only)"
+        message += on_branch(sigmoid)
         fix = switch_to_logits(ctx, op, sigmoid, losses.logits_form(op),
                                "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
@@ -213,7 +214,7 @@ EXAMPLES = (
         def loss(labels, logits):
             return tf.keras.losses.BinaryCrossentropy()(labels, tf.keras.activations.sigmoid(logits))
         """, title="tf.keras activations are recovered on the TensorFlow backend"),
-    good("torch", """
+    bad("torch", """
         import torch
         import torch.nn.functional as F
 
@@ -223,5 +224,5 @@ EXAMPLES = (
             else:
                 probs = logits
             return F.binary_cross_entropy(probs, targets)
-        """, title="assigned in another branch: unknown"),
+        """, title="a sigmoid on one branch: reported, without a fix"),
 )

@@ -295,3 +295,88 @@ def test_portable(between, portable):
     origin = model.origin(use.args[0])
     assert origin.remote
     assert model.portable(origin, use.args[0]) is portable
+
+
+# -- after a branch, a name may hold any branch's value (issue 12) --------------------------------
+
+def _codes(source):
+    from numlint import check_source
+    return [(d.code, d.start.row, d.message) for d in check_source(dedent(source), "m.py")]
+
+
+def test_a_hazard_on_one_branch_is_reported_naming_the_branch():
+    found = _codes("""
+        import torch
+        import torch.nn.functional as F
+
+        def loss(y_pred, y_true, from_logits):
+            if not from_logits:
+                y_pred = torch.sigmoid(y_pred)
+            return F.binary_cross_entropy(y_pred, y_true)
+        """)
+    assert [(c, r) for c, r, _ in found] == [("NL203", 7)]
+    assert "the `if` branch at line 5" in found[0][2]
+
+
+def test_a_softmax_in_one_arm_of_a_tuple_assignment_branch():
+    found = _codes("""
+        import torch
+        import torch.nn.functional as F
+
+        def kl(y, y_hat, normalize):
+            if normalize:
+                y = y.softmax(-1)
+            else:
+                y = y / y.sum(-1, keepdim=True)
+            return F.kl_div(y.log(), y_hat)
+        """)
+    assert [(c, r) for c, r, _ in found] == [("NL101", 9)]
+
+
+def test_a_guard_counts_only_on_every_path():
+    shifted_on_both = """
+        import torch
+
+        def lse(x, keepdim):
+            if keepdim:
+                stable = x - x.max(1, keepdim=True)[0]
+            else:
+                stable = x - x.max(1)[0].unsqueeze(1)
+            return stable.exp().sum(1).log()
+        """
+    assert _codes(shifted_on_both) == []
+    shifted_on_one = shifted_on_both.replace("stable = x - x.max(1)[0].unsqueeze(1)",
+                                             "stable = x")
+    assert [c for c, _, _ in _codes(shifted_on_one)] == ["NL102"]
+
+
+def test_try_except_and_walrus():
+    found = _codes("""
+        import torch
+        import torch.nn.functional as F
+
+        def a(z):
+            try:
+                p = F.softmax(z, -1)
+            except RuntimeError:
+                p = z
+            return torch.log(p)
+
+        def b(z):
+            if (p := F.softmax(z, -1)) is not None:
+                return torch.log(p)
+        """)
+    assert [(c, r) for c, r, _ in found] == [("NL101", 9), ("NL101", 13)]
+
+
+def test_a_loop_that_rebinds_later_stays_unknown():
+    assert _codes("""
+        import torch
+
+        def f(z, n):
+            p = z
+            for _ in range(n):
+                q = torch.log(p)
+                p = torch.softmax(q, -1)
+            return q
+        """) == []

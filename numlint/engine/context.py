@@ -12,6 +12,7 @@ from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.emit import Emitter, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
 from numlint.engine.importer import Importer
+from numlint.engine.semantic.dataflow import Origin
 from numlint.engine.semantic.model import SemanticModel, Op, Scope, unify_frameworks
 from numlint.engine.source import SourceText
 
@@ -62,6 +63,15 @@ class Context:
         if expr is None:
             return None
         return self.model.origin(expr, scope)
+
+    def origins(self, expr: ast.expr, scope: Optional[Scope] = None) -> Tuple[List[Origin], bool]:
+        """Every value `expr` may hold after the branches before it (each an `Origin`, with
+        `branch` naming where it comes from), and whether the list covers every path. A
+        hazard on one path is reported; a guard counts only when `complete` and it holds on
+        every path. On straight-line code: `[ctx.origin(expr)]`, complete."""
+        if scope is None:
+            scope = self.model.scope_of(expr) or self.model.module_scope
+        return self.model.dataflow.origins(expr, scope)
 
     def portable(self, origin, at: ast.expr, copied: Optional[ast.expr] = None) -> bool:
         """Whether `origin.expr`'s text (or `copied`, the part of it a fix copies) can be

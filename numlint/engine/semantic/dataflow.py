@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from numlint.engine.table import INITIALIZERS
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 WITHS = (ast.With, ast.AsyncWith)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Module)
+MAX_BRANCHES = 8  # values followed for one name after branches
 MAX_HOPS = 8
 
 
@@ -49,6 +51,9 @@ class Origin:
     scope: "Scope"
     remote: bool
     model: "SemanticModel"
+    # When the value is one of several a name may hold after a branch: where it comes from
+    # ("the `if` at line 12", for messages); None on straight-line code.
+    branch: Optional[str] = None
 
     @property
     def op(self) -> Optional["Op"]:
@@ -77,6 +82,144 @@ class Dataflow:
             expr, scope = found
             remote = True
         return Origin(expr, scope, remote, self.model)
+
+    def origins(self, expr: ast.expr, scope: "Scope") -> Tuple[List[Origin], bool]:
+        """Every value `expr` may hold where it is used, each followed to its origin as
+        `origin` does, and whether that list covers every path.
+
+        After a branch (`if`/`else`, `try`/`except`, a loop that may not run, `match`) a name
+        may hold any branch's value: a hazard on one path is a hazard (rules report it, naming
+        the branch), a guard counts only if it holds on every path (`complete`). Where the
+        name's bindings are straight-line this is `[origin(expr)]`, complete."""
+        if isinstance(expr, ast.Name):
+            use = self.model.statement_of(expr)
+            owner, bindings = self.model.lookup(expr.id, scope)
+            if use is not None and owner is not None and bindings and \
+                    expr.id not in scope.globals and expr.id not in scope.nonlocals and \
+                    (owner is scope or _only_comprehensions_between(scope, owner)) and \
+                    self.reaching(bindings, use) is None:
+                found = self.may_reach(bindings, use)
+                if found is not None and found[0]:
+                    values, complete = found
+                    out = []
+                    for binding, note in values[:MAX_BRANCHES]:
+                        assert binding.value is not None
+                        inner = self.origin(binding.value, owner)
+                        out.append(Origin(inner.expr, inner.scope, True, self.model, note))
+                    return out, complete and len(values) <= MAX_BRANCHES
+        return [self.origin(expr, scope)], True
+
+    def may_reach(self, bindings: List["Binding"], use: ast.stmt
+                  ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool]]:
+        """The plain assignments among `bindings` that may reach `use` along some path through
+        the branches before it, with a note naming each one's branch, and whether every path
+        was accounted for (False when some path reaches the start of the scope unbound).
+        None when a path binds the name otherwise (a loop target, an import, an augmented
+        assignment) or a loop around the use rebinds it later."""
+        mine = [b for b in bindings if b.node is not use]
+        found: List[Tuple["Binding", Optional[str]]] = []
+        current: ast.AST = use
+        while True:
+            block = self.model.block_of(current)
+            if block is None:
+                return found, False  # the scope's start: the name may be unbound here
+            node, field_name = block
+            statements = getattr(node, field_name, [])
+            try:
+                index = next(i for i, s in enumerate(statements) if s is current)
+            except StopIteration:
+                return None
+            result = self._exit(statements[:index], mine, None)
+            if result is None:
+                return None
+            values, falls = result
+            found += values
+            if not falls:
+                return found, True
+            if isinstance(node, LOOPS) and any(self._is_ancestor(node, b.node)
+                                               for b in mine):
+                return None  # a later iteration may rebind it: unknown
+            if not hasattr(node, "body") or isinstance(node, SCOPES):
+                return found, False  # the scope's start (a parameter, or unbound)
+            header = [b for b in mine if b.node is node]  # `if (p := softmax(z)) ...:`
+            if header:
+                if len(header) != 1 or header[0].kind != "walrus" or header[0].value is None:
+                    return None
+                found.append((header[0], None))
+                return found, True
+            current = node
+
+    def _exit(self, statements: List[ast.stmt], bindings: List["Binding"], note: Optional[str]
+              ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool]]:
+        """The assignments reaching the end of `statements`, and whether some path through
+        them binds nothing (falls through to what came before)."""
+        collected: List[Tuple["Binding", Optional[str]]] = []
+        for statement in reversed(statements):
+            inside = [b for b in bindings
+                      if b.node is statement or self._is_ancestor(statement, b.node)]
+            if not inside:
+                continue
+            result = self._statement_exit(statement, inside, note)
+            if result is None:
+                return None
+            values, falls = result
+            collected += values
+            if not falls:
+                return collected, False
+        return collected, True
+
+    def _statement_exit(self, statement: ast.stmt, bindings: List["Binding"],
+                        note: Optional[str]):
+        direct = [b for b in bindings if b.node is statement]
+        if direct:
+            last = direct[-1]
+            if last.kind not in ("assign", "walrus") or last.value is None or \
+                    isinstance(statement, (ast.For, ast.AsyncFor, ast.While, ast.If)):
+                return None  # a loop target, an import, `x += ...`, a `def`: unknown
+            if last.kind == "walrus":
+                return None  # inside an expression: whether it ran is not clear
+            return [(last, note)], False
+        line = getattr(statement, "lineno", "?")
+        if isinstance(statement, ast.If):
+            body = self._exit(statement.body, bindings, f"the `if` branch at line {line}")
+            orelse = self._exit(statement.orelse, bindings,
+                                f"the `else` branch of the `if` at line {line}")
+            if body is None or orelse is None:
+                return None
+            return body[0] + orelse[0], body[1] or orelse[1]
+        if isinstance(statement, WITHS):
+            return self._exit(statement.body, bindings, note)
+        if isinstance(statement, LOOPS):
+            parts = [self._exit(statement.body, bindings, f"the loop at line {line}"),
+                     self._exit(statement.orelse, bindings, note)]
+            if any(part is None for part in parts):
+                return None
+            return [v for part in parts if part for v in part[0]], True
+        if isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            try_statement: Any = statement
+            final = self._exit(try_statement.finalbody, bindings, note)
+            if final is None:
+                return None
+            if not final[1]:
+                return final
+            parts = [self._exit(try_statement.body, bindings, f"the `try` at line {line}"),
+                     self._exit(try_statement.orelse, bindings, f"the `try` at line {line}")]
+            for handler in try_statement.handlers:
+                parts.append(self._exit(handler.body, bindings,
+                                        f"the `except` at line {handler.lineno}"))
+            if any(part is None for part in parts):
+                return None
+            return final[0] + [v for part in parts if part for v in part[0]], True
+        if type(statement).__name__ == "Match":
+            match: Any = statement
+            values: List[Tuple["Binding", Optional[str]]] = []
+            for case in match.cases:
+                part = self._exit(case.body, bindings, f"a `case` at line {case.pattern.lineno}")
+                if part is None:
+                    return None
+                values += part[0]
+            return values, True
+        return None
 
     def value_of(self, expr: ast.expr, scope: "Scope"
                  ) -> Optional[Tuple[ast.expr, "Scope"]]:
