@@ -72,6 +72,37 @@ def norm_of(ctx, expr, scope) -> bool:
     return inner is not None and sum_of_squares(ctx, inner, op.scope)
 
 
+def cosine_of(ctx, expr, scope) -> bool:
+    """Whether `expr` is a cosine similarity or a correlation computed as a ratio:
+    `x / (norm(a) * norm(b))`, `x / sqrt(sum(a**2) * sum(b**2))`, `x / (std(a) * std(b))`. In
+    exact arithmetic it lies in [-1, 1]; rounded, it can land just outside."""
+    ratio = follow(ctx, expr, scope)
+    return ratio is not None and ratio.kind == "div" \
+        and norm_product(ctx, ratio.right, ratio.scope)
+
+
+def norm_product(ctx, expr, scope) -> bool:
+    """`norm(a) * norm(b)` (or `std(a) * std(b)`), or `sqrt(sum(a**2) * sum(b**2))`."""
+    op = follow(ctx, expr, scope)
+    if op is None:
+        return False
+    if op.kind == "mul":
+        return all(norm_of(ctx, side, op.scope) or _std(ctx, side, op.scope)
+                   for side in (op.left, op.right))
+    inner = radicand(op)
+    if inner is None:
+        return False
+    product = follow(ctx, inner, op.scope)
+    return product is not None and product.kind == "mul" \
+        and sum_of_squares(ctx, product.left, product.scope) \
+        and sum_of_squares(ctx, product.right, product.scope)
+
+
+def _std(ctx, expr, scope) -> bool:
+    op = follow(ctx, expr, scope)
+    return op is not None and op.kind == "std"
+
+
 def sum_of_squares(ctx, expr, scope) -> bool:
     """Whether `expr` is a squared Euclidean norm: `sum(x**2)`, `(x * x).sum(axis)`,
     `dot(x, x)`, `x @ x`, `norm(x)**2`, `square(norm(x))`."""

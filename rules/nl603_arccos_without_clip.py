@@ -6,7 +6,7 @@ from __future__ import annotations
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
 from ._patterns import in_assertion
-from ._precision import follow, norm_of, radicand, sum_of_squares
+from ._precision import cosine_of, follow
 
 
 class ArccosWithoutClip(Rule):
@@ -17,14 +17,16 @@ class ArccosWithoutClip(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("arccos",)
-    requires = (("arccos", "div", "norm"), ("arccos", "div", "sqrt"), ("arccos", "div", "pow"))
+    requires = (("arccos", "div", "norm"), ("arccos", "div", "sqrt"), ("arccos", "div", "pow"),
+                ("arccos", "div", "std"))
 
     what = """
 Checks for the angle between two vectors computed as the arccosine of their cosine similarity
 without clipping it into `[-1, 1]`: `arccos(x / (norm(a) * norm(b)))` (`np.arccos`,
 `torch.acos`, `x.acos()`, `tf.math.acos`, `jnp.arccos`, `keras.ops.arccos`), with each norm
 written as a norm function or method or as `sqrt(sum(a**2))`, or the divisor as
-`sqrt(sum(a**2) * sum(b**2))`, in one expression or through names.
+`sqrt(sum(a**2) * sum(b**2))`, and the arccosine of a correlation `x / (std(a) * std(b))`, in
+one expression or through names.
 
 It is silent when the cosine is clipped or clamped (`arccos(clip(c, -1, 1))`,
 `c = c.clamp(-1, 1)`, `c[c > 1] = 1`), and inside assertions.
@@ -59,34 +61,14 @@ fix is offered when the operations come from different libraries.
         argument = op.operand
         if argument is None:
             return
-        ratio = follow(ctx, argument, op.scope)
-        if ratio is None or ratio.kind != "div" or not _norm_product(ctx, ratio.right,
-                                                                      ratio.scope):
+        if not cosine_of(ctx, argument, op.scope) or in_assertion(ctx, op.node):
             return
-        if in_assertion(ctx, op.node):
-            return
-        framework = ctx.framework(op, ratio)
+        framework = ctx.framework(op, follow(ctx, argument, op.scope))
         replacement = ctx.render("clip_unit", framework, op.scope, x=argument)
         fix = ctx.fix(argument, replacement, "Clip the cosine into [-1, 1] with `{callee}`",
                       Applicability.SAFE)
         ctx.report(op.node, "`arccos` of a computed cosine is NaN when rounding pushes it past "
                             "±1 (parallel vectors); clip it to [-1, 1]", fix)
-
-
-def _norm_product(ctx, expr, scope) -> bool:
-    """`norm(a) * norm(b)`, or `sqrt(sum(a**2) * sum(b**2))`."""
-    op = follow(ctx, expr, scope)
-    if op is None:
-        return False
-    if op.kind == "mul":
-        return norm_of(ctx, op.left, op.scope) and norm_of(ctx, op.right, op.scope)
-    inner = radicand(op)
-    if inner is None:
-        return False
-    product = follow(ctx, inner, op.scope)
-    return product is not None and product.kind == "mul" \
-        and sum_of_squares(ctx, product.left, product.scope) \
-        and sum_of_squares(ctx, product.right, product.scope)
 
 
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------

@@ -82,4 +82,14 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "jax": (Target(("jax.numpy.clip",), template="{fn}({x}, -1.0, 1.0)"),),
         "keras": (Target(("keras.ops.clip",), template="{fn}({x}, -1.0, 1.0)"),),
     },
+    # A difference that is non-negative in exact arithmetic, floored at 0 before its square
+    # root: the identity wherever it is >= 0 (NaN stays NaN: all five checked).
+    "floor_zero": {
+        "numpy": (Target(("numpy.maximum",), template="{fn}({d}, 0.0)"),),
+        "torch": (Target(("torch.clamp",), template="{fn}({d}, min=0.0)"),),
+        "tensorflow": (Target(tuple(tf_paths("maximum", "math.maximum")),
+                              template="{fn}({d}, 0.0)"),),
+        "jax": (Target(("jax.numpy.maximum",), template="{fn}({d}, 0.0)"),),
+        "keras": (Target(("keras.ops.maximum",), template="{fn}({d}, 0.0)"),),
+    },
 }
