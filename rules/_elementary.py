@@ -108,19 +108,20 @@ def rewrite(ctx, op: Op, term: Term, stable: str, framework: str, *, node=None,
     `1 - x`; `-stable(...)` when `negate`), written like `op`. Safe within one expression,
     unsafe when `x` comes from another statement; None when it cannot be written."""
     node = op.node if node is None else node
-    if not portable(ctx, term, node):
+    exactness = ctx.safety(stable, framework)
+    if exactness is None or not portable(ctx, term, node):
         return None
-    if term.negated:
-        replacement = ctx.render(stable, framework, op.scope, like=op,
-                                 x=negated(ctx, term.x))
+    targets = ctx.emitter.targets(stable, framework)
+    if op.form == "method" and not term.negated and any(t.method for t in targets):
+        replacement = ctx.stable(stable, framework, term.x, op.scope, like=op, method=True)
     else:
-        replacement = ctx.stable(stable, framework, term.x, op.scope, like=op,
-                                 method=op.form == "method")
+        x = negated(ctx, term.x) if term.negated else term.x
+        replacement = ctx.render(stable, framework, op.scope, like=op, x=x)
     if replacement is not None and term.remote:
         replacement = replace(replacement, copied=[])
     if replacement is not None and negate:
         replacement = replace(replacement, text="-" + replacement.text)
-    safety = Applicability.UNSAFE if term.remote else Applicability.SAFE
+    safety = Applicability.UNSAFE if term.remote else exactness
     fix = ctx.fix(node, replacement, message, safety)
     if fix is not None and negate and _parenthesized(ctx, node):
         # `(1 - exp(x)) * y`: the source's parentheses already hold the negation.

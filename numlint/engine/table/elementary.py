@@ -29,6 +29,8 @@ SPECS = [
           parse_spec(kind, "jax", f"jax.numpy.{kind}(x, /)"),
           parse_spec(kind, "keras", f"keras.ops.{kind}(x)"),
       )],
+    # `fabs`: an absolute value (`log1p(exp(-fabs(x)))` is a stable softplus).
+    parse_spec("abs", "numpy", f"numpy.fabs({UFUNC})"),
     # ---- softplus, log(1 + exp(x)) ------------------------------------------------------------
     parse_spec("softplus", "numpy", "scipy.special.softplus(x, **kwargs)"),
     parse_spec("softplus", "torch", "torch.nn.functional.softplus(input, beta=1.0, "
@@ -69,4 +71,19 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # `log(1 + x)` and `exp(x) - 1`: correctly rounded where the naive forms cancel.
     "log1p": _elementwise("log1p"),
     "expm1": _elementwise("expm1"),
+    # `log(1 + exp(x))`, written `{fn}({x})`. NumPy: `logaddexp(0, x)` (SciPy's `softplus` is
+    # new in 1.15). PyTorch's `F.softplus` returns `x` itself above `threshold=20`: in float64
+    # it is off by up to 2e-9 for 20 < x < 37, where the naive form is exact, so it is unsafe;
+    # so is `keras.ops.softplus`, which is `F.softplus` on Keras's torch backend.
+    "softplus": {
+        "numpy": (Target(("numpy.logaddexp",), template="{fn}(0, {x})"),),
+        "torch": (Target(("torch.nn.functional.softplus",), template="{fn}({x})",
+                         safety="unsafe"),),
+        "tensorflow": (Target(("tensorflow.math.softplus", "tensorflow.nn.softplus",
+                               "tensorflow.compat.v1.math.softplus",
+                               "tensorflow.compat.v1.nn.softplus"), template="{fn}({x})"),),
+        "jax": (Target(("jax.nn.softplus",), template="{fn}({x})"),),
+        "keras": (Target(("keras.ops.softplus", "keras.activations.softplus"),
+                         template="{fn}({x})", safety="unsafe"),),
+    },
 }
