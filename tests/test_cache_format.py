@@ -35,7 +35,7 @@ LOG_SOFTMAX = dedent("""
         return torch.log(torch.softmax(z, dim=1))
     """)
 NOTEBOOK = ROOT / "tests" / "fixtures" / "notebook.ipynb"
-HEADER = b"numlint-cache 1 sha256:%s %d\n"  # the documented layout (numlint/run/cache.py)
+HEADER = b"numlint-cache 2 sha256:%s %d\n"  # the documented layout (numlint/run/cache.py)
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_flipped_bytes_and_truncation_never_change_the_findings(run, project, tm
 
 def _read(target: Path):
     header, _, payload = target.read_bytes().partition(b"\n")
-    assert header.startswith(b"numlint-cache 1 sha256:"), header[:40]
+    assert header.startswith(b"numlint-cache 2 sha256:"), header[:40]
     return json.loads(payload)
 
 
@@ -279,7 +279,7 @@ def test_header_errors_are_misses(run, write, tmp_path, monkeypatch):
     assert _check(run) == expected
     target = _cache_file(tmp_path)
     header, _, payload = target.read_bytes().partition(b"\n")
-    variants = [header.replace(b" 1 ", b" 2 ", 1) + b"\n" + payload,  # another version
+    variants = [header.replace(b" 2 ", b" 1 ", 1) + b"\n" + payload,  # another version
                 header.replace(b"numlint-cache", b"numlint-cachf") + b"\n" + payload,
                 header + b" \n" + payload, payload, header + b"\n" + payload + b" "]
     checked = _count_checks(monkeypatch)

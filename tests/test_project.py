@@ -248,3 +248,29 @@ def test_module_names_from_source_roots(tmp_path):
     assert index.path_of("pkg.m") == str(tmp_path / "src" / "pkg" / "m.py")
     assert index.path_of("pkg") == str(tmp_path / "src" / "pkg" / "__init__.py")
     assert index.path_of("numpy") is None
+
+
+def test_a_warm_cache_drops_a_finding_when_the_module_it_depends_on_changes(run, write, tmp_path):
+    """The result of train.py depends on nets.py's summary: editing nets.py so `forward` no
+    longer ends in a sigmoid invalidates train.py's cached findings."""
+    make(write, GAN)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == GAN_FINDINGS
+    assert warm() == GAN_FINDINGS  # from the cache
+    nets = tmp_path / "gan" / "nets.py"
+    nets.write_text(nets.read_text().replace("return torch.sigmoid(self.body(x))",
+                                             "return self.body(x)"))
+    assert warm() == GAN_FINDINGS - {("gan/train.py", 9, "NL203")}
+    nets.write_text(nets.read_text().replace("return self.body(x)",
+                                             "return torch.sigmoid(self.body(x))"))
+    assert warm() == GAN_FINDINGS
+
+
+def test_the_cache_stores_summaries_and_dependencies(run, write, tmp_path):
+    from numlint.run.cache import open_cache
+    make(write, GAN)
+    run("check", ".")
+    cache = open_cache(tmp_path)
+    assert any(key.endswith(":gan.nets") for key in cache.summaries)
+    with_dependencies = [entry for entry in cache.entries.values() if len(entry) == 3]
+    assert with_dependencies and "gan.nets" in with_dependencies[0][2]

@@ -16,8 +16,16 @@ The cache is data, never code: its directory can be committed by anyone who can 
 request, so reading it must not be able to run anything or fail a run, and damage must never
 change an answer (issue 15). The file is one header line and a JSON payload:
 
-    numlint-cache 1 sha256:<hex SHA-256 of the payload> <payload length in bytes>\\n
-    {"engine": "<engine key>", "entries": {"<entry key>": [<time>, [<diagnostic>, ...]], ...}}
+    numlint-cache 2 sha256:<hex SHA-256 of the payload> <payload length in bytes>\\n
+    {"engine": "<engine key>",
+     "entries": {"<entry key>": [<time>, [<diagnostic>, ...], {<module>: <digest> or null}]},
+     "summaries": {"<content sha256>:<module>": [<time>, <summary>, {<module>: <digest>}]}}
+
+An entry's third element lists the summaries of other modules its findings depend on (whole-
+project analysis, `numlint.run.project`): the entry holds only while each still has that digest
+(null: the module was not found). A module's summary is stored by the SHA-256 of its bytes and
+its module name, with the summaries it read itself; it is validated like an entry
+(`ModuleSummary.from_json`) and its dependencies checked when it is used.
 
 a diagnostic being a JSON array (see `_encode`):
 
@@ -62,13 +70,14 @@ from numlint.engine.source import Position, SourceText
 DIRECTORY = ".numlint_cache"
 SUFFIX = ".cache"
 MAGIC = b"numlint-cache"
-VERSION = 1
+VERSION = 2
 MAX_ENTRIES = 200_000
 _NOT_CACHED = frozenset({"NL902", "NL905", "NL906"})  # not facts about the file's content
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by numlint.\n")
 _HEADER = re.compile(rb"numlint-cache ([0-9]{1,9}) sha256:([0-9a-f]{64}) ([0-9]{1,15})")
 _KEY = re.compile(r"[0-9a-f]{40}")  # Cache.key: a 20-byte blake2b digest in hex
+_SUMMARY_KEY = re.compile(r"[0-9a-f]{64}:[A-Za-z_][A-Za-z0-9_.]*")  # content sha256:module
 _CODE = re.compile(r"[A-Z]{1,10}[0-9]{1,6}")
 _APPLICABILITY = {a.value: a for a in Applicability}
 _DIAGNOSTIC_FIELDS = 14
@@ -129,6 +138,8 @@ class Cache:
         self.file = directory / f"{engine_key()}{SUFFIX}"
         self.entries: Dict[str, Entry] = {}
         self.used: Dict[str, Entry] = {}
+        self.summaries: Dict[str, List[Any]] = {}
+        self.used_summaries: Dict[str, List[Any]] = {}
         self.changed = False
         self.hits = self.misses = 0
         self._fingerprints: Dict[int, Tuple[object, bytes]] = {}
@@ -136,9 +147,9 @@ class Cache:
         try:
             with open(self.file, "rb") as handle:
                 blob = handle.read()
-            self.entries = read_entries(blob, engine_key())
+            self.entries, self.summaries = read_cache(blob, engine_key())
         except Exception:  # missing, unreadable or not a cache: start empty
-            self.entries = {}
+            self.entries, self.summaries = {}, {}
 
     def key(self, data: bytes, shown: str, config) -> str:
         remembered = self._fingerprints.get(id(config))
@@ -167,15 +178,49 @@ class Cache:
         self.used[key] = entry
         return diagnostics
 
-    def put(self, key: str, diagnostics: List[Diagnostic]) -> None:
+    def dependencies(self, key: str) -> Dict[str, Optional[str]]:
+        """The summaries (module -> digest) the entry `key` depends on; call after a hit."""
+        entry = self.entries.get(key)
+        found = entry[2] if entry is not None and len(entry) > 2 else {}
+        return found if _is_dependencies(found) else {"": None}  # malformed: never valid
+
+    def put(self, key: str, diagnostics: List[Diagnostic],
+            dependencies: Optional[Dict[str, Optional[str]]] = None) -> None:
         if any(d.code in _NOT_CACHED for d in diagnostics):
             return
         try:
             entry = [time.time(), [_encode(d) for d in diagnostics]]
         except Exception:  # not a diagnostic this format can hold: not cached
             return
+        if dependencies:
+            entry.append(dict(dependencies))
         self.entries[key] = entry
         self.used[key] = entry
+        self.changed = True
+
+    # -- module summaries ------------------------------------------------------------------------
+    def summary(self, content: str, module: str):
+        """The stored summary of `module` whose file's bytes hash to `content`, and the
+        summaries it read (module -> digest); None if there is none or it is not valid."""
+        raw = self.summaries.get(f"{content}:{module}")
+        if raw is None:
+            return None
+        from numlint.engine.semantic.project import ModuleSummary
+        try:
+            summary = ModuleSummary.from_json(raw[1])
+        except Exception:  # not as written: a miss
+            return None
+        if summary.module != module or not _is_dependencies(raw[2]):
+            return None
+        self.used_summaries[f"{content}:{module}"] = raw
+        return summary, dict(raw[2])
+
+    def put_summary(self, content: str, module: str, summary,
+                    dependencies: Dict[str, Optional[str]]) -> None:
+        key = f"{content}:{module}"
+        raw = [time.time(), summary.to_json(), dict(dependencies)]
+        self.summaries[key] = raw
+        self.used_summaries[key] = raw
         self.changed = True
 
     def save(self) -> None:
@@ -189,7 +234,10 @@ class Cache:
             entries = dict(rest[:max(0, MAX_ENTRIES - len(self.used))])
             entries.update(self.used)
         try:
-            blob = write_entries(entries, engine_key())
+            summaries = self.summaries
+            if len(summaries) > MAX_ENTRIES:
+                summaries = dict(self.used_summaries)
+            blob = write_entries(entries, engine_key(), summaries)
             _prepare(self.directory)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             try:
@@ -208,10 +256,12 @@ class Cache:
 
 # -- the file --------------------------------------------------------------------------------------
 
-def write_entries(entries: Dict[str, Entry], engine: str) -> bytes:
+def write_entries(entries: Dict[str, Entry], engine: str,
+                  summaries: Optional[Dict[str, List[Any]]] = None) -> bytes:
     """The cache file's bytes: the header line, then the JSON payload (ASCII: lone surrogates
     of undecodable file names are escaped, and read back as they were)."""
-    payload = json.dumps({"engine": engine, "entries": entries}, ensure_ascii=True,
+    payload = json.dumps({"engine": engine, "entries": entries, "summaries": summaries or {}},
+                         ensure_ascii=True,
                          allow_nan=False, check_circular=False,
                          separators=(",", ":")).encode("ascii")
     digest = hashlib.sha256(payload).hexdigest()
@@ -220,28 +270,49 @@ def write_entries(entries: Dict[str, Entry], engine: str) -> bytes:
 
 def read_entries(blob: bytes, engine: str) -> Dict[str, Entry]:
     """The entries of a cache file; empty if anything about the file is not as written."""
+    return read_cache(blob, engine)[0]
+
+
+def read_cache(blob: bytes, engine: str) -> Tuple[Dict[str, Entry], Dict[str, List[Any]]]:
+    """The entries and the module summaries of a cache file (the summaries' shape only: their
+    content is validated when used); empty if anything about the file is not as written."""
     header, newline, payload = blob.partition(b"\n")
     match = _HEADER.fullmatch(header) if newline else None
     if match is None or int(match.group(1)) != VERSION or int(match.group(3)) != len(payload):
-        return {}
+        return {}, {}
     if hashlib.sha256(payload).hexdigest().encode() != match.group(2):
-        return {}
+        return {}, {}
     try:
         data = json.loads(payload, parse_constant=_no_constant)
     except Exception:  # not UTF-8, not JSON, nested too deep, a number too long
-        return {}
+        return {}, {}
     if type(data) is not dict or data.get("engine") != engine:
-        return {}
+        return {}, {}
     found = data.get("entries")
     if type(found) is not dict:
-        return {}
+        return {}, {}
     entries = {}
     for key, entry in found.items():  # the shape saving relies on; the rest on lookup
-        if (_KEY.fullmatch(key) and type(entry) is list and len(entry) == 2
+        if (_KEY.fullmatch(key) and type(entry) is list and len(entry) in (2, 3)
                 and type(entry[0]) is float and math.isfinite(entry[0])
-                and type(entry[1]) is list):
+                and type(entry[1]) is list
+                and (len(entry) == 2 or _is_dependencies(entry[2]))):
             entries[key] = entry
-    return entries
+    summaries = {}
+    found_summaries = data.get("summaries", {})
+    if type(found_summaries) is dict:
+        for key, raw in found_summaries.items():
+            if (type(key) is str and _SUMMARY_KEY.fullmatch(key) and type(raw) is list
+                    and len(raw) == 3 and type(raw[0]) is float and math.isfinite(raw[0])
+                    and type(raw[1]) is dict and _is_dependencies(raw[2])):
+                summaries[key] = raw
+    return entries, summaries
+
+
+def _is_dependencies(value: Any) -> bool:
+    """A map module -> digest (or None), as `put` writes it."""
+    return type(value) is dict and all(
+        type(k) is str and (v is None or type(v) is str) for k, v in value.items())
 
 
 def _no_constant(name: str):

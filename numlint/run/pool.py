@@ -22,6 +22,7 @@ from numlint.engine.settings import Config
 from numlint.run.notebook import is_notebook
 from numlint.run.mode import CHECK, Mode
 from numlint.run.project import forget as forget_projects
+from numlint.run.project import drain_all, index_for, use_store
 from numlint.run.report import FileResult
 from numlint.run.runner import cached_notebook_result, display_path, process_file
 
@@ -49,6 +50,8 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
     `numlint.run.cache.Cache`) is used in check mode only. `progress`: None shows a bar on a
     terminal for long runs."""
     forget_projects()  # summaries are computed afresh by every run (files may have changed)
+    if cache is not None and not mode.fixing:
+        use_store(cache)
     results: List[Optional[FileResult]] = [None] * len(files)
     keys: List[Optional[str]] = [None] * len(files)
     use_cache = cache is not None and not mode.fixing
@@ -97,7 +100,10 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
         for index in pending:
             key, result = keys[index], results[index]
             if key is not None and result is not None:
-                cache.put(key, result.diagnostics)
+                cache.put(key, result.diagnostics, result.dependencies)
+        computed = [s for result in results if result for s in result.summaries]
+        for module, content, summary, dependencies in computed + drain_all():
+            cache.put_summary(content, module, summary, dependencies)
         cache.save()
     return results  # type: ignore[return-value]
 
@@ -117,6 +123,9 @@ def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[File
     diagnostics = cache.get(key)
     if diagnostics is None:
         return None
+    dependencies = cache.dependencies(key)
+    if dependencies and not index_for(config, str(path)).still_valid(dependencies):
+        return None  # a module its findings depend on changed: checked again
     if is_notebook(path):  # numlint/notebook.py: diagnostics refer to the joined code cells
         return cached_notebook_result(data, shown, diagnostics)
     source = None

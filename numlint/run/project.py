@@ -25,10 +25,10 @@ import hashlib
 import os
 import warnings
 from functools import lru_cache
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
-from numlint.engine.semantic.project import ModuleSummary, ProjectView, summarize
-from numlint.engine.source import SourceText
+if TYPE_CHECKING:  # the engine is imported with the first file analysed (warm runs never do)
+    from numlint.engine.semantic.project import ModuleSummary
 
 SUFFIXES = (".py", ".pyi")
 
@@ -41,9 +41,9 @@ class ProjectIndex:
         self.roots = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
-        self._summaries: Dict[str, Optional[ModuleSummary]] = {}
+        self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
-        self.computed: Dict[str, Tuple[str, ModuleSummary, Dict[str, Optional[str]]]] = {}
+        self.computed: Dict[str, Tuple[str, "ModuleSummary", Dict[str, Optional[str]]]] = {}
 
     # -- names ----------------------------------------------------------------------------------
     def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
@@ -83,7 +83,7 @@ class ProjectIndex:
         return found
 
     # -- summaries -------------------------------------------------------------------------------
-    def summary(self, module: str) -> Optional[ModuleSummary]:
+    def summary(self, module: str) -> Optional["ModuleSummary"]:
         if module in self._summaries:
             return self._summaries[module]
         if module in self._computing:
@@ -99,13 +99,13 @@ class ProjectIndex:
         self._summaries[module] = result
         return result
 
-    def remember(self, module: str, data: bytes, summary: ModuleSummary,
+    def remember(self, module: str, data: bytes, summary: "ModuleSummary",
                  dependencies: Dict[str, Optional[str]]) -> None:
         """A summary computed while the module itself was checked (same model walk)."""
         self._summaries.setdefault(module, summary)
         self.computed[module] = (_digest(data), summary, dependencies)
 
-    def _summarize(self, module: str, path: str) -> Optional[ModuleSummary]:
+    def _summarize(self, module: str, path: str) -> Optional["ModuleSummary"]:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -118,6 +118,9 @@ class ProjectIndex:
                 summary, dependencies = stored
                 if all(self._digest_of(m) == d for m, d in dependencies.items()):
                     return summary
+        from numlint.engine.semantic.model import SemanticModel
+        from numlint.engine.semantic.project import ProjectView, summarize
+        from numlint.engine.source import SourceText
         try:
             text = SourceText.from_bytes(data)
             with warnings.catch_warnings():
@@ -127,7 +130,6 @@ class ProjectIndex:
             return None
         name = self.module_of(path)
         view = ProjectView(self, module, is_package=bool(name and name[1]))
-        from numlint.engine.semantic.model import SemanticModel
         model = SemanticModel(tree, view)
         try:
             summary = summarize(model, module)
@@ -137,6 +139,13 @@ class ProjectIndex:
             model.release()
         self.computed[module] = (content, summary, dict(view.used))
         return summary
+
+    def drain(self) -> List[Tuple[str, str, "ModuleSummary", Dict[str, Optional[str]]]]:
+        """The summaries computed since the last call (module, content digest, summary, the
+        summaries it read), for the cache; forgotten here."""
+        found = [(module, *value) for module, value in self.computed.items()]
+        self.computed.clear()
+        return found
 
     def _digest_of(self, module: str) -> Optional[str]:
         summary = self.summary(module)
@@ -154,6 +163,13 @@ def _digest(data: bytes) -> str:
 # -- one index per project ------------------------------------------------------------------------
 
 _INDEXES: Dict[Tuple[str, ...], ProjectIndex] = {}
+_STORE = None  # the run's result cache, where summaries are stored
+
+
+def use_store(store) -> None:
+    """Summaries are read from (and computed ones handed back for) this cache."""
+    global _STORE
+    _STORE = store
 
 
 def source_roots(config, path: Optional[str] = None) -> List[str]:
@@ -195,6 +211,7 @@ def index_for(config, path: Optional[str] = None, store=None) -> ProjectIndex:
     """The index of the project `path` belongs to (one per set of source roots, per
     process)."""
     roots = tuple(source_roots(config, path))
+    store = store if store is not None else _STORE
     index = _INDEXES.get(roots)
     if index is None:
         index = _INDEXES[roots] = ProjectIndex(roots, store)
@@ -208,6 +225,13 @@ def fresh_index(config, path: Optional[str] = None, store=None) -> ProjectIndex:
     return ProjectIndex(source_roots(config, path), store)
 
 
+def drain_all() -> List[Tuple[str, str, "ModuleSummary", Dict[str, Optional[str]]]]:
+    """The summaries this process computed (for the cache), from every index."""
+    return [found for index in _INDEXES.values() for found in index.drain()]
+
+
 def forget() -> None:
     """Drop every index (tests; a long-lived process after files changed)."""
+    global _STORE
     _INDEXES.clear()
+    _STORE = None

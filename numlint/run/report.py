@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.run.mode import CHECK, Mode
@@ -26,6 +26,9 @@ class FileResult:
     # The summaries of other modules the findings depend on (module -> digest; None: the
     # module was not found), for the cache.
     dependencies: Dict[str, Optional[str]] = field(default_factory=dict)
+    # Module summaries computed while checking (module, content digest, summary, the
+    # summaries it read), handed to the cache by the main process.
+    summaries: List[Tuple[str, str, Any, Dict[str, Optional[str]]]] = field(default_factory=list)
 
     @property
     def has_error(self) -> bool:

@@ -79,6 +79,7 @@ def process_file(path: Path, config: Config, mode: Mode = CHECK) -> FileResult:
         name = project.module_of(str(path))
         if checked.summary is not None and name is not None:
             project.remember(name[0], source.to_bytes(), checked.summary, checked.dependencies)
+        file_result.summaries = project.drain()
         return file_result
     result = fix_source(source, shown, config, unsafe=mode.unsafe, project=project)
     file_result = FileResult(shown, result.diagnostics, result.fixed,
