@@ -70,6 +70,7 @@ KINDS: Dict[str, str] = {
     "erf": "the error function",
     "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",
     "hypot": "sqrt(x**2 + y**2), computed without overflow or underflow",
+    "prod": "product over an axis (or every element)",
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",

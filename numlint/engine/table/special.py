@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Dict, Tuple
 
 from numlint.engine.table.schema import parse_spec
-from numlint.engine.table._common import TF_ELEMENTWISE, UFUNC, Target, each, tf_paths
+from numlint.engine.table._common import (
+    NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
+)
 
 SPECS: list = [
     # ---- the error function and its complement (NL513) ----------------------------------------
@@ -33,6 +35,30 @@ SPECS: list = [
     parse_spec("hypot", "torch", "hypot(other)", method=True),
     parse_spec("hypot", "jax", "jax.numpy.hypot(x1, x2, /)"),
     parse_spec("hypot", "keras", "keras.ops.hypot(x1, x2)"),
+    # ---- products (NL510) ------------------------------------------------------------------
+    # Python's `math.prod` multiplies the items of an iterable (a reduction over axis 0); no
+    # default axis is declared, so no rewrite reduces like it (NL510 reports it without a fix).
+    parse_spec("prod", "python", "math.prod(iterable, /, *, start=1)"),
+    parse_spec("prod", "numpy", "numpy.prod(a, axis=None, dtype=None, out=None, "
+                                "keepdims=False, initial=None, where=None)", **NP_REDUCE),
+    # torch.prod reduces one `dim` (an int, not None or a tuple) or, without it, every element.
+    parse_spec("prod", "torch", "torch.prod(input, dim=None, keepdim=False, *, dtype=None)",
+               **TORCH_REDUCE, all_axes=None),
+    *each("prod", "tensorflow", tf_paths("math.reduce_prod", "reduce_prod"),
+          "input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, "
+          "keep_dims=None", **TF_REDUCE),
+    parse_spec("prod", "jax", "jax.numpy.prod(a, axis=None, dtype=None, out=None, "
+                              "keepdims=False, initial=None, where=None, "
+                              "promote_integers=True)", **NP_REDUCE),
+    parse_spec("prod", "keras", "keras.ops.prod(x, axis=None, keepdims=False, dtype=None)",
+               **NP_REDUCE),
+    parse_spec("prod", "numpy", "prod(axis=None, dtype=None, out=None, keepdims=False, "
+                                "initial=None, where=None)", method=True, **NP_REDUCE),
+    parse_spec("prod", "jax", "prod(axis=None, dtype=None, out=None, keepdims=False, "
+                              "initial=None, where=None, promote_integers=True)",
+               method=True, **NP_REDUCE),
+    parse_spec("prod", "torch", "prod(dim=None, keepdim=False, *, dtype=None)", method=True,
+               **TORCH_REDUCE, all_axes=None),
 ]
 
 # A stable rewrite that keeps the function the code already calls, with a new argument:
@@ -55,6 +81,22 @@ _EXP = {
 }
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `log(prod(p))` (NL510) is `sum(log(p))`, reduced like the product: the sum, and the log
+    # function itself (`{fn}`: the reference the module has to it).
+    "sum_of_logs": {
+        "numpy": (Target(("numpy.sum",)),),
+        "torch": (Target(("torch.sum",)),),
+        "tensorflow": (Target(tuple(tf_paths("reduce_sum", "math.reduce_sum"))),),
+        "jax": (Target(("jax.numpy.sum",)),),
+        "keras": (Target(("keras.ops.sum",)),),
+    },
+    "log_function": {
+        "numpy": (Target(("numpy.log",), template="{fn}"),),
+        "torch": (Target(("torch.log",), template="{fn}"),),
+        "tensorflow": (Target(tuple(tf_paths("math.log")), template="{fn}"),),  # `tf.log`: TF1
+        "jax": (Target(("jax.numpy.log",), template="{fn}"),),
+        "keras": (Target(("keras.ops.log",), template="{fn}"),),
+    },
     # `sqrt(x**2 + y**2)` (NL509): scaled, so it neither overflows nor underflows. Only
     # Python's is the same function for every operand `math.sqrt` takes: NumPy's and JAX's
     # reject complex arrays (whose `sqrt(x**2 + y**2)` is defined), PyTorch's integer tensors,
