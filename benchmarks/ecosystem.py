@@ -172,8 +172,15 @@ def fetch(package: Package, corpus: Path) -> Path:
 
 # -- check ------------------------------------------------------------------------------------
 
+PROJECT = True  # --single-file: each file on its own (no first-party summaries)
+
+
 def check(package: Package, root: Path, config) -> None:
     from numlint import check_source
+    from numlint.run.project import ProjectIndex
+    # Whole-project analysis: the package's files are modules below its unpacked root (and
+    # `src/`), so a network defined in one module is seen where another trains it.
+    project = ProjectIndex([str(root), str(root / "src")]) if PROJECT else None
     for path in sorted(p for p in root.rglob("*.py") if p.is_file()):
         shown = display(path)
         data = path.read_bytes()
@@ -181,7 +188,7 @@ def check(package: Package, root: Path, config) -> None:
         package.lines += data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
         start = time.perf_counter()
         try:
-            found = check_source(data, shown, config)
+            found = check_source(data, shown, config, project)
         except Exception:  # a numlint crash must not stop the run: report it
             found = []
             package.crashes.append((shown, traceback.format_exc()))
@@ -290,7 +297,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="write packages, findings (Ruff's JSON shape plus `package`) and crashes to OUT")
     add("--details", action="store_true", help="print every finding with 3 lines of source")
     add("--offline", action="store_true", help="download nothing; use the corpus as it is")
+    add("--single-file", action="store_true",
+        help="check each file on its own, without the summaries of the package's other modules")
     args = parser.parse_args(argv)
+    global PROJECT
+    PROJECT = not args.single_file
     try:
         from numlint import Config
         from numlint.run.config import ConfigError
