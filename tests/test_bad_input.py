@@ -16,7 +16,7 @@ def test_syntax_error(run, write):
     write("broken.py", "def f(:\n    pass\n")
     write("good.py", LOG_SUM_EXP)
     result = run("check", ".")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "broken.py:1:7: NL901 syntax error: invalid syntax" in result.output
     assert "good.py:5:12: NL102" in result.output  # the run went on
 
@@ -29,7 +29,7 @@ def test_syntax_error_position_at_end_of_file():
 def test_non_utf8_file(run, write):
     write("latin.py", b"x = '\xe9'\n")
     result = run("check", ".")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "latin.py:1:1: NL903 cannot decode the file: line 1: byte 0xe9 is not valid utf-8" \
         in result.output
 
@@ -42,13 +42,13 @@ def test_declared_encoding_is_honoured(run, write):
 def test_unknown_coding_cookie(run, write):
     write("odd.py", b"# -*- coding: klingon -*-\nx = 1\n")
     result = run("check", ".")
-    assert result.exit_code == 2 and "NL903" in result.output
+    assert result.exit_code == 1 and "NL903" in result.output
 
 
 def test_binary_file(run, write):
     write("data.py", b"\x00\x01\x02binary")
     result = run("check", ".")
-    assert result.exit_code == 2 and "data.py:1:1: NL904 binary file" in result.output
+    assert result.exit_code == 1 and "data.py:1:1: NL904 binary file" in result.output
 
 
 def test_empty_file_is_fine(run, write):
@@ -71,7 +71,7 @@ def test_unreadable_file(run, write, monkeypatch):
     monkeypatch.setattr(runner, "open", guarded_open, raising=False)
     write("good.py", LOG_SUM_EXP)
     result = run("check", ".")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "secret.py:1:1: NL902 cannot read the file: Permission denied" in result.output
     assert "good.py:5:12: NL102" in result.output
     assert path.exists()
@@ -83,7 +83,7 @@ def test_unreadable_file_for_real(run, write):
     path.chmod(0)
     try:
         result = run("check", ".")
-        assert result.exit_code == 2 and "NL902" in result.output
+        assert result.exit_code == 1 and "NL902" in result.output
     finally:
         path.chmod(0o644)
 
@@ -94,22 +94,22 @@ def test_symlink_loop(run, write, tmp_path):
     os.symlink("a.py", tmp_path / "b.py")
     write("good.py", LOG_SUM_EXP)
     result = run("check", ".")
-    assert result.exit_code == 2
-    assert "loop.py:1:1: NL902 cannot read: symlink loop" in result.output
-    assert "a.py:1:1: NL902 cannot read: symlink loop" in result.output
+    assert result.exit_code == 1
+    assert "loop.py:1:1: NL902 cannot read the file: symlink loop" in result.output
+    assert "a.py:1:1: NL902 cannot read the file: symlink loop" in result.output
     assert "good.py:5:12: NL102" in result.output
 
 
 def test_symlink_loop_named_explicitly(run, tmp_path):
     os.symlink("loop.py", tmp_path / "loop.py")
     result = run("check", "loop.py")
-    assert result.exit_code == 2 and "NL902" in result.output and "symlink loop" in result.output
+    assert result.exit_code == 1 and "NL902" in result.output and "symlink loop" in result.output
 
 
 def test_broken_symlink(run, tmp_path):
     os.symlink("missing.py", tmp_path / "dangling.py")
     result = run("check", ".")
-    assert result.exit_code == 2 and "dangling.py:1:1: NL902" in result.output
+    assert result.exit_code == 1 and "dangling.py:1:1: NL902" in result.output
 
 
 def test_symlinked_directory_loop_is_not_followed(run, write, tmp_path):
