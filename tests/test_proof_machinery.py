@@ -138,3 +138,26 @@ def test_ulp_errors_and_bits_lost():
     undefined = proof.exact_values(LOG1P_PROOF, {"x": [-2.0]}, "float64")
     assert mpmath.isnan(undefined[0])
     assert proof.ulp_errors(np.array([np.nan]), undefined, "float64")[0] == 0
+
+
+# -- proofs by the original's gradient -----------------------------------------------------------
+
+SIGMOID_CODE = """
+import torch
+
+def sigmoid(x):
+    return 1 / (1 + torch.exp(-x))
+"""
+
+
+def test_a_naive_gradient_proof_needs_a_nan_gradient_of_the_original(monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setattr(proof, "fixed_code", lambda rule, ex: ex.code.replace(
+        "1 / (1 + torch.exp(-x))", "torch.sigmoid(x)"))
+    breaking = proof.Proof(extreme={"x": [-1000.0, 0.5]}, reference="scipy.special.expit(x)",
+                           naive_gradient=True)
+    proof.check(RULE, bad("torch", SIGMOID_CODE, "", proof=breaking))
+    tame = proof.Proof(extreme={"x": [-10.0, 0.5]}, reference="scipy.special.expit(x)",
+                       naive_gradient=True)
+    with pytest.raises(proof.ProofError, match="does not break the original's gradient"):
+        proof.check(RULE, bad("torch", SIGMOID_CODE, "", proof=tame))

@@ -339,7 +339,9 @@ def check(rule, example, framework: Optional[str] = None) -> None:
                              f"{got}, {label} {expected}")
         reference = reference_value(proof, proof.extreme, dtype)
         naive = run(original, backend, proof.extreme, proof, dtype)
-        if _finite(np, naive) and _close(np, naive, reference, BROKEN, BROKEN):
+        if proof.naive_gradient:
+            _check_naive_gradient(where, proof, backend, original, dtype)
+        elif _finite(np, naive) and _close(np, naive, reference, BROKEN, BROKEN):
             raise ProofError(f"{where} {dtype}: the extreme input {proof.extreme} does not "
                              f"break the original ({naive}, reference {reference}); choose an "
                              f"input that does")
@@ -349,6 +351,21 @@ def check(rule, example, framework: Optional[str] = None) -> None:
                              f"code gives {stable}, the reference is {reference} (the original "
                              f"gave {naive})")
         _check_gradient(where, proof, backend, fixed, dtype)
+
+
+def _check_naive_gradient(where, proof: Proof, backend, original, dtype: str) -> None:
+    """The original's gradient on the extreme input must be non-finite (`naive_gradient`)."""
+    np = backend.np
+    if backend.framework not in ("torch", "jax"):
+        raise ProofError(f"{where}: a proof by the original's gradient runs in PyTorch or "
+                         f"JAX only")
+    args = {k: backend.array(v, dtype, k in proof.integers, grad=True)
+            for k, v in proof.extreme.items()}
+    with np.errstate(all="ignore"):
+        grads = backend.gradient(original, args, proof.integers)
+    if grads is None or all(_finite(np, g) for g in grads):
+        raise ProofError(f"{where} {dtype}: the extreme input {proof.extreme} does not break "
+                         f"the original's gradient ({grads}); choose an input that does")
 
 
 def _check_gradient(where, proof: Proof, backend, fixed, dtype: str) -> None:

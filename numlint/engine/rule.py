@@ -75,6 +75,10 @@ class Proof:
     exact: Optional[str] = None
     ulps: float = 4.0
     bits: float = 10.0
+    # The original breaks by its gradient, not its values (`1 / (1 + exp(-x))` is right at
+    # x = -1000 but its gradient is NaN there): in PyTorch and JAX, its gradient on the
+    # extreme input must be non-finite instead of its values being wrong.
+    naive_gradient: bool = False
 
 
 # -- examples ---------------------------------------------------------------------------------
