@@ -214,3 +214,49 @@ def under_log(ctx, node) -> bool:
         return False
     op = ctx.op(parent, ctx.model.scope_of(node))
     return op is not None and op.kind == "log" and op.operand is node
+
+
+@dataclass
+class Logistic:
+    """A sigmoid written by hand, `1 / (1 + exp(-x))` or `exp(x) / (1 + exp(x))`: the exp's
+    operand `u` and whether the logit is `-u` (`negated`), as a `Term` to rewrite from."""
+
+    exp: Op
+    term: Term
+
+
+def naive_sigmoid(ctx, node, scope) -> Optional[Logistic]:
+    """The sigmoid that the division `node` computes by hand, or None: `1 / (1 + exp(u))`
+    (the sigmoid of `-u`), `exp(u) / (1 + exp(u))` and `exp(u) / (exp(u) + 1)` (the sigmoid
+    of `u`), with the exponential or the sum also held in names."""
+    div = ctx.op(node, scope)
+    if div is None or div.kind != "div" or div.form != "operator":
+        return None
+    total = offset_from_one(ctx, div.right, scope)
+    if total is None or total.negated:
+        return None
+    inner = ctx.origin(total.x, total.origin.scope)
+    exp = inner.op if inner is not None else None
+    if exp is None or exp.kind != "exp" or exp.operand is None:
+        return None
+    where = inner if inner.remote else total.origin
+    if is_one(ctx, div.left, scope):
+        return Logistic(exp, Term(exp.operand, True, where))
+    top = ctx.origin(div.left, scope)
+    if top is not None and top.op is not None and top.op.kind == "exp" and (
+            top.op.node is exp.node or ctx.same(top.op.operand, exp.operand)):
+        if top.remote and not inner.remote:
+            where = top
+        return Logistic(exp, Term(exp.operand, False, where))
+    return None
+
+
+def logged(ctx, node) -> bool:
+    """Whether `node` is, in the same expression, the operand of a log or the `p` of the
+    operand `1 - p` of a log (`log(1 - sigmoid(x))`)."""
+    if under_log(ctx, node):
+        return True
+    parent = ctx.model.parent_of(node)
+    return isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Sub) \
+        and parent.right is node and is_one(ctx, parent.left, ctx.model.scope_of(node)) \
+        and under_log(ctx, parent)

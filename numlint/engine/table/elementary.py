@@ -86,4 +86,20 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "keras": (Target(("keras.ops.softplus", "keras.activations.softplus"),
                          template="{fn}({x})", safety="unsafe"),),
     },
+    # `1 / (1 + exp(-x))`. NumPy needs SciPy's `expit`: the NumPy-only `0.5 * (1 + tanh(x / 2))`
+    # cancels for negative x (1e-3 relative error at x = -30, where the naive form is exact),
+    # and `exp(-logaddexp(0, -x))` loses |x| ulps; Python's math has no sigmoid.
+    "sigmoid": {
+        "numpy": (Target(("scipy.special.expit",), needs_import="scipy", template="{fn}({x})"),),
+        "torch": (Target(("torch.sigmoid", "torch.special.expit",
+                          "torch.nn.functional.sigmoid"), method="sigmoid",
+                         template="{fn}({x})"),),
+        "tensorflow": (Target(("tensorflow.math.sigmoid", "tensorflow.sigmoid",
+                               "tensorflow.nn.sigmoid", "tensorflow.compat.v1.math.sigmoid",
+                               "tensorflow.compat.v1.sigmoid", "tensorflow.compat.v1.nn.sigmoid"),
+                              template="{fn}({x})"),),
+        "jax": (Target(("jax.nn.sigmoid", "jax.scipy.special.expit"), template="{fn}({x})"),),
+        "keras": (Target(("keras.ops.sigmoid", "keras.activations.sigmoid"),
+                         template="{fn}({x})"),),
+    },
 }
