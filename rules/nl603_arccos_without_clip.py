@@ -45,10 +45,10 @@ The fix is safe: it clips the argument of `arccos` into its domain, `clip(c, -1.
 `[-1, 1]`: the angle is unchanged, bit for bit, wherever it was finite, NaN inputs stay NaN,
 and a cosine rounded past ±1 gives 0 or pi. The gradient is unchanged inside `(-1, 1)`; at a
 cosine rounded past ±1 it is 0 in PyTorch (the clamp passes no gradient there) and still NaN in
-JAX, whose clip multiplies the infinite derivative of `arccos` at 1 by 0. (Near ±1 the arccosine is ill-conditioned
-anyway, an error of `1e-16` in the cosine moving the angle by `1.5e-8`;
-`arctan2(norm(cross(a, b)), dot(a, b))` is accurate there, but it is a different formula.) No
-fix is offered when the operations come from different libraries.
+JAX, whose clip multiplies the infinite derivative of `arccos` at 1 by 0. (Near ±1 the
+arccosine is ill-conditioned anyway, an error of `1e-16` in the cosine moving the angle by
+`1.5e-8`; `arctan2(norm(cross(a, b)), dot(a, b))` is accurate there, but it is a different
+formula.) No fix is offered when the operations come from different libraries.
 """
     references = (
         "https://numpy.org/doc/stable/reference/generated/numpy.arccos.html",

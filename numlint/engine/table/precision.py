@@ -31,6 +31,42 @@ NAN_CONSTRUCTORS: FrozenSet[str] = frozenset({
     "numpy.single", "numpy.half", "numpy.longdouble",
 })
 
+# ---- dtypes: where an epsilon vanishes ------------------------------------------------------
+# The floating-point dtype a library computes in when nothing says otherwise (JAX without
+# `jax_enable_x64`, Keras's `floatx()`).
+DEFAULT_FLOAT: Dict[str, str] = {
+    "python": "float64", "numpy": "float64", "torch": "float32", "tensorflow": "float32",
+    "jax": "float32", "keras": "float32",
+}
+# Per dtype: significand bits after the point, the exponent of the smallest positive
+# subnormal and of the smallest normal number.
+FLOAT_FORMATS: Dict[str, Tuple[int, int, int]] = {
+    "float64": (52, -1074, -1022),
+    "float32": (23, -149, -126),
+    "float16": (10, -24, -14),
+    "bfloat16": (7, -133, -126),
+}
+# Libraries whose CPU arithmetic flushes subnormal float32 results to zero (checked:
+# `tf.math.log(tf.zeros(1) + 1e-40)` and its `jnp` twin are -inf, NumPy's and PyTorch's -92.1;
+# float16 subnormals survive in both).
+FLUSHES_SUBNORMALS: Dict[str, FrozenSet[str]] = {
+    "tensorflow": frozenset({"float32"}),
+    "jax": frozenset({"float32"}),
+}
+# What makes a dtype visible in a module: names, methods (`x.half()`) and strings
+# (`dtype="float16"`, `x.astype("float32")`).
+DTYPE_NAMES: Dict[str, str] = {
+    "numpy.float32": "float32", "numpy.single": "float32", "numpy.float16": "float16",
+    "numpy.half": "float16", "torch.float16": "float16", "torch.half": "float16",
+    "torch.bfloat16": "bfloat16", "tensorflow.float16": "float16",
+    "tensorflow.bfloat16": "bfloat16", "jax.numpy.float32": "float32",
+    "jax.numpy.float16": "float16", "jax.numpy.bfloat16": "bfloat16",
+}
+DTYPE_METHODS: Dict[str, str] = {"half": "float16", "bfloat16": "bfloat16"}
+DTYPE_STRINGS: Dict[str, str] = {
+    "float32": "float32", "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
+}
+
 SPECS = [
     # ---- isnan: what `x == nan` meant ----------------------------------------------------------
     parse_spec("isnan", "python", "math.isnan(x, /)"),

@@ -1,0 +1,295 @@
+"""NL602 ineffective-epsilon: an epsilon that rounds away, `log(1e-10 + 1 - p)` in float32 or
+`log(p + 1e-50)`."""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import List, Optional, Tuple
+
+from numlint.engine.rule import Fixability, Rule, bad, good
+from numlint.engine.table.precision import (
+    DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, FLOAT_FORMATS, FLUSHES_SUBNORMALS,
+)
+
+from ._patterns import in_assertion
+from ._precision import follow
+
+# Lower-precision dtypes a module may compute in besides its library's default, when it names
+# them (`x.half()`, `dtype=torch.bfloat16`, `astype(np.float32)`).
+_NARROWER = ("float32", "float16", "bfloat16")
+
+
+class IneffectiveEpsilon(Rule):
+    code = "NL602"
+    name = "ineffective-epsilon"
+    summary = ("an epsilon that rounds away (`log(1e-10 + 1 - p)` in float32, `log(p + 1e-50)`) "
+               "guards nothing; add a representable epsilon where it counts")
+    frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
+    fixable = Fixability.NEVER
+    operations = ("log", "sqrt", "div")
+    requires = (("log", "add"), ("sqrt", "add"), ("div", "add"))
+
+    what = """
+Checks for an epsilon that cannot do its job in the dtype the code computes in, where it
+guards a `log`, a `sqrt` or a divisor:
+
+* an epsilon added to a number it is too small to change, before the subtraction it was meant
+  to keep from reaching 0: `log(1e-10 + 1 - p)` is `log((1e-10 + 1) - p)`, and `1e-10 + 1`
+  rounds to `1` in float32 (the spacing of float32 numbers at 1 is `1.2e-7`);
+* an epsilon that is 0 in the dtype, `log(p + 1e-50)` in float32 (smaller than the smallest
+  float32, `1.4e-45`), `x + 1e-40` in TensorFlow or JAX float32 (whose CPU arithmetic flushes
+  results below `1.18e-38` to zero), `x + 1e-8` in float16 (smallest `6e-8`).
+
+The dtype is the library's default: float64 for NumPy and Python, float32 for PyTorch,
+TensorFlow, JAX and Keras; and float32, float16 or bfloat16 when the module names them
+(`np.float32`, `x.half()`, `dtype=torch.bfloat16`, `dtype="float16"`) in the function that
+computes the expression (a module that casts elsewhere does not count). An epsilon is a
+positive number literal, or a name bound to one. There is no fix: where the epsilon belongs
+(`log(1 - p + eps)`, `log1p(-p)`, a clip) and how large it must be are choices.
+"""
+    why = """
+An epsilon is there for the one input that would make the expression infinite or NaN: a
+probability of exactly 1, a zero norm. If the epsilon rounds away, that input still breaks it,
+and the code looks guarded when it is not.
+
+Breaking input: in float32, `p = 1.0`: `log(1e-10 + 1 - p)` is `log(0) = -inf`, while
+`log(1 - p + 1e-10)` is `-23.03`. In TensorFlow float32, `tf.math.log(x + 1e-40)` at `x = 0` is
+`-inf` (NumPy gives `-92.1`).
+"""
+    references = (
+        "https://numpy.org/doc/stable/reference/generated/numpy.finfo.html",
+        "https://en.wikipedia.org/wiki/Machine_epsilon",
+        "https://en.wikipedia.org/wiki/Subnormal_number",
+    )
+
+    def check(self, ctx, op):
+        guarded = op.right if op.kind == "div" else op.operand
+        if guarded is None:
+            return
+        quantity = follow(ctx, guarded, op.scope)
+        if quantity is None or quantity.form != "operator":
+            return
+        framework = ctx.framework(op)
+        dtypes = _dtypes(ctx, framework, op.scope)
+        finding = _absorbed(ctx, quantity, dtypes) or _vanishes(ctx, quantity, dtypes, framework)
+        if finding is None or in_assertion(ctx, op.node):
+            return
+        ctx.report(quantity.node, finding)
+
+
+def _absorbed(ctx, quantity, dtypes) -> Optional[str]:
+    """`(c + eps) - x` (written `eps + c - x` or `c + eps - x`) where `c + eps == c`."""
+    if quantity.kind != "sub":
+        return None
+    total = ctx.op(quantity.left, quantity.scope)
+    if total is None or total.kind != "add":
+        return None
+    values = [_number(ctx, side, quantity.scope) for side in (total.left, total.right)]
+    if None in values:
+        return None
+    big, eps = sorted(values, key=abs, reverse=True)
+    if eps <= 0 or big == 0:
+        return None
+    for dtype in dtypes:
+        significand = FLOAT_FORMATS[dtype][0]
+        spacing = 2.0 ** (math.floor(math.log2(abs(big))) - significand)
+        if eps <= spacing / 2:
+            return (f"`{_show(eps)} + {_show(big)}` rounds to `{_show(big)}` in {dtype}: the "
+                    f"epsilon is lost before the subtraction it should guard; add it after "
+                    f"(`{_show(big)} - x + eps`), or use `log1p(-x)`")
+    return None
+
+
+def _vanishes(ctx, quantity, dtypes, framework) -> Optional[str]:
+    """`x + eps` where `eps` is 0 in the dtype (or flushed to 0 as a result)."""
+    if quantity.kind != "add":
+        return None
+    values = [_number(ctx, side, quantity.scope) for side in (quantity.left, quantity.right)]
+    known = [v for v in values if v is not None]
+    if len(known) != 1 or known[0] <= 0:
+        return None
+    eps = known[0]
+    for dtype in dtypes:
+        _, subnormal, normal = FLOAT_FORMATS[dtype]
+        if eps <= 2.0 ** subnormal / 2:
+            return (f"`{_show(eps)}` is 0 in {dtype}: the epsilon guards nothing; use one the "
+                    f"dtype can hold (at least {_show(2.0 ** normal)})")
+        if dtype in FLUSHES_SUBNORMALS.get(framework or "", ()) and eps < 2.0 ** normal:
+            return (f"`{_show(eps)}` is below the smallest normal {dtype} number: the library "
+                    f"flushes `0 + {_show(eps)}` to 0, so the epsilon guards nothing; use at "
+                    f"least {_show(2.0 ** normal)}")
+    return None
+
+
+def _number(ctx, expr, scope) -> Optional[float]:
+    """The value of a number literal, also held in a name (`EPS = 1e-10`); None otherwise."""
+    origin = ctx.origin(expr, scope)
+    node = origin.expr
+    negative = False
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        negative = isinstance(node.op, ast.USub)
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return -float(node.value) if negative else float(node.value)
+    return None
+
+
+def _dtypes(ctx, framework, scope) -> List[str]:
+    """The dtypes the code may compute in, widest first: the library's default, then the
+    narrower ones the function (or, at module level, the module) names."""
+    default = DEFAULT_FLOAT.get(framework or "", "float64") if framework else _module_default(ctx)
+    found = [default]
+    region = scope.node
+    visible = ctx.memo(("dtypes", region), lambda: _visible_dtypes(ctx, region))
+    found += [d for d in _NARROWER if d in visible and _narrower(d, default)]
+    return found
+
+
+def _module_default(ctx) -> str:
+    """Without a library in the expression: the default of the module's only array library,
+    else float64."""
+    imported = ctx.model.imported_frameworks()
+    return DEFAULT_FLOAT.get(imported[0], "float64") if len(imported) == 1 else "float64"
+
+
+def _narrower(dtype: str, than: str) -> bool:
+    return FLOAT_FORMATS[dtype][0] < FLOAT_FORMATS[than][0]
+
+
+def _visible_dtypes(ctx, region) -> set:
+    model = ctx.model
+    found = set()
+    for node in ast.walk(region):
+        if isinstance(node, ast.Attribute):
+            scope = model.scope_of(node)
+            if scope is not None:
+                dtype = DTYPE_NAMES.get(model.qualname(node, scope) or "")
+                if dtype:
+                    found.add(dtype)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in DTYPE_METHODS and not node.args and not node.keywords:
+                found.add(DTYPE_METHODS[node.func.attr])
+            if node.func.attr in ("astype", "type", "to") and node.args:
+                found.update(_dtype_string(node.args[0]))
+            for keyword in node.keywords:
+                if keyword.arg == "dtype":
+                    found.update(_dtype_string(keyword.value))
+    return found
+
+
+def _dtype_string(node) -> Tuple[str, ...]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            and node.value in DTYPE_STRINGS:
+        return (DTYPE_STRINGS[node.value],)
+    return ()
+
+
+def _show(value: float) -> str:
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+# -- examples: the rule's tests and its documentation -------------------------------------
+
+EXAMPLES = (
+    bad("torch", """
+        import torch
+
+        def log_miss(p):
+            return torch.log(1e-10 + 1 - p)
+        """, title="absorbed by the 1 before `- p` cancels (float32)"),
+    bad("torch", """
+        import torch
+
+        def log_prob(p):
+            return torch.log(p + 1e-50)
+        """, title="0 in float32"),
+    bad("numpy", """
+        import numpy as np
+
+        EPS = 1e-17
+
+        def log_miss(p):
+            return np.log(1 + EPS - p)
+        """, title="absorbed in float64 too, through a name"),
+    bad("numpy", """
+        import numpy as np
+
+        def log_miss(p):
+            p = p.astype(np.float32)
+            return np.log(1e-10 + 1 - p)
+        """, title="float32 named in a NumPy module"),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def log_prob(p):
+            return tf.math.log(p + 1e-40)
+        """, title="TensorFlow flushes float32 subnormals to zero"),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def log_miss(p):
+            return jnp.log(1e-9 + 1.0 - p)
+        """),
+    bad("keras", """
+        import keras
+
+        def log_miss(p):
+            return keras.ops.log(1e-10 + 1 - p)
+        """),
+    bad("torch", """
+        import torch
+
+        def normalize(x):
+            x = x.half()
+            return x / (x.norm(dim=-1, keepdim=True) + 1e-8)
+        """, title="1e-8 is 0 in float16"),
+    good("torch", """
+        import torch
+
+        def log_miss(p):
+            return torch.log(1 - p + 1e-10)
+        """, title="added after the subtraction"),
+    good("torch", """
+        import torch
+
+        def to_half(x):
+            return x.half()
+
+        def weights(counts):
+            return counts / (counts.sum() + 1e-8)
+        """, title="float16 elsewhere in the module"),
+    good("numpy", """
+        import numpy as np
+
+        def log_miss(p):
+            return np.log(1e-10 + 1 - p)
+        """, title="float64: 1e-10 + 1 is not 1"),
+    good("torch", """
+        import torch
+
+        def log_prob(p):
+            return torch.log(p + 1e-10)
+        """, title="representable in float32"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def log_prob(p):
+            return tf.math.log(p + 1e-30)
+        """, title="a normal float32 number"),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def log_prob(p):
+            return jnp.log(p + 1e-7)
+        """),
+    good("keras", """
+        import keras
+
+        def log_miss(p):
+            return keras.ops.log(1 - p + keras.config.epsilon())
+        """),
+)
