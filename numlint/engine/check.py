@@ -238,7 +238,9 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     for node in model.operations:
+        model.local_only = True
         op = model.op(node)
+        model.local_only = False
         if op is None:
             continue
         for rule in dispatch.get(op.kind, ()):
@@ -263,28 +265,32 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
 def _provided_kinds(tree: ast.Module, project: "ProjectView") -> frozenset:
     """The operation kinds the first-party modules this module imports (at module level) can
     hand it, from their summaries."""
+    from numlint.engine import table
     found: set = set()
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom):
             base = "." * statement.level + (statement.module or "")
             names = [f"{base}.{a.name}" if statement.module else f"{base}{a.name}"
                      for a in statement.names]
-            modules = [base] + names  # `from pkg import mod` imports a module
+            modules = names
         elif isinstance(statement, ast.Import):
             modules = [a.name for a in statement.names]
+            names = []
         else:
             continue
         for module in modules:
             absolute = project.absolute(module)
-            if absolute is None:
+            if absolute is None or absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
                 continue
-            summary = project.summary(absolute)
+            fact = project.resolve(absolute)  # a name: what it refers to, through re-exports
+            if fact is not None:
+                found |= fact.kinds
+                continue
+            if module in names:
+                continue  # `from m import name` where name is no fact: nothing to add
+            summary = project.summary(absolute)  # `import m`: what m itself defines
             if summary is not None:
                 found |= summary.kinds
-                for target in summary.aliases.values():  # re-exports, one level
-                    again = project.summary(target.rpartition(".")[0])
-                    if again is not None:
-                        found |= again.kinds
     return frozenset(found)
 
 

@@ -39,6 +39,12 @@ class SemanticModel:
         self.tree = tree
         # The project around the module (first-party imports), or None: unknown.
         self.project = project
+        # While the engine dispatches operations to rules, first-party names are not looked
+        # up (no rule dispatches on another module's operation; they matter as the origins
+        # of operands, which rules ask for): a module's summary is computed only when a rule
+        # needs it. `_skipped` counts the lookups left out, so such answers are not memoised.
+        self.local_only = False
+        self._skipped = 0
         self.module_scope = Scope("module", tree, None)
         self.scopes: List[Scope] = [self.module_scope]
         self.operations: List[ast.expr] = []
@@ -173,8 +179,10 @@ class SemanticModel:
             return self._ops[key]
         if scope is None:
             scope = self.scope_of(expr) or self.module_scope
+        skipped = self._skipped
         result = self._resolve_op(expr, scope)
-        self._ops[key] = result
+        if self._skipped == skipped:
+            self._ops[key] = result
         return result
 
     def _resolve_op(self, expr: ast.expr, scope: Scope) -> Optional[Op]:
@@ -356,7 +364,12 @@ class SemanticModel:
     # -- the project: first-party modules -------------------------------------------------------
     def fact(self, qualname: str) -> Optional[Fact]:
         """What a first-party qualified name refers to (another module's summary)."""
-        return self.project.resolve(qualname) if self.project is not None else None
+        if self.project is None:
+            return None
+        if self.local_only:
+            self._skipped += 1
+            return None
+        return self.project.resolve(qualname)
 
     def _fact_op(self, returned: Returned, call: ast.Call, scope: Scope, form: str) -> Optional[Op]:
         spec = spec_of(returned)

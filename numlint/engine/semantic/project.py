@@ -184,6 +184,23 @@ class Fact:
     cls: Optional[ClassSummary] = None
     function_alias: Optional[str] = None     # a library function under another name
 
+    @property
+    def kinds(self) -> frozenset:
+        """The operation kinds a module importing this name can obtain from it."""
+        found = set()
+        if self.returned is not None:
+            found.add(self.returned.kind)
+        if self.cls is not None:
+            found |= {r.kind for r in self.cls.methods.values()}
+            found |= {r.kind for r in self.cls.attributes.values()}
+            if self.cls.output is not None:
+                found.add(self.cls.output.kind)
+        if self.function_alias is not None:
+            spec = table.FUNCTIONS.get(self.function_alias)
+            if spec is not None:
+                found.add(spec.kind)
+        return frozenset(found)
+
 
 class ProjectView:
     """One module's window on the project: its own module name (to resolve relative
