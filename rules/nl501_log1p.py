@@ -2,7 +2,8 @@
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
-from ._elementary import constant, framework_for, offset_from_one, rewrite, rounded, variable
+from ._elementary import (constant, framework_for, naive_sigmoid, offset_from_one, rewrite,
+                          rounded, variable)
 from ._patterns import in_assertion
 
 
@@ -65,6 +66,9 @@ come from different libraries.
             return
         if not term.negated and variable(term.x):
             return  # `log(1 + n)`: the log-compression of counts and magnitudes
+        held = ctx.origin(term.x, term.origin.scope)
+        if term.negated and naive_sigmoid(ctx, held.expr, held.scope) is not None:
+            return  # `log(1 - 1 / (1 + exp(-x)))`: a log-sigmoid (NL505)
         fix = None
         framework = framework_for(ctx, "log1p", op)
         if op.is_plain() and framework is not None:
@@ -287,6 +291,6 @@ EXAMPLES = (
 
         def log_not(z):
             p = torch.sigmoid(z)
-            return torch.log(1 - p)
+            return torch.log(1 - p), torch.log(1 - 1 / (1 + torch.exp(-z)))
         """, title="`log(1 - sigmoid(z))` is a log-sigmoid, NL505's finding"),
 )

@@ -38,10 +38,11 @@ The fix is safe: `scipy.special.expit`, `torch.sigmoid`, `tf.math.sigmoid`, `jax
 and `keras.ops.sigmoid` equal the naive forms to rounding wherever those are finite, and give
 the limit (0 or 1) and finite gradients where they overflow. In NumPy code that does not import
 SciPy the finding has no fix: the NumPy-only `0.5 * (1 + tanh(x / 2))` cancels for negative `x`
-(relative error 1e-3 at `x = -30`, where the naive form is exact), so it is not offered; neither
-is a fix for Python's `math`, which has no sigmoid. When the exponential or the sum was
-computed in an earlier statement the fix is unsafe (it writes `x` again where the division is,
-only when nothing rebinds its names in between and `x` calls nothing).
+(relative error 2e-4 at `x = -30`, 4e-2 at `x = -36`, where the naive form is exact), so it
+is not offered; neither is a fix for Python's `math`, which has no sigmoid. When the
+exponential or the sum was computed in an earlier statement the fix is unsafe (it writes `x`
+again where the division is, only when nothing rebinds its names in between and `x` calls
+nothing).
 """
     references = (
         "https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.expit.html",

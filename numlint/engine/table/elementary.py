@@ -86,8 +86,14 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "keras": (Target(("keras.ops.softplus", "keras.activations.softplus"),
                          template="{fn}({x})", safety="unsafe"),),
     },
+    # `log(sigmoid(x))` in NumPy code without SciPy (`log_sigmoid`'s NumPy target is SciPy's
+    # `log_expit`): `-softplus(-x)`, written `-{fn}(0, {x})` with `{x}` the negated logit.
+    "neg_softplus": {
+        "numpy": (Target(("numpy.logaddexp",), template="-{fn}(0, {x})"),),
+    },
     # `1 / (1 + exp(-x))`. NumPy needs SciPy's `expit`: the NumPy-only `0.5 * (1 + tanh(x / 2))`
-    # cancels for negative x (1e-3 relative error at x = -30, where the naive form is exact),
+    # cancels for negative x (relative error 2e-4 at x = -30, 4e-2 at x = -36, where the naive
+    # form is exact),
     # and `exp(-logaddexp(0, -x))` loses |x| ulps; Python's math has no sigmoid.
     "sigmoid": {
         "numpy": (Target(("scipy.special.expit",), needs_import="scipy", template="{fn}({x})"),),
