@@ -37,6 +37,9 @@ def shifted_by_max(ctx, expr, scope) -> bool:
         if inner is not shifted.expr:
             shifted = ctx.origin(inner, shifted.scope)
             shift = shifted.op
+    if shift is not None and shift.kind == "div" and shift.left is not None:
+        # `(s - s.max()) / t`: a shift divided by a (positive) temperature is still shifted
+        return shifted_by_max(ctx, shift.left, shifted.scope)
     if shift is None or shift.kind != "sub":
         return False
     origin = ctx.origin(strip_casts(ctx, shift.right, shifted.scope), shifted.scope)

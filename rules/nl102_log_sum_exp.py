@@ -48,15 +48,17 @@ log-mean-exp, or when the operations come from different libraries.
     )
 
     def check(self, ctx, op):
-        total = ctx.op(op.operand, op.scope)
+        found = ctx.origin(op.operand, op.scope)  # also through names: `s = e.sum()`
+        total = found.op
         if total is None or total.kind not in ("sum", "mean"):
             return
         if _python_generator_of_exp(ctx, total):
             ctx.report(op.node, "`log(sum(exp(v) for v in ...))` overflows for large values; "
                                 "shift by the maximum or use a log-sum-exp function")
             return
-        exp = ctx.op(total.operand, op.scope)
-        if exp is None or exp.kind != "exp" or shifted_by_max(ctx, exp.operand, op.scope):
+        inner = ctx.origin(total.operand, total.scope) if total.operand is not None else None
+        exp = inner.op if inner is not None else None
+        if exp is None or exp.kind != "exp" or shifted_by_max(ctx, exp.operand, exp.scope):
             return
         if total.kind == "mean":
             ctx.report(op.node, "`log(mean(exp(x)))` overflows and underflows; use "
@@ -64,11 +66,20 @@ log-mean-exp, or when the operations come from different libraries.
             return
         framework = ctx.framework(op, total, exp)
         fix = None
-        if op.is_plain() and total.is_plain() and exp.is_plain() and framework is not None:
+        remote = [o for o in (found, inner) if o is not None and o.remote]
+        if op.is_plain() and total.is_plain() and exp.is_plain() and framework is not None \
+                and all(ctx.portable(o, op.node) for o in remote) \
+                and (not remote or ctx.portable(inner, op.node, copied=exp.operand)):
             replacement = ctx.stable(
                 "logsumexp", framework, exp.operand, op.scope, args=ctx.args_of(total),
-                like=total, method=op.form == "method", source_default=total.default_axis)
-            fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.SAFE)
+                like=total, method=op.form == "method" and not remote,
+                source_default=total.default_axis)
+            if remote:  # the exp and the sum were computed in earlier statements
+                fix = ctx.fix(op.node, replacement, "Replace with `{callee}` of the exp's input",
+                              Applicability.UNSAFE)
+            else:
+                fix = ctx.fix(op.node, replacement, "Replace with `{callee}`",
+                              Applicability.SAFE)
         ctx.report(op.node, "`log(sum(exp(x)))` overflows and underflows; use `logsumexp`", fix)
 
 
@@ -93,6 +104,23 @@ ROWS = Proof(
 
 
 EXAMPLES = (
+    bad("numpy", """
+        import numpy as np
+
+        def log_partition(x):
+            e = np.exp(x)
+            s = e.sum(axis=1)
+            return np.log(s)
+        """, """
+        import numpy as np
+
+        def log_partition(x):
+            e = np.exp(x)
+            s = e.sum(axis=1)
+            return np.logaddexp.reduce(x, axis=1)
+        """, unsafe=True, title="across statements", proof=Proof(
+            extreme={"x": _EXTREME}, reference="scipy.special.logsumexp(x, axis=1)",
+            why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf")),
     bad("numpy", """
         import numpy as np
         import scipy.special

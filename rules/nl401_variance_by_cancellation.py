@@ -76,7 +76,9 @@ dataflow between the statements.
         message = (f"`sqrt({formula})` cancels catastrophically (NaN when negative); use `std`"
                    if root is not None else
                    f"`{formula}` cancels catastrophically and can be negative; use `var`")
-        fix = _fix(ctx, op, root, stable, first, second, remote=bool(trail))
+        # Through a cast (`tf.cast(tf.reduce_mean(x), dtype)`) the rewrite would drop it: no fix.
+        cast = any(o.op is not None and o.op.kind == "cast" for o in trail)
+        fix = None if cast else _fix(ctx, op, root, stable, first, second, remote=bool(trail))
         ctx.report(node, message, fix)
 
 # -- the pattern ---------------------------------------------------------------------------------
@@ -119,7 +121,13 @@ def _follow(ctx, expr, scope, trail):
     origin = ctx.origin(expr, scope)
     if origin.remote:
         trail.append(origin)
-    return origin.op
+    op = origin.op
+    if op is not None and op.kind == "cast" and op.operand is not None:
+        # `tf.cast(tf.reduce_mean(x), dtype)`: the same moment in another dtype (no fix:
+        # the rewrite would drop the cast)
+        trail.append(origin)
+        return _follow(ctx, op.operand, origin.scope, trail)
+    return op
 
 
 def _moment(ctx, expr, scope, trail) -> Optional[_Moment]:

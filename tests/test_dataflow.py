@@ -380,3 +380,33 @@ def test_a_loop_that_rebinds_later_stays_unknown():
                 p = torch.softmax(q, -1)
             return q
         """) == []
+
+
+def test_names_casts_layers_held_in_names_and_temperatures():
+    found = _codes("""
+        import numpy as np
+        import tensorflow as tf
+        import torch
+        from torch import nn
+
+        def lse(x):
+            e = np.exp(x)
+            s = e.sum(axis=1)
+            return np.log(s)
+
+        def variance(x, dtype):
+            mean_sq = tf.reduce_mean(tf.square(x))
+            mean_sq = tf.cast(mean_sq, dtype)
+            mean = tf.cast(tf.reduce_mean(x), dtype)
+            return mean_sq - tf.square(mean)
+
+        act = nn.Sigmoid()
+        model = nn.Sequential(nn.Linear(4, 1), act)
+
+        def bce(x, y):
+            return nn.BCELoss()(model(x), y)
+
+        def tempered(s, t):
+            return ((s - s.max(1, keepdims=True)) / t).exp().sum(1).log()
+        """)
+    assert [(c, r) for c, r, _ in found] == [("NL102", 9), ("NL401", 15), ("NL203", 21)]

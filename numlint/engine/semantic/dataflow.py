@@ -81,6 +81,13 @@ class Dataflow:
                 break
             expr, scope = found
             remote = True
+            # `mean_sq = tf.cast(mean_sq, dtype)`: a name rebound through a cast keeps the
+            # origin of the value it casts (the same values, in another dtype).
+            cast = self.model.op(expr, scope)
+            if cast is not None and cast.kind == "cast" and \
+                    isinstance(cast.operand, (ast.Name, ast.Attribute)) and \
+                    self.value_of(cast.operand, scope) is not None:
+                expr = cast.operand
         return Origin(expr, scope, remote, self.model)
 
     def origins(self, expr: ast.expr, scope: "Scope") -> Tuple[List[Origin], bool]:

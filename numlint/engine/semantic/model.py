@@ -290,9 +290,14 @@ class SemanticModel:
         layers = constructor.args
         if len(layers) == 1 and isinstance(layers[0], (ast.List, ast.Tuple)):
             layers = layers[0].elts
-        if not layers or not isinstance(layers[-1], ast.Call):
+        if not layers:
             return None
-        last = layers[-1]
+        last: Optional[ast.expr] = layers[-1]
+        if isinstance(last, ast.Name):  # `act = nn.Sigmoid()` ... `nn.Sequential(fc, act)`
+            held = self.dataflow.value_of(last, scope)
+            last = held[0] if held is not None else None
+        if not isinstance(last, ast.Call):
+            return None
         spec = self._layer_spec(last, scope)
         if spec is not None:
             return spec if spec.kind in table.ACTIVATIONS else None
