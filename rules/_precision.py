@@ -4,7 +4,9 @@ in every spelling, followed through names. Not a rule: the registry skips `_` mo
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import Optional, Tuple
+
+from numlint.engine.table.precision import DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS
 
 from ._patterns import strip_casts
 
@@ -158,3 +160,50 @@ def _mutated_in(region) -> set:
 
 def _key(node) -> str:
     return ast.dump(node, annotate_fields=False)
+
+
+def default_dtype(ctx, framework, scope) -> str:
+    """The float dtype code in `scope` computes in when nothing casts it: float64 if the
+    function names float64, else the library's default (float32 for PyTorch, TensorFlow, JAX
+    and Keras), else that of the module's only array library, else float64."""
+    if "float64" in visible_dtypes(ctx, scope):
+        return "float64"
+    if framework is None:
+        imported = ctx.model.imported_frameworks()
+        framework = imported[0] if len(imported) == 1 else None
+    return DEFAULT_FLOAT.get(framework or "", "float64")
+
+
+def visible_dtypes(ctx, scope) -> set:
+    """The dtypes the function holding `scope` (or, at module level, the module) names:
+    `np.float32`, `torch.double`, `x.half()`, `dtype="float16"`, `x.astype("float32")`."""
+    region = scope.node
+    return ctx.memo(("dtypes", region), lambda: _visible_in(ctx, region))
+
+
+def _visible_in(ctx, region) -> set:
+    model = ctx.model
+    found = set()
+    for node in ast.walk(region):
+        if isinstance(node, ast.Attribute):
+            scope = model.scope_of(node)
+            if scope is not None:
+                dtype = DTYPE_NAMES.get(model.qualname(node, scope) or "")
+                if dtype:
+                    found.add(dtype)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in DTYPE_METHODS and not node.args and not node.keywords:
+                found.add(DTYPE_METHODS[node.func.attr])
+            if node.func.attr in ("astype", "type", "to") and node.args:
+                found.update(_dtype_string(node.args[0]))
+            for keyword in node.keywords:
+                if keyword.arg == "dtype":
+                    found.update(_dtype_string(keyword.value))
+    return found
+
+
+def _dtype_string(node) -> Tuple[str, ...]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            and node.value in DTYPE_STRINGS:
+        return (DTYPE_STRINGS[node.value],)
+    return ()

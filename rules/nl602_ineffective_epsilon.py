@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from numlint.engine.rule import Fixability, Rule, bad, good
-from numlint.engine.table.precision import (
-    DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, FLOAT_FORMATS, FLUSHES_SUBNORMALS,
-)
+from numlint.engine.table.precision import FLOAT_FORMATS, FLUSHES_SUBNORMALS
 
 from ._patterns import in_assertion
-from ._precision import follow
+from ._precision import default_dtype, follow, visible_dtypes
 
 # Lower-precision dtypes a module may compute in besides its library's default, when it names
 # them (`x.half()`, `dtype=torch.bfloat16`, `astype(np.float32)`).
@@ -137,53 +135,15 @@ def _number(ctx, expr, scope) -> Optional[float]:
 
 
 def _dtypes(ctx, framework, scope) -> List[str]:
-    """The dtypes the code may compute in, widest first: the library's default, then the
-    narrower ones the function (or, at module level, the module) names."""
-    default = DEFAULT_FLOAT.get(framework or "", "float64") if framework else _module_default(ctx)
-    found = [default]
-    region = scope.node
-    visible = ctx.memo(("dtypes", region), lambda: _visible_dtypes(ctx, region))
-    found += [d for d in _NARROWER if d in visible and _narrower(d, default)]
-    return found
-
-
-def _module_default(ctx) -> str:
-    """Without a library in the expression: the default of the module's only array library,
-    else float64."""
-    imported = ctx.model.imported_frameworks()
-    return DEFAULT_FLOAT.get(imported[0], "float64") if len(imported) == 1 else "float64"
+    """The dtypes the code may compute in, widest first: the library's default (float64 if
+    the function names it), then the narrower ones the function names."""
+    default = default_dtype(ctx, framework, scope)
+    visible = visible_dtypes(ctx, scope)
+    return [default] + [d for d in _NARROWER if d in visible and _narrower(d, default)]
 
 
 def _narrower(dtype: str, than: str) -> bool:
     return FLOAT_FORMATS[dtype][0] < FLOAT_FORMATS[than][0]
-
-
-def _visible_dtypes(ctx, region) -> set:
-    model = ctx.model
-    found = set()
-    for node in ast.walk(region):
-        if isinstance(node, ast.Attribute):
-            scope = model.scope_of(node)
-            if scope is not None:
-                dtype = DTYPE_NAMES.get(model.qualname(node, scope) or "")
-                if dtype:
-                    found.add(dtype)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in DTYPE_METHODS and not node.args and not node.keywords:
-                found.add(DTYPE_METHODS[node.func.attr])
-            if node.func.attr in ("astype", "type", "to") and node.args:
-                found.update(_dtype_string(node.args[0]))
-            for keyword in node.keywords:
-                if keyword.arg == "dtype":
-                    found.update(_dtype_string(keyword.value))
-    return found
-
-
-def _dtype_string(node) -> Tuple[str, ...]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-            and node.value in DTYPE_STRINGS:
-        return (DTYPE_STRINGS[node.value],)
-    return ()
 
 
 def _show(value: float) -> str:

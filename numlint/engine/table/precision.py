@@ -53,7 +53,7 @@ FLUSHES_SUBNORMALS: Dict[str, FrozenSet[str]] = {
     "tensorflow": frozenset({"float32"}),
     "jax": frozenset({"float32"}),
 }
-# What makes a dtype visible in a module: names, methods (`x.half()`) and strings
+# What makes a dtype visible in a function: names, methods (`x.half()`) and strings
 # (`dtype="float16"`, `x.astype("float32")`).
 DTYPE_NAMES: Dict[str, str] = {
     "numpy.float32": "float32", "numpy.single": "float32", "numpy.float16": "float16",
@@ -61,10 +61,13 @@ DTYPE_NAMES: Dict[str, str] = {
     "torch.bfloat16": "bfloat16", "tensorflow.float16": "float16",
     "tensorflow.bfloat16": "bfloat16", "jax.numpy.float32": "float32",
     "jax.numpy.float16": "float16", "jax.numpy.bfloat16": "bfloat16",
+    "numpy.float64": "float64", "numpy.double": "float64", "torch.float64": "float64",
+    "torch.double": "float64", "tensorflow.float64": "float64", "jax.numpy.float64": "float64",
 }
-DTYPE_METHODS: Dict[str, str] = {"half": "float16", "bfloat16": "bfloat16"}
+DTYPE_METHODS: Dict[str, str] = {"half": "float16", "bfloat16": "bfloat16", "double": "float64"}
 DTYPE_STRINGS: Dict[str, str] = {
     "float32": "float32", "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
+    "float64": "float64", "double": "float64",
 }
 
 SPECS = [
