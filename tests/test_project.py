@@ -274,3 +274,12 @@ def test_the_cache_stores_summaries_and_dependencies(run, write, tmp_path):
     assert any(key.endswith(":gan.nets") for key in cache.summaries)
     with_dependencies = [entry for entry in cache.entries.values() if len(entry) == 3]
     assert with_dependencies and "gan.nets" in with_dependencies[0][2]
+
+
+def test_a_module_that_cannot_be_summarised_is_unknown(run, write, tmp_path):
+    """A dependency that does not parse, is binary or is not UTF-8 tells nothing; the
+    importing module is checked as usual (no internal error)."""
+    make(write, GAN)
+    (tmp_path / "gan" / "nets.py").write_bytes(b"def probs(:\n\x00")
+    result = run("check", "--no-cache", "--output-format", "json", "gan/train.py")
+    assert findings(result) == {("gan/train.py", 13, "NL101")}

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the engine is imported with the first file analysed (warm r
     from numlint.engine.semantic.project import ModuleSummary
 
 SUFFIXES = (".py", ".pyi")
+MAX_SUMMARY_SIZE = 5 * 1024 * 1024  # bytes: larger modules are not summarised
 
 
 class ProjectIndex:
@@ -94,6 +95,8 @@ class ProjectIndex:
             self._computing.add(module)
             try:
                 result = self._summarize(module, path)
+            except Exception:  # a failure on another module never fails this one: unknown
+                result = None
             finally:
                 self._computing.discard(module)
         self._summaries[module] = result
@@ -107,6 +110,8 @@ class ProjectIndex:
 
     def _summarize(self, module: str, path: str) -> Optional["ModuleSummary"]:
         try:
+            if os.stat(path).st_size > MAX_SUMMARY_SIZE:
+                return None  # a generated module: not summarised (as `max-file-size`)
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
