@@ -214,3 +214,18 @@ def test_flake8_clean_file_and_configuration_error(tmp_path):
     assert broken.returncode == 1
     assert "unknown key 'selct'" in broken.stdout + broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_the_plugin_sees_hazards_split_across_modules(tmp_path):
+    """As `numlint check`: the network defined in nets.py is seen where train.py trains it."""
+    from numlint.cli.flake8_plugin import diagnostics
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "nets.py").write_text(
+        "import torch\n\ndef probs(z):\n    return torch.softmax(z, dim=-1)\n")
+    source = "import torch\nfrom .nets import probs\n\ndef nll(z):\n    return torch.log(probs(z))\n"
+    path = tmp_path / "pkg" / "train.py"
+    path.write_text(source)
+    import ast
+    found = diagnostics(ast.parse(source), source.splitlines(keepends=True), str(path))
+    assert [(d.code, d.start.row) for d in found] == [("NL101", 5)]

@@ -81,7 +81,14 @@ def diagnostics(tree: ast.Module, lines: Sequence[str], filename: str,
     ignored = () if filename in _STDIN_NAMES else config.ignored_codes_for(Path(filename))
     rules = tuple(rule for rule in config.enabled_rules()
                   if not any(s == "ALL" or rule.code.startswith(s) for s in ignored))
-    found = run_rules(tree, text, filename, rules)
+    project = None
+    if filename not in _STDIN_NAMES:  # the module's first-party imports, as `numlint check`
+        from numlint.engine.semantic.project import ProjectView
+        from numlint.run.project import index_for
+        index = index_for(config, filename)
+        name = index.module_of(filename)
+        project = ProjectView(index, *name) if name is not None else ProjectView(index, None)
+    found = run_rules(tree, text, filename, rules, project)
     if exempt:
         found = [d for d in found if d.error or d.code not in exempt]
     return sorted(found, key=Diagnostic.sort_key)
