@@ -48,6 +48,8 @@ log-mean-exp, or when the operations come from different libraries.
     )
 
     def check(self, ctx, op):
+        if op.operand is None:
+            return
         found = ctx.origin(op.operand, op.scope)  # also through names: `s = e.sum()`
         total = found.op
         if total is None or total.kind not in ("sum", "mean"):
