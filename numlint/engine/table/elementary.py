@@ -47,6 +47,8 @@ SPECS = [
     parse_spec("logaddexp", "torch", "logaddexp(other)", method=True),
     parse_spec("logaddexp", "jax", "jax.numpy.logaddexp(x1, x2, /)"),
     parse_spec("logaddexp", "keras", "keras.ops.logaddexp(x1, x2)"),
+    # TensorFlow has no `tf.math.logaddexp`; its NumPy API's is stable and broadcasts.
+    parse_spec("logaddexp", "tensorflow", "tensorflow.experimental.numpy.logaddexp(x1, x2)"),
 ]
 
 
@@ -85,6 +87,19 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "jax": (Target(("jax.nn.softplus",), template="{fn}({x})"),),
         "keras": (Target(("keras.ops.softplus", "keras.activations.softplus"),
                          template="{fn}({x})", safety="unsafe"),),
+    },
+    # `log(exp(a) + exp(b))`, written `{fn}({a}, {b})`. PyTorch's `logaddexp` rejects integer
+    # tensors, which `torch.exp` promoted to float: unsafe there. Keras 3.15's
+    # `keras.ops.logaddexp` returns float32 for float64 inputs (seen on the JAX backend: it
+    # promotes with `float`, i.e. floatx): unsafe too.
+    "logaddexp": {
+        "numpy": (Target(("numpy.logaddexp",), template="{fn}({a}, {b})"),),
+        "torch": (Target(("torch.logaddexp",), template="{fn}({a}, {b})", safety="unsafe"),),
+        "tensorflow": (Target(("tensorflow.experimental.numpy.logaddexp",),
+                              template="{fn}({a}, {b})"),),
+        "jax": (Target(("jax.numpy.logaddexp",), template="{fn}({a}, {b})"),),
+        "keras": (Target(("keras.ops.logaddexp",), template="{fn}({a}, {b})",
+                         safety="unsafe"),),
     },
     # `log(sigmoid(x))` in NumPy code without SciPy (`log_sigmoid`'s NumPy target is SciPy's
     # `log_expit`): `-softplus(-x)`, written `-{fn}(0, {x})` with `{x}` the negated logit.
