@@ -323,6 +323,7 @@ def _settings_lines(shown: str, config: Config) -> List[str]:
         f"respect-gitignore = {toml(config.respect_gitignore)}",
         f"max-file-size = {config.max_file_size}",
         f"output-format = {toml(config.output_format or 'text')}",
+        f"src = {toml(list(config.src)) if config.src else toml(['.', 'src'])}",
         f"# rules enabled: {', '.join(r.code for r in config.enabled_rules())}",
     ]
     if config.per_file_ignores:
