@@ -71,6 +71,12 @@ KINDS: Dict[str, str] = {
     "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",
     "hypot": "sqrt(x**2 + y**2), computed without overflow or underflow",
     "prod": "product over an axis (or every element)",
+    "gamma": "the gamma function",
+    "gammaln": "log|gamma(x)|, computed without forming gamma(x)",
+    "factorial": "n!, as a float (`scipy.special.factorial`) or an exact integer (`math`)",
+    "comb": "the binomial coefficient n choose k",
+    "beta": "the beta function B(a, b)",
+    "betaln": "log|B(a, b)|, computed without forming B(a, b)",
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",

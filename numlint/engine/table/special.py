@@ -59,6 +59,24 @@ SPECS: list = [
                method=True, **NP_REDUCE),
     parse_spec("prod", "torch", "prod(dim=None, keepdim=False, *, dtype=None)", method=True,
                **TORCH_REDUCE, all_axes=None),
+    # ---- the gamma function and its relatives (NL514): PyTorch, TensorFlow and Keras have
+    # only the logarithms (`torch.lgamma`, `tf.math.lgamma`) ------------------------------------
+    parse_spec("gamma", "python", "math.gamma(x, /)"),
+    parse_spec("gamma", "numpy", f"scipy.special.gamma({UFUNC})"),
+    parse_spec("gamma", "jax", "jax.scipy.special.gamma(x)"),
+    parse_spec("gammaln", "python", "math.lgamma(x, /)"),
+    parse_spec("gammaln", "numpy", f"scipy.special.gammaln({UFUNC})"),
+    parse_spec("gammaln", "jax", "jax.scipy.special.gammaln(x)"),
+    parse_spec("factorial", "numpy", "scipy.special.factorial(n, exact=False, extend='zero')"),
+    parse_spec("factorial", "jax", "jax.scipy.special.factorial(n, exact=False)"),
+    parse_spec("comb", "python", "math.comb(n, k, /)"),
+    parse_spec("comb", "numpy", "scipy.special.comb(N, k, *, exact=False, repetition=False)"),
+    parse_spec("comb", "numpy", "scipy.special.binom(x1, x2, /, out=None, **ufunc_kwargs)"),
+    parse_spec("comb", "jax", "jax.scipy.special.comb(N, k, *, repetition=False)"),
+    parse_spec("beta", "numpy", "scipy.special.beta(x1, x2, /, out=None, **ufunc_kwargs)"),
+    parse_spec("beta", "jax", "jax.scipy.special.beta(a, b)"),
+    parse_spec("betaln", "numpy", "scipy.special.betaln(x1, x2, /, out=None, **ufunc_kwargs)"),
+    parse_spec("betaln", "jax", "jax.scipy.special.betaln(a, b)"),
 ]
 
 # A stable rewrite that keeps the function the code already calls, with a new argument:
@@ -80,7 +98,33 @@ _EXP = {
     "keras": ("keras.ops.exp",),
 }
 
+# Callables whose result is an exact Python integer, and the logarithms that take such an
+# integer exactly, however large: `math.log(math.comb(2000, 1000))` is 1382.27 (SciPy's float
+# `comb` overflows to inf). (`math.factorial` is not in the table: it takes integers only, and
+# the signature tests probe with floats.)
+EXACT_INTEGER = frozenset({"math.comb"})
+EXACT_INTEGER_LOG = frozenset({"math.log"})
+
+# The log-gamma function, where the code has one: Python's `math.lgamma` or SciPy's
+# `gammaln` (the fix adds no dependency), JAX's `gammaln`.
+_GAMMALN = {"python": "math.lgamma", "numpy": "scipy.special.gammaln",
+            "jax": "jax.scipy.special.gammaln"}
+
+
+def _log_gamma(template: str, spellings: Dict[str, str] = _GAMMALN):
+    return {framework: (Target((function,), template=template,
+                               needs_import=function.partition(".")[0]),)
+            for framework, function in spellings.items()}
+
+
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `log(gamma(x))`, `log(factorial(n))`, `log(comb(n, k))`, `log(beta(a, b))` (NL514):
+    # the logarithms computed directly (`gammaln` is log|gamma|).
+    "log_gamma": _log_gamma("{fn}({x})"),
+    "log_factorial": _log_gamma("{fn}({n} + 1)"),
+    "log_comb": _log_gamma("{fn}({n} + 1) - {fn}({k} + 1) - {fn}({n} - {k} + 1)"),
+    "log_beta": _log_gamma("{fn}({a}, {b})", {"numpy": "scipy.special.betaln",
+                                               "jax": "jax.scipy.special.betaln"}),
     # `log(prod(p))` (NL510) is `sum(log(p))`, reduced like the product: the sum, and the log
     # function itself (`{fn}`: the reference the module has to it).
     "sum_of_logs": {
