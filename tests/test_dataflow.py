@@ -410,3 +410,17 @@ def test_names_casts_layers_held_in_names_and_temperatures():
             return ((s - s.max(1, keepdims=True)) / t).exp().sum(1).log()
         """)
     assert [(c, r) for c, r, _ in found] == [("NL102", 9), ("NL401", 15), ("NL203", 21)]
+
+
+def test_a_loop_that_rebinds_the_name_makes_it_unknown():
+    """`probs = softmax(scores)`, then a loop reweighting it, then `log(probs)` (transformers'
+    watermarking processor): the log is of the product, not of the softmax."""
+    assert _codes("""
+        import torch
+
+        def update(scores, g, depth):
+            probs = torch.softmax(scores, dim=1)
+            for i in range(depth):
+                probs = probs * (1 + g[:, :, i])
+            return torch.log(probs)
+        """) == []

@@ -94,8 +94,8 @@ class Dataflow:
         """Every value `expr` may hold where it is used, each followed to its origin as
         `origin` does, and whether that list covers every path.
 
-        After a branch (`if`/`else`, `try`/`except`, a loop that may not run, `match`) a name
-        may hold any branch's value: a hazard on one path is a hazard (rules report it, naming
+        After a branch (`if`/`else`, `try`/`except`, `match`) a name may hold any branch's
+        value (a loop that rebinds it makes it unknown: its body usually ran): a hazard on one path is a hazard (rules report it, naming
         the branch), a guard counts only if it holds on every path (`complete`). Where the
         name's bindings are straight-line this is `[origin(expr)]`, complete."""
         if isinstance(expr, ast.Name):
@@ -197,11 +197,10 @@ class Dataflow:
         if isinstance(statement, WITHS):
             return self._exit(statement.body, bindings, note)
         if isinstance(statement, LOOPS):
-            parts = [self._exit(statement.body, bindings, f"the loop at line {line}"),
-                     self._exit(statement.orelse, bindings, note)]
-            if any(part is None for part in parts):
-                return None
-            return [v for part in parts if part for v in part[0]], True
+            # After a loop that rebinds the name, the value is the last iteration's, or the
+            # one before the loop if it never ran: in practice the loop ran (`p = softmax(z)`,
+            # then `for ...: p = p * w`, then `log(p)` is not the log of a softmax). Unknown.
+            return None
         if isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
             try_statement: Any = statement
             final = self._exit(try_statement.finalbody, bindings, note)
