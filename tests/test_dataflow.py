@@ -424,3 +424,17 @@ def test_a_loop_that_rebinds_the_name_makes_it_unknown():
                 probs = probs * (1 + g[:, :, i])
             return torch.log(probs)
         """) == []
+
+
+def test_a_keras_model_ending_in_a_dense_softmax():
+    found = _codes("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([layers.Dense(64, activation="relu"),
+                                  layers.Dense(10, activation="softmax")])
+
+        def loss(x, y):
+            return keras.losses.categorical_crossentropy(y, model(x), from_logits=True)
+        """)
+    assert [c for c, _, _ in found] == ["NL202"]

@@ -298,6 +298,9 @@ class SemanticModel:
             last = held[0] if held is not None else None
         if not isinstance(last, ast.Call):
             return None
+        activation = self._activation_argument(last, scope)
+        if activation is not None:
+            return activation
         spec = self._layer_spec(last, scope)
         if spec is not None:
             return spec if spec.kind in table.ACTIVATIONS else None
@@ -590,6 +593,20 @@ class SemanticModel:
         qualname = self.qualname(constructor.func, scope)
         spec = table.FUNCTIONS.get(qualname) if qualname else None
         return spec if spec is not None and spec.is_class else None
+
+    def _activation_argument(self, constructor: ast.Call, scope: Scope) -> Optional[Spec]:
+        """`Dense(10, activation="softmax")`: the activation a Keras layer applies."""
+        qualname = self.qualname(constructor.func, scope)
+        if qualname not in table.ACTIVATION_LAYERS:
+            return None
+        name = next((k.value for k in constructor.keywords if k.arg == "activation"), None)
+        if name is None and qualname.endswith(".Activation") and constructor.args:
+            name = constructor.args[0]  # `Activation("softmax")`
+        if not isinstance(name, ast.Constant) or not isinstance(name.value, str):
+            return None
+        names = table.ACTIVATION_NAMES.get(qualname.partition(".")[0], {})
+        target = names.get(name.value)
+        return table.FUNCTIONS.get(target) if target else None
 
     def _layer_op(self, call: ast.Call, scope: Scope, spec: Spec, constructor: ast.Call) -> Op:
         """A layer applied: `constructor` built it (its arguments configure the operation),

@@ -274,6 +274,16 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
 SEQUENTIAL = frozenset({"torch.nn.Sequential", "tensorflow.keras.Sequential",
                         "tensorflow.keras.models.Sequential", "keras.Sequential",
                         "keras.models.Sequential"})
+# Keras layers that apply an activation named by their `activation` argument
+# (`Dense(10, activation="softmax")`), and the table entry each name stands for.
+ACTIVATION_LAYERS = frozenset(
+    f"{package}.layers.{layer}" for package in ("keras", "tensorflow.keras")
+    for layer in ("Dense", "Conv1D", "Conv2D", "Conv3D", "Activation"))
+ACTIVATION_NAMES = {
+    "keras": {"softmax": "keras.activations.softmax", "sigmoid": "keras.activations.sigmoid"},
+    "tensorflow": {"softmax": "tensorflow.keras.activations.softmax",
+                   "sigmoid": "tensorflow.keras.activations.sigmoid"},
+}
 # Operations that make a model's output a probability (what losses must know about).
 ACTIVATIONS = frozenset({"softmax", "sigmoid", "log_softmax"})
 # The method that computes a model's output when it is called.
