@@ -101,6 +101,35 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "keras": (Target(("keras.ops.logaddexp",), template="{fn}({a}, {b})",
                          safety="unsafe"),),
     },
+    # The pieces of Maechler's log1mexp, `where(x > -ln 2, log(-expm1(x)), log1p(-exp(x)))`
+    # (with "log1p" and "expm1" above): the plain log and exp, and an elementwise select.
+    "log": {
+        "python": (Target(("math.log",), template="{fn}({x})"),),
+        "numpy": (Target(("numpy.log",), template="{fn}({x})"),),
+        "torch": (Target(("torch.log",), template="{fn}({x})"),),
+        "tensorflow": (Target(("tensorflow.math.log", "tensorflow.compat.v1.math.log",
+                               "tensorflow.compat.v1.log"), template="{fn}({x})"),),
+        "jax": (Target(("jax.numpy.log",), template="{fn}({x})"),),
+        "keras": (Target(("keras.ops.log",), template="{fn}({x})"),),
+    },
+    "exp": {
+        "numpy": (Target(("numpy.exp",), template="{fn}({x})"),),
+        "torch": (Target(("torch.exp",), template="{fn}({x})"),),
+        "tensorflow": (Target(("tensorflow.math.exp", "tensorflow.exp",
+                               "tensorflow.compat.v1.math.exp", "tensorflow.compat.v1.exp"),
+                              template="{fn}({x})"),),
+        "jax": (Target(("jax.numpy.exp",), template="{fn}({x})"),),
+        "keras": (Target(("keras.ops.exp",), template="{fn}({x})"),),
+    },
+    # `tf.where` is TF2's broadcasting `where_v2` (`tf.compat.v1.where` does not broadcast).
+    "where": {
+        "numpy": (Target(("numpy.where",), template="{fn}({c}, {a}, {b})"),),
+        "torch": (Target(("torch.where",), template="{fn}({c}, {a}, {b})"),),
+        "tensorflow": (Target(("tensorflow.where", "tensorflow.compat.v1.where_v2"),
+                              template="{fn}({c}, {a}, {b})"),),
+        "jax": (Target(("jax.numpy.where",), template="{fn}({c}, {a}, {b})"),),
+        "keras": (Target(("keras.ops.where",), template="{fn}({c}, {a}, {b})"),),
+    },
     # `log(sigmoid(x))` in NumPy code without SciPy (`log_sigmoid`'s NumPy target is SciPy's
     # `log_expit`): `-softplus(-x)`, written `-{fn}(0, {x})` with `{x}` the negated logit.
     "neg_softplus": {
