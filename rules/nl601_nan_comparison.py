@@ -15,6 +15,8 @@ from ._patterns import in_assertion
 _EQUALITY = (ast.Eq, ast.NotEq)
 _IDENTITY = (ast.Is, ast.IsNot)
 _NEGATED = (ast.NotEq, ast.IsNot)
+# How `float("nan")` is written (the prefilter finds these words; `float("nAn")` is not read).
+_NAN_STRINGS = ("nan", "NaN", "NAN")
 
 
 class NanComparison(Rule):
@@ -24,12 +26,12 @@ class NanComparison(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("compare",)
-    requires = (("compare",),)
+    requires = (("compare", "nan"),)
 
     what = """
 Checks for comparisons with the NaN constant: `==`, `!=`, `is` and `is not` where one side is
 `np.nan` (also NumPy 1's `np.NaN`, `np.NAN`), `math.nan`, `torch.nan`, `jnp.nan`,
-`float("nan")` or `np.float32("nan")` (any case), directly or through a name
+`float("nan")` or `np.float32("NaN")`, directly or through a name
 (`MISSING = float("nan")` ... `x == MISSING`).
 
 It is silent inside the arguments of assertion helpers (`assert_array_equal(a == np.nan,
@@ -113,7 +115,7 @@ def _nan(ctx, expr, scope) -> Optional[str]:
     if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
         text = expr.args[0]
         if isinstance(text, ast.Constant) and isinstance(text.value, str) \
-                and text.value.strip().lstrip("+-").lower() == "nan":
+                and text.value.strip().lstrip("+-") in _NAN_STRINGS:
             qualname = ctx.model.qualname(expr.func, scope)
             return qualname if qualname in NAN_CONSTRUCTORS else None
     return None

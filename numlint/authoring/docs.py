@@ -112,6 +112,8 @@ def kinds_page() -> str:
     for kind, symbol in zip(UNARY_KINDS.values(), ("-", "+", "~")):
         add(kind, "operator", f"`{symbol}x`")
     add("compare", "operator", "`a == b`, `a != b`, `a < b`, `a is b`, `a in b`, ...")
+    for name, kind in sorted(table.CONSTANTS.items()):
+        add(kind, table.framework_of_module(name) or "python", f"`{name}`")
     for attribute in TRANSPOSE_ATTRIBUTES:
         add("transpose", "operator", f"`x.{attribute}`")
     lines = [

@@ -81,9 +81,11 @@ def _is_word(char: str) -> bool:
 
 @lru_cache(maxsize=None)
 def spelling(kind: str) -> Spelling:
-    from numlint.engine.table import FUNCTIONS, METHODS
+    from numlint.engine.table import CONSTANTS, FUNCTIONS, METHODS
     names = {qualname.rsplit(".", 1)[-1] for qualname, spec in FUNCTIONS.items()
              if spec.kind == kind}
+    names |= {qualname.rsplit(".", 1)[-1] for qualname, found in CONSTANTS.items()
+              if found == kind}
     names |= {name for name, specs in METHODS.items() if any(s.kind == kind for s in specs)}
     names |= set(_ATTRIBUTE_NAMES.get(kind, ()))
     chars = OPERATOR_TEXT.get(kind, ())

@@ -196,6 +196,12 @@ class SemanticModel:
         if type(expr) is ast.UnaryOp:
             op_kind = UNARY_KINDS.get(type(expr.op))
             return Op(self, op_kind, "operator", expr, scope) if op_kind else None
+        if isinstance(expr, (ast.Attribute, ast.Name)):
+            name = expr.attr if isinstance(expr, ast.Attribute) else expr.id
+            if name in table.CONSTANT_NAMES:  # `np.nan`: a constant of a known kind
+                constant = table.CONSTANTS.get(self.qualname(expr, scope) or "")
+                if constant is not None:
+                    return Op(self, constant, "constant", expr, scope)
         if type(expr) is ast.Attribute and expr.attr in TRANSPOSE_ATTRIBUTES:
             if self.qualname(expr.value, scope) is None:
                 return Op(self, "transpose", "operator", expr, scope)

@@ -309,6 +309,13 @@ for _section in (losses, linalg, stats, elementary, special, precision):
             raise ValueError(f"stable operation {_operation!r} defined twice")
         STABLE[_operation] = _targets
 
+# Named constants and the kind of value each is (`numpy.nan` is a "nan"), from the sections: the
+# model answers `op()` of an expression that names one, the prefilter spells the kind by them.
+CONSTANTS: Dict[str, str] = {}
+for _section in (losses, linalg, stats, elementary, special, precision):
+    CONSTANTS.update(getattr(_section, "CONSTANTS", {}))
+CONSTANT_NAMES = frozenset(qualname.rpartition(".")[2] for qualname in CONSTANTS)
+
 
 def spec_key(spec: Spec) -> str:
     """A stable name for a table entry, to refer to it from outside the process (module

@@ -80,6 +80,7 @@ KINDS: Dict[str, str] = {
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",
+    "nan": "the NaN constant (`np.nan`, `math.nan`, `torch.nan`, `jnp.nan`)",
     # -- operators (the semantic model's, not the table's) ----------------------------------------
     "add": "the `+` operator",
     "sub": "the `-` operator",

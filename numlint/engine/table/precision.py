@@ -22,6 +22,8 @@ NAN_CONSTANTS: FrozenSet[str] = frozenset({
     "math.nan", "cmath.nan", "numpy.nan", "numpy.NaN", "numpy.NAN", "torch.nan",
     "jax.numpy.nan",
 })
+# As the table's constants: the model gives `np.nan` the kind "nan".
+CONSTANTS: Dict[str, str] = {qualname: "nan" for qualname in NAN_CONSTANTS}
 # Python scalars among them: `math.nan`, and `float("nan")` (below).
 SCALAR_NAN_CONSTANTS: FrozenSet[str] = frozenset({"math.nan", "cmath.nan", "builtins.float"})
 # Callables that make a NaN of the string "nan" (any case, optional sign): `float("nan")`,
@@ -69,6 +71,10 @@ DTYPE_STRINGS: Dict[str, str] = {
     "float32": "float32", "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
     "float64": "float64", "double": "float64",
 }
+
+# Dense products `f(input, weight, bias=None)` = `input @ weight.T (+ bias)`: with both factors
+# normalized, the cosines of an ArcFace head.
+LINEAR_PRODUCTS: FrozenSet[str] = frozenset({"torch.nn.functional.linear"})
 
 SPECS = [
     # ---- isnan: what `x == nan` meant ----------------------------------------------------------
