@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from typing import Optional, Tuple
 
-from numlint.engine.table.precision import DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS
+from numlint.engine.table.precision import (
+    DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, LINEAR_PRODUCTS,
+)
 
 from ._patterns import strip_casts
 
@@ -15,8 +17,8 @@ _DEPTH = 4
 
 
 def follow(ctx, expr, scope):
-    """The operation that computed `expr`, through names, indexing (`n[:, None]`), `.T` and
-    dtype casts; None if unknown or if the function may change the array in place
+    """The operation that computed `expr`, through names, indexing (`n[:, None]`) and dtype
+    casts; None if unknown or if the function may change the array in place
     (`c[c > 1] = 1`, `c.clamp_(-1, 1)`)."""
     for _ in range(_DEPTH):
         while isinstance(expr, ast.Subscript):
@@ -75,12 +77,59 @@ def norm_of(ctx, expr, scope) -> bool:
 
 
 def cosine_of(ctx, expr, scope) -> bool:
-    """Whether `expr` is a cosine similarity or a correlation computed as a ratio:
-    `x / (norm(a) * norm(b))`, `x / sqrt(sum(a**2) * sum(b**2))`, `x / (std(a) * std(b))`. In
-    exact arithmetic it lies in [-1, 1]; rounded, it can land just outside."""
-    ratio = follow(ctx, expr, scope)
-    return ratio is not None and ratio.kind == "div" \
-        and norm_product(ctx, ratio.right, ratio.scope)
+    """Whether `expr` is a cosine similarity or a correlation: a ratio,
+    `x / (norm(a) * norm(b))`, `x / sqrt(sum(a**2) * sum(b**2))`, `x / (std(a) * std(b))`, or
+    a product of unit vectors, `normalize(a) @ normalize(b).T`, `F.linear(normalize(x),
+    normalize(W))`, `sum(u * v)` with `u = a / norm(a)`. In exact arithmetic it lies in
+    [-1, 1]; rounded, it can land just outside."""
+    linear = _linear_factors(ctx, expr, scope)
+    if linear is not None:
+        return unit(ctx, linear[0], linear[1]) and unit(ctx, linear[2], linear[1])
+    op = follow(ctx, expr, scope)
+    if op is None:
+        return False
+    if op.kind == "div":
+        return norm_product(ctx, op.right, op.scope)
+    if op.kind == "matmul":
+        left, right = _factors(op)
+        return unit(ctx, left, op.scope) and unit(ctx, right, op.scope)
+    if op.kind == "sum" and op.operand is not None:
+        product = follow(ctx, op.operand, op.scope)
+        return product is not None and product.kind == "mul" \
+            and unit(ctx, product.left, product.scope) and unit(ctx, product.right, product.scope)
+    return False
+
+
+def _linear_factors(ctx, expr, scope):
+    """`(input, scope, weight)` of `F.linear(input, weight)` (no bias) held in `expr`."""
+    origin = ctx.origin(expr, scope)
+    call = origin.expr
+    if not isinstance(call, ast.Call) \
+            or ctx.model.qualname(call.func, origin.scope) not in LINEAR_PRODUCTS:
+        return None
+    keywords = {k.arg: k.value for k in call.keywords}
+    args = list(call.args) + [keywords.pop(name) for name in ("input", "weight")
+                              if name in keywords]
+    if len(args) != 2 or keywords:
+        return None  # a bias, or arguments we cannot place
+    return args[0], origin.scope, args[1]
+
+
+def unit(ctx, expr, scope) -> bool:
+    """Whether `expr` is normalized to unit norm: `normalize(x)`, `x / norm(x)`, or its
+    transpose."""
+    if expr is None:
+        return False
+    op = follow(ctx, expr, scope)
+    for _ in range(_DEPTH):
+        if op is None or op.kind != "transpose" or op.operand is None:
+            break
+        op = follow(ctx, op.operand, op.scope)
+    if op is None:
+        return False
+    if op.kind == "normalize":
+        return True
+    return op.kind == "div" and norm_of(ctx, op.right, op.scope)
 
 
 def norm_product(ctx, expr, scope) -> bool:

@@ -83,10 +83,11 @@ def _absorbed(ctx, quantity, dtypes) -> Optional[str]:
     total = ctx.op(quantity.left, quantity.scope)
     if total is None or total.kind != "add":
         return None
-    values = [_number(ctx, side, quantity.scope) for side in (total.left, total.right)]
-    if None in values:
+    first = _number(ctx, total.left, quantity.scope)
+    second = _number(ctx, total.right, quantity.scope)
+    if first is None or second is None:
         return None
-    big, eps = sorted(values, key=abs, reverse=True)
+    big, eps = (first, second) if abs(first) >= abs(second) else (second, first)
     if eps <= 0 or big == 0:
         return None
     for dtype in dtypes:

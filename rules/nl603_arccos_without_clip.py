@@ -17,15 +17,17 @@ class ArccosWithoutClip(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("arccos",)
-    requires = (("arccos", "div", "norm"), ("arccos", "div", "sqrt"), ("arccos", "div", "pow"),
-                ("arccos", "div", "std"))
+    requires = (("arccos", "norm"), ("arccos", "sqrt"), ("arccos", "pow"), ("arccos", "std"),
+                ("arccos", "normalize"))
 
     what = """
 Checks for the angle between two vectors computed as the arccosine of their cosine similarity
 without clipping it into `[-1, 1]`: `arccos(x / (norm(a) * norm(b)))` (`np.arccos`,
 `torch.acos`, `x.acos()`, `tf.math.acos`, `jnp.arccos`, `keras.ops.arccos`), with each norm
 written as a norm function or method or as `sqrt(sum(a**2))`, or the divisor as
-`sqrt(sum(a**2) * sum(b**2))`, and the arccosine of a correlation `x / (std(a) * std(b))`, in
+`sqrt(sum(a**2) * sum(b**2))`; the arccosine of a correlation `x / (std(a) * std(b))`; and of
+a product of unit vectors, `normalize(a) @ normalize(b).T`, `F.linear(F.normalize(x),
+F.normalize(W))` (the cosines of an ArcFace head), `sum(u * v)` with `u = a / norm(a)`; in
 one expression or through names.
 
 It is silent when the cosine is clipped or clamped (`arccos(clip(c, -1, 1))`,
@@ -63,7 +65,8 @@ formula.) No fix is offered when the operations come from different libraries.
             return
         if not cosine_of(ctx, argument, op.scope) or in_assertion(ctx, op.node):
             return
-        framework = ctx.framework(op, follow(ctx, argument, op.scope))
+        cosine = follow(ctx, argument, op.scope)
+        framework = ctx.framework(op, *([cosine] if cosine is not None else []))
         replacement = ctx.render("clip_unit", framework, op.scope, x=argument)
         fix = ctx.fix(argument, replacement, "Clip the cosine into [-1, 1] with `{callee}`",
                       Applicability.SAFE)
@@ -74,6 +77,7 @@ formula.) No fix is offered when the operations come from different libraries.
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
 _PARALLEL = [0.967, 0.432, 0.33]
+_UNIT = [0.815, 0.818, 0.54]  # normalized, its cosine with itself rounds above 1
 PARALLEL = Proof(
     extreme={"a": _PARALLEL, "b": _PARALLEL},
     reference="0.0",
@@ -131,6 +135,22 @@ EXAMPLES = (
             cos = (a * b).sum(-1) / (torch.linalg.vector_norm(a, dim=-1) * torch.linalg.vector_norm(b, dim=-1))
             return torch.clamp(cos, -1.0, 1.0).acos()
         """, title="the method", proof=PARALLEL),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def angles(x, W):
+            cosine = F.linear(F.normalize(x), F.normalize(W))
+            return torch.acos(cosine)
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def angles(x, W):
+            cosine = F.linear(F.normalize(x), F.normalize(W))
+            return torch.acos(torch.clamp(cosine, -1.0, 1.0))
+        """, title="the cosines of unit vectors (an ArcFace head)",
+        proof=Proof(extreme={"x": [_UNIT], "W": [_UNIT]}, reference="np.zeros((1, 1))")),
     bad("tensorflow", """
         import tensorflow as tf
 

@@ -27,7 +27,8 @@ Checks for the square root (`sqrt(d)`, `d ** 0.5`) of a difference that mathemat
 non-negative but rounding does not:
 
 * the complement of a squared cosine or correlation, `sqrt(1 - c**2)` with `c` computed as
-  `dot(a, b) / (norm(a) * norm(b))` or `cov / (std(a) * std(b))` (a sine from a cosine);
+  `dot(a, b) / (norm(a) * norm(b))`, `cov / (std(a) * std(b))` or a product of unit vectors
+  (`F.linear(F.normalize(x), F.normalize(W))`, an ArcFace head): a sine from a cosine;
 * the complement of a squared norm, `sqrt(1 - sum(y**2))`, `sqrt(1 - norm(y)**2)` (the last
   coordinate of a unit vector or quaternion);
 * a difference of squared norms, `sqrt(sum(a**2) - sum(b**2))`, `sqrt(norm(x)**2 - dot(x, u)**2)`
@@ -249,6 +250,23 @@ EXAMPLES = (
             cos = torch.dot(a, b) / (a.norm() * b.norm())
             return torch.sqrt(torch.clamp(1 - cos.pow(2), min=0.0))
         """, unsafe=True, proof=PARALLEL),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def sines(x, W):
+            cosine = F.linear(F.normalize(x), F.normalize(W))
+            return torch.sqrt(1.0 - torch.pow(cosine, 2))
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def sines(x, W):
+            cosine = F.linear(F.normalize(x), F.normalize(W))
+            return torch.sqrt(torch.clamp(1.0 - torch.pow(cosine, 2), min=0.0))
+        """, unsafe=True, title="the sines of an ArcFace margin",
+        proof=Proof(extreme={"x": [[0.815, 0.818, 0.54]], "W": [[0.815, 0.818, 0.54]]},
+                    reference="np.zeros((1, 1))")),
     bad("tensorflow", """
         import tensorflow as tf
 
