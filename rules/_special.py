@@ -54,6 +54,29 @@ def without_parentheses(ctx, node, fix):
     return type(fix)(fix.applicability, fix.message, (widened,) + fix.edits[1:])
 
 
+def negation_unwrapped(ctx, node, fix):
+    """`fix` without the parentheses `ctx.fix` put around a negated replacement (`-f(x)`) that
+    is an operand of a binary operator other than `**`, where a unary minus needs none:
+    `-m * log(m) - ...` becomes `-xlogy(m, m) - ...`, not `(-xlogy(m, m)) - ...`."""
+    if fix is None:
+        return fix
+    parent = ctx.model.parent_of(node)
+    first = fix.edits[0]
+    text = first.content
+    if not (isinstance(parent, (ast.BinOp, ast.Compare, ast.BoolOp))
+            and not (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow))
+            and text.startswith("(-") and text.endswith(")")):
+        return fix
+    try:
+        inner = ast.parse(text[1:-1], mode="eval").body
+    except SyntaxError:
+        return fix
+    if not (isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub)):
+        return fix
+    edit = type(first)(first.start, first.end, text[1:-1])
+    return type(fix)(fix.applicability, fix.message, (edit,) + fix.edits[1:])
+
+
 def defines(ctx, op, *names) -> bool:
     """Whether `op` is part of a definition of one of the stable functions `names` itself:
     inside a function whose name contains one (`def erfc(x): return 1 - erf(x)`, a fallback

@@ -77,6 +77,7 @@ KINDS: Dict[str, str] = {
     "comb": "the binomial coefficient n choose k",
     "beta": "the beta function B(a, b)",
     "betaln": "log|B(a, b)|, computed without forming B(a, b)",
+    "xlogy": "x * log(y), and 0 where x is 0 (even where log(y) is not finite)",
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",

@@ -77,6 +77,13 @@ SPECS: list = [
     parse_spec("beta", "jax", "jax.scipy.special.beta(a, b)"),
     parse_spec("betaln", "numpy", "scipy.special.betaln(x1, x2, /, out=None, **ufunc_kwargs)"),
     parse_spec("betaln", "jax", "jax.scipy.special.betaln(a, b)"),
+    # ---- x log y, 0 where x is 0 (NL512); NumPy has none without SciPy, Keras none ----------
+    parse_spec("xlogy", "numpy", "scipy.special.xlogy(x1, x2, /, out=None, **ufunc_kwargs)"),
+    *each("xlogy", "torch", ["torch.xlogy", "torch.special.xlogy"],
+          "input, other, *, out=None"),
+    parse_spec("xlogy", "torch", "xlogy(other)", method=True),
+    *each("xlogy", "tensorflow", tf_paths("math.xlogy"), "x, y, name=None", **TF_ELEMENTWISE),
+    parse_spec("xlogy", "jax", "jax.scipy.special.xlogy(x, y)"),
 ]
 
 # A stable rewrite that keeps the function the code already calls, with a new argument:
@@ -105,6 +112,10 @@ _EXP = {
 EXACT_INTEGER = frozenset({"math.comb"})
 EXACT_INTEGER_LOG = frozenset({"math.log"})
 
+# Logarithms that raise at 0 (`math.log(0)`: ValueError) instead of returning -inf: code that
+# runs has kept zeros away from them, so `p * log(p)` cannot be NaN there.
+RAISES_AT_ZERO = frozenset({"math.log"})
+
 # The log-gamma function, where the code has one: Python's `math.lgamma` or SciPy's
 # `gammaln` (the fix adds no dependency), JAX's `gammaln`.
 _GAMMALN = {"python": "math.lgamma", "numpy": "scipy.special.gammaln",
@@ -118,6 +129,17 @@ def _log_gamma(template: str, spellings: Dict[str, str] = _GAMMALN):
 
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
+    # `p * log(p)` (NL512): `xlogy(p, p)`, the same value except 0 (not NaN) where p is 0.
+    "xlogy": {
+        "numpy": (Target(("scipy.special.xlogy",), template="{fn}({x}, {y})",
+                         needs_import="scipy"),),
+        "torch": (Target(("torch.xlogy", "torch.special.xlogy"), template="{fn}({x}, {y})",
+                         needs_import="torch"),),
+        "tensorflow": (Target(tuple(tf_paths("math.xlogy")), template="{fn}({x}, {y})",
+                              needs_import="tensorflow"),),
+        "jax": (Target(("jax.scipy.special.xlogy",), template="{fn}({x}, {y})",
+                       needs_import="jax"),),
+    },
     # `log(gamma(x))`, `log(factorial(n))`, `log(comb(n, k))`, `log(beta(a, b))` (NL514):
     # the logarithms computed directly (`gammaln` is log|gamma|).
     "log_gamma": _log_gamma("{fn}({x})"),
