@@ -238,11 +238,12 @@ def exact_values(proof: Proof, inputs: Dict[str, Any], dtype: str):
     arrays = np.broadcast_arrays(*[np.asarray(inputs[k], dtype=dtype) for k in names])
     shape = arrays[0].shape if arrays else ()
     out = np.empty(shape, dtype=object)
+    expression = compile(proof.exact or "", "<exact>", "eval")
     with mpmath.workdps(EXACT_DIGITS):
         for index in np.ndindex(shape):
             point = {k: mpmath.mpf(float(a[index])) for k, a in zip(names, arrays)}
             try:
-                value = eval(proof.exact, {"mpmath": mpmath, "math": math}, point)
+                value = eval(expression, {"mpmath": mpmath, "math": math}, point)
             except (ValueError, ZeroDivisionError):
                 value = mpmath.mpf("nan")
             if isinstance(value, mpmath.mpc):
@@ -401,8 +402,8 @@ def demo(rule, example) -> Outcome:
         outcome.reference = backend.np.array([float(v) for v in exact.ravel()]).reshape(
             exact.shape)  # the exact value, rounded once
         try:
-            outcome.bits = tuple(bits_lost(ulp_errors(value, exact, "float64"))
-                                 for value in (outcome.original, outcome.fixed))
+            outcome.bits = (bits_lost(ulp_errors(outcome.original, exact, "float64")),
+                            bits_lost(ulp_errors(outcome.fixed, exact, "float64")))
         except (ProofError, TypeError, ValueError):  # the naive code raised
             outcome.bits = None
     return outcome
