@@ -46,7 +46,7 @@ def _is_one_literal(expr) -> bool:
         and isinstance(expr.value, (int, float)) and expr.value == 1
 
 
-def offset_from_one(ctx, expr, scope, owned: Dict[bool, Tuple[str, ...]] = None
+def offset_from_one(ctx, expr, scope, owned: Optional[Dict[bool, Tuple[str, ...]]] = None
                     ) -> Optional[Term]:
     """The `x` of `1 + x`, `x + 1` or `1 - x` (negated) that `expr` holds, also through a
     name; None when it holds something else, or when `x` is computed by an operation of a
