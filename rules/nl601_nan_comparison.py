@@ -25,11 +25,12 @@ class NanComparison(Rule):
     summary = "`x == nan` is always False (`!=` always True): NaN equals nothing; use `isnan(x)`"
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("compare",)
-    requires = (("compare", "nan"),)
+    operations = ("compare", "equal", "not_equal")
+    requires = (("compare", "nan"), ("equal", "nan"), ("not_equal", "nan"))
 
     what = """
-Checks for comparisons with the NaN constant: `==`, `!=`, `is` and `is not` where one side is
+Checks for comparisons with the NaN constant: `==`, `!=`, `is` and `is not` (and the functions
+`np.equal`, `np.not_equal`, `torch.eq`, `x.ne(...)`, `tf.math.equal`, ...) where one side is
 `np.nan` (also NumPy 1's `np.NaN`, `np.NAN`), `math.nan`, `torch.nan`, `jnp.nan`,
 `float("nan")` or `np.float32("NaN")`, directly or through a name
 (`MISSING = float("nan")` ... `x == MISSING`).
@@ -74,6 +75,9 @@ or `None`. A chained comparison (`a == b == np.nan`) is reported without a fix.
     )
 
     def check(self, ctx, op):
+        if op.kind != "compare":
+            _check_function(ctx, op)
+            return
         node = op.node
         sides = [node.left, *node.comparators]
         for index, operator in enumerate(node.ops):
@@ -93,6 +97,27 @@ or `None`. A chained comparison (`a == b == np.nan`) is reported without a fix.
                 fix = _fix(ctx, op, value, nan, negated)
             ctx.report(node, _message(operator, negated), fix)
             return
+
+
+def _check_function(ctx, op):
+    """`np.equal(x, np.nan)`, `tf.math.not_equal(x, np.nan)`, `x.eq(torch.nan)`: the library
+    is the function's own."""
+    if op.args is None:
+        return
+    sides = list(op.args.values())
+    if op.form == "method":
+        sides = [op.receiver] + sides
+    if len(sides) != 2:
+        return
+    nans = [_nan(ctx, side, op.scope) for side in sides]
+    if (nans[0] is None) == (nans[1] is None) or in_assertion(ctx, op.node):
+        return
+    value = sides[1] if nans[0] is not None else sides[0]
+    negated = op.kind == "not_equal"
+    replacement = ctx.render("not_isnan" if negated else "isnan", op.framework, op.scope,
+                             x=value)
+    fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.UNSAFE)
+    ctx.report(op.node, _message(ast.NotEq() if negated else ast.Eq(), negated), fix)
 
 
 def _message(operator, negated: bool) -> str:
@@ -232,6 +257,32 @@ EXAMPLES = (
             x = tf.convert_to_tensor(x)
             return tf.where(tf.math.is_nan(x), tf.zeros_like(x), x)
         """, unsafe=True, proof=FILLED),
+    bad("tensorflow", """
+        import numpy as np
+        import tensorflow as tf
+
+        def fill_missing(x):
+            return tf.where(tf.math.equal(x, np.nan), tf.zeros_like(x), x)
+        """, """
+        import numpy as np
+        import tensorflow as tf
+
+        def fill_missing(x):
+            return tf.where(tf.math.is_nan(x), tf.zeros_like(x), x)
+        """, unsafe=True, title="the function form", proof=FILLED),
+    bad("torch", """
+        import torch
+
+        def count_present(x):
+            return x.ne(torch.nan).sum()
+        """, """
+        import torch
+
+        def count_present(x):
+            return (~torch.isnan(x)).sum()
+        """, unsafe=True, title="the method form",
+        proof=Proof(extreme={"x": _WITH_NAN}, reference="np.sum(~np.isnan(x))",
+                    gradient=False)),
     bad("jax", """
         import jax.numpy as jnp
 

@@ -82,6 +82,8 @@ KINDS: Dict[str, str] = {
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",
     "nan": "the NaN constant (`np.nan`, `math.nan`, `torch.nan`, `jnp.nan`)",
+    "equal": "elementwise `==` as a function (`np.equal`, `torch.eq`, `tf.math.equal`)",
+    "not_equal": "elementwise `!=` as a function (`np.not_equal`, `torch.ne`)",
     # -- operators (the semantic model's, not the table's) ----------------------------------------
     "add": "the `+` operator",
     "sub": "the `-` operator",

@@ -77,6 +77,21 @@ DTYPE_STRINGS: Dict[str, str] = {
 LINEAR_PRODUCTS: FrozenSet[str] = frozenset({"torch.nn.functional.linear"})
 
 SPECS = [
+    # ---- elementwise (in)equality as functions: `np.equal(x, np.nan)` is `x == np.nan` -------
+    *[spec
+      for kind, numpy_name, torch_names, tf_name in (
+          ("equal", "equal", ("eq",), "equal"),
+          ("not_equal", "not_equal", ("ne", "not_equal"), "not_equal"))
+      for spec in (
+          parse_spec(kind, "numpy", f"numpy.{numpy_name}(x1, x2, /, out=None, **ufunc_kwargs)"),
+          *each(kind, "torch", [f"torch.{name}" for name in torch_names],
+                "input, other, *, out=None"),
+          *[parse_spec(kind, "torch", f"{name}(other)", method=True) for name in torch_names],
+          *each(kind, "tensorflow", tf_paths(f"math.{tf_name}", tf_name), "x, y, name=None",
+                **TF_ELEMENTWISE),
+          parse_spec(kind, "jax", f"jax.numpy.{numpy_name}(x, y, /)"),
+          parse_spec(kind, "keras", f"keras.ops.{numpy_name}(x1, x2)"),
+      )],
     # ---- isnan: what `x == nan` meant ----------------------------------------------------------
     parse_spec("isnan", "python", "math.isnan(x, /)"),
     parse_spec("isnan", "numpy", f"numpy.isnan({UFUNC})"),
