@@ -116,6 +116,13 @@ EXACT_INTEGER_LOG = frozenset({"math.log"})
 # runs has kept zeros away from them, so `p * log(p)` cannot be NaN there.
 RAISES_AT_ZERO = frozenset({"math.log"})
 
+# Distributions whose density methods have a logarithmic twin taking the same arguments
+# (NL511): every distribution of these modules, frozen or not, and their `gaussian_kde`
+# (checked for SciPy 1.17 and JAX 0.10: each object with a `pdf` has a `logpdf`, each with a
+# `pmf` a `logpmf`; `cdf` and `sf` are left out: several of JAX's have no `logcdf`).
+DISTRIBUTION_MODULES = ("scipy.stats", "jax.scipy.stats")
+LOG_DENSITY_METHODS = {"pdf": "logpdf", "pmf": "logpmf"}
+
 # The log-gamma function, where the code has one: Python's `math.lgamma` or SciPy's
 # `gammaln` (the fix adds no dependency), JAX's `gammaln`.
 _GAMMALN = {"python": "math.lgamma", "numpy": "scipy.special.gammaln",
