@@ -161,6 +161,28 @@ def may_fire(text: str, rules: Sequence, provided: FrozenSet[str] = frozenset())
     return False
 
 
+def missing_kinds(text: str, rules: Sequence,
+                  providable: FrozenSet[str] = frozenset()) -> FrozenSet[str]:
+    """The kinds the text cannot spell that would complete some rule's combination if the
+    modules it imports provided them: combinations the text spells in part, whose missing
+    kinds are all `providable`."""
+    plan = _plan(tuple(rules))
+    if not plan:
+        return frozenset()
+    texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    wanted: set = set()
+    for combination in plan:
+        missing = {s.kind for s in combination if not any(s.present(t) for t in texts)}
+        if missing and len(missing) < len(combination) and missing <= providable:
+            wanted |= missing
+    return frozenset(wanted)
+
+
+def spells(text: str, kinds: Iterable[str]) -> bool:
+    """Whether `text` can spell any of `kinds` (or re-export it: the caller's business)."""
+    return any(spelling(kind).present(text) for kind in kinds)
+
+
 def requirement_names(kinds: Iterable[str]) -> Dict[str, Optional[FrozenSet[str]]]:
     """For documentation and tests: the identifiers each kind is recognised by (None: any)."""
     out: Dict[str, Optional[FrozenSet[str]]] = {}

@@ -42,6 +42,7 @@ class ProjectIndex:
         self.roots = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
+        self._facts: Dict[Tuple[str, frozenset], Optional[Tuple[bool, frozenset]]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
         self.computed: Dict[str, Tuple[str, "ModuleSummary", Dict[str, Optional[str]]]] = {}
@@ -82,6 +83,30 @@ class ProjectIndex:
                     break
         self._paths[module] = found
         return found
+
+    def text_facts(self, module: str, wanted: frozenset) -> Optional[Tuple[bool, frozenset]]:
+        key = (module, wanted)
+        if key not in self._facts:
+            from numlint.engine.prefilter import spells
+            from numlint.engine.semantic.project import imported_names
+            text = self.text_of(module)
+            self._facts[key] = None if text is None else (
+                spells(text, wanted), frozenset(imported_names(text)))
+        return self._facts[key]
+
+    def text_of(self, module: str) -> Optional[str]:
+        """Read again at each call (the operating system caches it): kept, the texts of a
+        large project would grow the run's memory with its size."""
+        text = None
+        path = self.path_of(module)
+        if path is not None:
+            try:
+                if os.stat(path).st_size <= MAX_SUMMARY_SIZE:
+                    with open(path, "rb") as handle:
+                        text = handle.read().decode("utf-8", "replace")
+            except OSError:
+                text = None
+        return text
 
     # -- summaries -------------------------------------------------------------------------------
     def summary(self, module: str) -> Optional["ModuleSummary"]:

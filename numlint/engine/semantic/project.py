@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 
@@ -167,6 +168,11 @@ def _returned_map(data: Any) -> Dict[str, Returned]:
 class Project(Protocol):
     """The run layer's view of the project (`numlint.run.project.ProjectIndex`)."""
 
+    def text_facts(self, module: str, wanted: frozenset) -> Optional[Tuple[bool, frozenset]]:
+        """Cheap facts about a first-party module's text, before its summary is computed:
+        whether it spells any of the kinds `wanted`, and the names its import statements
+        mention (`imported_names`); None if it is not found or unreadable."""
+
     def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
         """The module name a file is imported as, and whether it is a package's
         `__init__`; None outside the project's source roots."""
@@ -240,6 +246,59 @@ class ProjectView:
             self.used[module] = found.digest() if found is not None else None
         return self._summaries[module]
 
+    @property
+    def providable(self) -> frozenset:
+        """The kinds other modules' summaries may provide to the prefilter."""
+        return table.PROVIDED_KINDS
+
+    def provided_kinds(self, tree: ast.Module, wanted: frozenset) -> frozenset:
+        """Among `wanted`, the operation kinds the first-party names this module imports (at
+        module level) can hand it, from their summaries. A module whose text spells none of
+        `wanted` and does not import the name again (a re-export) is not summarised."""
+        found: set = set()
+        wanted = wanted & table.PROVIDED_KINDS
+        if not wanted or self.project is None:
+            return frozenset()
+        for statement in tree.body:
+            pairs: List[Tuple[str, Optional[str]]]
+            if isinstance(statement, ast.ImportFrom):
+                base = "." * statement.level + (statement.module or "")
+                pairs = [(base, a.name) for a in statement.names if a.name != "*"]
+            elif isinstance(statement, ast.Import):
+                pairs = [(a.name, None) for a in statement.names]
+            else:
+                continue
+            for module, name in pairs:
+                absolute = self.absolute(module) if module.strip(".") or name else None
+                if absolute is None or absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
+                    continue
+                facts = self._text_facts(absolute, wanted)
+                if facts is None and name is not None:  # `from pkg import module`
+                    absolute, name = f"{absolute}.{name}", None
+                    facts = self._text_facts(absolute, wanted)
+                if facts is None:
+                    continue
+                spelled, imported = facts
+                if not spelled and (name is None or (name not in imported
+                                                     and "*" not in imported)):
+                    continue
+                if name is not None:
+                    fact = self.resolve(f"{absolute}.{name}")
+                    if fact is not None:
+                        found |= fact.kinds
+                    continue
+                summary = self.summary(absolute)  # `import m`: what m itself defines
+                if summary is not None:
+                    found |= summary.kinds
+        return frozenset(found & wanted)
+
+    def _text_facts(self, module: str, wanted: frozenset):
+        """(whether the module's text spells any of `wanted`, the names its import
+        statements mention); None if it is not a first-party module."""
+        if self.project is None:
+            return None
+        return self.project.text_facts(module, wanted)
+
     def resolve(self, qualname: str, depth: int = 0) -> Optional[Fact]:
         """The fact behind a first-party qualified name, through re-exports and aliases."""
         if self.project is None or depth > MAX_DEPTH:
@@ -280,6 +339,17 @@ class ProjectView:
         return None
 
 
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t][^\n]*?)?import[ \t]+([^\n#]*)", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\*")
+
+
+def imported_names(text: str):
+    """The names the import statements of `text` mention (on their first line: enough to
+    recognise a re-export; `*` for a star import)."""
+    for match in _IMPORT_LINE.finditer(text):
+        yield from _WORD.findall(match.group(1))
+
+
 # -- computing a summary -------------------------------------------------------------------------
 
 def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
@@ -318,6 +388,19 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 if network is not None:
                     values[name] = network
     return ModuleSummary(module, functions, classes, aliases, values)
+
+
+def summarize_locally(model: "SemanticModel", module: str) -> Optional[ModuleSummary]:
+    """The module's summary from the model its check built, if it needs no other module's
+    summary (then it is exact, and costs one pass over the module's definitions); None
+    otherwise: it is computed on demand, the first time another module asks."""
+    skipped = model._skipped
+    model.local_only = True
+    try:
+        summary = summarize(model, module)
+    finally:
+        model.local_only = False
+    return summary if model._skipped == skipped else None
 
 
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:

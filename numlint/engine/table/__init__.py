@@ -286,6 +286,13 @@ ACTIVATION_NAMES = {
 }
 # Operations that make a model's output a probability (what losses must know about).
 ACTIVATIONS = frozenset({"softmax", "sigmoid", "log_softmax"})
+# The kinds another module's function or network can hand a module that the prefilter must
+# count as present (`ProjectView.provided_kinds`): the activations and inverses, whose names
+# are rare in text, so that a module spelling none of them is not summarised for the
+# prefilter. (Common kinds — sum, mean, matmul — are spelled by the importing module itself
+# almost always; a module that does not is not analysed, a measured trade: asking the summaries
+# for them cost 20% of a cold run on the large tier.)
+PROVIDED_KINDS = ACTIVATIONS | frozenset({"inv", "pinv", "det"})
 # The method that computes a model's output when it is called.
 FORWARD_METHODS = ("forward", "__call__", "call")
 
