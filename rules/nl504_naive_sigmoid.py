@@ -13,6 +13,7 @@ class NaiveSigmoid(Rule):
                "large `x`, `1 / (1 + exp(-x))` has NaN gradients; use a sigmoid function")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
+    opt_in = "precision 8/10 on the ecosystem corpus (reference definitions of the sigmoid in JAX)"
     operations = ("div",)
     requires = (("div", "exp"),)
 

@@ -206,3 +206,17 @@ def test_numlint_toml_files(run, write):
     config_for_directory.cache_clear()
     error = run("check", "m.py")
     assert error.exit_code == 2 and "numlint.toml: unknown key 'unknown'" in error.output
+
+
+def test_opt_in_rules_run_only_when_named():
+    """Rules below the precision bar are outside the default selection (as Ruff's preview
+    rules): `ALL` or a family prefix does not enable them, their code does."""
+    from numlint.engine.registry import all_rules
+    opt_in = [r.code for r in all_rules() if r.opt_in]
+    assert opt_in, "no opt-in rule to test with"
+    code = opt_in[0]
+    assert code not in Config().enabled_codes()
+    assert code not in Config(select=(code[:3],)).enabled_codes()
+    assert code in Config(select=(code,)).enabled_codes()
+    assert code in Config(extend_select=(code,)).enabled_codes()
+    assert code not in Config(select=(code,), ignore=(code,)).enabled_codes()

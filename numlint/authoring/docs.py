@@ -34,6 +34,10 @@ def _code(example: Example, text: str) -> str:
 
 def render(rule: Rule) -> str:
     parts = [f"# {rule.name} ({rule.code})\n", f"{FIXABLE[rule.fixable]}\n"]
+    if rule.opt_in:
+        parts.append(f"Opt-in: outside the default selection; enabled by its code "
+                     f"(`--select {rule.code}`, `extend-select = [\"{rule.code}\"]`). "
+                     f"Why: {rule.opt_in}.\n")
     if rule.frameworks:
         names = ", ".join(FRAMEWORK_NAMES.get(f, f) for f in rule.frameworks)
         parts.append(f"Frameworks: {names}.\n")

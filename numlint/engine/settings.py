@@ -69,6 +69,8 @@ class Config:
             selectors = tuple(selectors) + tuple(self.extend_select)
             enabled = set()
             for rule in all_rules():
+                if rule.opt_in and rule.code not in selectors:
+                    continue  # opt-in: only when named
                 chosen = _specificity(rule.code, selectors)
                 dropped = _specificity(rule.code, self.ignore)
                 if rule.meta or (chosen is not None and (dropped is None or chosen > dropped)):
