@@ -77,7 +77,8 @@ def norm_of(ctx, expr, scope) -> bool:
 
 
 def cosine_of(ctx, expr, scope) -> bool:
-    """Whether `expr` is a cosine similarity or a correlation: a ratio,
+    """Whether `expr` is a cosine similarity or a correlation: a cosine similarity function
+    (`F.cosine_similarity`, `optax.cosine_similarity`), a ratio,
     `x / (norm(a) * norm(b))`, `x / sqrt(sum(a**2) * sum(b**2))`, `x / (std(a) * std(b))`, or
     a product of unit vectors, `normalize(a) @ normalize(b).T`, `F.linear(normalize(x),
     normalize(W))`, `sum(u * v)` with `u = a / norm(a)`. In exact arithmetic it lies in
@@ -88,6 +89,8 @@ def cosine_of(ctx, expr, scope) -> bool:
     op = follow(ctx, expr, scope)
     if op is None:
         return False
+    if op.kind == "cosine_similarity":
+        return True
     if op.kind == "div":
         return norm_product(ctx, op.right, op.scope)
     if op.kind == "matmul":

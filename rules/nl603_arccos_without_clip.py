@@ -18,11 +18,12 @@ class ArccosWithoutClip(Rule):
     fixable = Fixability.SOMETIMES
     operations = ("arccos",)
     requires = (("arccos", "norm"), ("arccos", "sqrt"), ("arccos", "pow"), ("arccos", "std"),
-                ("arccos", "normalize"))
+                ("arccos", "normalize"), ("arccos", "cosine_similarity"))
 
     what = """
 Checks for the angle between two vectors computed as the arccosine of their cosine similarity
-without clipping it into `[-1, 1]`: `arccos(x / (norm(a) * norm(b)))` (`np.arccos`,
+without clipping it into `[-1, 1]`: `arccos(F.cosine_similarity(a, b))` (also
+`optax.cosine_similarity`), `arccos(x / (norm(a) * norm(b)))` (`np.arccos`,
 `torch.acos`, `x.acos()`, `tf.math.acos`, `jnp.arccos`, `keras.ops.arccos`), with each norm
 written as a norm function or method or as `sqrt(sum(a**2))`, or the divisor as
 `sqrt(sum(a**2) * sum(b**2))`; the arccosine of a correlation `x / (std(a) * std(b))`; and of
@@ -78,6 +79,8 @@ formula.) No fix is offered when the operations come from different libraries.
 
 _PARALLEL = [0.967, 0.432, 0.33]
 _UNIT = [0.815, 0.818, 0.54]  # normalized, its cosine with itself rounds above 1
+_SIMILAR = [0.086, 0.882, 0.494]  # its cosine similarity with itself rounds above 1
+SIMILAR = Proof(extreme={"a": [_SIMILAR], "b": [_SIMILAR]}, reference="np.zeros(1)")
 PARALLEL = Proof(
     extreme={"a": _PARALLEL, "b": _PARALLEL},
     reference="0.0",
@@ -151,6 +154,19 @@ EXAMPLES = (
             return torch.acos(torch.clamp(cosine, -1.0, 1.0))
         """, title="the cosines of unit vectors (an ArcFace head)",
         proof=Proof(extreme={"x": [_UNIT], "W": [_UNIT]}, reference="np.zeros((1, 1))")),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def angle(a, b):
+            return torch.acos(F.cosine_similarity(a, b, dim=-1))
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def angle(a, b):
+            return torch.acos(torch.clamp(F.cosine_similarity(a, b, dim=-1), -1.0, 1.0))
+        """, title="`F.cosine_similarity` exceeds 1 too", proof=SIMILAR),
     bad("tensorflow", """
         import tensorflow as tf
 
@@ -174,6 +190,21 @@ EXAMPLES = (
             return jnp.arccos(jnp.clip(jnp.dot(a, b) / (jnp.linalg.norm(a) * jnp.linalg.norm(b)), -1.0, 1.0))
         """, proof=Proof(extreme={"a": _PARALLEL, "b": _PARALLEL}, reference="0.0",
                          gradient=False)),
+    bad("jax", """
+        import jax.numpy as jnp
+        import optax
+
+        def angle(a, b):
+            return jnp.arccos(optax.cosine_similarity(a, b))
+        """, """
+        import jax.numpy as jnp
+        import optax
+
+        def angle(a, b):
+            return jnp.arccos(jnp.clip(optax.cosine_similarity(a, b), -1.0, 1.0))
+        """, title="`optax.cosine_similarity`",
+        proof=Proof(extreme={"a": [_SIMILAR], "b": [_SIMILAR]}, reference="np.zeros(1)",
+                    gradient=False)),
     bad("keras", """
         import keras
 

@@ -81,6 +81,7 @@ KINDS: Dict[str, str] = {
     # -- comparisons and precision (table section `precision`, rules NL6xx) ----------------------
     "isnan": "elementwise test for NaN (`isnan`, `is_nan`)",
     "arccos": "inverse cosine, NaN outside [-1, 1]",
+    "cosine_similarity": "the cosine of the angle between vectors along an axis",
     "nan": "the NaN constant (`np.nan`, `math.nan`, `torch.nan`, `jnp.nan`)",
     "equal": "elementwise `==` as a function (`np.equal`, `torch.eq`, `tf.math.equal`)",
     "not_equal": "elementwise `!=` as a function (`np.not_equal`, `torch.ne`)",

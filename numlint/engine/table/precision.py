@@ -102,6 +102,13 @@ SPECS = [
           **TF_ELEMENTWISE),
     parse_spec("isnan", "jax", "jax.numpy.isnan(x, /)"),
     parse_spec("isnan", "keras", "keras.ops.isnan(x)"),
+    # ---- cosine similarity functions: rounded, their value exceeds 1 for parallel vectors about
+    # one time in ten (checked: `F.cosine_similarity(x, 0.7 * x)`) --------------------------
+    *each("cosine_similarity", "torch", ["torch.nn.functional.cosine_similarity",
+                                         "torch.cosine_similarity"],
+          "x1, x2, dim=1, eps=1e-08"),
+    *each("cosine_similarity", "jax", ["optax.cosine_similarity", "optax.losses.cosine_similarity"],
+          "predictions, targets, *, epsilon=0.0, axis=-1, where=None"),
     # ---- arccos: NaN outside [-1, 1] (array libraries; `math.acos` raises instead) -------------
     *each("arccos", "numpy", ["numpy.arccos", "numpy.acos"], UFUNC),
     *each("arccos", "torch", ["torch.acos", "torch.arccos"], "input, *, out=None"),
