@@ -283,3 +283,33 @@ def test_a_module_that_cannot_be_summarised_is_unknown(run, write, tmp_path):
     (tmp_path / "gan" / "nets.py").write_bytes(b"def probs(:\n\x00")
     result = run("check", "--no-cache", "--output-format", "json", "gan/train.py")
     assert findings(result) == {("gan/train.py", 13, "NL101")}
+
+
+def test_a_projects_own_softmax_function_returns_a_softmax(run, write):
+    """scikit-learn's in-place `extmath.softmax` cannot be followed, but its name says what it
+    returns: the log of `predict_proba` built on it is the log of a softmax."""
+    make(write, {
+        "lib/__init__.py": "",
+        "lib/extmath.py": """
+            def softmax(X, copy=True):
+                if copy:
+                    X = X.copy()
+                X -= X.max(axis=1)[:, None]
+                X **= 1
+                return X
+            """,
+        "lib/model.py": """
+            import numpy as np
+
+            from .extmath import softmax
+
+
+            class Classifier:
+                def predict_proba(self, X):
+                    return softmax(X @ self.coef_)
+
+                def predict_log_proba(self, X):
+                    return np.log(self.predict_proba(X))
+            """,
+    })
+    assert check(run, ".") == {("lib/model.py", 11, "NL101")}

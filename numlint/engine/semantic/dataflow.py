@@ -319,6 +319,12 @@ class Dataflow:
     def method_scope(self, cls: ast.ClassDef, name: str) -> Optional["Scope"]:
         """The scope of the method `name` of `cls`, if the class defines it exactly once."""
         found = [s for s, _ in self.class_methods(cls) if getattr(s.node, "name", None) == name]
+        if not found:  # `self._proba(decision)` of a @staticmethod or @classmethod
+            found = [self.model.scope_by_node[s] for s in cls.body
+                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name
+                     and s in self.model.scope_by_node
+                     and any(_decorator_name(d) in ("staticmethod", "classmethod")
+                             for d in s.decorator_list)]
         return found[0] if len(found) == 1 else None
 
     # -- reaching assignments ------------------------------------------------------------------------

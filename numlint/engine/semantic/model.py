@@ -135,7 +135,8 @@ class SemanticModel:
             # `except ImportError: np = None` leaves the name usable only as the import.
             others = [b for b in bindings if b.kind not in ("import", "none")]
             if len(qualnames) == 1 and not others:
-                return qualnames.pop()
+                found = qualnames.pop()
+                return table.canonical(found) if found is not None else None
             if not qualnames and len(others) == 1 and owner is not None:
                 return self._alias_qualname(name, others[0], owner)
             return None
@@ -338,24 +339,36 @@ class SemanticModel:
             return None  # recursion
         self._evaluating.add(node)
         result = None
+        skipped = self._skipped
         try:
             kinds: Set[str] = set()
             operands: Set[Optional[str]] = set()
             spec = None
             values = _returned_values(function)
+            unknown = False
             for value in values:
                 found = self.dataflow.origin(value, function).op
                 if found is None or found.spec is None or found.form == "operator":
-                    kinds = set()
-                    break
+                    unknown = True
+                    continue
                 kinds.add(found.kind)
                 spec = found.spec
                 operands.add(self._parameter_of(found.operand, found.scope, function))
+            # Every `return` performs the operation; or, for an activation, the ones we know
+            # do and the others are unknown: the function may return a probability (as after
+            # a branch, a hazard on one path is reported).
+            if unknown and not (kinds and kinds <= table.ACTIVATIONS):
+                kinds = set()
             if len(kinds) == 1 and spec is not None:
                 result = (kinds.pop(), spec, operands.pop() if len(operands) == 1 else None)
+            elif values and getattr(node, "name", None) in table.NAMED_ACTIVATIONS:
+                named = table.FUNCTIONS.get(table.NAMED_ACTIVATIONS[getattr(node, "name")])
+                if named is not None:  # `def softmax(X): ... X /= s; return X`
+                    result = (named.kind, named, None)
         finally:
             self._evaluating.discard(node)
-        self._returns[node] = result
+        if self._skipped == skipped:  # not while first-party lookups are held back
+            self._returns[node] = result
         return result
 
     def _parameter_of(self, expr: Optional[ast.expr], scope: Scope,

@@ -50,6 +50,26 @@ MODULES = frozenset({
 INITIALIZERS = ("__init__", "setup", "build")
 
 
+# Other spellings of a module that real packages import, and the module whose API they are
+# (Keras's own sources import `keras.src.ops`; TF2 code written against the compatibility
+# module imports `tensorflow.compat.v2 as tf`).
+MODULE_ALIASES = {
+    "keras.src.ops": "keras.ops",
+    "keras.src.activations": "keras.activations",
+    "keras.src.losses": "keras.losses",
+    "keras.src.layers": "keras.layers",
+    "tensorflow.compat.v2": "tensorflow",
+}
+
+
+def canonical(qualname: str) -> str:
+    """`keras.src.ops.log` is `keras.ops.log`; other names as they are."""
+    for alias, module in MODULE_ALIASES.items():
+        if qualname == alias or qualname.startswith(alias + "."):
+            return module + qualname[len(alias):]
+    return qualname
+
+
 def framework_of_module(qualname: str) -> Optional[str]:
     return MODULE_FRAMEWORKS.get(qualname.partition(".")[0])
 
@@ -293,6 +313,13 @@ ACTIVATIONS = frozenset({"softmax", "sigmoid", "log_softmax"})
 # almost always; a module that does not is not analysed, a measured trade: asking the summaries
 # for them cost 20% of a cold run on the large tier.)
 PROVIDED_KINDS = ACTIVATIONS | frozenset({"inv", "pinv", "det"})
+# A project's own function with one of these names returns that activation, whatever its body
+# does (an in-place, shifted or array-API softmax the model cannot follow, as scikit-learn's
+# `extmath.softmax`): the table entry standing for it (for the kind; such an operation is
+# reported, never rewritten).
+NAMED_ACTIVATIONS = {"softmax": "scipy.special.softmax", "log_softmax": "scipy.special.log_softmax",
+                     "sigmoid": "scipy.special.expit", "expit": "scipy.special.expit",
+                     "logistic": "scipy.special.expit"}
 # The method that computes a model's output when it is called.
 FORWARD_METHODS = ("forward", "__call__", "call")
 
