@@ -176,6 +176,9 @@ _SPECS = [
     # ---- JAX -----------------------------------------------------------------------------------
     parse_spec("log", "jax", "jax.numpy.log(x, /)"),
     parse_spec("exp", "jax", "jax.numpy.exp(x, /)"),
+    # jax.lax's primitives (Flax and Haiku write them): same values, an accuracy option.
+    parse_spec("log", "jax", "jax.lax.log(x, *, accuracy=None)"),
+    parse_spec("exp", "jax", "jax.lax.exp(x, *, accuracy=None)"),
     parse_spec("sum", "jax", "jax.numpy.sum(a, axis=None, dtype=None, out=None, "
                              "keepdims=False, initial=None, where=None, promote_integers=True)",
                **NP_REDUCE),
