@@ -138,3 +138,23 @@ def root_base(op):
         base, exponent = op.operand, op.arg(extra[0])
     value = number(exponent)
     return base if type(value) is float and value == 0.5 else None
+
+
+def constant(ctx, node, scope, depth=4):
+    """The value of a constant expression: numbers, `+ - * /` and names assigned one."""
+    value = number(node)
+    if value is not None or depth == 0:
+        return value
+    if isinstance(node, ast.Name):
+        origin = ctx.origin(node, scope)
+        return None if origin.expr is node else constant(ctx, origin.expr, origin.scope,
+                                                          depth - 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+        left = constant(ctx, node.left, scope, depth - 1)
+        right = constant(ctx, node.right, scope, depth - 1)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        return left - right if isinstance(node.op, ast.Sub) else left * right
+    return None

@@ -2,7 +2,7 @@
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
-from ._special import defines, framework, root_base, square_base
+from ._special import constant, defines, framework, root_base, square_base
 
 
 class Hypot(Rule):
@@ -21,7 +21,8 @@ squares written `x**2`, `x * x`, `square(x)`, `pow(x, 2)` or `x.pow(2)` and the 
 `(...) ** 0.5`, also when the sum was assigned to a name first. Sums of three or more squares
 are norms and are not reported here, nor is a definition of `hypot` itself, nor the distance
 between two points, `sqrt((x2 - x1)**2 + (y2 - y1)**2)` (box sides and segment lengths in
-pixels: coordinate differences are bounded by the coordinates' range, far from overflow).
+pixels: coordinate differences are bounded by the coordinates' range, far from overflow),
+nor constants (`delta = 0.1` ... `sqrt(delta**2 + delta**2)`), whose value is fixed.
 """
     why = """
 The squares overflow long before the result does, and underflow long before it vanishes: in
@@ -74,6 +75,8 @@ JAX backend) has a gradient of `-inf` where the larger leg's square underflows (
         (x, x_square), (y, y_square) = left, right
         if _difference(ctx, x, origin.scope) and _difference(ctx, y, origin.scope):
             return  # the distance between two points: bounded by the coordinates' range
+        if constant(ctx, x, origin.scope) is not None and constant(ctx, y, origin.scope) is not None:
+            return  # constants (`delta = 0.1` ... `sqrt(delta**2 + delta**2)`): a fixed value
         fix = None
         fw = framework(ctx, op, x_square, y_square)
         safety = ctx.safety("hypot", fw)
@@ -213,8 +216,10 @@ EXAMPLES = (
         import numpy as np
 
         def lengths(x, y, z):
-            return np.sqrt(x**2 + y**2 + z**2), np.sqrt(x**2 - y**2), np.sqrt(x**2 + 1.0)
-        """, title="three squares (a norm), a difference, a constant"),
+            delta = 0.1
+            return (np.sqrt(x**2 + y**2 + z**2), np.sqrt(x**2 - y**2), np.sqrt(x**2 + 1.0),
+                    np.sqrt(delta ** 2 + delta ** 2))
+        """, title="three squares (a norm), a difference, constants"),
     good("numpy", """
         import numpy as np
 

@@ -7,7 +7,7 @@ from numlint.engine.table import METHODS
 from numlint.engine.table.special import RAISES_AT_ZERO
 
 from ._patterns import in_assertion
-from ._special import framework, negation_unwrapped, number, without_parentheses
+from ._special import constant, framework, negation_unwrapped, number, without_parentheses
 
 # Calls whose result no longer holds the NaN of a zero probability.
 _GUARDS = ("where", "nan_to_num")
@@ -110,32 +110,12 @@ def _kept_from_zero(ctx, expr, scope) -> bool:
 def _epsilon(ctx, node, scope) -> bool:
     """A positive constant (`1e-8`, `1.0 - scale` with `scale = 0.99`) or a name with `eps` in
     it."""
-    value = _constant(ctx, node, scope)
+    value = constant(ctx, node, scope)
     if value is not None:
         return value > 0
     name = node.attr if isinstance(node, ast.Attribute) else \
         node.id if isinstance(node, ast.Name) else ""
     return "eps" in name.lower()
-
-
-def _constant(ctx, node, scope, depth=4):
-    """The value of a constant expression: numbers, `+ - * /` and names assigned one."""
-    value = number(node)
-    if value is not None or depth == 0:
-        return value
-    if isinstance(node, ast.Name):
-        origin = ctx.origin(node, scope)
-        return None if origin.expr is node else _constant(ctx, origin.expr, origin.scope,
-                                                          depth - 1)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
-        left = _constant(ctx, node.left, scope, depth - 1)
-        right = _constant(ctx, node.right, scope, depth - 1)
-        if left is None or right is None:
-            return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        return left - right if isinstance(node.op, ast.Sub) else left * right
-    return None
 
 
 def _changed_in(region) -> set:
