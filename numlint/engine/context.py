@@ -6,14 +6,15 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Tuple, TypeVar
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Set, Tuple,
+                    TypeVar)
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.emit import Emitter, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
 from numlint.engine.importer import Importer
 from numlint.engine.semantic.dataflow import Origin
-from numlint.engine.semantic.model import SemanticModel, Op, Scope, unify_frameworks
+from numlint.engine.semantic.model import BUILTINS, SemanticModel, Op, Scope, unify_frameworks
 from numlint.engine.source import SourceText
 
 if TYPE_CHECKING:
@@ -179,11 +180,149 @@ class Context:
                 return True
         return False
 
+    # -- fixes that could break code that ran ---------------------------------------------------
+    def _harmless(self, node: ast.AST, fix: Fix) -> bool:
+        """Whether `fix` (of the finding at `node`) keeps working code working. It must not:
+
+        * edit the expression of an f-string's `=` specifier (`f"{expr=}"` prints its text);
+        * import a package the module does not import unconditionally at its top level (the
+          importer never writes one; a fix built by hand could);
+        * call the function that encloses the finding: a decomposition or reference
+          implementation of the operation the fix would call (in torch's
+          `@register_decomposition(aten.logsumexp) def logsumexp(self, ...)`,
+          `self.logsumexp(...)` or `torch.logsumexp(...)` dispatches back to it). A name
+          like an enclosing function's (`_operation_name`) counts for a method call (a
+          tensor method dispatches to registered implementations), or for any call when a
+          function around the finding is decorated (registered) or is a method;
+        * rewrite an expression whose library is unknown: array-API code that calls
+          functions on a namespace held in a name (`xp.std(x)`, `xp` a parameter).
+        """
+        protected = self.memo(("fix-safety", "f-string"), self._printed_ranges)
+        for edit in fix.edits:
+            for a, b in protected:
+                if (a <= edit.start <= b) if edit.start == edit.end else \
+                        (edit.start < b and a < edit.end):
+                    return False
+        enclosing, methods = self._enclosing_names(node)
+        for edit in fix.edits:
+            added = _import_packages(edit.content)
+            if added is not None:
+                if not all(self.importer.may_import(p) for p in added):
+                    return False
+                continue
+            module = self._module_test(node) if methods else None
+            if enclosing and (_called_names(edit.content, module)
+                              - _called_names(self.source.text[edit.start:edit.end],
+                                              module)) & enclosing:
+                return False
+        return not self._unknown_namespace(node)
+
+    def _module_test(self, node: ast.AST) -> Callable[[str], bool]:
+        """Whether a name, used where `node` is, refers to an imported module or package (or
+        to nothing yet: a package the fix imports)."""
+        scope = self.model.scope_of(node) or self.model.module_scope
+
+        def test(name: str) -> bool:
+            owner, bindings = self.model.lookup(name, scope)
+            if not bindings:
+                return name not in BUILTINS
+            return all(b.kind in ("import", "none") for b in bindings)
+        return test
+
+    def _printed_ranges(self) -> List[Tuple[int, int]]:
+        """The source ranges whose text an f-string prints: the expression before a `=`
+        specifier (`f"{x=}"`), and a whole f-string whose positions cannot be trusted."""
+        ranges: List[Tuple[int, int]] = []
+        text = self.source.text
+        for node in ast.walk(self.model.tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for part in node.values:
+                if not isinstance(part, ast.FormattedValue):
+                    continue
+                value = part.value
+                start, end = self.source.node_range(value)
+                try:
+                    same = ast.dump(ast.parse(f"({text[start:end]})", mode="eval").body) == \
+                        ast.dump(value)
+                except SyntaxError:
+                    same = False
+                if not same:
+                    ranges.append(self.source.node_range(node))
+                    continue
+                after = end
+                while after < len(text) and text[after] in " \t\r\n\f":
+                    after += 1
+                if text.startswith("=", after) and not text.startswith("==", after):
+                    ranges.append((start, end))
+        return ranges
+
+    def _enclosing_names(self, node: ast.AST) -> Tuple[set, bool]:
+        """The operations the functions around `node` may implement, by name: their names
+        without affixes (`_logsumexp_ref` -> `logsumexp`) and the names their decorators
+        register them for (`@register_decomposition(aten.logsumexp)`); and whether only
+        method calls can reach them (no function around `node` is decorated or a method:
+        `torch.nn.functional.softplus` cannot call a user's plain `def softplus`)."""
+        scope = self.model.scope_of(node) if isinstance(node, ast.expr) else None
+        if scope is None:
+            statement = self.model.statement_of(node)
+            scope = self.model.scope_of(statement) if statement is not None else None
+        names = set()
+        methods = True
+        while scope is not None:
+            function = scope.node
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(_operation_name(function.name))
+                if function.decorator_list or \
+                        (scope.parent is not None and scope.parent.kind == "class"):
+                    methods = False
+                for decorator in function.decorator_list:
+                    for sub in ast.walk(decorator):
+                        if isinstance(sub, ast.Attribute):
+                            names.add(_operation_name(sub.attr))
+            scope = scope.parent
+        names.discard("")
+        return names, methods
+
+    def _unknown_namespace(self, node: ast.AST) -> bool:
+        """Whether `node` calls functions through a name that holds an array namespace of
+        unknown library (`xp.std(x)`, `xp` a parameter or `array_namespace(x)`), which the
+        model reads as methods of an array `xp`: the library of the expression is unknown."""
+        for sub in ast.walk(node):
+            if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                    and isinstance(sub.func.value, ast.Name) and sub.args):
+                continue
+            receiver = sub.func.value
+            scope = self.model.scope_of(sub)
+            if scope is None or self.model.name_qualname(receiver.id, scope) is not None:
+                continue
+            op = self.model.op(sub, scope)
+            if op is None or op.form != "method" or op.spec is None or op.args is None:
+                continue
+            # What the model read as the axis of a method of the array `xp` is an array
+            # passed to a function of the namespace `xp` (`x.sum(1)` is an axis).
+            axis = op.args.get(op.spec.roles.axis or "")
+            if axis is None or _literal(axis) or not any(axis is a for a in sub.args):
+                continue
+            owner = self.model.lookup(receiver.id, scope)[0] or scope
+            region = owner.node
+            if not self.memo(("fix-safety", "namespace", receiver.id, region),
+                             lambda: _only_attribute_base(receiver.id, region)):
+                continue
+            if receiver.id in _NAMESPACE_NAMES or (
+                    isinstance(axis, ast.Name) and self.memo(
+                        ("fix-safety", "operand", axis.id, region),
+                        lambda: _arithmetic_operand(axis.id, region))):
+                return True
+        return False
+
     # -- reporting -------------------------------------------------------------------------------
     def report(self, node: ast.AST, message: str, fix: Optional[Fix] = None) -> None:
         rule = self.rule
         assert rule is not None, "report() is called from a rule's check"
         start, end = self.source.node_range(node)
+        if fix is not None and not self._harmless(node, fix):
+            fix = None
         self.diagnostics.append(Diagnostic(
             code=rule.code,
             name=rule.name,
@@ -194,6 +333,115 @@ class Context:
             fix=fix,
             offset=(start, end),
         ))
+
+
+# Affixes of the names of functions that implement an operation (`_logsumexp_ref`,
+# `log_softmax_decomposition`, `naive_logsumexp`): `_operation_name` drops them.
+_AFFIXES = frozenset({"ref", "reference", "impl", "implementation", "decomp", "decomposition",
+                      "naive", "default", "fallback", "fn", "func", "op", "kernel", "prim",
+                      "composite", "eager", "generic", "python", "py"})
+
+
+def _operation_name(name: str) -> str:
+    words = [w for w in name.lower().split("_") if w]
+    core = [w for w in words if w not in _AFFIXES]
+    return "_".join(core)
+
+
+def _called_names(text: str, module: Optional[Callable[[str], bool]] = None) -> set:
+    """The names of the functions and methods `text` (an expression) calls, as
+    `_operation_name`s (`np.logaddexp.reduce(x)`: `logaddexp` and `reduce`); given `module`,
+    which says whether a name is a module, only the methods of arrays (`x.logsumexp(1)`, not
+    `torch.logsumexp(x, 1)`). Empty if `text` is not an expression."""
+    try:
+        tree = ast.parse(text.strip() or "None", mode="eval")
+    except SyntaxError:
+        try:
+            tree = ast.parse(f"({text.strip()})", mode="eval")
+        except SyntaxError:
+            return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if module is not None:  # methods only: not a function of a module
+                if isinstance(func, ast.Attribute) and not _dotted_module(func.value, module):
+                    names.add(_operation_name(func.attr))
+                continue
+            while isinstance(func, ast.Attribute):
+                names.add(_operation_name(func.attr))
+                func = func.value
+            if isinstance(func, ast.Name) and isinstance(node.func, ast.Name):
+                names.add(_operation_name(func.id))
+    names.discard("")
+    return names
+
+
+def _dotted_module(node: ast.expr, module: Callable[[str], bool]) -> bool:
+    """Whether `node` names a module: `torch`, `jax.nn`, `tf.math` (a name `module` says is
+    one, or a dotted path of names)."""
+    if isinstance(node, ast.Attribute):
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name)
+    return isinstance(node, ast.Name) and module(node.id)
+
+
+def _import_packages(text: str) -> Optional[Set[str]]:
+    """The top-level packages `text` imports if it is import statements only, else None."""
+    if "import" not in text:
+        return None
+    try:
+        tree = ast.parse(text.strip())
+    except SyntaxError:
+        return None
+    if not tree.body or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in tree.body):
+        return None
+    packages: Set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.Import):
+            packages.update(a.name.partition(".")[0] for a in statement.names)
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and \
+                statement.module:
+            packages.add(statement.module.partition(".")[0])
+    return packages
+
+
+def _literal(node: ast.expr) -> bool:
+    """An axis-like literal: `1`, `-1`, `(0, 1)`, `None`, `True`."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_literal(e) for e in node.elts)
+    return isinstance(node, ast.Constant)
+
+
+# Names array-API code gives the namespace of its arrays (`xp = array_namespace(x)`).
+_NAMESPACE_NAMES = frozenset({"xp", "xnp", "anp", "onp", "tnp", "nx", "backend", "namespace"})
+
+
+def _arithmetic_operand(name: str, region: ast.AST) -> bool:
+    """Whether `name` is an operand of arithmetic in `region` (`x - m`): an array, not an
+    axis."""
+    for node in ast.walk(region):
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Mod) and any(
+                isinstance(side, ast.Name) and side.id == name
+                for side in (node.left, node.right)):
+            return True
+    return False
+
+
+def _only_attribute_base(name: str, region: ast.AST) -> bool:
+    """Whether every read of `name` in `region` is `name.attribute`: a namespace, never an
+    array operand."""
+    parents: Dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(region):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    uses = [n for n in ast.walk(region)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    return bool(uses) and all(isinstance(parent := parents.get(n), ast.Attribute) and
+                              parent.value is n for n in uses)
 
 
 # Contexts in which a replacement that is not an atom must be parenthesised.

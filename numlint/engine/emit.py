@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from numlint.engine import table
 from numlint.engine.fix import Edit
@@ -98,12 +98,31 @@ class Emitter:
         return result
 
     # -- targets ------------------------------------------------------------------------------------
-    def targets(self, stable: str, framework: Optional[str]):
+    def targets(self, stable: str, framework: Optional[str], site: FrozenSet[str] = frozenset()):
+        """The table's targets for `stable` in `framework` that this module may use: a
+        target in another library (`scipy.special.logsumexp` for NumPy code) only where the
+        module imports it unconditionally, or the replaced expression (`site`) uses it."""
         if framework is None:
             return ()
-        imported = {q.partition(".")[0] for q in self.model.imported_names}
+        available = self.importer.available(site)
         return tuple(t for t in table.STABLE.get(stable, {}).get(framework, ())
-                     if t.needs_import is None or t.needs_import in imported)
+                     if t.needs_import is None or t.needs_import in available)
+
+    def site(self, *nodes: object) -> FrozenSet[str]:
+        """The top-level packages the expressions `nodes` name (`np.sum(x)`: numpy): the
+        libraries the code being replaced already depends on."""
+        scope_of = self.model.scope_of
+        found = set()
+        for node in nodes:
+            if not isinstance(node, ast.AST):
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name):
+                    scope = scope_of(sub) or self.model.module_scope
+                    qualname = self.model.name_qualname(sub.id, scope)
+                    if qualname and not qualname.startswith((".", "builtins.")):
+                        found.add(qualname.partition(".")[0])
+        return frozenset(found)
 
     def call(self, stable: str, framework: Optional[str], operand: ast.expr, scope: Scope, *,
              args: Dict[str, Arg], like: Optional[Op] = None, method: bool = False,
@@ -116,9 +135,10 @@ class Emitter:
         """
         if framework is None:
             return None
-        for target in self.targets(stable, framework):
+        site = self.site(operand, like.node if like is not None else None)
+        for target in self.targets(stable, framework, site):
             replacement = self._call_target(target, framework, operand, scope, args, like,
-                                            method, source_default)
+                                            method, source_default, site)
             if replacement is not None:
                 return replacement
         return None
@@ -131,11 +151,12 @@ class Emitter:
         to ready-made text. `{fn}` is the target function, referenced as the module can reach
         it (an import is added if needed), preferring `like`'s namespace.
         """
-        for target in self.targets(stable, framework):
+        site = self.site(like.node if like is not None else None, *operands.values())
+        for target in self.targets(stable, framework, site):
             if target.template is None:
                 continue
-            for function in self._function_order(target, like, scope):
-                reference = self.importer.reference(function, scope)
+            for function in self._function_order(target, like, scope, site):
+                reference = self.importer.reference(function, scope, site)
                 if reference is None:
                     continue
                 name, edit = reference
@@ -147,23 +168,24 @@ class Emitter:
         return None
 
     def _call_target(self, target: table.Target, framework: str, operand, scope, args, like,
-                     method, source_default) -> Optional[Replacement]:
+                     method, source_default, site: FrozenSet[str]) -> Optional[Replacement]:
         if method and target.method:
             spec = _method_spec(target.method, framework)
             if spec is not None:
                 replacement = self._emit(spec, None, operand, scope, args, source_default,
-                                         target)
+                                         target, site)
                 if replacement is not None:
                     return replacement
-        for function in self._function_order(target, like, scope):
+        for function in self._function_order(target, like, scope, site):
             spec = table.FUNCTIONS[table.Target.qualname(function)]
             replacement = self._emit(spec, function, operand, scope, args, source_default,
-                                     target)
+                                     target, site)
             if replacement is not None:
                 return replacement
         return None
 
-    def _function_order(self, target: table.Target, like: Optional[Op], scope: Scope):
+    def _function_order(self, target: table.Target, like: Optional[Op], scope: Scope,
+                        site: FrozenSet[str] = frozenset()):
         """Spellings to try: the one in `like`'s namespace first (`F.softmax` becomes
         `F.log_softmax`), then those the module already reaches, shortest reference first."""
         functions = list(target.functions)
@@ -174,7 +196,7 @@ class Emitter:
                     if table.Target.qualname(f).rpartition(".")[0] == namespace]
 
         def cost(function):
-            reference = self.importer.reference(function, scope)
+            reference = self.importer.reference(function, scope, site)
             if reference is None:
                 return (2, 0)
             return (0 if reference[1] is None else 1, len(reference[0]))
@@ -183,8 +205,8 @@ class Emitter:
         return same + rest
 
     def _emit(self, spec: Spec, function: Optional[str], operand: ast.expr, scope: Scope,
-              args: Dict[str, Arg], source_default, target: table.Target
-              ) -> Optional[Replacement]:
+              args: Dict[str, Arg], source_default, target: table.Target,
+              site: FrozenSet[str] = frozenset()) -> Optional[Replacement]:
         roles = spec.roles
         args = dict(args)
         for param, value in target.arguments:  # e.g. torch's `correction=0`
@@ -217,7 +239,7 @@ class Emitter:
                 receiver += ".flatten()"
             return Replacement(f"{receiver}.{spec.name}({', '.join(rendered)})", imports,
                                copied, f".{spec.name}")
-        reference = self.importer.reference(function, scope)
+        reference = self.importer.reference(function, scope, site)
         if reference is None:
             return None
         name, edit = reference

@@ -3,12 +3,22 @@
 Reuses the module's own imports where one reaches the function (`sp.logsumexp` after
 `import scipy.special as sp`) and otherwise adds the import statement, in the framework's
 conventional style, after the module's leading imports.
+
+A fix never adds a library, and never makes a module depend at import time on one it imports
+only under a condition. So an import is added only for a package the module already imports
+unconditionally at its top level (`import jax` after `import jax.numpy as jnp`,
+`from scipy.special import logsumexp` after `import scipy.linalg`). An import made under a
+guard (in `try: ... except ImportError:`, under `if TYPE_CHECKING:` or any other `if`, a loop,
+an exception handler) is reused only by a fix whose expression already uses that package (it
+runs only where the package is there); an import inside a function is reused in that function.
+The standard library is always there: `import math` may be added.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set, Tuple
+import sys
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from numlint.engine import table
 from numlint.engine.fix import Edit
@@ -32,8 +42,13 @@ class Importer:
         self.newline = source.newline
         self._insertion: Optional[int] = None
         self._reverse: Optional[Dict[str, List[str]]] = None
+        self._unguarded: Optional[FrozenSet[str]] = None
 
-    def reference(self, target: str, scope: Scope) -> Optional[Tuple[str, Optional[Edit]]]:
+    def reference(self, target: str, scope: Scope, site: FrozenSet[str] = frozenset()
+                  ) -> Optional[Tuple[str, Optional[Edit]]]:
+        """The text naming `target` in `scope`, and the import to add first (or None); None if
+        the module cannot name it. `site` is the packages the expression being replaced
+        already uses: a guarded import of one of them may be reused."""
         module, attrs = split_target(target)
         full = f"{module}.{attrs}"
         # 1. A visible name bound to the function itself, to a parent attribute path, to the
@@ -46,10 +61,72 @@ class Importer:
             if depth < module_depth and not self._submodule_loaded(module):
                 continue
             for name in self._names_bound_to(prefix):
-                if self.model.name_qualname(name, scope) == prefix:
+                if self.model.name_qualname(name, scope) == prefix and \
+                        (_package(prefix) in site or not self._guarded_name(name, scope)):
                     return ".".join([name] + rest), None
-        # 2. Add an import.
+        # 2. Add an import, of a package the module imports unconditionally only.
+        if not self.may_import(_package(module)):
+            return None
         return self._add_import(module, attrs, scope)
+
+    def may_import(self, package: str) -> bool:
+        """Whether a fix may add a top-level import of `package`: one the module imports
+        unconditionally at its top level, or the standard library's (`math`), which is
+        always there."""
+        return package in self.unguarded_packages() or package in _STANDARD_LIBRARY
+
+    # -- guards -----------------------------------------------------------------------------------
+    def unguarded_packages(self) -> FrozenSet[str]:
+        """The top-level packages the module imports unconditionally, at module level, and
+        their dependencies (`REQUIRES`): the only ones a fix may add an import of."""
+        if self._unguarded is None:
+            found = set()
+            top = self.model.module_scope
+            for bindings in top.bindings.values():
+                for binding in bindings:
+                    if binding.kind == "import" and binding.qualname and \
+                            not binding.qualname.startswith(".") and \
+                            self.unconditional(binding.node, top.node):
+                        found.add(_package(binding.qualname))
+            # A package installs its own dependencies: SciPy code may import NumPy.
+            found.update(d for p in list(found) for d in REQUIRES.get(p, ()))
+            self._unguarded = frozenset(found)
+        return self._unguarded
+
+    def available(self, site: FrozenSet[str] = frozenset()) -> FrozenSet[str]:
+        """The packages a fix may use: those imported unconditionally at module level, and
+        those the expression being replaced already uses (`site`)."""
+        return self.unguarded_packages() | site
+
+    def unconditional(self, statement: ast.AST, stop: ast.AST) -> bool:
+        """Whether `statement` runs whenever the body of `stop` (the module, or the function
+        it is in) does: not under an `if`, a loop, a `match`, an exception handler or a `try`
+        that catches a failed import, and not in a nested function or class."""
+        node = statement
+        for _ in range(10_000):
+            block = self.model.block_of(node)
+            if block is None:
+                return False
+            parent, field = block
+            if parent is stop:
+                return True
+            if isinstance(parent, _GUARDS) or type(parent).__name__ == "match_case":
+                return False
+            if isinstance(parent, _TRIES) and field in ("body", "orelse") and \
+                    any(_catches_import_error(h) for h in parent.handlers):
+                return False
+            if isinstance(parent, _DEFINITIONS):
+                return False
+            node = parent
+        return False
+
+    def _guarded_name(self, name: str, scope: Scope) -> bool:
+        """Whether an import binding `name` (as seen from `scope`) is made under a guard."""
+        owner, bindings = self.model.lookup(name, scope)
+        if owner is None:
+            return True
+        return any(b.kind == "import" and not self.unconditional(b.node, owner.node)
+                   for b in bindings)
 
     def _submodule_loaded(self, module: str) -> bool:
         """Whether importing a package above `module` makes `module` an attribute path."""
@@ -130,6 +207,52 @@ class Importer:
             return starts[row - 1]
         row = anchor.end_lineno or anchor.lineno
         return starts[row] if row < len(starts) else len(self.text)
+
+
+# Statements whose body runs only under a condition, and definitions (a new scope).
+_GUARDS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler)
+_TRIES = (ast.Try,) + ((getattr(ast, "TryStar"),) if hasattr(ast, "TryStar") else ())
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Exceptions a failed import raises, by the names a handler catching them may use.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+# Packages that cannot be installed without others: where the module imports the first, it
+# may import the others (`import numpy as np` in SciPy code adds no dependency).
+REQUIRES = {
+    "scipy": ("numpy",),
+    "jax": ("numpy",),
+    "tensorflow": ("numpy",),
+    "keras": ("numpy",),
+    "sklearn": ("numpy", "scipy"),
+    "pandas": ("numpy",),
+}
+
+_STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"__future__"}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    """Whether `handler` may catch a failed import and go on (bare `except:` does; an
+    unknown name is assumed to; a handler that raises again does not go on)."""
+    if handler.body and isinstance(handler.body[-1], ast.Raise):
+        return False
+    kind = handler.type
+    if kind is None:
+        return True
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    for name in names:
+        text = name.attr if isinstance(name, ast.Attribute) else \
+            name.id if isinstance(name, ast.Name) else None
+        if text is None or text in _IMPORT_ERRORS:
+            return True
+        if text.endswith("Error") or text.endswith("Exception") or text.endswith("Warning"):
+            continue  # another exception: `except ValueError`
+        return True
+    return False
+
+
+def _package(qualname: str) -> str:
+    return qualname.partition(".")[0]
 
 
 def split_target(target: str) -> Tuple[str, str]:
