@@ -53,7 +53,15 @@ def shifted_by_max(ctx, expr, scope) -> bool:
     maximum = ctx.op(subtrahend, origin.scope)
     if maximum is None:
         return True  # unknown: perhaps a maximum
+    if maximum.kind == "where" and isinstance(maximum.node, ast.Call):
+        # `m = where(isfinite(m), m, 0)`: a maximum with its infinities replaced
+        return any(_is_max(ctx, arg, origin.scope) for arg in maximum.node.args[1:])
     return maximum.kind == "max"
+
+
+def _is_max(ctx, expr, scope) -> bool:
+    found = ctx.origin(expr, scope).op
+    return found is not None and found.kind == "max"
 
 
 class Sign(enum.Enum):

@@ -106,6 +106,15 @@ ROWS = Proof(
 
 
 EXAMPLES = (
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def reduce_logsumexp(a):
+            amax = tf.math.reduce_max(a, axis=-1, keepdims=True)
+            amax = tf.where(tf.math.is_finite(amax), amax, 0)
+            return amax + tf.math.log(tf.math.reduce_sum(tf.math.exp(a - amax), axis=-1,
+                                                         keepdims=True))
+        """, title="shifted by a maximum whose infinities are replaced"),
     bad("numpy", """
         import numpy as np
 

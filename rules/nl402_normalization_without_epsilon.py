@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from numlint.engine.table import stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 
 from ._patterns import NONNEG, in_assertion, shifted_by_max, sign, strip_casts
@@ -239,6 +240,8 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
     data = divisor.data
     if isinstance(data, (ast.Constant, ast.List, ast.Tuple)) or _literal_array(ctx, data, op.scope):
         return None  # a constant: its norm is known
+    if divisor.pattern == "norm" and _gaussian_noise(ctx, data, op.scope):
+        return None  # a direction drawn at random: non-zero with probability one
     centered = None
     if divisor.pattern == "std":  # `(x - mean) / std`, `(x - mu) / sd` with `mu` a mean
         centered = _follow(ctx, numerator, op.scope, trail)
@@ -251,6 +254,17 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
     if ctx.same(numerator, data) or (centered is not None and ctx.same(centered.left, data)):
         return "data"
     return None
+
+
+def _gaussian_noise(ctx, data, scope) -> bool:
+    """Whether `data` holds draws of Gaussian noise (`normal_samples = samplers.normal(...)`,
+    `torch.randn(n, d)`), directly or through a name."""
+    origin = ctx.origin(data, scope)
+    call = origin.expr
+    if not isinstance(call, ast.Call):
+        return False
+    qualname = ctx.model.qualname(call.func, origin.scope)
+    return qualname is not None and stats.draws_gaussian_noise(qualname)
 
 
 def _literal_array(ctx, data, scope) -> bool:
@@ -408,6 +422,13 @@ _CONSTANT_COLUMN = Proof(
 
 
 EXAMPLES = (
+    good("torch", """
+        import torch
+
+        def random_directions(n, d):
+            v = torch.randn(n, d)
+            return v / v.norm(dim=-1, keepdim=True)
+        """, title="a direction drawn at random: non-zero with probability one"),
     bad("numpy", """
         import numpy as np
 

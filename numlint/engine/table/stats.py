@@ -17,6 +17,24 @@ from numlint.engine.table._common import (
     NP_REDUCE, TF_ELEMENTWISE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
 )
 
+# Draws of Gaussian noise (`np.random.randn`, `torch.randn`, `tf.random.normal`,
+# `jax.random.normal`, TFP's `samplers.normal`): a vector of them is non-zero with probability
+# one, so normalizing it (a uniform direction on the sphere) needs no epsilon. Matched on the
+# function's name and a random module in its qualified name.
+RANDOM_NORMAL_NAMES = frozenset({"normal", "randn", "randn_like", "standard_normal",
+                                 "stateless_normal", "truncated_normal", "multivariate_normal"})
+RANDOM_MODULES = frozenset({"random", "samplers"})
+
+
+def draws_gaussian_noise(qualname: str) -> bool:
+    """Whether a callable's qualified name says it draws Gaussian noise."""
+    parts = qualname.split(".")
+    if len(parts) < 2 or parts[-1] not in RANDOM_NORMAL_NAMES:
+        return False
+    # `torch.randn` says it by its name; `normal` needs a random module around it.
+    return parts[-1] in ("randn", "randn_like") or bool(RANDOM_MODULES.intersection(parts[:-1]))
+
+
 # TensorFlow reductions that TF1 never had under its old argument names: `reduce_variance`,
 # `reduce_std` and `reduce_euclidean_norm` accept `axis`/`keepdims` only, also in
 # `tf.compat.v1.math`, so these entries carry no `reduction_indices`/`keep_dims` aliases (a
