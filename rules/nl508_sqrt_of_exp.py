@@ -165,10 +165,10 @@ EXAMPLES = (
             std = torch.exp(0.5 * logvar)
             return mu + eps * std
         """,
-        proof=Proof(extreme={"mu": [[0.0, 0.0]], "logvar": [[-120.0, 100.0]],
+        proof=Proof(extreme={"mu": [[0.0, 0.0]], "logvar": [[-1500.0, 1000.0]],
                              "eps": [[1.0, 1.0]]},
-                    reference="mu + eps * np.exp(0.5 * logvar)", dtypes=("float32",),
-                    why=_WHY32)),
+                    reference="mu + eps * np.exp(0.5 * logvar)", dtypes=("float64",),
+                    why=_WHY64)),
     bad("torch", """
         import torch
 
@@ -218,9 +218,9 @@ EXAMPLES = (
         def sample_z(z_mean, log_sigma_sq, eps):
             return z_mean + tf.exp(0.5 * log_sigma_sq) * eps
         """,
-        proof=Proof(extreme={"z_mean": [[0.0, 0.0]], "log_sigma_sq": [[-120.0, 100.0]],
+        proof=Proof(extreme={"z_mean": [[0.0, 0.0]], "log_sigma_sq": [[-1500.0, 1000.0]],
                              "eps": [[1.0, 1.0]]},
-                    reference="np.exp(0.5 * log_sigma_sq)", dtypes=("float32",), why=_WHY32)),
+                    reference="np.exp(0.5 * log_sigma_sq)", dtypes=("float64",), why=_WHY64)),
     bad("tensorflow", """
         import tensorflow as tf
 
@@ -232,7 +232,7 @@ EXAMPLES = (
         def posterior_std(log_var):
             return tf.math.exp(0.5 * log_var)
         """, title="`tf.math`",
-        proof=_proof64("log_var")),
+        proof=_proof32("log_var")),
     bad("jax", """
         import jax.numpy as jnp
 
@@ -244,7 +244,7 @@ EXAMPLES = (
         def posterior_std(log_var):
             return jnp.exp(0.5 * log_var)
         """,
-        proof=_proof32("log_var")),
+        proof=_proof64("log_var")),
     bad("jax", """
         import jax.numpy as jnp
 
@@ -256,7 +256,7 @@ EXAMPLES = (
         def posterior_std(log_var):
             return jnp.exp(0.5 * log_var)
         """, title="`power(..., 0.5)`",
-        proof=_proof64("log_var")),
+        proof=_proof32("log_var")),
     bad("keras", """
         import keras
 
@@ -268,7 +268,7 @@ EXAMPLES = (
         def posterior_std(log_var):
             return keras.ops.exp(0.5 * log_var)
         """,
-        proof=_proof32("log_var")),
+        proof=_proof64("log_var")),
     good("torch", """
         import torch
 

@@ -97,7 +97,8 @@ def _difference(ctx, expr, scope) -> bool:
 
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------
 
-_WHY = "the squares of 1e20 overflow and those of 1e-25 underflow in float32; hypot scales"
+_WHY = ("the squares of 1e200 overflow and those of 1e-200 underflow (1e20 and 1e-25 in "
+        "float32); hypot scales")
 
 
 def _proof(x, y, dtype="float32", tiny=True):
@@ -155,7 +156,7 @@ EXAMPLES = (
         def magnitude(re, im):
             return torch.hypot(re, im)
         """, unsafe=True,
-        proof=_proof("re", "im")),
+        proof=_proof("re", "im", "float64")),
     bad("torch", """
         import torch
 
@@ -199,7 +200,7 @@ EXAMPLES = (
         def magnitude(re, im):
             return jnp.hypot(re, im)
         """, unsafe=True,
-        proof=_proof("re", "im", tiny=False)),
+        proof=_proof("re", "im", "float64", tiny=False)),
     bad("keras", """
         import keras
 
@@ -211,7 +212,7 @@ EXAMPLES = (
         def magnitude(re, im):
             return keras.ops.hypot(re, im)
         """, unsafe=True,
-        proof=_proof("re", "im")),
+        proof=_proof("re", "im", "float64")),
     good("numpy", """
         import numpy as np
 

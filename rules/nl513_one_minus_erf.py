@@ -81,7 +81,8 @@ _WHY = "erf(5) rounds to 1 - 1.5e-12 (float64) or 1 (float32): the subtraction c
 
 
 def _proof(name, scale=""):
-    return Proof(extreme={name: [[5.0, 3.7], [0.5, -1.0]]}, reference="",
+    return Proof(extreme={name: [[5.0, 3.7], [0.5, -1.0]]},
+                 reference=f"{scale}scipy.special.erfc({name})",
                  exact=f"{scale}mpmath.erfc({name})", why=_WHY)
 
 
