@@ -280,6 +280,17 @@ def test_a_dependency_of_an_imported_package_may_be_imported():
         """)
 
 
+def test_a_star_import_is_an_import():
+    source = """
+        from numpy import *
+
+        def f(x):
+            return log(sum(exp(x), axis=1))
+        """
+    out = fixed(source, unsafe=False)
+    assert "import numpy as np" in out and "np.logaddexp.reduce(x, axis=1)" in out
+
+
 def test_the_standard_library_may_be_imported():
     # `math` is always there: importing it adds no dependency (NL601's fix).
     source = """

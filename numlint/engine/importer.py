@@ -88,6 +88,12 @@ class Importer:
                             not binding.qualname.startswith(".") and \
                             self.unconditional(binding.node, top.node):
                         found.add(_package(binding.qualname))
+            tree = self.model.tree
+            for node in ast.walk(tree):  # `from numpy import *` binds no name we record
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                        any(a.name == "*" for a in node.names) and \
+                        self.unconditional(node, tree):
+                    found.add(_package(node.module))
             # A package installs its own dependencies: SciPy code may import NumPy.
             found.update(d for p in list(found) for d in REQUIRES.get(p, ()))
             self._unguarded = frozenset(found)
