@@ -137,7 +137,7 @@ def _moment(ctx, expr, scope, trail) -> Optional[_Moment]:
     if op.kind == "mean" and op.operand is not None:
         return _Moment(op.operand, op, None)
     if op.kind == "div":
-        total = ctx.op(op.left, op.scope)
+        total = _follow(ctx, op.left, op.scope, trail)  # also `s = (x**2).sum(0)`, `s / n`
         if total is not None and total.kind == "sum" and total.operand is not None:
             return _Moment(total.operand, total, op.right)
     return None
@@ -191,13 +191,36 @@ def _same_reduction(ctx, first: _Moment, second: _Moment) -> bool:
     """Both moments reduce over the same axis, keep the same dimensions and divide by the same
     count (both means, or both sums over the same `n`)."""
     a, b = first.reduction, second.reduction
-    if a.kind != b.kind or not a.bound or not b.bound:
+    if not a.bound or not b.bound:
         return False
+    if a.kind != b.kind:  # a mean and a sum over its axis divided by the axis's length
+        mean, total = (first, second) if a.kind == "mean" else (second, first)
+        return mean.reduction.kind == "mean" and total.count is not None and \
+            _length_of_axis(ctx, total.count, total.data, total.reduction) and \
+            _axis_key(mean.reduction) == _axis_key(total.reduction) and \
+            _keepdims_key(mean.reduction) == _keepdims_key(total.reduction)
     if (first.count is None) != (second.count is None):
         return False
     if first.count is not None and not _same(ctx, first.count, second.count):
         return False
     return _axis_key(a) == _axis_key(b) and _keepdims_key(a) == _keepdims_key(b)
+
+
+def _length_of_axis(ctx, count, data, reduction) -> bool:
+    """Whether `count` is the length of `data` along the axis `reduction` sums over:
+    `x.shape[k]` for axis k, `len(x)` or `x.shape[0]` for axis 0."""
+    axis = reduction.axis
+    k = axis.value if isinstance(axis, ast.Constant) and type(axis.value) is int else None
+    if k is None:
+        return False
+    if isinstance(count, ast.Subscript) and isinstance(count.value, ast.Attribute) and \
+            count.value.attr == "shape" and isinstance(count.slice, ast.Constant) and \
+            count.slice.value == k:
+        return _same(ctx, count.value.value, data)
+    if k == 0 and isinstance(count, ast.Call) and isinstance(count.func, ast.Name) and \
+            count.func.id == "len" and len(count.args) == 1:
+        return _same(ctx, count.args[0], data)
+    return False
 
 
 def _axis_key(op):

@@ -322,3 +322,22 @@ def test_epsilon_norm_of_data_rebound_in_between():
             x = x[:, ::-1] * 2
             return x / n
         """) == []
+
+
+def test_variance_from_a_sum_of_squares_over_the_axis_length():
+    """ESPnet's CMVN: `square_sums = (x**2).sum(0)`, then `square_sums / x.shape[0] - mean**2`
+    with `mean = x.mean(0)`: the same moments, a sum divided by its axis's length."""
+    source = dedent("""
+        import numpy as np
+
+        def cmvn(x):
+            square_sums = (x**2).sum(axis=0)
+            mean = x.mean(axis=0)
+            return square_sums / x.shape[0] - mean**2
+
+        def other_axis(x):
+            square_sums = (x**2).sum(axis=0)
+            mean = x.mean(axis=0)
+            return square_sums / x.shape[1] - mean**2
+        """)
+    assert [(d.code, d.start.row) for d in check_source(source, "m.py")] == [("NL401", 6)]
