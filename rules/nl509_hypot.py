@@ -11,6 +11,7 @@ class Hypot(Rule):
     summary = "`sqrt(x**2 + y**2)` overflows and underflows; use `hypot(x, y)`"
     frameworks = ("numpy", "torch", "jax", "keras")
     fixable = Fixability.SOMETIMES
+    opt_in = "precision 13/17 on the ecosystem corpus (scipy test functions and a bounded grid)"
     operations = ("sqrt", "pow")
     requires = (("sqrt", "add"), ("pow", "add"))
 
