@@ -32,8 +32,11 @@ def test_generated_kinds_page_is_current():
 def test_readme_lists_every_rule():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rule in all_rules():
-        assert re.search(rf"\|\s*{rule.code}\s*\|\s*`?{rule.name}`?\s*\|", readme), \
+        assert re.search(rf"\|\s*{rule.code}\s*\|\s*`?{rule.name}`?\s*(\(opt-in\))?\s*\|",
+                         readme), \
             f"README's rule table lacks {rule.code}"
+        assert ("(opt-in)" in re.search(rf"\|\s*{rule.code}\s*\|[^|]*\|", readme).group(0)) \
+            == bool(rule.opt_in), f"README's table must mark {rule.code} opt-in exactly when it is"
 
 
 def test_readme_test_command_is_what_ci_runs():
