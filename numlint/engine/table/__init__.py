@@ -275,7 +275,7 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "numpy": (Target(("numpy.exp",), template="{fn}({x} - {shift})"),),
     },
     "log_softmax": {
-        "numpy": (Target(("scipy.special.log_softmax",)),),
+        "numpy": (Target(("scipy.special.log_softmax",), needs_import="scipy"),),
         "torch": (Target(("torch.nn.functional.log_softmax", "torch.log_softmax",
                           "torch.special.log_softmax"), method="log_softmax"),),
         "tensorflow": (Target(tuple(tf_paths("nn.log_softmax", "math.log_softmax"))),),
