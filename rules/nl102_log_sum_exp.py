@@ -117,23 +117,6 @@ EXAMPLES = (
         """, title="shifted by a maximum whose infinities are replaced"),
     bad("numpy", """
         import numpy as np
-
-        def log_partition(x):
-            e = np.exp(x)
-            s = e.sum(axis=1)
-            return np.log(s)
-        """, """
-        import numpy as np
-
-        def log_partition(x):
-            e = np.exp(x)
-            s = e.sum(axis=1)
-            return np.logaddexp.reduce(x, axis=1)
-        """, unsafe=True, title="across statements", proof=Proof(
-            extreme={"x": _EXTREME}, reference="scipy.special.logsumexp(x, axis=1)",
-            why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf")),
-    bad("numpy", """
-        import numpy as np
         import scipy.special
 
         def log_partition(scores):
@@ -310,4 +293,21 @@ EXAMPLES = (
         def log_partition(scores):
             return torch.logsumexp(scores, dim=-1)
         """),
+    bad("numpy", """
+        import numpy as np
+
+        def log_partition(x):
+            e = np.exp(x)
+            s = e.sum(axis=1)
+            return np.log(s)
+        """, """
+        import numpy as np
+
+        def log_partition(x):
+            e = np.exp(x)
+            s = e.sum(axis=1)
+            return np.logaddexp.reduce(x, axis=1)
+        """, unsafe=True, title="across statements", proof=Proof(
+            extreme={"x": _EXTREME}, reference="scipy.special.logsumexp(x, axis=1)",
+            why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf")),
 )
