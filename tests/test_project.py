@@ -215,7 +215,7 @@ def test_import_cycles_end(run, write):
 
 
 @pytest.mark.parametrize("relative,expected", [
-    (".nets.probs", "gan.nets.probs"), ("..util.f", "util.f"), ("...x", None)])
+    (".nets.probs", "gan.nets.probs"), ("..util.f", None), ("...x", None), (".", "gan")])
 def test_relative_imports_resolve_against_the_package(relative, expected):
     from numlint.engine.semantic.project import ProjectView
     assert ProjectView(None, "gan.train").absolute(relative) == expected

@@ -232,7 +232,7 @@ class ProjectView:
         package = self.module.split(".")
         if not self.is_package:
             package = package[:-1]
-        if level - 1 > len(package) or (level - 1 == len(package) and not rest):
+        if level - 1 >= len(package):  # above the top-level package: an ImportError
             return None
         base = package[:len(package) - (level - 1)]
         return ".".join(base + ([rest] if rest else [])) or None
