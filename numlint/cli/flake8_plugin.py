@@ -23,7 +23,9 @@ Registered as the `flake8.extension` entry point `NL = "numlint.cli.flake8_plugi
   Which files are checked is flake8's decision (numlint's `exclude` is not consulted). An
   invalid `[tool.numlint]` stops flake8 with the configuration error, as it stops numlint.
 * A file that does not parse is flake8's E999; numlint's rules never see it. A rule that fails
-  is reported as NL905 at 1:1, and the other findings stand, as in numlint.
+  is reported as NL905 at 1:1, and the other findings stand, as in numlint. Whatever else
+  fails on a file (the model, a module nested too deeply even for a second try with a large
+  stack) is an NL905 at 1:1 too: the plugin never raises into flake8.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from numlint import __version__
 
 from numlint.engine import noqa
-from numlint.engine.check import run_rules
+from numlint.engine.check import contained, internal_failure, run_rules
 from numlint.run.config import Config, config_for_path
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.source import SourceText
@@ -60,7 +62,11 @@ class Plugin:
         self.config = _config_for(filename)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        for diagnostic in diagnostics(self.tree, self.lines, self.filename, self.config):
+        try:
+            found = diagnostics(self.tree, self.lines, self.filename, self.config)
+        except Exception as exc:  # a numlint bug: reported on the file, never a traceback
+            found = [internal_failure(self.filename, "checking the file", exc)]
+        for diagnostic in found:
             yield (diagnostic.start.row, max(diagnostic.start.column - 1, 0),
                    f"{diagnostic.code} {diagnostic.message}", type(self))
 
@@ -88,7 +94,9 @@ def diagnostics(tree: ast.Module, lines: Sequence[str], filename: str,
         index = index_for(config, filename)
         name = index.module_of(filename)
         project = ProjectView(index, *name) if name is not None else ProjectView(index, None)
-    found = run_rules(tree, text, filename, rules, project)
+    # Rules recurse on operands: a module nested too deeply for them is checked again with
+    # a large stack (`contained`), as by `numlint check`.
+    found = contained(run_rules, tree, text, filename, rules, project)
     if exempt:
         found = [d for d in found if d.error or d.code not in exempt]
     return sorted(found, key=Diagnostic.sort_key)

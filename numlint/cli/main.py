@@ -51,7 +51,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# Not `readable=True`: a path that cannot be read is a finding on it (NL902), as in Ruff, and
+# the other paths are still checked.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--fix/--no-fix", default=False, help="Apply safe fixes.")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=False,
               help="Also apply (with --fix) or show unsafe fixes.")
@@ -196,8 +198,9 @@ def _check_paths(paths: Sequence[Path], overrides, mode: Mode, output_format, *,
     for found in discover(paths, config_for):
         if found.error is not None:
             shown = display_path(found.path)
+            what = "directory" if os.path.isdir(found.path) else "file"
             slots.append(FileResult(shown, [meta_diagnostic(
-                "NL902", shown, f"cannot read the file: {found.error}")]))
+                "NL902", shown, f"cannot read the {what}: {found.error}")]))
             continue
         slots.append(len(files))
         assert found.config is not None  # discovery gives every readable file its configuration
@@ -221,7 +224,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True,
     from numlint.run.discovery import describe_os_error, discover
     from numlint.run.notebook import is_notebook
     from numlint.run.pool import check_files
-    from numlint.run.runner import read_source, write_atomic
+    from numlint.run.runner import read_source, write_fixed
 
     config_for = _resolver(overrides)
     files = [(found.path, found.config) for found in discover(paths, config_for)
@@ -262,7 +265,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True,
             errors = True
             continue
         try:
-            write_atomic(path, source.to_bytes(text))
+            write_fixed(path, source.to_bytes(text))
         except OSError as exc:
             _error(f"{result.path}: not written: {describe_os_error(exc)}")
             errors = True

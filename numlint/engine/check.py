@@ -7,6 +7,8 @@ files and keep no state, so files can be checked in parallel processes and resul
 from __future__ import annotations
 
 import ast
+import sys
+import threading
 import traceback
 import warnings
 from collections import defaultdict
@@ -46,10 +48,13 @@ def check_module(source: Source, path: Union[str, Path] = "<stdin>",
     """`check_source`, with what the check read of the project (`Checked.dependencies`) and
     the module's own summary when the model was built (`Checked.summary`)."""
     config = config or Config()
-    text, diagnostics = _decode(source, str(path))
-    if text is None:
-        return Checked(diagnostics)
-    return _check_text(text, str(path), config, project)
+    try:
+        text, diagnostics = _decode(source, str(path))
+        if text is None:
+            return Checked(diagnostics)
+        return contained(_check_text, text, str(path), config, project)
+    except Exception as exc:  # a numlint bug on this file: reported on it, never raised
+        return Checked([internal_failure(str(path), "checking the file", exc)])
 
 
 @dataclass
@@ -77,9 +82,22 @@ def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
     the diagnostics that remain. Safe fixes always, unsafe ones with `unsafe=True`."""
     config = config or Config()
     path = str(path)
-    text, diagnostics = _decode(source, path)
+    try:
+        text, diagnostics = _decode(source, path)
+    except Exception as exc:
+        return FixResult(SourceText(""), [internal_failure(path, "reading the source", exc)])
     if text is None:
         return FixResult(SourceText(""), diagnostics)
+    try:
+        return contained(_fix_text, text, path, config, unsafe, project)
+    except Exception as exc:  # nothing is fixed; the findings of a plain check are reported
+        found = [d.with_fix(None) for d in check_module(text, path, config, project).diagnostics]
+        return FixResult(text, found + [internal_failure(path, "fixing the file", exc)], {},
+                         text)
+
+
+def _fix_text(text: SourceText, path: str, config: Config, unsafe: bool,
+              project: Optional[Project]) -> FixResult:
     original = text
     text, diagnostics, fixed = apply_in_rounds(
         text, _check_text(text, path, config, project).diagnostics, unsafe=unsafe,
@@ -153,19 +171,48 @@ def _decode(source: Source, path: str) -> Tuple[Optional[SourceText], List[Diagn
 
 def parses(text: str) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
+        parse_python(text)
         return True
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
+
+
+def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, with the headroom CPython has when it compiles a module.
+
+    CPython's parser and its conversion of the tree to Python objects limit nesting by the
+    interpreter's recursion limit *minus the depth of the caller*: `python m.py` compiles
+    `a + a + ... + a` with about 2,970 terms, while `ast.parse` called 30 frames deep fails
+    with "maximum recursion depth exceeded during ast construction" from about 2,880. The
+    limit is raised by the caller's depth (and a small margin) for the parse, so a module
+    CPython can compile parses here."""
+    depth = _depth()
+    limit = sys.getrecursionlimit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        sys.setrecursionlimit(limit + depth + _PARSE_MARGIN)
+        try:
+            return ast.parse(text, filename=filename)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+# Frames CPython counts that `_depth` does not see (C calls on the way to the parser).
+_PARSE_MARGIN = 50
+
+
+def _depth() -> int:
+    frame = sys._getframe(1)
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return depth
 
 
 def parse(text: SourceText, path: str) -> Tuple[Optional[ast.Module], Optional[Diagnostic]]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            return ast.parse(text.text, filename=path), None
+        return parse_python(text.text, path), None
     except SyntaxError as exc:
         row = exc.lineno or 1
         column = exc.offset or 1
@@ -173,8 +220,77 @@ def parse(text: SourceText, path: str) -> Tuple[Optional[ast.Module], Optional[D
             row, column = text.line_count(), len(text.line(text.line_count())) + 1
         message = f"syntax error: {exc.msg}"
         return None, meta_diagnostic("NL901", path, message, Position(row, max(column, 1)))
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return None, meta_diagnostic("NL901", path, f"cannot parse the file: {exc}")
+
+
+# -- containment: every failure belongs to one file -------------------------------------------
+# The model walk is iterative (numlint.engine.semantic.scopes), but rules and the model's
+# queries recurse on operands, and CPython compiles expressions nested about 3,000 deep. A
+# `RecursionError` on a module is therefore not reported at once: the module is checked again
+# in a thread with a large stack and a recursion limit that fits it (`contained`). What still
+# fails there, or any other exception, is reported on the module (NL905), never raised.
+DEEP_STACK_SIZE = 512 * 1024 * 1024   # bytes of address space; pages are used only if touched
+DEEP_RECURSION_LIMIT = 100_000        # ~30 frames per level of the deepest tree CPython compiles
+_state = threading.local()
+_deep_lock = threading.Lock()
+
+
+def in_deep_stack() -> bool:
+    """True in the thread `contained` runs a module again in: there a `RecursionError` is a
+    failure to report, not a reason to try again."""
+    return getattr(_state, "deep", False)
+
+
+def contained(function, *args):
+    """`function(*args)`; if it raises `RecursionError`, again in a thread with a large stack
+    and a high recursion limit (the result or the exception of that run)."""
+    try:
+        return function(*args)
+    except RecursionError:
+        if in_deep_stack():
+            raise
+    return run_deep(function, *args)
+
+
+def run_deep(function, *args):
+    outcome: list = [None, None]
+
+    def target() -> None:
+        _state.deep = True
+        try:
+            outcome[0] = function(*args)
+        except BaseException as exc:  # handed to the calling thread
+            outcome[1] = exc
+
+    with _deep_lock:  # one deep run at a time: the recursion limit is the interpreter's
+        previous_size = threading.stack_size()
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, DEEP_RECURSION_LIMIT))
+        try:
+            threading.stack_size(DEEP_STACK_SIZE)
+            try:
+                thread = threading.Thread(target=target, name="numlint-deep", daemon=True)
+                thread.start()
+            finally:
+                threading.stack_size(previous_size)
+            thread.join()
+        finally:
+            sys.setrecursionlimit(limit)
+    if outcome[1] is not None:
+        raise outcome[1]
+    return outcome[0]
+
+
+def internal_failure(path: str, doing: str, exc: BaseException) -> Diagnostic:
+    """The NL905 of a failure outside the rules (the model, the parser, the fixer)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" [{Path(frames[-1].filename).name}:{frames[-1].lineno}]" if frames else ""
+    if isinstance(exc, RecursionError):
+        detail = "the code is nested too deeply for numlint (RecursionError)"
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    return meta_diagnostic("NL905", path, f"internal error while {doing}: {detail}{where}")
 
 
 def _check_text(text: SourceText, path: str, config: Config,
@@ -231,67 +347,59 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     if not dispatch:
         return []
     if not prefilter.may_fire(text.text, rules) and not (
-            project is not None and prefilter.may_fire(text.text, rules,
-                                                       _provided_kinds(tree, project))):
+            project is not None and prefilter.may_fire(
+                text.text, rules,
+                project.provided_kinds(tree, prefilter.missing_kinds(
+                    text.text, rules, project.providable)))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
-    for node in model.operations:
-        model.local_only = True
-        op = model.op(node)
-        model.local_only = False
-        if op is None:
-            continue
-        for rule in dispatch.get(op.kind, ()):
-            if rule.code in failed:
-                continue
-            context.rule = rule
+    try:
+        for node in model.operations:
+            model.local_only = True
             try:
-                rule.check(context, op)
-            except Exception as exc:  # a bug in a rule must not stop the run
-                failed[rule.code] = _describe_failure(rule, exc, text, node)
-    if checked is not None and project is not None and project.module is not None:
-        from numlint.engine.semantic.project import summarize
-        checked.summary = summarize(model, project.module)
-    model.release()
-    context.release()
+                op = model.op(node)
+            except Exception as exc:  # a bug in the model: this operation is skipped
+                if isinstance(exc, RecursionError) and not in_deep_stack():
+                    raise  # checked again with more headroom (`contained`)
+                failed.setdefault("model", _describe_model_failure(exc, node))
+                continue
+            finally:
+                model.local_only = False
+            if op is None:
+                continue
+            for rule in dispatch.get(op.kind, ()):
+                if rule.code in failed:
+                    continue
+                context.rule = rule
+                try:
+                    rule.check(context, op)
+                except Exception as exc:  # a bug in a rule must not stop the run
+                    if isinstance(exc, RecursionError) and not in_deep_stack():
+                        raise  # checked again with more headroom (`contained`)
+                    failed[rule.code] = _describe_failure(rule, exc, text, node)
+        if checked is not None and project is not None and project.module is not None:
+            from numlint.engine.semantic.project import summarize_locally
+            try:
+                checked.summary = summarize_locally(model, project.module)
+            except Exception as exc:  # no summary: the modules importing this one learn nothing
+                if isinstance(exc, RecursionError) and not in_deep_stack():
+                    raise
+                checked.summary = None
+    finally:
+        model.release()
+        context.release()
     diagnostics = _deduplicate(context.diagnostics)
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))
     return diagnostics
 
 
-def _provided_kinds(tree: ast.Module, project: "ProjectView") -> frozenset:
-    """The operation kinds the first-party modules this module imports (at module level) can
-    hand it, from their summaries."""
-    from numlint.engine import table
-    found: set = set()
-    for statement in tree.body:
-        if isinstance(statement, ast.ImportFrom):
-            base = "." * statement.level + (statement.module or "")
-            names = [f"{base}.{a.name}" if statement.module else f"{base}{a.name}"
-                     for a in statement.names]
-            modules = names
-        elif isinstance(statement, ast.Import):
-            modules = [a.name for a in statement.names]
-            names = []
-        else:
-            continue
-        for module in modules:
-            absolute = project.absolute(module)
-            if absolute is None or absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
-                continue
-            fact = project.resolve(absolute)  # a name: what it refers to, through re-exports
-            if fact is not None:
-                found |= fact.kinds
-                continue
-            if module in names:
-                continue  # `from m import name` where name is no fact: nothing to add
-            summary = project.summary(absolute)  # `import m`: what m itself defines
-            if summary is not None:
-                found |= summary.kinds
-    return frozenset(found)
+def _describe_model_failure(exc: Exception, node) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"the model failed at line {getattr(node, 'lineno', '?')}: "
+            f"{type(exc).__name__}: {exc} [{Path(frame.filename).name}:{frame.lineno}]")
 
 
 def _describe_failure(rule: Rule, exc: Exception, text: SourceText, node) -> str:

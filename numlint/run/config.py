@@ -10,6 +10,7 @@ to the directory of the file that declares them.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -39,16 +40,42 @@ def load_config_file(path: Path) -> Optional[Config]:
             document = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at byte "
+                          f"{exc.start})") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if path.name != "pyproject.toml":
         return parse_config(document, path, where=str(path))
-    section = document.get("tool", {}).get("numlint")
+    # Other tools' tables are not ours to judge, but the path to ours must be tables:
+    # `tool = 3` or `[tool] numlint = 5` is an error naming the key, not "no configuration".
+    tool = document.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool]), not {_kind(tool)}")
+    section = tool.get("numlint")
     if section is None:
         return None
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [tool.numlint] must be a table")
+        raise ConfigError(f"{path}: 'tool.numlint' must be a table ([tool.numlint]), not "
+                          f"{_kind(section)}")
     return parse_config(section, path)
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
 
 
 def parse_config(section: dict, path: Path, where: Optional[str] = None) -> Config:
@@ -116,7 +143,7 @@ def config_for_directory(directory: Path) -> Config:
     the first of CONFIG_FILES in it that applies, else from its parent's."""
     for name in CONFIG_FILES:
         candidate = directory / name
-        if candidate.is_file():
+        if _is_file(candidate):
             config = load_config_file(candidate)
             if config is not None:
                 return config
@@ -126,9 +153,20 @@ def config_for_directory(directory: Path) -> Config:
     return config_for_directory(parent)
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; False where the directory cannot be searched (the walk
+    reports that directory as unreadable)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def config_for_path(path: Path) -> Config:
     path = Path(path).absolute()
-    directory = path if path.is_dir() else path.parent
+    # os.path.isdir: False (not an error) where a directory above cannot be searched; such
+    # paths are reported unreadable (NL902) by the walk.
+    directory = path if os.path.isdir(path) else path.parent
     return config_for_directory(Path(_normalise(directory)))
 
 

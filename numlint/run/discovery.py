@@ -77,7 +77,7 @@ def _ancestor_ignores(directory: Path) -> _Ignores:
     root = None
     while True:
         chain.append(current)
-        if (current / ".git").exists():
+        if os.path.exists(os.path.join(current, ".git")):  # False where it cannot be searched
             root = current
             break
         if current.parent == current:
@@ -125,7 +125,11 @@ def _discover_one(path: Path, config_for, suffixes) -> Iterator[Found]:
         yield Found(path, config=config)
         return
     absolute = path.absolute()
-    ignores = _ancestor_ignores(absolute)
+    try:
+        ignores = _ancestor_ignores(absolute)
+    except OSError as exc:  # a directory that cannot be searched: reported, the others go on
+        yield Found(path, describe_os_error(exc))
+        return
     yield from _walk(str(path), str(absolute), ignores, config_for, suffixes)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
@@ -111,8 +112,9 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
 def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[FileResult]:
     """The cached result of `path`, if its content is unchanged; records its key."""
     try:
-        if os.stat(path).st_size > config.max_file_size:
-            return None  # reported (NL906) by the checker, never read
+        status = os.stat(path)
+        if status.st_size > config.max_file_size or not stat.S_ISREG(status.st_mode):
+            return None  # reported (NL906, NL902) by the checker; a FIFO is never opened
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError:
@@ -159,7 +161,7 @@ def _work(task: Task) -> Tuple[int, FileResult]:
     index, path, config = task
     configs, mode = _STATE
     with _collecting_per_file():
-        result = process_file(Path(path), configs[config], mode)
+        result = process_file(Path(path), configs[config], mode)  # never raises: per file
     return index, result
 
 

@@ -80,12 +80,41 @@ class Walker:
         self.import_qualnames: set = set()
 
     def run(self, tree: ast.Module) -> None:
+        """Walk the module. Nothing recurses on the tree's depth: statements are walked with
+        an explicit stack here (an `elif` chain nests as deep as a sum; CPython compiles
+        about 3,000 of either) and expressions with another (`expression`). The events
+        happen in the order of a recursive pre-order walk: the parts of a statement are
+        pushed in reverse, and what follows a body (binding a def's name) as an action."""
         scope = self.model.module_scope
-        for stmt in tree.body:
-            self.blocks[stmt] = (tree, "body")
-            self.statement(stmt, scope)
+        stack: List[Any] = []
+        self._stack = stack
+        self.push_body(tree, "body", tree.body, scope)
+        pop = stack.pop
+        while stack:
+            what, node, scope, extra = pop()
+            if what is _STATEMENT:
+                if extra is not None:
+                    self.blocks[node] = extra
+                self.statement(node, scope)
+            elif what is _EXPRESSION:
+                self.expression(node, scope, extra, extra)
+            elif what is _CHILD:
+                stmt, block = extra
+                if block is not None:
+                    self.blocks[node] = block
+                self.child(node, scope, stmt)
+            else:  # an action
+                node(*scope)
+        self._stack = []
         self.model._bound_names = self.bound_names
         self.model.imported_names = self.import_qualnames
+
+    def push_body(self, owner: ast.AST, field_name: str, body: List[ast.stmt],
+                  scope: Scope) -> None:
+        """Walk the statements of a block next, in order (each recorded in `blocks`)."""
+        push = self._stack.append
+        for child in reversed(body):
+            push((_STATEMENT, child, scope, (owner, field_name)))
 
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         scope = Scope(kind, node, parent)
@@ -128,10 +157,10 @@ class Walker:
             for expr in stmt.decorator_list + stmt.bases + [k.value for k in stmt.keywords]:
                 self.expression(expr, scope, stmt, stmt)
             inner = self.new_scope("class", stmt, scope)
-            for child in stmt.body:
-                self.blocks[child] = (stmt, "body")
-                self.statement(child, inner)
-            self.bind(scope, stmt.name, Binding("class", stmt))
+            # The class's name is bound once its body has been walked.
+            self._stack.append((_ACTION, self.bind, (scope, stmt.name, Binding("class", stmt)),
+                                None))
+            self.push_body(stmt, "body", stmt.body, inner)
         elif type(stmt) is ast.Import:
             for alias in stmt.names:
                 if alias.asname:
@@ -178,20 +207,39 @@ class Walker:
                 self.bind_target(scope, target, "del", stmt)
         elif type(stmt) is ast.Return:
             scope.returns.append(stmt.value)
+        # The statement's parts in order: expressions are walked at once until the first part
+        # that holds statements (a body, a handler, a case); from there on, parts are queued.
+        queued: List[Any] = []
         for field_name in stmt._fields:
             value = getattr(stmt, field_name)
-            if isinstance(value, list):
+            if type(value) is list:
                 for item in value:
-                    if isinstance(item, (ast.stmt, ast.excepthandler)) or \
-                            type(item).__name__ == "match_case":
-                        self.blocks[item] = (stmt, field_name)
-                    self.child(item, scope, stmt)
+                    if isinstance(item, ast.expr):
+                        if queued:
+                            queued.append((_EXPRESSION, item, scope, stmt))
+                        else:
+                            self.expression(item, scope, stmt, stmt)
+                    elif isinstance(item, ast.stmt):
+                        queued.append((_STATEMENT, item, scope, (stmt, field_name)))
+                    elif isinstance(item, ast.excepthandler) or type(item) is _MATCH_CASE:
+                        queued.append((_CHILD, item, scope, (stmt, (stmt, field_name))))
+                    elif queued:
+                        queued.append((_CHILD, item, scope, (stmt, None)))
+                    else:
+                        self.child(item, scope, stmt)
             elif isinstance(value, ast.AST):
-                self.child(value, scope, stmt)
+                if queued:
+                    queued.append((_CHILD, value, scope, (stmt, None)))
+                else:
+                    self.child(value, scope, stmt)
+        if queued:
+            queued.reverse()
+            self._stack.extend(queued)
 
     def child(self, node: ast.AST, scope: Scope, stmt: ast.stmt) -> None:
+        """A part of a statement that is not a statement of its block."""
         if isinstance(node, ast.stmt):
-            self.statement(node, scope)
+            self._stack.append((_STATEMENT, node, scope, None))
         elif isinstance(node, ast.expr):
             self.expression(node, scope, stmt, stmt)
         elif isinstance(node, ast.ExceptHandler):
@@ -199,9 +247,7 @@ class Walker:
                 self.bind(scope, node.name, Binding("except", node))
             if node.type is not None:
                 self.expression(node.type, scope, stmt, stmt)
-            for child in node.body:
-                self.blocks[child] = (node, "body")
-                self.statement(child, scope)
+            self.push_body(node, "body", node.body, scope)
         elif isinstance(node, (ast.withitem, ast.keyword, ast.comprehension)):
             for field_name in node._fields:
                 value = getattr(node, field_name)
@@ -212,9 +258,7 @@ class Walker:
             self.pattern(case.pattern, scope, stmt)
             if case.guard is not None:
                 self.expression(case.guard, scope, stmt, stmt)
-            for child in case.body:
-                self.blocks[child] = (node, "body")
-                self.statement(child, scope)
+            self.push_body(node, "body", case.body, scope)
         elif type(node).__name__.startswith("Match"):
             self.pattern(node, scope, stmt)
         # Other nodes (operators, type parameters, ...) hold nothing we record.
@@ -238,10 +282,9 @@ class Walker:
             self.expression(node.returns, scope, node, node)
         inner = self.new_scope("function", node, scope)
         self.bind_parameters(node.args, inner, node)
-        for child in node.body:
-            self.blocks[child] = (node, "body")
-            self.statement(child, inner)
-        self.bind(scope, node.name, Binding("def", node))
+        # The function's name is bound once its body has been walked.
+        self._stack.append((_ACTION, self.bind, (scope, node.name, Binding("def", node)), None))
+        self.push_body(node, "body", node.body, inner)
 
     def arguments(self, args: ast.arguments, scope: Scope, stmt) -> None:
         """Defaults and annotations are evaluated in the enclosing scope."""
@@ -257,52 +300,133 @@ class Walker:
                 self.bind(scope, arg.arg, Binding("param", node))
 
     # -- expressions ------------------------------------------------------------------------------
-    def expression(self, node: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
-        kind = type(node)
-        self.context[node] = (scope, parent, stmt)
-        if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare)):
-            self.operations.append(node)
-        elif type(node) is ast.Lambda:
-            self.arguments(node.args, scope, stmt)
-            inner = self.new_scope("lambda", node, scope)
-            self.bind_parameters(node.args, inner, node)
-            self.expression(node.body, inner, node, stmt)
-            return
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            self.comprehension(node, scope, stmt)
-            return
-        elif type(node) is ast.NamedExpr:
-            target_scope = scope
-            while target_scope.kind == "comprehension" and target_scope.parent is not None:
-                target_scope = target_scope.parent
-            self.bind(target_scope, node.target.id, Binding("walrus", stmt, value=node.value))
-            self.expression(node.value, scope, node, stmt)
-            return
-        elif kind is ast.Name or kind is ast.Constant:
-            return
-        elif kind is ast.Yield or kind is ast.YieldFrom:
-            scope.generator = True
-        for field_name in node._fields:
-            value = getattr(node, field_name)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.expr):
-                        self.expression(item, scope, node, stmt)
-                    elif isinstance(item, ast.keyword):
-                        self.expression(item.value, scope, node, stmt)
-            elif isinstance(value, ast.expr):
-                self.expression(value, scope, node, stmt)
+    # Expressions are walked with an explicit stack, not by recursion: CPython compiles
+    # expressions nested about 3,000 deep (`a + a + ... + a`, chained calls, attributes,
+    # subscripts, conditional expressions, lambdas), far beyond Python's recursion limit.
+    # The events (context, operations, scopes, bindings) happen in the order a recursive
+    # pre-order walk makes them: children are pushed in reverse, and the steps that come
+    # between children (a lambda's scope, a comprehension's targets) are pushed as actions.
+    # Statements still recurse: they nest at most 100 deep (the tokenizer's indentation limit).
+    def expression(self, root: ast.expr, scope: Scope, parent: ast.AST, stmt) -> None:
+        context = self.context
+        operations = self.operations
+        stack: List[Any] = [(root, scope, parent)]
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            node, scope, parent = pop()
+            if node is None:  # an action: (None, function, arguments)
+                action: Any = scope
+                arguments: Any = parent
+                action(*arguments)
+                continue
+            kind = type(node)
+            context[node] = (scope, parent, stmt)
+            if kind is ast.Name or kind is ast.Constant:
+                continue
+            if kind in _OPERATIONS:
+                operations.append(node)
+            elif kind is ast.Lambda:
+                # Defaults are evaluated in the enclosing scope (their parent is the
+                # statement, as for a def); then the lambda's scope, then its body.
+                push((None, self._lambda_body, (node, scope, push)))
+                for expr in reversed(_argument_expressions(node.args)):
+                    push((expr, scope, stmt))
+                continue
+            elif kind in _COMPREHENSIONS:
+                self._comprehension(node, scope, push)
+                continue
+            elif kind is ast.NamedExpr:
+                target_scope = scope
+                while target_scope.kind == "comprehension" and target_scope.parent is not None:
+                    target_scope = target_scope.parent
+                self.bind(target_scope, node.target.id,
+                          Binding("walrus", stmt, value=node.value))
+                push((node.value, scope, node))
+                continue
+            elif kind is ast.Yield or kind is ast.YieldFrom:
+                scope.generator = True
+            fields = _EXPRESSION_FIELDS.get(kind)
+            if fields is not None and len(fields) == 1:  # one child: no list to build
+                value = getattr(node, fields[0])
+                if type(value) is not list:
+                    if value is not None:
+                        push((value, scope, node))
+                    continue
+            children = []
+            if fields is not None:  # the fields that hold expressions (or None)
+                for field_name in fields:
+                    value = getattr(node, field_name)
+                    if type(value) is list:
+                        for item in value:
+                            if type(item) is ast.keyword:
+                                children.append((item.value, scope, node))
+                            elif item is not None:  # (a `**mapping` in a dict display)
+                                children.append((item, scope, node))
+                    elif value is not None:
+                        children.append((value, scope, node))
+            else:  # a node this version does not know: look at every field
+                for field_name in node._fields:
+                    value = getattr(node, field_name)
+                    if type(value) is list:
+                        for item in value:
+                            if isinstance(item, ast.expr):
+                                children.append((item, scope, node))
+                            elif isinstance(item, ast.keyword):
+                                children.append((item.value, scope, node))
+                    elif isinstance(value, ast.expr):
+                        children.append((value, scope, node))
+            if children:
+                if len(children) > 1:
+                    children.reverse()
+                stack.extend(children)
 
-    def comprehension(self, node, scope: Scope, stmt) -> None:
+    def _lambda_body(self, node: ast.Lambda, scope: Scope, push) -> None:
+        inner = self.new_scope("lambda", node, scope)
+        self.bind_parameters(node.args, inner, node)
+        push((node.body, inner, node))
+
+    def _comprehension(self, node, scope: Scope, push) -> None:
+        """Push a comprehension's parts: the first iterable is evaluated in the enclosing
+        scope, the rest in the comprehension's own; each target is bound once its iterable
+        has been walked."""
         inner = self.new_scope("comprehension", node, scope)
+        parts: List[Any] = []
         for index, generator in enumerate(node.generators):
-            # The first iterable is evaluated in the enclosing scope.
-            self.expression(generator.iter, scope if index == 0 else inner, node, stmt)
-            self.bind_target(inner, generator.target, "for", node)
+            parts.append((generator.iter, scope if index == 0 else inner, node))
+            parts.append((None, self.bind_target, (inner, generator.target, "for", node)))
             for condition in generator.ifs:
-                self.expression(condition, inner, node, stmt)
+                parts.append((condition, inner, node))
         if isinstance(node, ast.DictComp):
-            self.expression(node.key, inner, node, stmt)
-            self.expression(node.value, inner, node, stmt)
+            parts.append((node.key, inner, node))
+            parts.append((node.value, inner, node))
         else:
-            self.expression(node.elt, inner, node, stmt)
+            parts.append((node.elt, inner, node))
+        for part in reversed(parts):
+            push(part)
+
+
+_STATEMENT, _EXPRESSION, _CHILD, _ACTION = "statement", "expression", "child", "action"
+# The fields of each expression node that hold expressions (or None, or lists of expressions,
+# keywords or None), in the order of `_fields`: operators, contexts and names left out.
+_EXPRESSION_FIELDS = {
+    ast.BoolOp: ("values",), ast.BinOp: ("left", "right"), ast.UnaryOp: ("operand",),
+    ast.IfExp: ("test", "body", "orelse"), ast.Dict: ("keys", "values"), ast.Set: ("elts",),
+    ast.Await: ("value",), ast.Yield: ("value",), ast.YieldFrom: ("value",),
+    ast.Compare: ("left", "comparators"), ast.Call: ("func", "args", "keywords"),
+    ast.FormattedValue: ("value", "format_spec"), ast.JoinedStr: ("values",),
+    ast.Attribute: ("value",), ast.Subscript: ("value", "slice"), ast.Starred: ("value",),
+    ast.List: ("elts",), ast.Tuple: ("elts",), ast.Slice: ("lower", "upper", "step"),
+}
+_OPERATIONS = frozenset({ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare})
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
+
+
+def _argument_expressions(args: ast.arguments) -> List[ast.expr]:
+    """The expressions of a signature evaluated where it is defined, in order: defaults,
+    then annotations."""
+    found = args.defaults + [d for d in args.kw_defaults if d is not None]
+    for arg in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if arg is not None and arg.annotation is not None:
+            found.append(arg.annotation)
+    return found
