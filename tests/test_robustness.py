@@ -500,3 +500,70 @@ def test_a_failed_write_reports_the_file_unfixed(run, write, monkeypatch):
     assert "m.py:1:1: NL902 cannot write the fixed file: No space left on device" \
         in result.output
     assert "m.py:5:12: NL102 [*]" in result.output and result.exit_code == 1
+
+
+def test_a_read_only_notebook_is_reported_and_not_touched(run, write):
+    import json
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {},
+            "outputs": [], "source": "import numpy as np\ny = np.log(np.sum(np.exp(x), axis=1))\n"}
+    text = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+                      indent=1) + "\n"
+    path = write("nb.ipynb", text, raw=True)
+    path.chmod(0o444)
+    result = run("check", "--fix", "--output-format", "concise", "nb.ipynb")
+    assert path.read_text() == text
+    assert "nb.ipynb:1:1: NL902 not fixed: the file is read-only" in result.output
+    assert "nb.ipynb:cell 1:2:5: NL102 [*]" in result.output and result.exit_code == 1
+
+
+def test_a_failure_while_processing_a_notebook_is_that_notebooks(run, write, monkeypatch):
+    write("nb.ipynb", "{}", raw=True)
+    write("good.py", LOG_SUM_EXP)
+
+    def broken(*args, **kwargs):
+        raise KeyError("cells")
+
+    monkeypatch.setattr(runner, "lint_notebook", broken)
+    result = run("check", "--no-cache", "--output-format", "concise", ".")
+    assert "nb.ipynb:1:1: NL905 internal error while processing the file: KeyError" \
+        in result.output
+    assert "good.py:5:12: NL102" in result.output and result.exit_code == 2
+
+
+@pytest.mark.parametrize("others", [9, 80])  # chunks of one file, and of several
+def test_a_worker_that_dies_loses_only_its_file(run, write, monkeypatch, others):
+    # Was: the pool waited forever for the result of a worker killed (out of memory, say).
+    import signal
+    from numlint.run import pool
+    real = pool.process_file
+
+    def process_file(path, config, mode):
+        if path.name == "die.py":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, config, mode)
+
+    monkeypatch.setattr(pool, "process_file", process_file)
+    monkeypatch.setattr(pool, "POLL_SECONDS", 0.1, raising=False)
+
+    def hung(signum, frame):
+        raise TimeoutError("the run is waiting for a dead worker")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        _run_with_a_dying_worker(run, write, others)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_with_a_dying_worker(run, write, others):
+    padding = "#" * (300_000 // others) + "\n"  # enough bytes for a pool
+    for index in range(others):
+        write(f"m{index:02d}.py", LOG_SUM_EXP + padding)
+    write("die.py", LOG_SUM_EXP + "#" * 500_000 + "\n")  # the largest: checked first
+    result = run("check", "--no-cache", "--jobs", "2", "--output-format", "concise", ".")
+    assert "die.py:1:1: NL905 internal error: the process checking this file died" \
+        in result.output
+    assert all(f"m{index:02d}.py:5:12: NL102" in result.output for index in range(others))
+    assert result.exit_code == 2

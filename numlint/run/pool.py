@@ -25,6 +25,7 @@ from numlint.run.mode import CHECK, Mode
 from numlint.run.project import forget as forget_projects
 from numlint.run.project import drain_all, index_for, use_store
 from numlint.run.report import FileResult
+from numlint.engine.check import meta_diagnostic
 from numlint.run.runner import cached_notebook_result, display_path, process_file
 
 # Below these, a pool costs more than it saves.
@@ -150,16 +151,17 @@ def _init_worker(configs, mode: Mode) -> None:
     _STATE = (configs, mode)
 
 
-def _init_pool_worker(configs, mode: Mode) -> None:
+def _init_pool_worker(configs, mode: Mode, started=None) -> None:
     # What the worker inherited (modules, rules, the table) lives as long as it does: out of
     # the collector's sight, it is never traversed (nor its pages copied after the fork).
+    global _STATE
     gc.freeze()
-    _init_worker(configs, mode)
+    _STATE = (configs, mode, started)
 
 
 def _work(task: Task) -> Tuple[int, FileResult]:
     index, path, config = task
-    configs, mode = _STATE
+    configs, mode = _STATE[:2]
     with _collecting_per_file():
         result = process_file(Path(path), configs[config], mode)  # never raises: per file
     return index, result
@@ -189,12 +191,84 @@ class _collecting_per_file:
 
 
 def _run_pool(tasks, configs, jobs, mode: Mode):
+    """Yield `(index, FileResult)` for every task, checked in a pool of processes.
+
+    A worker that dies (killed by the system when out of memory, or the interpreter crashed)
+    takes the file it was checking with it, and multiprocessing's pool would wait for that
+    result forever. Each worker records, in memory shared with this process, the file it
+    starts; once every file still missing was started by a process that no longer exists, or
+    was queued behind it in the same chunk, the pool is stopped: the file being checked is
+    reported (NL905) and the files behind it are checked again in a new pool."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(min(jobs, len(tasks)), initializer=_init_pool_worker,
-                      initargs=(configs, mode)) as pool:
-        yield from pool.imap_unordered(_work, tasks, chunksize=1 if len(tasks) < 64
-                                       else CHUNK_FILES)
+    size = 1 if len(tasks) < 64 else CHUNK_FILES
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    started = context.Array("q", max(t[0] for t in tasks) + 1, lock=False)
+    missing = {t[0] for t in tasks}
+    dead: set = set()
+    with context.Pool(min(jobs, len(chunks)), initializer=_init_pool_worker,
+                      initargs=(configs, mode, started)) as pool:
+        iterator = pool.imap_unordered(_work_chunk, chunks, chunksize=1)
+        while missing:
+            try:
+                results = iterator.next(timeout=POLL_SECONDS)
+            except multiprocessing.TimeoutError:
+                dead |= {started[i] for i in missing if started[i] and not _alive(started[i])}
+                if dead and all(_lost(chunk, missing, started, dead) for chunk in chunks
+                                if any(t[0] in missing for t in chunk)):
+                    break  # nothing more will come: the rest died with its worker
+                continue
+            except StopIteration:
+                break
+            for index, result in results:
+                missing.discard(index)
+                yield index, result
+    if not missing:
+        return
+    again = []
+    for task in tasks:
+        index = task[0]
+        if index not in missing:
+            continue
+        if started[index] in dead:
+            shown = display_path(Path(task[1]))
+            yield index, FileResult(shown, [meta_diagnostic(
+                "NL905", shown, "internal error: the process checking this file died (killed "
+                                "by the system, for instance out of memory, or crashed)")])
+        else:
+            again.append(task)
+    if again:
+        yield from _run_pool(again, configs, jobs, mode)
+
+
+POLL_SECONDS = 0.5  # how often a pool that returns nothing is checked for dead workers
+
+
+def _lost(chunk, missing, started, dead) -> bool:
+    """Whether the missing files of `chunk` died with a worker: one of them was started by
+    a dead process (the ones after it in the chunk were never started)."""
+    return any(t[0] in missing and started[t[0]] in dead for t in chunk)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _work_chunk(chunk) -> List[Tuple[int, FileResult]]:
+    """`_work` on each task of a chunk, recording in shared memory which file is started."""
+    started = _STATE[2]
+    pid = os.getpid()
+    results = []
+    for task in chunk:
+        started[task[0]] = pid
+        results.append(_work(task))
+    return results
 
 
 class _Progress:
