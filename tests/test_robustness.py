@@ -567,3 +567,63 @@ def _run_with_a_dying_worker(run, write, others):
         in result.output
     assert all(f"m{index:02d}.py:5:12: NL102" in result.output for index in range(others))
     assert result.exit_code == 2
+
+
+def test_a_file_in_a_directory_that_is_not_writable_is_fixed_in_place(run, write, monkeypatch,
+                                                                       tmp_path):
+    # As Ruff: the file is writable, only its directory is not (simulated: root writes
+    # anywhere). The backup goes to the system's temporary directory.
+    path = write("m.py", LOG_SUM_EXP)
+    inode = path.stat().st_ino
+    real = runner.tempfile.mkstemp
+    backups = []
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and os.path.samefile(dir, tmp_path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        handle, name = real(*args, dir=dir, **kwargs)
+        backups.append(name)
+        return handle, name
+
+    monkeypatch.setattr(runner.tempfile, "mkstemp", mkstemp)
+    assert run("check", "--fix", "m.py").exit_code == 0
+    assert path.read_text() == LOG_SUM_EXP_FIXED and path.stat().st_ino == inode
+    assert len(backups) == 1 and not os.path.exists(backups[0])
+
+
+@pytest.mark.skipif(_as_nobody() is None, reason="needs root and setpriv to drop to nobody")
+def test_fixing_for_real_as_another_user():
+    # nobody fixes its own file in root's directory (not writable to it: fixed in place), and
+    # a group-writable file of root's (it cannot own a new file as root: fixed in place,
+    # still root's) and a read-only file of its own (reported, untouched).
+    import shutil
+    import tempfile
+    from pathlib import Path
+    tmp_path = Path(tempfile.mkdtemp(prefix="numlint-nobody-", dir="/tmp"))
+    try:
+        tmp_path.chmod(0o755)
+        own = tmp_path / "own.py"
+        own.write_text(LOG_SUM_EXP)
+        os.chown(own, 65534, 65534)
+        shared = tmp_path / "shared.py"
+        shared.write_text(LOG_SUM_EXP)
+        os.chown(shared, 0, 65534)
+        shared.chmod(0o664)
+        frozen = tmp_path / "frozen.py"
+        frozen.write_text(LOG_SUM_EXP)
+        os.chown(frozen, 65534, 65534)
+        frozen.chmod(0o444)
+        done = subprocess.run(
+            _as_nobody() + [sys.executable, "-m", "numlint", "check",
+                            "--no-cache", "--fix", "--output-format", "concise", "."],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "HOME": str(tmp_path)})
+        assert "internal error" not in done.stderr, done.stderr + done.stdout
+        assert own.read_text() == LOG_SUM_EXP_FIXED and own.stat().st_uid == 65534
+        assert shared.read_text() == LOG_SUM_EXP_FIXED
+        assert (shared.stat().st_uid, shared.stat().st_gid) == (0, 65534)
+        assert frozen.read_text() == LOG_SUM_EXP
+        assert "frozen.py:1:1: NL902 not fixed: the file is read-only" in done.stdout
+        assert done.returncode == 1
+    finally:
+        shutil.rmtree(tmp_path)

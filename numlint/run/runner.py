@@ -208,16 +208,21 @@ def write_fixed(path: Path, data: bytes) -> None:
     * In place (`write_in_place`) when a new file cannot be made the same: the file has
       other hard links (a rename would leave them the old text), or its owner, group or
       attributes cannot be given to a new file (another user's file in a group-writable
-      project). Crash-safe: the old text is first written and synced to a backup beside the
-      file, removed once the new text is synced; a crash in between leaves the backup,
-      `.NAME.XXXX.numlint-backup`, to restore from.
+      project), or the directory is not writable. Crash-safe: the old text is first written
+      and synced to a backup beside the file (in the system's temporary directory if the
+      file's is not writable), removed once the new text is synced; a crash in between leaves
+      the backup, `.NAME.XXXX.numlint-backup`, to restore from.
     """
     target = Path(os.path.realpath(path))
     status = os.stat(target)
     if not os.access(target, os.W_OK) or not status.st_mode & _WRITE_BITS:
         raise PermissionError(errno.EACCES, "the file is read-only (no write permission)",
                               str(path))
-    if status.st_nlink > 1 or not write_atomic(target, data, status):
+    try:
+        replaced = status.st_nlink == 1 and write_atomic(target, data, status)
+    except PermissionError:  # the directory is not writable (the file is): as Ruff, in place
+        replaced = False
+    if not replaced:
         write_in_place(target, data)
 
 
@@ -284,14 +289,18 @@ def write_in_place(target: Path, data: bytes) -> None:
     synced. If the write fails the old text is written back, and the error raised."""
     with open(target, "rb") as handle:
         original = handle.read()
-    handle_fd, backup = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".numlint-backup")
+    try:
+        handle_fd, backup = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                             suffix=".numlint-backup")
+    except PermissionError:  # a directory we may not write in: the backup goes to /tmp
+        handle_fd, backup = tempfile.mkstemp(prefix=f".{target.name}.",
+                                             suffix=".numlint-backup")
     try:
         with os.fdopen(handle_fd, "wb") as stream:
             stream.write(original)
             stream.flush()
             os.fsync(stream.fileno())
-        _sync_directory(target.parent)
+        _sync_directory(Path(backup).parent)
     except BaseException:
         _unlink_quietly(backup)
         raise
