@@ -223,6 +223,9 @@ class SemanticModel:
             layer = self._layer_spec(func, scope)
             if layer is not None:
                 return self._layer_op(call, scope, layer, func)
+            if self.local_only:  # an origin, looked up when a rule asks (see `_held_op`)
+                self._skipped += 1
+                return None
             network = self.network_output(func, scope)  # `Discriminator()(x)`
             if network is not None:
                 return self._fact_op(network, call, scope, "model")
@@ -245,6 +248,17 @@ class SemanticModel:
         `forward` always returns one), or a function of the module whose every `return` is the
         same operation (one hop: `self.predict_proba(X)`)."""
         func = call.func
+        if self.local_only:
+            # While operations are dispatched, only a held layer can be what a rule is called
+            # on (a loss layer: `self.criterion(p, y)`); the forms below ("returned",
+            # "model") are the origins of operands, looked up when a rule asks.
+            self._skipped += 1
+            held = self.dataflow.value_of(func, scope)
+            if held is not None and isinstance(held[0], ast.Call):
+                layer = self._layer_spec(held[0], held[1])
+                if layer is not None:
+                    return self._layer_op(call, scope, layer, held[0])
+            return None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             cls = self.dataflow.self_class(func.value.id, scope)
             if cls is not None:
