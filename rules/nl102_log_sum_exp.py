@@ -60,7 +60,8 @@ log-mean-exp, or when the operations come from different libraries.
             return
         inner = ctx.origin(total.operand, total.scope) if total.operand is not None else None
         exp = inner.op if inner is not None else None
-        if exp is None or exp.kind != "exp" or shifted_by_max(ctx, exp.operand, exp.scope):
+        if exp is None or exp.kind != "exp" or exp.operand is None or \
+                shifted_by_max(ctx, exp.operand, exp.scope):  # (an exp in another function: unknown)
             return
         if total.kind == "mean":
             ctx.report(op.node, "`log(mean(exp(x)))` overflows and underflows; use "
