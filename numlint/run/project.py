@@ -42,6 +42,7 @@ class ProjectIndex:
         self.roots = sorted({os.path.abspath(r) for r in roots}, key=len, reverse=True)
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
+        self._digests: Dict[str, Optional[str]] = {}
         self._facts: Dict[Tuple[str, frozenset], Optional[Tuple[bool, frozenset]]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
@@ -178,8 +179,10 @@ class ProjectIndex:
         return found
 
     def _digest_of(self, module: str) -> Optional[str]:
-        summary = self.summary(module)
-        return summary.digest() if summary is not None else None
+        if module not in self._digests:  # once per module and run (warm runs ask often)
+            summary = self.summary(module)
+            self._digests[module] = summary.digest() if summary is not None else None
+        return self._digests[module]
 
     def still_valid(self, dependencies: Dict[str, Optional[str]]) -> bool:
         """Whether the summaries a cached result read are still what they were."""
