@@ -136,6 +136,17 @@ def _commonness(s: Spelling) -> int:
 _COMMON = frozenset({"sum", "log", "exp", "mean", "dot", "var", "std", "norm"})
 
 
+_LAST: list = [None, {}]  # the last text tested, and which spellings it has (by id)
+
+
+def _known_for(text: str) -> Dict[int, bool]:
+    """What is known of `text`'s spellings: `may_fire` and `missing_kinds` test the same
+    module one after the other, and scanning a text is the prefilter's whole cost."""
+    if _LAST[0] is not text:
+        _LAST[0], _LAST[1] = text, {}
+    return _LAST[1]
+
+
 def may_fire(text: str, rules: Sequence, provided: FrozenSet[str] = frozenset()) -> bool:
     """False only if no rule of `rules` can report anything on this module. `provided`: kinds
     the module can obtain from first-party modules it imports (their summaries), present
@@ -148,13 +159,13 @@ def may_fire(text: str, rules: Sequence, provided: FrozenSet[str] = frozenset())
     if not plan:
         return False  # no rule selected
     texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
-    known: Dict[int, bool] = {}
+    known = _known_for(text)
     for combination in plan:
         for s in combination:
             key = id(s)
-            if key not in known:
-                known[key] = s.kind in provided or any(s.present(t) for t in texts)
-            if not known[key]:
+            if key not in known:  # what the text spells (`provided` is not the text's)
+                known[key] = any(s.present(t) for t in texts)
+            if not known[key] and s.kind not in provided:
                 break
         else:
             return True
@@ -170,9 +181,17 @@ def missing_kinds(text: str, rules: Sequence,
     if not plan:
         return frozenset()
     texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    known = _known_for(text)
+
+    def present(s: Spelling) -> bool:
+        key = id(s)
+        if key not in known:
+            known[key] = any(s.present(t) for t in texts)
+        return known[key]
+
     wanted: set = set()
     for combination in plan:
-        missing = {s.kind for s in combination if not any(s.present(t) for t in texts)}
+        missing = {s.kind for s in combination if not present(s)}
         if missing and len(missing) < len(combination) and missing <= providable:
             wanted |= missing
     return frozenset(wanted)
