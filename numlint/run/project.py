@@ -20,10 +20,8 @@ this index answers from the files on disk:
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
-import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -151,12 +149,11 @@ class ProjectIndex:
                     return summary
         from numlint.engine.semantic.model import SemanticModel
         from numlint.engine.semantic.project import ProjectView, summarize
+        from numlint.engine.check import parse_python
         from numlint.engine.source import SourceText
         try:
             text = SourceText.from_bytes(data)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text.text, filename=path)
+            tree = parse_python(text.text, path)  # with CPython's headroom, warnings silenced
         except (ValueError, SyntaxError, RecursionError, MemoryError):
             return None
         name = self.module_of(path)
