@@ -157,7 +157,11 @@ class ProjectIndex:
         except (ValueError, SyntaxError, RecursionError, MemoryError):
             return None
         name = self.module_of(path)
-        view = ProjectView(self, module, is_package=bool(name and name[1]))
+        # A summary says what the module itself defines (and re-exports, by name): it never
+        # asks for another module's summary, so computing one never cascades through the
+        # project (on pandas, one summary had pulled in thirty, their trees alive at once).
+        # Chains through other modules are followed when a check asks (`ProjectView.resolve`).
+        view = ProjectView(None, module, is_package=bool(name and name[1]))
         model = SemanticModel(tree, view)
         try:
             summary = summarize(model, module)

@@ -391,16 +391,10 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
 
 
 def summarize_locally(model: "SemanticModel", module: str) -> Optional[ModuleSummary]:
-    """The module's summary from the model its check built, if it needs no other module's
-    summary (then it is exact, and costs one pass over the module's definitions); None
-    otherwise: it is computed on demand, the first time another module asks."""
-    skipped = model._skipped
-    model.local_only = True
-    try:
-        summary = summarize(model, module)
-    finally:
-        model.local_only = False
-    return summary if model._skipped == skipped else None
+    """None: a summary is computed on demand, from a model that knows no other module
+    (`numlint.run.project`), the first time another module asks; the model a check built
+    has followed other modules, and its facts would differ."""
+    return None
 
 
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:
