@@ -26,7 +26,7 @@ from numlint.engine.source import BinaryFileError, DecodeError, Position, Source
 
 if TYPE_CHECKING:
     from numlint.engine.rule import Rule
-    from numlint.engine.semantic.project import ModuleSummary, Project, ProjectView
+    from numlint.engine.semantic.project import Project, ProjectView
 
 MAX_FIX_ROUNDS = 10
 
@@ -45,8 +45,7 @@ def check_source(source: Source, path: Union[str, Path] = "<stdin>",
 def check_module(source: Source, path: Union[str, Path] = "<stdin>",
                  config: Optional[Config] = None,
                  project: Optional[Project] = None) -> "Checked":
-    """`check_source`, with what the check read of the project (`Checked.dependencies`) and
-    the module's own summary when the model was built (`Checked.summary`)."""
+    """`check_source`, with what the check read of the project (`Checked.dependencies`)."""
     config = config or Config()
     try:
         text, diagnostics = _decode(source, str(path))
@@ -147,11 +146,10 @@ def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply
 @dataclass
 class Checked:
     """One module's diagnostics; the summaries of other modules they depend on (module ->
-    digest of what was read, None: not found); and the module's own summary, if computed."""
+    digest of what was read, None: not found)."""
 
     diagnostics: List[Diagnostic]
     dependencies: Dict[str, Optional[str]] = field(default_factory=dict)
-    summary: Optional["ModuleSummary"] = None
 
 
 def _decode(source: Source, path: str) -> Tuple[Optional[SourceText], List[Diagnostic]]:
@@ -336,9 +334,7 @@ def dispatch_table(rules: Sequence[Rule]) -> Dict[str, Tuple[Rule, ...]]:
 def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rule],
               project: Optional["ProjectView"] = None,
               checked: Optional[Checked] = None) -> List[Diagnostic]:
-    """One pass over the module's operations, calling each rule on the kinds it asked for.
-    With `checked`, the module's summary is computed from the same model (for the project's
-    cache)."""
+    """One pass over the module's operations, calling each rule on the kinds it asked for."""
     # The engine is imported with the first file analysed: a run whose results all come
     # from the cache never loads the model, the table or the rules.
     from numlint.engine.semantic.model import SemanticModel
@@ -379,14 +375,6 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
                     if isinstance(exc, RecursionError) and not in_deep_stack():
                         raise  # checked again with more headroom (`contained`)
                     failed[rule.code] = _describe_failure(rule, exc, text, node)
-        if checked is not None and project is not None and project.module is not None:
-            from numlint.engine.semantic.project import summarize_locally
-            try:
-                checked.summary = summarize_locally(model, project.module)
-            except Exception as exc:  # no summary: the modules importing this one learn nothing
-                if isinstance(exc, RecursionError) and not in_deep_stack():
-                    raise
-                checked.summary = None
     finally:
         model.release()
         context.release()

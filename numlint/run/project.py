@@ -126,12 +126,6 @@ class ProjectIndex:
         self._summaries[module] = result
         return result
 
-    def remember(self, module: str, data: bytes, summary: "ModuleSummary",
-                 dependencies: Dict[str, Optional[str]]) -> None:
-        """A summary computed while the module itself was checked (same model walk)."""
-        self._summaries.setdefault(module, summary)
-        self.computed[module] = (_digest(data), summary, dependencies)
-
     def _summarize(self, module: str, path: str) -> Optional["ModuleSummary"]:
         try:
             if os.stat(path).st_size > MAX_SUMMARY_SIZE:

@@ -90,9 +90,6 @@ def _process_module(path: Path, config: Config, mode: Mode) -> FileResult:
         diagnostics = checked.diagnostics
         file_result = FileResult(shown, diagnostics, source=source.text if diagnostics else None,
                                  dependencies=checked.dependencies)
-        name = project.module_of(str(path))
-        if checked.summary is not None and name is not None:
-            project.remember(name[0], source.to_bytes(), checked.summary, checked.dependencies)
         file_result.summaries = project.drain()
         return file_result
     result = fix_source(source, shown, config, unsafe=mode.unsafe, project=project)

@@ -390,13 +390,6 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     return ModuleSummary(module, functions, classes, aliases, values)
 
 
-def summarize_locally(model: "SemanticModel", module: str) -> Optional[ModuleSummary]:
-    """None: a summary is computed on demand, from a model that knows no other module
-    (`numlint.run.project`), the first time another module asks; the model a check built
-    has followed other modules, and its facts would differ."""
-    return None
-
-
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:
     """What a function returns, as a fact: the operation every `return` performs (with the
     parameter that is its operand), or a network ending in an activation (a factory)."""
