@@ -13,9 +13,9 @@ this index answers from the files on disk:
   Namespace packages need no `__init__.py`.
 * **Summaries on demand.** A summary is computed the first time a check asks for it (read,
   parse, one model walk: no rules), remembered for the process, and stored in the result cache
-  by content (with the digests of the summaries it read itself, so a change anywhere down a
-  chain of re-exports invalidates it). A module being summarised that asks for itself (an
-  import cycle) gets no answer: unknown.
+  by content. It is local: computing it never asks for another module's summary; chains
+  through modules are followed when a check asks, and a check's result records the digest of
+  every summary on the chain it read, so a change anywhere down it invalidates the result.
 """
 
 from __future__ import annotations
