@@ -300,3 +300,18 @@ def test_tensorflow_never_gets_the_cholesky_logdet():
         """
     text = fixed(source, unsafe=True)
     assert "tf.linalg.slogdet(A)[1]" in text and "logdet(A)" not in text.replace("slogdet", "")
+
+
+def test_same_tree_agrees_with_ast_dump():
+    """NL302's `_same_tree` skips dumps that cannot be equal; it answers as `ast.dump` does
+    (formatting is not structure)."""
+    import ast as _ast
+    from numlint.engine.registry import rules_by_code
+    import importlib
+    module = importlib.import_module(type(rules_by_code()["NL302"]).__module__)
+    pairs = [("np.triu(y)", "np.triu( y )"), ("A", "A @ inv(A) @ inv(A)"), ("A", "B"),
+             ("inv(A)", "inv(A)"), ("x[0]", "x[1]"), ("f(a, b)", "f(a)")]
+    for left, right in pairs:
+        a = _ast.parse(left, mode="eval").body
+        b = _ast.parse(right, mode="eval").body
+        assert module._same_tree(a, b) == (_ast.dump(a) == _ast.dump(b)), (left, right)
