@@ -303,7 +303,7 @@ def _check_text(text: SourceText, path: str, config: Config,
     rules = tuple(r for r in rules if not _ignored(r.code, ignored))
     view = _view(project, path)
     checked = Checked([])
-    diagnostics = run_rules(tree, text, path, rules, view, checked)
+    diagnostics = run_rules(tree, text, path, rules, view)
     diagnostics = noqa.filter_diagnostics(diagnostics, text)
     checked.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
     if view is not None:
@@ -332,8 +332,7 @@ def dispatch_table(rules: Sequence[Rule]) -> Dict[str, Tuple[Rule, ...]]:
 
 
 def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rule],
-              project: Optional["ProjectView"] = None,
-              checked: Optional[Checked] = None) -> List[Diagnostic]:
+              project: Optional["ProjectView"] = None) -> List[Diagnostic]:
     """One pass over the module's operations, calling each rule on the kinds it asked for."""
     # The engine is imported with the first file analysed: a run whose results all come
     # from the cache never loads the model, the table or the rules.
