@@ -133,6 +133,36 @@ def sign(ctx, expr, scope, depth: int = _DEPTH) -> Optional[Sign]:
     return None
 
 
+def radicand(op) -> Optional[ast.expr]:
+    """The `v` of `sqrt(v)` or `v ** 0.5`."""
+    if op.kind == "sqrt":
+        return op.operand
+    if op.kind == "pow" and op.form == "operator" and isinstance(op.right, ast.Constant) \
+            and op.right.value == 0.5:
+        return op.left
+    return None
+
+
+def square_base(ctx, expr, scope) -> Optional[ast.expr]:
+    """The `x` of `x**2`, `x * x`, `square(x)`, `pow(x, 2)` or `x.pow(2)`."""
+    op = ctx.op(expr, scope)
+    if op is None:
+        return None
+    if op.kind == "square":
+        return op.operand
+    if op.kind == "mul" and ctx.same(op.left, op.right):
+        return op.left
+    if op.kind == "pow":
+        if op.form == "operator":
+            base, exponent = op.left, op.right
+        else:
+            extra = op.extra_args()
+            base, exponent = op.operand, (op.arg(extra[0]) if len(extra) == 1 else None)
+        if isinstance(exponent, ast.Constant) and exponent.value == 2:
+            return base
+    return None
+
+
 def in_assertion(ctx, node) -> bool:
     """Whether `node` is evaluated only to be checked: inside an `assert` statement or an
     argument of an assertion helper (`assert_allclose(inv(b) @ b, eye)`, `self.assertEqual`),

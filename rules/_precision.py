@@ -4,13 +4,13 @@ in every spelling, followed through names. Not a rule: the registry skips `_` mo
 from __future__ import annotations
 
 import ast
-from typing import Optional, Tuple
+from typing import Tuple
 
 from numlint.engine.table.precision import (
     DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, LINEAR_PRODUCTS,
 )
 
-from ._patterns import strip_casts
+from ._patterns import radicand, square_base, strip_casts
 
 # How many assignments a pattern is followed back through.
 _DEPTH = 4
@@ -32,36 +32,6 @@ def follow(ctx, expr, scope):
             expr, scope = origin.expr, origin.scope
             continue
         return op
-    return None
-
-
-def radicand(op) -> Optional[ast.expr]:
-    """The `v` of `sqrt(v)` or `v ** 0.5`."""
-    if op.kind == "sqrt":
-        return op.operand
-    if op.kind == "pow" and op.form == "operator" and isinstance(op.right, ast.Constant) \
-            and op.right.value == 0.5:
-        return op.left
-    return None
-
-
-def square_base(ctx, expr, scope) -> Optional[ast.expr]:
-    """The `x` of `x**2`, `x * x`, `square(x)`, `pow(x, 2)` or `x.pow(2)`."""
-    op = ctx.op(expr, scope)
-    if op is None:
-        return None
-    if op.kind == "square":
-        return op.operand
-    if op.kind == "mul" and ctx.same(op.left, op.right):
-        return op.left
-    if op.kind == "pow":
-        if op.form == "operator":
-            base, exponent = op.left, op.right
-        else:
-            others = [v for v in (op.args or {}).values() if v is not op.operand]
-            base, exponent = op.operand, (others[0] if len(others) == 1 else None)
-        if isinstance(exponent, ast.Constant) and exponent.value == 2:
-            return base
     return None
 
 

@@ -10,7 +10,8 @@ from typing import List, Optional
 from numlint.engine.table import stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 
-from ._patterns import NONNEG, in_assertion, shifted_by_max, sign, strip_casts
+from ._patterns import (NONNEG, in_assertion, radicand, shifted_by_max, sign, square_base,
+                        strip_casts)
 
 # The floor the fix puts under a divisor, `max(d, EPS)`. It must be a nonzero number in the
 # data's dtype, which numlint cannot see: 1e-7 (Keras's default fuzz factor) is the smallest
@@ -166,9 +167,9 @@ def _divisor(ctx, expr, scope, trail) -> Optional[_Divisor]:
         return norm if norm.op.axis is not None else None
     if op.kind == "std" and op.operand is not None:
         return _Divisor("std", op.operand, op, [op])
-    radicand = _radicand(op)
-    if radicand is not None:
-        inner = _follow(ctx, radicand, op.scope, trail)
+    root = radicand(op)
+    if root is not None:
+        inner = _follow(ctx, root, op.scope, trail)
         if inner is not None and inner.kind == "var" and inner.operand is not None:
             return _Divisor("std", inner.operand, inner, [op, inner])
         return None
@@ -187,43 +188,13 @@ def _norm(ctx, expr, scope, trail) -> Optional[_Divisor]:
         return None
     if op.kind == "norm" and op.operand is not None:
         return _Divisor("norm", op.operand, op, [op])
-    radicand = _radicand(op)
-    if radicand is not None:
-        total = _follow(ctx, radicand, op.scope, trail)
+    root = radicand(op)
+    if root is not None:
+        total = _follow(ctx, root, op.scope, trail)
         if total is not None and total.kind == "sum":
-            data = _square_base(ctx, total.operand, total.scope)
+            data = square_base(ctx, total.operand, total.scope)
             if data is not None:
                 return _Divisor("norm", data, total, [op, total])
-    return None
-
-
-def _radicand(op) -> Optional[ast.expr]:
-    """The `v` of `sqrt(v)` or `v ** 0.5`."""
-    if op.kind == "sqrt":
-        return op.operand
-    if op.kind == "pow" and op.form == "operator" and isinstance(op.right, ast.Constant) \
-            and op.right.value == 0.5:
-        return op.left
-    return None
-
-
-def _square_base(ctx, expr, scope) -> Optional[ast.expr]:
-    """The `x` of `x**2`, `x * x`, `square(x)` or `x.pow(2)`."""
-    op = ctx.op(expr, scope)
-    if op is None:
-        return None
-    if op.kind == "square":
-        return op.operand
-    if op.kind == "mul" and ctx.same(op.left, op.right):
-        return op.left
-    if op.kind == "pow":
-        if op.form == "operator":
-            base, exponent = op.left, op.right
-        else:
-            extra = op.extra_args()
-            base, exponent = op.operand, (op.arg(extra[0]) if len(extra) == 1 else None)
-        if isinstance(exponent, ast.Constant) and exponent.value == 2:
-            return base
     return None
 
 

@@ -8,8 +8,8 @@ from typing import Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
-from ._patterns import in_assertion
-from ._precision import cosine_of, follow, radicand, square_base, sum_of_squares
+from ._patterns import in_assertion, radicand, square_base
+from ._precision import cosine_of, follow, sum_of_squares
 
 
 class SqrtOfRoundedDifference(Rule):
