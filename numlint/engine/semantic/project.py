@@ -79,6 +79,14 @@ class ClassSummary:
     attributes: Dict[str, Returned] = field(default_factory=dict)
     functions: Dict[str, str] = field(default_factory=dict)
 
+    @property
+    def kinds(self) -> frozenset:
+        """The operation kinds its methods, attributes and instances hand a caller."""
+        found = {r.kind for r in self.methods.values()} | {r.kind for r in self.attributes.values()}
+        if self.output is not None:
+            found.add(self.output.kind)
+        return frozenset(found)
+
     def to_json(self) -> dict:
         return {"bases": list(self.bases),
                 "methods": {k: v.to_json() for k, v in self.methods.items()},
@@ -116,14 +124,8 @@ class ModuleSummary:
         """The operation kinds a caller can obtain from this module (for the prefilter)."""
         found = {r.kind for r in self.functions.values()} | {r.kind for r in self.values.values()}
         for cls in self.classes.values():
-            found |= {r.kind for r in cls.methods.values()}
-            found |= {r.kind for r in cls.attributes.values()}
-            if cls.output is not None:
-                found.add(cls.output.kind)
+            found |= cls.kinds
         return frozenset(found)
-
-    def is_empty(self) -> bool:
-        return not (self.functions or self.classes or self.aliases or self.values)
 
     def to_json(self) -> dict:
         return {"schema": SCHEMA, "module": self.module,
@@ -197,10 +199,7 @@ class Fact:
         if self.returned is not None:
             found.add(self.returned.kind)
         if self.cls is not None:
-            found |= {r.kind for r in self.cls.methods.values()}
-            found |= {r.kind for r in self.cls.attributes.values()}
-            if self.cls.output is not None:
-                found.add(self.cls.output.kind)
+            found |= self.cls.kinds
         if self.function_alias is not None:
             spec = table.FUNCTIONS.get(self.function_alias)
             if spec is not None:
