@@ -1,4 +1,5 @@
-"""The command line: `numlint check`, `numlint rule`, `numlint rules`, `numlint --version`.
+"""The command line: `numlint check`, `numlint rule`, `numlint rules`, `numlint server`,
+`numlint --version`.
 
 Exit status (as Ruff; docs/exit-codes.md): 0 nothing found (or everything fixed), 1 findings
 remain, a file could not be read or parsed (NL901-NL904, NL906: findings too), or with --diff
@@ -489,6 +490,17 @@ def rules_command(output_format: str) -> None:
     from numlint.cli.output.text import make_console
     console = make_console(sys.stdout)
     print_lines(console, rules_lines(rules, width_of(sys.stdout, console)))
+
+
+@cli.command("server")
+@click.option("--debounce", type=click.IntRange(min=0), default=None, metavar="MS",
+              envvar="NUMLINT_SERVER_DEBOUNCE",
+              help="Milliseconds without changes before a changed document is checked "
+                   "(default: 300; the client's `debounce` initialization option wins).")
+def server_command(debounce: Optional[int]) -> None:
+    """Run the language server (LSP) on stdin and stdout, for editors: docs/editors.md."""
+    from numlint.cli.server import DEFAULT_DEBOUNCE_MS, serve
+    sys.exit(serve(DEFAULT_DEBOUNCE_MS if debounce is None else debounce))
 
 
 @cli.command("clean")
