@@ -37,7 +37,7 @@ import sys
 import time
 import traceback
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -175,7 +175,7 @@ class NotebookDocument:
     uri: str
     version: Optional[int]
     cells: List[Tuple[int, str]]  # (kind: 1 markup, 2 code; the cell's document uri)
-    metadata: Dict[str, Any] = field(default_factory=dict)
+    metadata: Any = None  # the notebook's metadata, as the client sent it
 
 
 def uri_path(uri: str) -> Optional[str]:
@@ -377,7 +377,7 @@ def excluded(config: Config, path: str) -> bool:
 def notebook_json(notebook: NotebookDocument, cells: Dict[str, TextDocument]) -> str:
     """The notebook as `.ipynb` JSON, for `numlint.run.notebook`: every cell in order (so cell
     numbers agree), code cells in another language marked so (VS Code's `languageId`)."""
-    out = []
+    out: List[Dict[str, Any]] = []
     for kind, uri in notebook.cells:
         document = cells.get(uri)
         text = document.text if document is not None else ""
@@ -572,7 +572,7 @@ class NumlintServer(LanguageServer):
         if target in self.notebooks:
             notebook = self.notebooks[target]
             frozen = NotebookDocument(notebook.uri, notebook.version, list(notebook.cells),
-                                      dict(notebook.metadata))
+                                      notebook.metadata)
             cells = {uri: TextDocument(d.uri, d.text, d.version, d.language, d.notebook)
                      for uri, d in self.documents.items() if d.notebook == target}
             return lambda: self.analyser.notebook_analysis(frozen, cells, root, encoding)
@@ -747,7 +747,7 @@ def build_server(debounce_ms: int = DEFAULT_DEBOUNCE_MS) -> NumlintServer:
         ls.notebooks[notebook.uri] = NotebookDocument(
             notebook.uri, notebook.version,
             [(int(cell.kind), cell.document) for cell in notebook.cells],
-            dict(notebook.metadata or {}))
+            notebook.metadata)
         for item in params.cell_text_documents:
             ls.documents[item.uri] = TextDocument(item.uri, item.text, item.version,
                                                   item.language_id, notebook.uri)
@@ -762,7 +762,7 @@ def build_server(debounce_ms: int = DEFAULT_DEBOUNCE_MS) -> NumlintServer:
         notebook.version = params.notebook_document.version
         change = params.change
         if change.metadata is not None:
-            notebook.metadata = dict(change.metadata)
+            notebook.metadata = change.metadata
         cells = change.cells
         if cells is not None:
             if cells.structure is not None:
