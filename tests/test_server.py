@@ -438,3 +438,15 @@ def test_the_server_command_does_not_load_pygls_for_other_commands():
             "sys.stderr.write(str('pygls' in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip().endswith("False")
+
+
+def test_utf8_positions_when_the_client_asks_for_them(tmp_path, start_server):
+    text = HAZARD.replace("    return torch.log", '    s = "é😀"; return torch.log')
+    path = tmp_path / "bytes.py"
+    client = start_server(capabilities={"general": {"positionEncodings": ["utf-8"]}})
+    mark = client.mark()
+    open_document(client, path, text)
+    [diagnostic] = client.diagnostics(uri(path), mark)
+    line = text.splitlines()[4]
+    assert diagnostic["range"]["start"] == {
+        "line": 4, "character": len(line[:line.index("torch.log")].encode("utf-8"))}

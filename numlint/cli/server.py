@@ -664,6 +664,14 @@ class NumlintServer(LanguageServer):
             self.schedule(target, self.debounce)
 
 
+def warm_up() -> None:
+    """Import the engine, the table and the rules (what the first check would)."""
+    try:
+        check_module("import numpy as np\n\nnp.log(np.exp(1.0))\n", "<warm-up>")
+    except Exception:  # never fatal: the first real check reports what is wrong
+        logger.exception("warming up failed")
+
+
 def build_server(debounce_ms: int = DEFAULT_DEBOUNCE_MS) -> NumlintServer:
     server = NumlintServer(debounce_ms)
 
@@ -684,6 +692,7 @@ def build_server(debounce_ms: int = DEFAULT_DEBOUNCE_MS) -> NumlintServer:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: NumlintServer, params: lsp.InitializedParams) -> None:
+        ls.worker.submit(warm_up)  # the first document opened is not the one that waits
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace is not None else None
         if watched is None or not watched.dynamic_registration:
