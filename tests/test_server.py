@@ -363,6 +363,27 @@ def test_notebook_document(tmp_path, start_server):
                                    "end": {"line": 1, "character": len(line)}},
                          "text": fixed}]}]}}})
     assert client.diagnostics(cells[2], mark) == []
+
+    # a new cell inserted after the first: checked with the others (the import is cell 1's)
+    added = f"{notebook}#cell3"
+    mark = client.mark()
+    client.notify("notebookDocument/didChange", {
+        "notebookDocument": {"uri": notebook, "version": 3},
+        "change": {"cells": {"structure": {
+            "array": {"start": 1, "deleteCount": 0, "cells": [{"kind": 2, "document": added}]},
+            "didOpen": [{"uri": added, "languageId": "python", "version": 1,
+                         "text": "z = torch.log(F.softmax(x, dim=0))\n"}]}}}})
+    [diagnostic] = client.diagnostics(added, mark)
+    assert diagnostic["code"] == "NL101"
+    assert diagnostic["range"]["start"] == {"line": 0, "character": 4}
+    # and removed again: its diagnostics are cleared
+    mark = client.mark()
+    client.notify("notebookDocument/didChange", {
+        "notebookDocument": {"uri": notebook, "version": 4},
+        "change": {"cells": {"structure": {
+            "array": {"start": 1, "deleteCount": 1},
+            "didClose": [{"uri": added}]}}}})
+    assert client.diagnostics(added, mark) == []
     assert client.shutdown_and_exit() == 0
 
 
@@ -450,3 +471,23 @@ def test_utf8_positions_when_the_client_asks_for_them(tmp_path, start_server):
     line = text.splitlines()[4]
     assert diagnostic["range"]["start"] == {
         "line": 4, "character": len(line[:line.index("torch.log")].encode("utf-8"))}
+
+
+def test_changed_configuration_is_read_again(tmp_path, start_server):
+    path = tmp_path / "model.py"
+    client = start_server(capabilities={
+        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}})
+    mark = client.mark()
+    open_document(client, path, HAZARD)
+    assert [d["code"] for d in client.diagnostics(uri(path), mark)] == ["NL101"]
+    [registration] = [r for r in client.server_requests
+                      if r["method"] == "client/registerCapability"]
+    [watching] = registration["params"]["registrations"]
+    assert watching["method"] == "workspace/didChangeWatchedFiles"
+    assert {"**/*.py", "**/pyproject.toml", "**/numlint.toml", "**/.numlint.toml"} <= {
+        w["globPattern"] for w in watching["registerOptions"]["watchers"]}
+    (tmp_path / "numlint.toml").write_text('ignore = ["NL101"]\n')
+    mark = client.mark()
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [
+        {"uri": uri(tmp_path / "numlint.toml"), "type": 1}]})
+    assert client.diagnostics(uri(path), mark) == []
