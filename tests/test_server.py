@@ -461,16 +461,52 @@ def test_the_server_command_does_not_load_pygls_for_other_commands():
     assert result.stderr.strip().endswith("False")
 
 
-def test_utf8_positions_when_the_client_asks_for_them(tmp_path, start_server):
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-32"])
+def test_other_position_encodings_when_the_client_asks_for_them(tmp_path, start_server,
+                                                                encoding):
     text = HAZARD.replace("    return torch.log", '    s = "é😀"; return torch.log')
-    path = tmp_path / "bytes.py"
-    client = start_server(capabilities={"general": {"positionEncodings": ["utf-8"]}})
+    path = tmp_path / "encoded.py"
+    client = start_server(capabilities={"general": {"positionEncodings": [encoding]}})
     mark = client.mark()
     open_document(client, path, text)
     [diagnostic] = client.diagnostics(uri(path), mark)
     line = text.splitlines()[4]
+    prefix = line[:line.index("torch.log")]
     assert diagnostic["range"]["start"] == {
-        "line": 4, "character": len(line[:line.index("torch.log")].encode("utf-8"))}
+        "line": 4, "character": len(prefix.encode(encoding + ("-le" if encoding == "utf-32" else ""))) // (4 if encoding == "utf-32"
+                                                                 else 1)}
+    # an incremental change in the same units: `x` inside the softmax becomes `y.x`
+    at = len((prefix + "torch.log(F.softmax(").encode(encoding + ("-le" if encoding == "utf-32" else ""))) // (
+        4 if encoding == "utf-32" else 1)
+    mark = client.mark()
+    client.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri(path), "version": 2},
+        "contentChanges": [{"range": {"start": {"line": 4, "character": at},
+                                      "end": {"line": 4, "character": at + 1}},
+                            "text": "y.x"}]})
+    [diagnostic] = client.diagnostics(uri(path), mark)
+    [fix] = [a for a in code_actions(client, uri(path), diagnostic["range"]["start"])
+             if a["title"].startswith("Replace")]
+    [edit] = fix["edit"]["changes"][uri(path)]
+    assert edit["newText"] == "F.log_softmax(y.x, dim=-1)"
+
+
+def test_a_configuration_error_is_shown_once(tmp_path, start_server):
+    (tmp_path / "numlint.toml").write_text("select = [\n")
+    path = tmp_path / "model.py"
+    client = start_server()
+    mark = client.mark()
+    open_document(client, path, HAZARD)
+    shown = client.wait_for(lambda m: m.get("method") == "window/showMessage", mark)
+    assert "invalid TOML" in shown["params"]["message"]
+    change_document(client, path, HAZARD + "\n", 2)
+    open_document(client, tmp_path / "other.py", HAZARD)
+    client.request("textDocument/hover", {"textDocument": {"uri": uri(path)},
+                                          "position": {"line": 0, "character": 0}})
+    assert [m for m in client.notifications[mark:]
+            if m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri(path)] == []
+    assert client.shutdown_and_exit() == 0
 
 
 def test_changed_configuration_is_read_again(tmp_path, start_server):

@@ -59,6 +59,7 @@ SOURCE = "numlint"
 FIX_ALL = "source.fixAll.numlint"
 PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_NAMES = (".numlint.toml", "numlint.toml", "pyproject.toml")
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"  # position encodings (LSP's names)
 
 logger = logging.getLogger("numlint.server")
 
@@ -67,9 +68,9 @@ logger = logging.getLogger("numlint.server")
 
 def units(text: str, encoding: str) -> int:
     """The length of `text` in the code units of a position encoding."""
-    if encoding == lsp.PositionEncodingKind.Utf32 or text.isascii():
+    if encoding == UTF32 or text.isascii():
         return len(text)
-    if encoding == lsp.PositionEncodingKind.Utf8:
+    if encoding == UTF8:
         return len(text.encode("utf-8", "surrogatepass"))
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
@@ -78,7 +79,7 @@ class Lines:
     """A text's lines as the protocol counts them (ended by `\\r\\n`, `\\r` or `\\n`: the
     same as `SourceText`'s), and conversions between character offsets and LSP positions."""
 
-    def __init__(self, text: str, encoding: str = lsp.PositionEncodingKind.Utf16):
+    def __init__(self, text: str, encoding: str = UTF16):
         self.text = text
         self.encoding = encoding
         self.starts: List[int] = SourceText(text).line_starts
@@ -112,7 +113,7 @@ class Lines:
             return len(self.text)
         start, end = self.starts[position.line], self.end(position.line)
         segment = self.text[start:end]
-        if self.encoding == lsp.PositionEncodingKind.Utf32 or segment.isascii():
+        if self.encoding == UTF32 or segment.isascii():
             return start + min(position.character, len(segment))
         count = 0
         for index, char in enumerate(segment):
@@ -513,6 +514,7 @@ class NumlintServer(LanguageServer):
         self.notebooks: Dict[str, NotebookDocument] = {}
         self.results: Dict[str, Analysis] = {}
         self.published: Dict[str, bool] = {}  # uri -> it has diagnostics shown
+        self.reported: Dict[str, str] = {}    # uri -> the configuration error last shown
         self.tasks: Dict[str, "asyncio.Task[None]"] = {}
         self.analyser = Analyser()
         self.worker = concurrent.futures.ThreadPoolExecutor(
@@ -526,8 +528,9 @@ class NumlintServer(LanguageServer):
         try:
             encoding = self.workspace.position_encoding
         except RuntimeError:  # not initialized
-            return lsp.PositionEncodingKind.Utf16
-        return str(encoding or lsp.PositionEncodingKind.Utf16)
+            return UTF16
+        encoding = encoding or UTF16
+        return str(getattr(encoding, "value", encoding))  # "utf-16", not the enum's name
 
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         try:
@@ -640,7 +643,14 @@ class NumlintServer(LanguageServer):
         for finding in analysis.findings:
             by_uri.setdefault(finding.uri, []).append(lsp_diagnostic(finding))
         if analysis.skipped is not None and analysis.skipped.startswith("configuration"):
-            self.log(f"{target}: not checked: {analysis.skipped}", lsp.MessageType.Warning)
+            if self.reported.get(target) != analysis.skipped:  # once, not at every keystroke
+                self.reported[target] = analysis.skipped
+                self.log(f"{target}: not checked: {analysis.skipped}", lsp.MessageType.Warning)
+                self.window_show_message(lsp.ShowMessageParams(
+                    type=lsp.MessageType.Warning,
+                    message=f"numlint: not checked: {analysis.skipped}"))
+        else:
+            self.reported.pop(target, None)
         for uri, diagnostics in by_uri.items():
             if not diagnostics and not self.published.get(uri):
                 continue  # nothing shown, nothing to clear
