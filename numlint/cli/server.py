@@ -238,9 +238,6 @@ class Analysis:
 class Analyser:
     """Configurations and project indexes for the server's life (forgotten on `invalidate`)."""
 
-    def __init__(self) -> None:
-        self.config_errors: Dict[str, str] = {}
-
     def invalidate(self) -> None:
         from numlint.run import project
         config_for_directory.cache_clear()
