@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -166,8 +167,11 @@ def test_round_trip_diagnostic_fix_hover_change_shutdown(tmp_path, start_server)
         "textDocument": {"uri": uri(path)}, "position": {"line": 0, "character": 1}}) is None
 
     mark = client.mark()
+    sent = time.monotonic()
     change_document(client, path, fixed, 2)  # the edit applied: the hazard is gone
     assert client.diagnostics(uri(path), mark) == []
+    # the initialization option's 20 ms, not the command line's 5000 ms
+    assert time.monotonic() - sent < 4.5
     assert client.shutdown_and_exit() == 0
 
 
