@@ -64,9 +64,9 @@ from numlint.engine.rule import Example, Rule
 from numlint.engine.source import Position, SourceText
 
 FilePathProvider: Any
-try:  # libcst >= 1.2: the module's path, from Fixit's configuration (its `FullRepoManager`)
+try:  # the module's path, from Fixit's configuration (its `FullRepoManager`)
     from libcst.metadata import FilePathProvider
-except ImportError:  # pragma: no cover - older libcst: the configuration of the working directory
+except ImportError:  # pragma: no cover - an old libcst: the working directory's configuration
     FilePathProvider = None
 
 Span = Tuple[int, int]
@@ -307,7 +307,7 @@ def analysis_of(module: cst.Module, path: Optional[Path]) -> Analysis:
         return found
 
 
-# -- the rules --------------------------------------------------------------------------------------
+# -- the rules -------------------------------------------------------------------------------------
 
 
 class NumlintRule(LintRule):
