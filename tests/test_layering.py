@@ -5,6 +5,9 @@
     numlint/run/        files on disk      may use engine
     numlint/engine/     one source text    uses nothing above it; finds rules by discovery only
     rules/              the catalog        may use engine.rule and engine.table only
+    numlint/*.py        the top            __init__ (lazy public names), __main__ (the entry
+                                           point), fixit (the Fixit rule pack under the name
+                                           Fixit configurations use): may use cli and engine
 
 Every import is checked, at module level and inside functions (a function-level import is
 allowed for start-up speed, but only downward), `if TYPE_CHECKING:` ones included.
@@ -29,9 +32,11 @@ ALLOWED = {
     "run": {"run", "engine", "top"},
     "engine": {"engine", "top"},
     "rules": {"rules", "engine.rule", "engine.table"},
-    "top": {"top", "cli", "engine"},  # __init__'s lazy public names, __main__'s entry point
+    # __init__'s lazy public names, __main__'s entry point, `numlint.fixit` (cli's Fixit rules)
+    "top": {"top", "cli", "engine"},
 }
 MAX_TOP_MODULES = 8
+TOP_MODULES = ("__init__", "__main__", "__version__", "fixit")
 
 
 def module_name(path: Path) -> str:
@@ -74,7 +79,7 @@ def part_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] != "numlint":
         return "external"
-    if len(parts) == 1 or parts[1] in ("__init__", "__main__", "__version__"):
+    if len(parts) == 1 or parts[1] in TOP_MODULES:
         return "top"
     if parts[1] == "engine" and len(parts) > 2 and parts[2] in ("rule", "table"):
         return f"engine.{parts[2]}"
