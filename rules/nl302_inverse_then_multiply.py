@@ -276,7 +276,7 @@ EXAMPLES = (
         import scipy.linalg
 
         def step(A, b):
-            return np.linalg.solve(A, b)
+            return scipy.linalg.solve(A, b)
         """, title="SciPy's `inv`",
         proof=SOLVE),
     bad("numpy", """
@@ -313,7 +313,6 @@ EXAMPLES = (
         import numpy as np
 
         def step(A, b):
-            A_inv = np.linalg.inv(A)
             return np.linalg.solve(A, b)
         """, unsafe=True, title="the inverse in a name used once (unsafe)",
         proof=SOLVE),
