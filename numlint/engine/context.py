@@ -4,7 +4,9 @@ emitter of stable replacements, and the list of findings."""
 from __future__ import annotations
 
 import ast
+import bisect
 import io
+import re
 import tokenize
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Set, Tuple,
                     TypeVar)
@@ -167,7 +169,8 @@ class Context:
         text = replacement.text
         parent = self.model.parent_of(node)
         if _needs_parentheses(node, parent, text):
-            text = f"({text})"
+            if self._ungrouped(start, end, parent) == (start, end):
+                text = f"({text})"  # (else the expression's own parentheses group it)
         elif isinstance(node, _OPERATOR_EXPRESSIONS) and _primary(text):
             start, end = self._ungrouped(start, end, parent)
         if applicability is Applicability.SAFE and self._drops_comment(node, replacement.copied):
@@ -286,6 +289,9 @@ class Context:
                 op = self.model.op(sub, scope)
                 if op is None or op.form not in ("function", "method"):
                     return False  # a layer, a model, a function of unknown effect
+                if any(k.arg == "out" for k in sub.keywords) or (
+                        isinstance(sub.func, ast.Attribute) and sub.func.attr.endswith("_")):
+                    return False  # writes into an array: `out=`, `x.exp_()`
                 continue
             if isinstance(sub, ast.Attribute):
                 if id(sub) in called or self.model.qualname(sub, scope) is not None:
@@ -356,9 +362,8 @@ class Context:
         * rewrite an expression whose library is unknown: array-API code that calls
           functions on a namespace held in a name (`xp.std(x)`, `xp` a parameter).
         """
-        protected = self._fact("f-string", self._printed_ranges)
         for edit in fix.edits:
-            for a, b in protected:
+            for a, b in self._printed_ranges_around(edit.start, edit.end):
                 if (a <= edit.start <= b) if edit.start == edit.end else \
                         (edit.start < b and a < edit.end):
                     return False
@@ -388,12 +393,32 @@ class Context:
             return all(b.kind in ("import", "none") for b in bindings)
         return test
 
-    def _printed_ranges(self) -> List[Tuple[int, int]]:
-        """The source ranges whose text an f-string prints: the expression before a `=`
-        specifier (`f"{x=}"`), and a whole f-string whose positions cannot be trusted."""
+    def _printed_ranges_around(self, start: int, end: int) -> List[Tuple[int, int]]:
+        """The ranges an f-string prints (`_printed_ranges`) in the module's top-level
+        statements that `[start, end]` touches: each statement is read once per module,
+        whichever rule's fix asks, and only if the module has f-strings at all."""
+        if not self._fact("has f-strings", lambda: bool(_F_STRING.search(self.source.text))):
+            return []
+        body = self.model.tree.body
+        starts = self._fact("statement starts", lambda: [
+            min([self.source.node_range(s)[0]] +
+                [self.source.node_range(d)[0] for d in getattr(s, "decorator_list", ())])
+            for s in body])
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        last = max(bisect.bisect_right(starts, end) - 1, 0)
+        ranges: List[Tuple[int, int]] = []
+        for index in range(first, min(last, len(body) - 1) + 1):
+            statement = body[index]
+            ranges += self._fact(("f-string", index), lambda: self._printed_ranges(statement))
+        return ranges
+
+    def _printed_ranges(self, region: ast.AST) -> List[Tuple[int, int]]:
+        """The source ranges whose text an f-string in `region` prints: the expression before
+        a `=` specifier (`f"{x=}"`), and a whole f-string whose positions cannot be
+        trusted."""
         ranges: List[Tuple[int, int]] = []
         text = self.source.text
-        for node in ast.walk(self.model.tree):
+        for node in ast.walk(region):
             if not isinstance(node, ast.JoinedStr):
                 continue
             for part in node.values:
@@ -602,6 +627,9 @@ def _only_attribute_base(name: str, region: ast.AST) -> bool:
     return bool(uses) and all(isinstance(parent := parents.get(n), ast.Attribute) and
                               parent.value is n for n in uses)
 
+
+# The opening of an f-string (`f"`, `rf'`, `FR"`, ...): a module without one prints no code.
+_F_STRING = re.compile(r"(?i)(?:f|fr|rf)['\"]")
 
 # Expressions whose parentheses a replacement that is a primary makes redundant.
 _OPERATOR_EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp)
