@@ -208,19 +208,23 @@ class Context:
     def _dead_assignments(self, node: ast.expr, edit: Edit) -> List[Edit]:
         """The edits removing the assignments that `edit` (replacing `node`) leaves dead: in
         a function, `name = value` (its only binding there, a plain single-target
-        assignment alone on its lines, `value` free of side effects: names, constants,
-        operators and the table's library operations) whose every read is in what the fix
-        removes, which includes the values of the assignments it removes (`e = exp(x)`,
+        assignment alone on its lines, before the fixed statement in its block, `value`
+        free of side effects: names, constants, operators and the table's library
+        operations) whose every read is in what the fix removes, which includes the values
+        of the assignments it removes (`e = exp(x)`,
         `s = e.sum()`, `log(s)` becoming `logsumexp(x)` removes both). Never a global, a
         nonlocal, a module's or a class's name, an attribute, or a name the function may
         read some other way (`locals()`, `eval`)."""
         kept = _names_read(edit.content)
         scope = self.model.scope_of(node)
-        if kept is None or scope is None:
+        statement = self.model.statement_of(node)
+        if kept is None or scope is None or statement is None:
+            return []
+        home = self.model.block_of(statement)
+        if home is None:
             return []
         removed: List[ast.AST] = [node]
         edits: List[Edit] = []
-        blocks: Dict[Tuple[int, str], int] = {}
         candidates = [n.id for n in ast.walk(node)
                       if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         seen: Set[str] = set()
@@ -229,23 +233,23 @@ class Context:
             if name in seen or name in kept:
                 continue
             seen.add(name)
-            statement = self._dead_assignment(name, scope, removed, blocks)
-            if statement is None:
+            dead = self._dead_assignment(name, scope, removed, home, statement)
+            if dead is None:
                 continue
-            removal = self._removal(statement)
+            removal = self._removal(dead)
             if removal is None or removal.start < edit.end and edit.start < removal.end:
                 continue
-            removed.append(statement)
+            removed.append(dead)
             edits.append(removal)
-            assert isinstance(statement, ast.Assign)
-            candidates.extend(n.id for n in ast.walk(statement.value)
+            candidates.extend(n.id for n in ast.walk(dead.value)
                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         return edits
 
     def _dead_assignment(self, name: str, scope: Scope, removed: List[ast.AST],
-                         blocks: Dict[Tuple[int, str], int]) -> Optional[ast.stmt]:
+                         home: Tuple[ast.AST, str], fixed: ast.stmt) -> Optional[ast.Assign]:
         """The assignment of `name` (as read in `scope`) that no read outside `removed`
-        needs, if it can go (see `_dead_assignments`)."""
+        needs, if it can go (see `_dead_assignments`): before `fixed` in `home`, the block
+        of the fixed statement (which therefore never becomes empty)."""
         owner, bindings = self.model.lookup(name, scope)
         if owner is None or owner.kind != "function" or len(bindings) != 1:
             return None
@@ -265,16 +269,9 @@ class Context:
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and \
                     sub.func.id in _INTROSPECTION:
                 return None
-        if not self._pure(statement.value, owner):
+        if self.model.block_of(statement) != home or statement.lineno >= fixed.lineno or \
+                not self._pure(statement.value, owner):
             return None
-        block = self.model.block_of(statement)
-        if block is None:
-            return None
-        key = (id(block[0]), block[1])
-        siblings = getattr(block[0], block[1], [])
-        if blocks.get(key, 0) + 1 >= len(siblings):
-            return None  # the block would be empty
-        blocks[key] = blocks.get(key, 0) + 1
         return statement
 
     def _pure(self, value: ast.expr, scope: Scope) -> bool:
