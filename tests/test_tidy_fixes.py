@@ -63,6 +63,18 @@ HEADER = "import numpy as np\nfrom numpy.linalg import inv\n\n\n"
      "def f(xs):\n    return list(np.var(x) for x in xs)\n"),
     ("def f(A, B):\n    return dict(k=(inv(A) @ B))\n",
      "def f(A, B):\n    return dict(k=np.linalg.solve(A, B))\n"),
+    # a keyword written against the group keeps a blank
+    ("def f(x):\n    return(np.mean(x**2) - np.mean(x)**2)\n",
+     "def f(x):\n    return np.var(x)\n"),
+    ("def f(x, c):\n    return 1 if(np.mean(x**2) - np.mean(x)**2)else 2\n",
+     "def f(x, c):\n    return 1 if np.var(x)else 2\n"),
+    # in an f-string, a slice, after `await`
+    ("def f(x):\n    return f\"{(np.mean(x**2) - np.mean(x)**2):.3f}\"\n",
+     "def f(x):\n    return f\"{np.var(x):.3f}\"\n"),
+    ("def f(x):\n    return x[(np.mean(x**2) - np.mean(x)**2):]\n",
+     "def f(x):\n    return x[np.var(x):]\n"),
+    ("async def f(x):\n    return await (np.mean(x**2) - np.mean(x)**2)\n",
+     "async def f(x):\n    return await np.var(x)\n"),
 ])
 def test_grouping_parentheses_go_with_the_operator_expression(code, expected):
     result = fixed(HEADER + code, unsafe=False)

@@ -173,6 +173,11 @@ class Context:
                 text = f"({text})"  # (else the expression's own parentheses group it)
         elif isinstance(node, _OPERATOR_EXPRESSIONS) and _primary(text):
             start, end = self._ungrouped(start, end, parent)
+            source = self.source.text
+            if start > 0 and _glued(source[start - 1]):
+                text = " " + text  # `return(a - b)`: not `returnnp.var(x)`
+            if end < len(source) and _glued(source[end]) and _glued(text[-1]):
+                text += " "  # `(a - b)if c else d`, the replacement a name
         if applicability is Applicability.SAFE and self._drops_comment(node, replacement.copied):
             applicability = Applicability.UNSAFE
             message += " (removes a comment)"
@@ -650,6 +655,11 @@ def _primary(text: str) -> bool:
         return False
     return isinstance(expr, (ast.Call, ast.Name, ast.Attribute, ast.Subscript)) and \
         text == text.strip()
+
+
+def _glued(char: str) -> bool:
+    """Whether `char` would join a name or a keyword next to it into one token."""
+    return char.isalnum() or char == "_" or char in "'\""
 
 
 def _call_parenthesis(text: str, position: int) -> Optional[int]:
