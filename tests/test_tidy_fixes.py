@@ -611,3 +611,14 @@ def test_star_imports_found_by_the_statements_alone(header, unguarded):
     source = header + "\nx = 1\n"
     importer = Importer(SemanticModel(ast.parse(source)), SourceText(source))
     assert ("numpy" in importer.unguarded_packages()) is unguarded
+
+
+@pytest.mark.parametrize("module,expected", [
+    ("import numpy as np\nfrom scipy import linalg\n", "    return linalg.solve(A.T, B.T).T"),
+    ("import jax.numpy as jnp\nfrom jax.scipy import linalg\n",
+     "    return linalg.solve(A.T, B.T).T"),
+])
+def test_right_division_stays_in_scipy_too(module, expected):
+    source = module + "\n\ndef whiten(B, A):\n    return B @ linalg.inv(A)\n"
+    result = fix_source(source, "m.py", Config(select=("NL302",)), unsafe=True).source.text
+    assert expected in result.splitlines()
