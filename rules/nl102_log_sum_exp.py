@@ -305,8 +305,6 @@ EXAMPLES = (
         import numpy as np
 
         def log_partition(x):
-            e = np.exp(x)
-            s = e.sum(axis=1)
             return np.logaddexp.reduce(x, axis=1)
         """, unsafe=True, title="across statements", proof=Proof(
             extreme={"x": _EXTREME}, reference="scipy.special.logsumexp(x, axis=1)",

@@ -159,7 +159,6 @@ EXAMPLES = (
         import numpy as np
 
         def attention(q, k):
-            weights = np.exp(q @ k.T)
             return np.exp(q @ k.T - np.logaddexp.reduce(q @ k.T, axis=-1, keepdims=True))
         """, unsafe=True, title="across statements (unsafe)",
         proof=Proof(extreme={"q": [[30.0, 0.0]], "k": [[30.0, 0.0], [0.0, 30.0]]}, reference="scipy.special.softmax(q @ k.T, axis=-1)")),

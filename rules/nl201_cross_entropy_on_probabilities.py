@@ -436,7 +436,6 @@ EXAMPLES = (
 
         def nll(features, weights, targets):
             logits = features @ weights
-            probs = logits.softmax(-1)
             return -logits.log_softmax(-1)[torch.arange(len(targets)), targets].mean()
         """, unsafe=True, title="indexing across statements (unsafe)",
         proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]],

@@ -47,10 +47,11 @@ of 2.70, close to `log(10)` however confident the model is.
 """
     fix_safety = """
 The fix passes the logits, the softmax's input, instead of its output. It changes the loss's
-value (it corrects it), so it is always unsafe, and it is offered only when the softmax is in
-the same expression as the loss; through names, layers or models the finding is reported
-without a fix (the softmax output may have other uses, and a model that returns logits changes
-its contract). A sigmoid output fed to a softmax loss, or the reverse, is reported without a
+value (it corrects it), so it is always unsafe, and it is offered only when the softmax is
+applied in the same expression as the loss, as a function or as a layer held in an attribute
+(`self.loss(self.act(h), t)` becomes `self.loss(h, t)`: the layer stays, for its other uses);
+through names or models the finding is reported without a fix (the softmax output may have
+other uses, and a model that returns logits changes its contract). A sigmoid output fed to a softmax loss, or the reverse, is reported without a
 fix: which activation was intended is a modelling question.
 
 On Keras' TensorFlow backend, `keras.ops.softmax` and `keras.activations.softmax` tag their
@@ -131,6 +132,36 @@ EXAMPLES = (
                               "[np.arange(len(targets)), targets] + 0.1 * "
                               "-scipy.special.log_softmax(logits, axis=-1).mean(axis=-1))",
                     **_SPARSE)),
+    bad("torch", """
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.act = nn.Softmax(dim=1)
+                self.loss = nn.CrossEntropyLoss()
+
+            def forward(self, h, t):
+                return self.loss(self.act(h), t)
+
+        def loss(logits, targets):
+            return Head()(logits, targets)
+        """, """
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.act = nn.Softmax(dim=1)
+                self.loss = nn.CrossEntropyLoss()
+
+            def forward(self, h, t):
+                return self.loss(h, t)
+
+        def loss(logits, targets):
+            return Head()(logits, targets)
+        """, unsafe=True, title="a softmax layer held in an attribute",
+        proof=Proof(reference=_NLL, **_SPARSE)),
     bad("torch", """
         from torch import nn
 

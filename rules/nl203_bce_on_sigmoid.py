@@ -137,7 +137,6 @@ EXAMPLES = (
 
         def loss(features, weights, targets):
             logits = features @ weights
-            probs = torch.sigmoid(logits)
             return F.binary_cross_entropy_with_logits(logits, targets)
         """, unsafe=True, title="across statements (unsafe)",
         proof=Proof(extreme={"features": [[1.0, 0.0], [0.0, 1.0]], "weights": [50.0, -800.0],

@@ -270,7 +270,7 @@ EXAMPLES = (
         from scipy import linalg
 
         def fit(X, y):
-            return np.linalg.lstsq(X, y, rcond=None)[0]
+            return linalg.lstsq(X, y)[0]
         """, title="`solve` is still the normal equations",
         proof=FIT),
     bad("numpy", """
@@ -284,8 +284,6 @@ EXAMPLES = (
         import numpy as np
 
         def fit(X, y):
-            XtX = np.dot(X.T, X)
-            Xty = np.dot(X.T, y)
             return np.linalg.lstsq(X, y, rcond=None)[0]
         """, unsafe=True, title="across statements (unsafe)",
         proof=FIT),
@@ -389,7 +387,6 @@ EXAMPLES = (
         import tensorflow as tf
 
         def fit(X, y):
-            gram = tf.matmul(X, X, transpose_a=True)
             return tf.linalg.pinv(X) @ y
         """, unsafe=True, title="`transpose_a=True`, across statements (unsafe)",
         proof=FIT_COLUMN),

@@ -57,7 +57,10 @@ broadcast (`A` and `b` need the same batch axes, where `@` broadcasts) and needs
 `B @ inv(A)` becomes `solve(A.T, B.T).T` in NumPy and JAX, exact when `A` is a single matrix,
 not a stack: unsafe; PyTorch's `solve(A, B, left=False)` is safe after `mm` and unsafe after
 `@` (a 1-D `B` raises); TensorFlow's is not offered. The quadratic form `B @ inv(A) @ c` is
-associated as `B @ solve(A, c)` under the same conditions as `solve(A, c)`. When the inverse was
+associated as `B @ solve(A, c)` under the same conditions as `solve(A, c)`. The fix stays in the
+library of the inverse: SciPy's `inv` becomes `scipy.linalg.solve` (which reads stacks and
+vectors as NumPy's does, and warns on an ill-conditioned matrix), `jax.scipy.linalg.inv`
+becomes `jax.scipy.linalg.solve`. When the inverse was
 assigned in an earlier statement, the fix is unsafe and offered only when nothing rebinds
 `A` in between. No fix is offered when the inverse or the product has other arguments
 (`check_finite=False` excepted), or the operations come from different libraries.
@@ -276,7 +279,7 @@ EXAMPLES = (
         import scipy.linalg
 
         def step(A, b):
-            return np.linalg.solve(A, b)
+            return scipy.linalg.solve(A, b)
         """, title="SciPy's `inv`",
         proof=SOLVE),
     bad("numpy", """
@@ -313,7 +316,6 @@ EXAMPLES = (
         import numpy as np
 
         def step(A, b):
-            A_inv = np.linalg.inv(A)
             return np.linalg.solve(A, b)
         """, unsafe=True, title="the inverse in a name used once (unsafe)",
         proof=SOLVE),

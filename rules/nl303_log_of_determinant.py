@@ -36,9 +36,11 @@ determinant and `-inf` for a singular matrix included: that fix is safe, and so 
 `torch.linalg.slogdet(A).logabsdet` for `log(abs(det(A)))`. NumPy, JAX and TensorFlow have no
 such function: `slogdet(A)[1]` is the logarithm of the absolute value, so it replaces
 `log(abs(det(A)))` safely, and `log(det(A))` only where the determinant cannot be negative,
-which the rule proves for a Gram matrix (`X.T @ X`, `X @ X.T`). Elsewhere it would turn the NaN
-of a negative determinant (an indefinite covariance matrix, say) into a finite number, so the
-rule reports without a fix: use `sign, logdet = slogdet(A)` and check the sign. TensorFlow's
+which the rule proves for a Gram matrix (`X.T @ X`, `X @ X.T`). Elsewhere `slogdet(A)[1]` is
+offered as an unsafe fix: it differs from `log(det(A))` only where that was NaN (a negative
+determinant, an indefinite covariance matrix say, becomes the finite logarithm of its absolute
+value) or `-inf` (an underflow, the hazard itself); where the sign matters, write
+`sign, logdet = slogdet(A)` and check the sign. TensorFlow's
 `tf.linalg.logdet` is never the fix: it is a Cholesky factorisation, NaN for matrices that are
 not positive definite and silently wrong for non-symmetric ones. When the determinant was
 assigned in an earlier statement the fix is unsafe, and offered only when nothing rebinds
@@ -72,6 +74,7 @@ operations come from different libraries.
         if det.operand is not None and framework is not None and op.is_plain() \
                 and plain(det, binary=False) and (magnitude is None or magnitude.is_plain()) \
                 and all(ctx.portable(o, op.node) for o in origins if o.remote):
+            exact = True
             if magnitude:
                 stable = "logabsdet"
             elif ctx.has_target("logdet", framework):
@@ -79,12 +82,13 @@ operations come from different libraries.
             elif gram(ctx, det.operand, origin.scope, outer=True):
                 stable = "logabsdet"  # a Gram matrix's determinant is never negative
             else:
-                stable = None
-            if stable is not None:
-                replacement = ctx.render(stable, framework, op.scope, like=det, A=det.operand)
-                remote = any(o.remote for o in origins)
-                fix = ctx.fix(op.node, replacement, "Replace with `{callee}`",
-                              Applicability.UNSAFE if remote else Applicability.SAFE)
+                # The sign is dropped: a finite number where `log` of a negative
+                # determinant was NaN.
+                stable, exact = "logabsdet", False
+            replacement = ctx.render(stable, framework, op.scope, like=det, A=det.operand)
+            remote = any(o.remote for o in origins)
+            fix = ctx.fix(op.node, replacement, "Replace with `{callee}`",
+                          Applicability.SAFE if exact and not remote else Applicability.UNSAFE)
         if magnitude:
             message = "`log(abs(det(A)))` overflows and underflows; use `slogdet(A)`"
         else:
@@ -153,7 +157,14 @@ EXAMPLES = (
 
         def log_normaliser(cov):
             return np.log(np.linalg.det(cov))
-        """, title="the sign of the determinant is unknown: reported without a fix"),
+        """, """
+        import numpy as np
+
+        def log_normaliser(cov):
+            return np.linalg.slogdet(cov)[1]
+        """, unsafe=True,
+        title="the sign of the determinant is unknown (unsafe: NaN becomes a number)",
+        proof=LOG_DET_COV),
     bad("numpy", """
         import math
         import numpy as np
@@ -204,9 +215,8 @@ EXAMPLES = (
         import torch
 
         def log_volume(jacobian):
-            d = torch.det(jacobian)
             return torch.slogdet(jacobian).logabsdet
-        """, unsafe=True, title="across statements (unsafe)",
+        """, unsafe=True, title="across statements (unsafe; the dead assignment goes too)",
         proof=LOG_DET_JACOBIAN),
     bad("tensorflow", """
         import tensorflow as tf
@@ -225,8 +235,26 @@ EXAMPLES = (
 
         def log_normaliser(cov):
             return tf.math.log(tf.linalg.det(cov))
-        """, title="the sign is unknown, and `tf.linalg.logdet` is only for positive "
-                   "definite matrices: no fix"),
+        """, """
+        import tensorflow as tf
+
+        def log_normaliser(cov):
+            return tf.linalg.slogdet(cov)[1]
+        """, unsafe=True, title="the sign is unknown (unsafe), and `tf.linalg.logdet` is only "
+                                "for positive definite matrices",
+        proof=LOG_DET_COV),
+    bad("jax", """
+        import jax.numpy as jnp
+
+        def log_normaliser(cov):
+            return jnp.log(jnp.linalg.det(cov))
+        """, """
+        import jax.numpy as jnp
+
+        def log_normaliser(cov):
+            return jnp.linalg.slogdet(cov)[1]
+        """, unsafe=True, title="the sign is unknown (unsafe)",
+        proof=LOG_DET_COV),
     bad("jax", """
         import jax.numpy as jnp
 

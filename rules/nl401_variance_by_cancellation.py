@@ -410,7 +410,6 @@ EXAMPLES = (
         import torch
 
         def layer_variance(x):
-            mu = x.mean(-1, keepdim=True)
             return x.var(-1, keepdim=True, correction=0)
         """, unsafe=True, title="the mean held in a name (unsafe)",
         proof=_proof("x", "np.var(x, axis=-1, keepdims=True)")),

@@ -139,7 +139,6 @@ EXAMPLES = (
         import numpy as np
 
         def log_growth(rate, dt):
-            growth = 1 + rate * dt
             return np.log1p(rate * dt)
         """, unsafe=True, title="the sum in a name: the fix is unsafe",
         proof=Proof(extreme={"rate": _SMALL, "dt": [1.0, 0.5, 2.0]},

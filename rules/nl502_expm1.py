@@ -154,7 +154,6 @@ EXAMPLES = (
         import numpy as np
 
         def growth(x):
-            e = np.exp(x)
             return np.expm1(x)
         """, unsafe=True, title="the exponential in a name: the fix is unsafe", proof=EXPM1),
     bad("numpy", """

@@ -158,7 +158,6 @@ EXAMPLES = (
         import numpy as np
 
         def softplus(x):
-            e = np.exp(x)
             return np.logaddexp(0, x)
         """, unsafe=True, title="the exponential in a name: the fix is unsafe", proof=SOFTPLUS),
     bad("numpy", """

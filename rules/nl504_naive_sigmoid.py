@@ -137,7 +137,6 @@ EXAMPLES = (
         import torch
 
         def gate(x):
-            e = x.exp()
             return x.sigmoid()
         """, unsafe=True, title="through a name: the fix is unsafe", proof=RATIO),
     bad("tensorflow", """

@@ -190,7 +190,6 @@ EXAMPLES = (
         import torch.nn.functional as F
 
         def log_not(x):
-            p = x.sigmoid()
             return F.logsigmoid(-x)
         """, unsafe=True, title="through a name: the fix is unsafe", proof=LOG_COMPLEMENT),
     bad("tensorflow", """

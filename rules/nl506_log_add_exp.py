@@ -124,8 +124,6 @@ EXAMPLES = (
         import numpy as np
 
         def log_mixture(log_p, log_q):
-            p = np.exp(log_p)
-            q = np.exp(log_q)
             return np.logaddexp(log_p, log_q)
         """, unsafe=True, title="through names: the fix is unsafe",
         proof=Proof(extreme={"log_p": _A, "log_q": _B},

@@ -191,7 +191,6 @@ EXAMPLES = (
         import jax.numpy as jnp
 
         def log_miss(x):
-            e = jnp.exp(x)
             return jnp.where(x > -0.6931471805599453, jnp.log(-jnp.expm1(x)), jnp.log1p(-jnp.exp(x)))
         """, unsafe=True, title="the exponential in a name: unsafe", proof=LOG1MEXP),
     bad("keras", """

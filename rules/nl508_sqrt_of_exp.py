@@ -203,7 +203,6 @@ EXAMPLES = (
         import torch
 
         def posterior_std(logvar):
-            var = torch.exp(logvar)
             return torch.exp(0.5 * logvar)
         """, unsafe=True, title="across statements (unsafe)",
         proof=_proof32("logvar")),

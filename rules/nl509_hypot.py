@@ -180,7 +180,6 @@ EXAMPLES = (
         import torch
 
         def magnitude(re, im):
-            power = re ** 2 + im ** 2
             return torch.hypot(re, im)
         """, unsafe=True, title="across statements",
         proof=_proof("re", "im")),

@@ -202,7 +202,6 @@ EXAMPLES = (
         import torch
 
         def log_likelihood(likelihoods):
-            joint = torch.prod(likelihoods)
             return torch.sum(torch.log(likelihoods))
         """, unsafe=True, title="across statements",
         proof=Proof(extreme={"likelihoods": _rows(0.01, 0.5)},

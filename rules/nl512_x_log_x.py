@@ -205,7 +205,6 @@ EXAMPLES = (
         import torch
 
         def entropy(probs):
-            log_probs = torch.log(probs)
             return -torch.xlogy(probs, probs).sum(-1)
         """, unsafe=True, title="across statements",
         proof=_proof("probs", "scipy.special.entr(probs).sum(axis=-1)")),

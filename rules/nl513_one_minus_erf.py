@@ -158,7 +158,6 @@ EXAMPLES = (
         import torch
 
         def tail(x):
-            e = torch.special.erf(x)
             return torch.special.erfc(x)
         """, unsafe=True, title="across statements (unsafe)",
         proof=_proof("x")),

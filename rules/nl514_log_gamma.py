@@ -284,7 +284,6 @@ EXAMPLES = (
         import jax.scipy.special as jsp
 
         def log_normalizer(n):
-            fact = jsp.factorial(n)
             return jsp.gammaln(n + 1)
         """, unsafe=True, title="across statements",
         proof=FACTORIAL),

@@ -264,19 +264,21 @@ def test_log_softmax_reference_implementation_is_not_rewritten_into_itself():
 
 
 def test_a_dependency_of_an_imported_package_may_be_imported():
-    # SciPy cannot be installed without NumPy.
+    # SciPy cannot be installed without NumPy; SciPy has no `slogdet`.
     source = """
+        import math
         from scipy import linalg
 
-        def fit(X, y):
-            return linalg.solve(X.T @ X, X.T @ y, assume_a="pos")
+        def log_volume(A):
+            return math.log(abs(linalg.det(A)))
         """
     assert fixed(source, unsafe=False) == dedent("""
+        import math
         from scipy import linalg
         import numpy as np
 
-        def fit(X, y):
-            return np.linalg.lstsq(X, y, rcond=None)[0]
+        def log_volume(A):
+            return np.linalg.slogdet(A)[1]
         """)
 
 

@@ -107,7 +107,8 @@ def test_a_fix_with_two_edits_on_a_line_is_previewed_as_applied(tmp_path, width)
     out = check_output(tmp_path, width, "--unsafe-fixes", "loss.py")
     assert_snapshot("check_two_edits", out)
     preview = [line for line in out.splitlines() if line.startswith(("  - ", "  + "))]
-    assert preview == [
+    assert preview == [  # the assignment the fix leaves dead goes with it
+        "  -     p = tf.nn.softmax(logits)",
         "  -     return tf.keras.losses.categorical_crossentropy(y, p)",
         "  +     return tf.keras.losses.categorical_crossentropy(y, logits, from_logits=True)",
     ]

@@ -4,7 +4,9 @@ emitter of stable replacements, and the list of findings."""
 from __future__ import annotations
 
 import ast
+import bisect
 import io
+import re
 import tokenize
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Set, Tuple,
                     TypeVar)
@@ -37,6 +39,7 @@ class Context:
         self.diagnostics: List[Diagnostic] = []
         self.rule: Optional[Rule] = None
         self._memo: Dict[Tuple[str, Hashable], Any] = {}
+        self._facts: Dict[Hashable, Any] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, once per module and rule for each `key` (a node, or a tuple with
@@ -49,9 +52,20 @@ class Context:
             value = self._memo[full] = compute()
             return value
 
+    def _fact(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per module for each `key`: a fact of the module itself, the same
+        whichever rule asks (the ranges an f-string prints, the names that hold an array
+        namespace), which the engine reads to vet every rule's fixes."""
+        try:
+            return self._facts[key]
+        except KeyError:
+            value = self._facts[key] = compute()
+            return value
+
     def release(self) -> None:
         """Drop what the context holds of the module's tree."""
         self._memo.clear()
+        self._facts.clear()
 
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
@@ -153,13 +167,166 @@ class Context:
         message = message.format(callee=replacement.callee)
         start, end = self.source.node_range(node)
         text = replacement.text
-        if _needs_parentheses(node, self.model.parent_of(node), text):
-            text = f"({text})"
+        parent = self.model.parent_of(node)
+        if _needs_parentheses(node, parent, text):
+            if self._ungrouped(start, end, parent) == (start, end):
+                text = f"({text})"  # (else the expression's own parentheses group it)
+        elif isinstance(node, _OPERATOR_EXPRESSIONS) and _primary(text):
+            start, end = self._ungrouped(start, end, parent)
+            source = self.source.text
+            if start > 0 and _glued(source[start - 1]):
+                text = " " + text  # `return(a - b)`: not `returnnp.var(x)`
+            if end < len(source) and _glued(source[end]) and _glued(text[-1]):
+                text += " "  # `(a - b)if c else d`, the replacement a name
         if applicability is Applicability.SAFE and self._drops_comment(node, replacement.copied):
             applicability = Applicability.UNSAFE
             message += " (removes a comment)"
-        edits = (Edit(start, end, text),) + tuple(replacement.imports)
+        edit = Edit(start, end, text)
+        edits = (edit,) + tuple(self._dead_assignments(node, edit)) + \
+            tuple(replacement.imports)
         return Fix(applicability, message, edits)
+
+    # -- tidy replacements ----------------------------------------------------------------------
+    def _ungrouped(self, start: int, end: int, parent: Optional[ast.AST]) -> Tuple[int, int]:
+        """`[start, end)` widened over the parentheses that only group it (`(a - b).T`), for a
+        replacement that binds as tightly as anything (a call, a name, an attribute, a
+        subscript): kept are those that are syntax (a call's own, `f(a - b)`) and any with
+        more than blanks between them and the expression (a comment, a backslash)."""
+        text = self.source.text
+        call_open = _call_parenthesis(text, self.source.node_range(parent.func)[1]) \
+            if isinstance(parent, ast.Call) else None
+        if isinstance(parent, ast.ClassDef):
+            return start, end
+        for _ in range(1000):
+            before = start - 1
+            while before >= 0 and text[before] in _BLANKS:
+                before -= 1
+            after = end
+            while after < len(text) and text[after] in _BLANKS:
+                after += 1
+            if before < 0 or after >= len(text) or text[before] != "(" or \
+                    text[after] != ")" or before == call_open:
+                break
+            start, end = before, after + 1
+        return start, end
+
+    def _dead_assignments(self, node: ast.expr, edit: Edit) -> List[Edit]:
+        """The edits removing the assignments that `edit` (replacing `node`) leaves dead: in
+        a function, `name = value` (its only binding there, a plain single-target
+        assignment alone on its lines, before the fixed statement in its block, `value`
+        free of side effects: names, constants, operators and the table's library
+        operations) whose every read is in what the fix removes, which includes the values
+        of the assignments it removes (`e = exp(x)`,
+        `s = e.sum()`, `log(s)` becoming `logsumexp(x)` removes both). Never a global, a
+        nonlocal, a module's or a class's name, an attribute, or a name the function may
+        read some other way (`locals()`, `eval`)."""
+        kept = _names_read(edit.content)
+        scope = self.model.scope_of(node)
+        statement = self.model.statement_of(node)
+        if kept is None or scope is None or statement is None:
+            return []
+        home = self.model.block_of(statement)
+        if home is None:
+            return []
+        removed: List[ast.AST] = [node]
+        edits: List[Edit] = []
+        candidates = [n.id for n in ast.walk(node)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        seen: Set[str] = set()
+        while candidates:
+            name = candidates.pop(0)
+            if name in seen or name in kept:
+                continue
+            seen.add(name)
+            dead = self._dead_assignment(name, scope, removed, home, statement)
+            if dead is None:
+                continue
+            removal = self._removal(dead)
+            if removal is None or removal.start < edit.end and edit.start < removal.end:
+                continue
+            removed.append(dead)
+            edits.append(removal)
+            candidates.extend(n.id for n in ast.walk(dead.value)
+                              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        return edits
+
+    def _dead_assignment(self, name: str, scope: Scope, removed: List[ast.AST],
+                         home: Tuple[ast.AST, str], fixed: ast.stmt) -> Optional[ast.Assign]:
+        """The assignment of `name` (as read in `scope`) that no read outside `removed`
+        needs, if it can go (see `_dead_assignments`): before `fixed` in `home`, the block
+        of the fixed statement (which therefore never becomes empty)."""
+        owner, bindings = self.model.lookup(name, scope)
+        if owner is None or owner.kind != "function" or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        statement = binding.node
+        if binding.kind not in ("assign", "none") or not isinstance(statement, ast.Assign) \
+                or len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+            return None
+        region = owner.node
+        inside = {id(n) for r in removed for n in ast.walk(r)}
+        for sub in ast.walk(region):
+            if isinstance(sub, ast.Name) and sub.id == name and id(sub) not in inside and \
+                    sub is not statement.targets[0]:
+                return None  # read (or deleted) elsewhere
+            if isinstance(sub, (ast.Global, ast.Nonlocal)) and name in sub.names:
+                return None
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and \
+                    sub.func.id in _INTROSPECTION:
+                return None
+        if self.model.block_of(statement) != home or statement.lineno >= fixed.lineno or \
+                not self._pure(statement.value, owner):
+            return None
+        return statement
+
+    def _pure(self, value: ast.expr, scope: Scope) -> bool:
+        """Whether computing `value` has no effect but its result (and perhaps an
+        exception): names, constants, operators, displays, subscripts, and calls of the
+        table's library functions and array methods on such operands."""
+        called = {id(n.func) for n in ast.walk(value) if isinstance(n, ast.Call)}
+        for sub in ast.walk(value):
+            if isinstance(sub, _PURE_NODES):
+                continue
+            if isinstance(sub, ast.Call):
+                op = self.model.op(sub, scope)
+                if op is None or op.form not in ("function", "method"):
+                    return False  # a layer, a model, a function of unknown effect
+                if any(k.arg == "out" for k in sub.keywords) or (
+                        isinstance(sub.func, ast.Attribute) and sub.func.attr.endswith("_")):
+                    return False  # writes into an array: `out=`, `x.exp_()`
+                continue
+            if isinstance(sub, ast.Attribute):
+                if id(sub) in called or self.model.qualname(sub, scope) is not None:
+                    continue  # checked with its call, or a module's attribute (`np.pi`)
+                op = self.model.op(sub, scope)
+                if op is not None and op.form == "operator":
+                    continue  # `x.T`
+            return False
+        return True
+
+    def _removal(self, statement: ast.stmt) -> Optional[Edit]:
+        """The edit deleting `statement`'s lines, when it is alone on them (no `;`, no
+        comment, no line continuation into another statement)."""
+        text = self.source.text
+        starts = self.source.line_starts
+        first = starts[statement.lineno - 1]
+        start, end = self.source.node_range(statement)
+        last_row = statement.end_lineno or statement.lineno
+        line_end = starts[last_row] if last_row < len(starts) else len(text)
+        if text[first:start].strip() or text[end:line_end].strip():
+            return None
+        segment = text[start:end]
+        if "#" in segment and self._drops_comment_in(statement):
+            return None
+        return Edit(first, line_end, "")
+
+    def _drops_comment_in(self, statement: ast.stmt) -> bool:
+        segment = self.source.segment(statement)
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+        except (tokenize.TokenError, SyntaxError):
+            return True
+        return any(t.type == tokenize.COMMENT for t in tokens)
 
     def _drops_comment(self, node: ast.expr, keep) -> bool:
         segment = self.source.segment(node)
@@ -197,9 +364,8 @@ class Context:
         * rewrite an expression whose library is unknown: array-API code that calls
           functions on a namespace held in a name (`xp.std(x)`, `xp` a parameter).
         """
-        protected = self.memo(("fix-safety", "f-string"), self._printed_ranges)
         for edit in fix.edits:
-            for a, b in protected:
+            for a, b in self._printed_ranges_around(edit.start, edit.end):
                 if (a <= edit.start <= b) if edit.start == edit.end else \
                         (edit.start < b and a < edit.end):
                     return False
@@ -229,12 +395,32 @@ class Context:
             return all(b.kind in ("import", "none") for b in bindings)
         return test
 
-    def _printed_ranges(self) -> List[Tuple[int, int]]:
-        """The source ranges whose text an f-string prints: the expression before a `=`
-        specifier (`f"{x=}"`), and a whole f-string whose positions cannot be trusted."""
+    def _printed_ranges_around(self, start: int, end: int) -> List[Tuple[int, int]]:
+        """The ranges an f-string prints (`_printed_ranges`) in the module's top-level
+        statements that `[start, end]` touches: each statement is read once per module,
+        whichever rule's fix asks, and only if the module has f-strings at all."""
+        if not self._fact("has f-strings", lambda: bool(_F_STRING.search(self.source.text))):
+            return []
+        body = self.model.tree.body
+        starts = self._fact("statement starts", lambda: [
+            min([self.source.node_range(s)[0]] +
+                [self.source.node_range(d)[0] for d in getattr(s, "decorator_list", ())])
+            for s in body])
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        last = max(bisect.bisect_right(starts, end) - 1, 0)
+        ranges: List[Tuple[int, int]] = []
+        for index in range(first, min(last, len(body) - 1) + 1):
+            statement = body[index]
+            ranges += self._fact(("f-string", index), lambda: self._printed_ranges(statement))
+        return ranges
+
+    def _printed_ranges(self, region: ast.AST) -> List[Tuple[int, int]]:
+        """The source ranges whose text an f-string in `region` prints: the expression before
+        a `=` specifier (`f"{x=}"`), and a whole f-string whose positions cannot be
+        trusted."""
         ranges: List[Tuple[int, int]] = []
         text = self.source.text
-        for node in ast.walk(self.model.tree):
+        for node in ast.walk(region):
             if not isinstance(node, ast.JoinedStr):
                 continue
             for part in node.values:
@@ -306,12 +492,12 @@ class Context:
                 continue
             owner = self.model.lookup(receiver.id, scope)[0] or scope
             region = owner.node
-            if not self.memo(("fix-safety", "namespace", receiver.id, region),
+            if not self._fact(("namespace", receiver.id, region),
                              lambda: _only_attribute_base(receiver.id, region)):
                 continue
             if receiver.id in _NAMESPACE_NAMES or (
-                    isinstance(axis, ast.Name) and self.memo(
-                        ("fix-safety", "operand", axis.id, region),
+                    isinstance(axis, ast.Name) and self._fact(
+                        ("operand", axis.id, region),
                         lambda: _arithmetic_operand(axis.id, region))):
                 return True
         return False
@@ -442,6 +628,66 @@ def _only_attribute_base(name: str, region: ast.AST) -> bool:
             if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
     return bool(uses) and all(isinstance(parent := parents.get(n), ast.Attribute) and
                               parent.value is n for n in uses)
+
+
+# The opening of an f-string (`f"`, `rf'`, `FR"`, ...): a module without one prints no code.
+_F_STRING = re.compile(r"(?i)(?:f|fr|rf)['\"]")
+
+# Expressions whose parentheses a replacement that is a primary makes redundant.
+_OPERATOR_EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp)
+_BLANKS = " \t\f\r\n"
+# Calls that read a function's local names by their text.
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "dir"})
+# Nodes that compute nothing with effects (a call or an attribute is checked on its own).
+_PURE_NODES = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+               ast.IfExp, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Subscript, ast.Slice,
+               ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context,
+               ast.keyword)
+
+
+def _primary(text: str) -> bool:
+    """Whether `text`, as it is (not stripped: a line break outside brackets does not
+    parse), is a call, a name, an attribute or a subscript: an expression that binds as
+    tightly as any, so that parentheses around it are never needed."""
+    try:
+        expr = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(expr, (ast.Call, ast.Name, ast.Attribute, ast.Subscript)) and \
+        text == text.strip()
+
+
+def _glued(char: str) -> bool:
+    """Whether `char` would join a name or a keyword next to it into one token."""
+    return char.isalnum() or char == "_" or char in "'\""
+
+
+def _call_parenthesis(text: str, position: int) -> Optional[int]:
+    """The offset of a call's opening parenthesis, the first `(` from `position` (the end
+    of the called expression: only blanks, its closing parentheses, comments and line
+    continuations can come between)."""
+    while position < len(text):
+        char = text[position]
+        if char == "(":
+            return position
+        if char == "#":
+            newline = text.find("\n", position)
+            position = len(text) if newline < 0 else newline
+        else:
+            position += 1
+    return None
+
+
+def _names_read(text: str) -> Optional[Set[str]]:
+    """The names an expression's text reads; None if it is not an expression."""
+    try:
+        tree = ast.parse(text.strip() or "None", mode="eval")
+    except SyntaxError:
+        try:
+            tree = ast.parse(f"({text.strip()})", mode="eval")
+        except SyntaxError:
+            return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
 # Contexts in which a replacement that is not an atom must be parenthesised.

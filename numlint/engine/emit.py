@@ -136,7 +136,7 @@ class Emitter:
         if framework is None:
             return None
         site = self.site(operand, like.node if like is not None else None)
-        for target in self.targets(stable, framework, site):
+        for target in _by_family(self.targets(stable, framework, site), like):
             replacement = self._call_target(target, framework, operand, scope, args, like,
                                             method, source_default, site)
             if replacement is not None:
@@ -152,7 +152,7 @@ class Emitter:
         it (an import is added if needed), preferring `like`'s namespace.
         """
         site = self.site(like.node if like is not None else None, *operands.values())
-        for target in self.targets(stable, framework, site):
+        for target in _by_family(self.targets(stable, framework, site), like):
             if target.template is None:
                 continue
             for function in self._function_order(target, like, scope, site):
@@ -189,11 +189,8 @@ class Emitter:
         """Spellings to try: the one in `like`'s namespace first (`F.softmax` becomes
         `F.log_softmax`), then those the module already reaches, shortest reference first."""
         functions = list(target.functions)
-        same = []
-        if like is not None and like.spec is not None and not like.spec.is_method:
-            namespace = like.spec.namespace
-            same = [f for f in functions
-                    if table.Target.qualname(f).rpartition(".")[0] == namespace]
+        namespace = _namespace(like)
+        same = [f for f in functions if _function_namespace(f) == namespace]
 
         def cost(function):
             reference = self.importer.reference(function, scope, site)
@@ -334,6 +331,28 @@ def _binds_tighter_than_sum(node: ast.AST, before: str, after: str) -> bool:
         # `a - b` is fine as a left operand of another sum, not as a right one.
         return isinstance(node.op, (ast.Add, ast.Sub)) and before not in ("+", "-")
     return isinstance(node, ast.UnaryOp) and before not in ("+", "-")
+
+
+def _namespace(like: Optional[Op]) -> Optional[str]:
+    """The namespace of the function `like` calls (`scipy.linalg` for `scipy.linalg.inv`):
+    the library family a fix replacing it stays in. None for a method or an operator."""
+    if like is None or like.spec is None or like.spec.is_method:
+        return None
+    return like.spec.namespace
+
+
+def _function_namespace(function: str) -> str:
+    return table.Target.qualname(function).rpartition(".")[0]
+
+
+def _by_family(targets, like: Optional[Op]):
+    """`targets` with those that can be spelled in `like`'s namespace first (the table's
+    order otherwise): SciPy's `inv` is replaced by SciPy's `lstsq`, NumPy's by NumPy's."""
+    namespace = _namespace(like)
+    if namespace is None:
+        return targets
+    return sorted(targets, key=lambda t: not any(_function_namespace(f) == namespace
+                                                 for f in t.functions))
 
 
 def _method_spec(name: str, framework: Optional[str]) -> Optional[Spec]:

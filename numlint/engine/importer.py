@@ -89,10 +89,10 @@ class Importer:
                             self.unconditional(binding.node, top.node):
                         found.add(_package(binding.qualname))
             tree = self.model.tree
-            for node in ast.walk(tree):  # `from numpy import *` binds no name we record
+            for node in _module_level_statements(tree):  # `from numpy import *` binds no
                 if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
                         any(a.name == "*" for a in node.names) and \
-                        self.unconditional(node, tree):
+                        self.unconditional(node, tree):  # name we record
                     found.add(_package(node.module))
             # A package installs its own dependencies: SciPy code may import NumPy.
             found.update(d for p in list(found) for d in REQUIRES.get(p, ()))
@@ -235,6 +235,27 @@ REQUIRES = {
 }
 
 _STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"__future__"}
+
+
+def _module_level_statements(tree: ast.Module):
+    """The statements that run with the module's body: its own and those of the blocks in
+    it (`if`, `try`, `with`, loops, handlers, `match` cases), not those of functions and
+    classes. Statements only: walking every expression of a large module was most of the
+    cost of a fix's checks."""
+    stack: List[ast.AST] = list(reversed(tree.body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, _DEFINITIONS):
+            continue
+        children: List[ast.AST] = []
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.stmt):
+                children.append(child)
+            elif isinstance(child, ast.ExceptHandler) or \
+                    type(child).__name__ == "match_case":
+                children.extend(getattr(child, "body", ()))
+        stack.extend(reversed(children))
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:

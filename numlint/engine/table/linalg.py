@@ -193,13 +193,26 @@ NORMAL_EQUATIONS_BY_DEFAULT: Dict[str, Tuple[str, str]] = {
 
 # -- stable replacements ------------------------------------------------------------------------
 # Templates for `numlint.engine.emit.Emitter.render`; `{fn}` is the function, the rest are operands.
+#
+# A fix stays in the library family of the operation it replaces: SciPy's `inv` (or `solve`)
+# becomes SciPy's `solve`, `lstsq` or `pinv`, `jax.scipy.linalg.inv` becomes
+# `jax.scipy.linalg.solve`, NumPy's and `jax.numpy`'s stay theirs. The SciPy spellings are listed
+# beside NumPy's (a spelling in the replaced operation's namespace is written first, see
+# `Emitter._function_order`), or as a target of their own where the call differs
+# (`scipy.linalg.lstsq` has no `rcond`; a target with a function in that namespace is tried
+# first). SciPy's and JAX's SciPy `solve`, `lstsq` and `pinv` read their operands as NumPy's do
+# (SciPy 1.17 broadcasts stacks of matrices like `@`, verified); SciPy's `solve` warns
+# (`LinAlgWarning`) on an ill-conditioned matrix. Neither has `slogdet`: `log(det(A))` of
+# SciPy's `det` becomes NumPy's `slogdet`.
 
 STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # The least-squares solution of `X b = y` by an orthogonal factorisation (QR or SVD),
     # never through `XᵀX`. NumPy: `rcond=None` also silences NumPy 1.x's FutureWarning.
     # PyTorch accepts a 1-D `y` (a vector right-hand side) as well as a matrix.
     "lstsq": {
-        "numpy": (Target(("numpy:linalg.lstsq",), template="{fn}({X}, {y}, rcond=None)[0]"),),
+        "numpy": (Target(("numpy:linalg.lstsq",), template="{fn}({X}, {y}, rcond=None)[0]"),
+                  Target(("scipy.linalg.lstsq",), template="{fn}({X}, {y})[0]",
+                         needs_import="scipy")),
         "torch": (Target(("torch.linalg.lstsq",), template="{fn}({X}, {y}).solution"),),
         "jax": (Target(("jax.numpy.linalg.lstsq",), template="{fn}({X}, {y})[0]"),),
     },
@@ -207,21 +220,21 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # matrices, vectors and matrices as `y`), and is differentiable in TensorFlow, whose
     # orthogonal `lstsq(fast=False)` has no gradient.
     "pinv_product": {
-        "numpy": (Target(("numpy:linalg.pinv",), template="{fn}({X}) @ {y}"),),
+        "numpy": (Target(("numpy:linalg.pinv", "scipy.linalg.pinv"), template="{fn}({X}) @ {y}"),),
         "torch": (Target(("torch.linalg.pinv",), template="{fn}({X}) @ {y}"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.pinv")), template="{fn}({X}) @ {y}"),),
         "jax": (Target(("jax.numpy.linalg.pinv",), template="{fn}({X}) @ {y}"),),
     },
     # The pseudo-inverse `(XᵀX)⁻¹Xᵀ` of a full-rank `X`, by the SVD.
     "pinv": {
-        "numpy": (Target(("numpy:linalg.pinv",), template="{fn}({X})"),),
+        "numpy": (Target(("numpy:linalg.pinv", "scipy.linalg.pinv"), template="{fn}({X})"),),
         "torch": (Target(("torch.linalg.pinv",), template="{fn}({X})"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.pinv")), template="{fn}({X})"),),
         "jax": (Target(("jax.numpy.linalg.pinv",), template="{fn}({X})"),),
     },
     # The hat matrix `X (XᵀX)⁻¹ Xᵀ` of a full-rank `X`: the projection onto its columns.
     "hat": {
-        "numpy": (Target(("numpy:linalg.pinv",), template="{X} @ {fn}({X})"),),
+        "numpy": (Target(("numpy:linalg.pinv", "scipy.linalg.pinv"), template="{X} @ {fn}({X})"),),
         "torch": (Target(("torch.linalg.pinv",), template="{X} @ {fn}({X})"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.pinv")), template="{X} @ {fn}({X})"),),
         "jax": (Target(("jax.numpy.linalg.pinv",), template="{X} @ {fn}({X})"),),
@@ -234,11 +247,11 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # `inv(A) @ b`. NumPy 2 and JAX read `b` as `@` does (a vector only if 1-D); PyTorch reads a
     # `b` of shape `A.shape[:-1]` as a batch of vectors; TensorFlow needs `b` of A's rank.
     "solve": {
-        "numpy": (Target(("numpy:linalg.solve",), template="{fn}({A}, {b})"),),
+        "numpy": (Target(("numpy:linalg.solve", "scipy.linalg.solve"), template="{fn}({A}, {b})"),),
         "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {b})", batched="none"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.solve", "matrix_solve")),
                               template="{fn}({A}, {b})", safety="unsafe"),),
-        "jax": (Target(("jax.numpy.linalg.solve",), template="{fn}({A}, {b})"),),
+        "jax": (Target(("jax.numpy.linalg.solve", "jax.scipy.linalg.solve"), template="{fn}({A}, {b})"),),
     },
     # `matvec(inv(A), b)`: a vector made a one-column matrix and back.
     "solve_vector": {
@@ -248,21 +261,21 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
     # `B @ inv(A)`, the solution of `X A = B`. `.T` transposes a single matrix only (NumPy,
     # JAX: unsafe); TensorFlow has no `left=False`: no fix.
     "solve_right": {
-        "numpy": (Target(("numpy:linalg.solve",), template="{fn}({A}.T, {B}.T).T",
+        "numpy": (Target(("numpy:linalg.solve", "scipy.linalg.solve"), template="{fn}({A}.T, {B}.T).T",
                          safety="unsafe"),),
         "torch": (Target(("torch.linalg.solve",), template="{fn}({A}, {B}, left=False)",
                          batched="unsafe"),),
-        "jax": (Target(("jax.numpy.linalg.solve",), template="{fn}({A}.T, {B}.T).T",
+        "jax": (Target(("jax.numpy.linalg.solve", "jax.scipy.linalg.solve"), template="{fn}({A}.T, {B}.T).T",
                        safety="unsafe"),),
     },
     # `B @ inv(A) @ c`, associated as `B @ solve(A, c)`.
     "product_solve": {
-        "numpy": (Target(("numpy:linalg.solve",), template="{B} @ {fn}({A}, {c})"),),
+        "numpy": (Target(("numpy:linalg.solve", "scipy.linalg.solve"), template="{B} @ {fn}({A}, {c})"),),
         "torch": (Target(("torch.linalg.solve",), template="{B} @ {fn}({A}, {c})",
                          batched="none"),),
         "tensorflow": (Target(tuple(tf_paths("linalg.solve", "matrix_solve")),
                               template="{B} @ {fn}({A}, {c})", safety="unsafe"),),
-        "jax": (Target(("jax.numpy.linalg.solve",), template="{B} @ {fn}({A}, {c})"),),
+        "jax": (Target(("jax.numpy.linalg.solve", "jax.scipy.linalg.solve"), template="{B} @ {fn}({A}, {c})"),),
     },
     # `log(det(A))` exactly, NaN for a negative determinant included.
     "logdet": {
