@@ -163,3 +163,43 @@ def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional
         switched = set_flag(ctx, call, loss.option(name), name)
     safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
     return combine(message, switched, inputs, applicability=safety)
+
+
+# A constant added to probabilities to keep their log finite is small; larger ones are
+# something else (a smoothing term, an offset).
+_EPSILON_BOUND = 1e-2
+
+
+def unclipped(ctx, expr, scope):
+    """The expression inside a guard that keeps a log of probabilities finite, and its origin:
+    `p` of `clip(p, eps, 1 - eps)` (a clamp, `clip_by_value`), of `p + eps` or of
+    `maximum(p, eps)` (eps a small constant, also held in a name); None when `expr` holds no
+    such guard."""
+    origin = ctx.origin(expr, scope)
+    op = origin.op
+    if op is None:
+        return None
+    if op.kind == "clip" and op.operand is not None:
+        return op.operand, origin
+    if op.kind == "add" and op.left is not None:
+        for inner, other in ((op.left, op.right), (op.right, op.left)):
+            if _small(ctx, other, origin.scope):
+                return inner, origin
+    if op.kind == "maximum" and isinstance(op.node, ast.Call) and len(op.node.args) == 2:
+        for inner, other in (op.node.args, op.node.args[::-1]):
+            if _small(ctx, other, origin.scope):
+                return inner, origin
+    return None
+
+
+def _small(ctx, node, scope, depth: int = 3) -> bool:
+    """A positive constant below `_EPSILON_BOUND` (`1e-7`, `EPS`, `K.epsilon()` is not known)."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and 0 < value <= _EPSILON_BOUND
+    if isinstance(node, ast.Name) and depth > 0:
+        origin = ctx.origin(node, scope)
+        return origin.expr is not node and _small(ctx, origin.expr, origin.scope, depth - 1)
+    return False
+

@@ -8,7 +8,8 @@ from typing import Any, Dict, Optional
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import Activation, activation, combine, negated, switch_to_logits
+from ._losses import (Activation, activation, combine, negated, switch_to_logits,
+                      unclipped)
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Probabilities:
     complement: bool
     selection: Optional[ast.expr]
     source: ast.expr
+    # Kept finite by a clip or an epsilon (`log(clip(p, 1e-7, 1 - 1e-7))`,
+    # `log(1 - sigmoid(x) + eps)`): no `-inf`, but a capped loss whose gradient vanishes.
+    clipped: bool = False
 
 
 class CrossEntropyOnProbabilities(Rule):
@@ -102,6 +106,11 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
         probs = _probabilities(ctx, op.operand, op.scope)
         if probs is None:
             return
+        if probs.clipped and probs.act.op.kind == "softmax":
+            if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
+                return
+            ctx.report(op.node, _CLIPPED, _log_fix(ctx, op, probs))
+            return
         if probs.act.op.kind == "softmax":
             if probs.selection is None:
                 return  # the log of a softmax output: NL101's finding
@@ -109,12 +118,15 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                 "underflows to `-inf`; select from `log_softmax` of the logits",
                        _log_fix(ctx, op, probs))
             return
-        if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
+        if probs.selection is None and not _in_cross_entropy(ctx, op, probs) \
+                and (not probs.clipped or _weighted_by_itself(ctx, op, probs)):
             return
         message = ("cross-entropy of sigmoid probabilities: `log(sigmoid(x))` and "
                    "`log(1 - sigmoid(x))` are `-inf` once the sigmoid saturates; use "
                    "`log_sigmoid` of the logits")
         pair = _partner(ctx, op, probs)
+        if probs.clipped or (pair is not None and pair[2].clipped):
+            message = _CLIPPED
         if pair is None:
             ctx.report(op.node, message, _log_fix(ctx, op, probs))
             return
@@ -163,6 +175,10 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                    "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
 
+_CLIPPED = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped and its "
+            "gradient vanishes when the model is confidently wrong; compute it from the logits")
+
+
 # -- what a log is taken of --------------------------------------------------------------------
 
 
@@ -173,21 +189,40 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
     if origin is None:
         return None
     origins, selection, source = [origin], None, expr
+    origin, outer_clip = _unguarded(ctx, origin, origins)
     selected = _selected(ctx, origin.expr, origin.scope)
     if selected is not None:
         selection, source = origin.expr, selected
         origin = ctx.origin(selected, origin.scope)
         origins.append(origin)
+    origin, clipped = _unguarded(ctx, origin, origins)
+    clipped = clipped or outer_clip
     op, complement = origin.op, False
     if op is not None and op.kind == "sub" and _is_one(op.left):
         origin = ctx.origin(op.right, origin.scope)
         origins.append(origin)
-        op, complement = origin.op, True
+        origin, inner_clip = _unguarded(ctx, origin, origins)
+        op, complement, clipped = origin.op, True, clipped or inner_clip
     if op is None or op.kind not in ("softmax", "sigmoid"):
         return None
     if complement and op.kind != "sigmoid":
         return None
-    return Probabilities(Activation(op, origins), complement, selection, source)
+    return Probabilities(Activation(op, origins), complement, selection, source, clipped)
+
+
+def _unguarded(ctx, origin, origins):
+    """`origin`, or the probabilities inside the clip or epsilon it holds (at most two:
+    `clip(p + eps, ...)`), and whether there was one."""
+    clipped = False
+    for _ in range(2):
+        found = unclipped(ctx, origin.expr, origin.scope)
+        if found is None:
+            break
+        inner, _guard = found
+        origin = ctx.origin(inner, origin.scope)
+        origins.append(origin)
+        clipped = True
+    return origin, clipped
 
 
 def _selected(ctx, expr, scope) -> Optional[ast.expr]:
@@ -227,6 +262,17 @@ def _in_cross_entropy(ctx, op, probs) -> bool:
         return weights is None or not _same_activation(ctx, weights.act, probs.act)
     consumer = ctx.op(parent, op.scope) if isinstance(parent, ast.Call) else None
     return consumer is not None and consumer.kind == "nll_loss" and consumer.operand is value
+
+
+def _weighted_by_itself(ctx, op, probs) -> bool:
+    """Whether the log `op` is multiplied by the same probabilities (`p * log(p + eps)`: an
+    entropy, not a cross-entropy)."""
+    parent = ctx.model.parent_of(op.node)
+    if not (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult)):
+        return False
+    other = parent.right if parent.left is op.node else parent.left
+    weights = _probabilities(ctx, other, op.scope)
+    return weights is not None and _same_activation(ctx, weights.act, probs.act)
 
 
 def _partner(ctx, op, probs):
@@ -296,7 +342,8 @@ def _log_fix(ctx, op, probs: Probabilities):
         return None
     if replacement is not None and probs.selection is not None:
         replacement = _reselect(ctx, replacement, probs.selection, probs.source)
-    safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
+    # Without its clip the loss changes value where the clip was active: unsafe.
+    safety = Applicability.UNSAFE if act.remote or probs.clipped else Applicability.SAFE
     return ctx.fix(op.node, replacement, "Replace with `{callee}` of the logits", safety)
 
 
@@ -360,7 +407,56 @@ _BINARY_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "labels": [0.0, 1.0, 1.0, 0.
 _BCE = "np.mean(np.logaddexp(0, logits) - labels * logits)"
 
 
+_CLIPPED_WHY = ("sigmoid(50) rounds to 1: the clipped log is capped near log(1e-7) (or "
+                "log(eps)), and its gradient is 0 where the model is most wrong")
+
 EXAMPLES = (
+    bad("torch", """
+        import torch
+
+        EPS = 1e-7
+
+        def loss(out, y):
+            p = torch.sigmoid(out)
+            return -(y * torch.log(p + EPS) + (1 - y) * torch.log(1 - p + EPS))
+        """, """
+        import torch
+
+        EPS = 1e-7
+
+        def loss(out, y):
+            p = torch.sigmoid(out)
+            return -(y * torch.nn.functional.logsigmoid(out) + (1 - y) * torch.nn.functional.logsigmoid(-out))
+        """, unsafe=True, title="clipped with an epsilon: capped, with a vanishing gradient",
+        proof=Proof(extreme={"out": [50.0, -50.0, 0.3], "y": [0.0, 1.0, 1.0]},
+                    benign={"out": [0.3, -1.2, 2.0], "y": [0.0, 1.0, 1.0]},
+                    constants=("y",), reference="np.logaddexp(0, out) - y * out",
+                    dtypes=("float32",), bug_fix=False, why=_CLIPPED_WHY)),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(z, y):
+            p = tf.nn.softmax(z)
+            return -tf.reduce_sum(y * tf.math.log(tf.clip_by_value(p, 1e-7, 1 - 1e-7)), axis=-1)
+        """, """
+        import tensorflow as tf
+
+        def loss(z, y):
+            p = tf.nn.softmax(z)
+            return -tf.reduce_sum(y * tf.nn.log_softmax(z), axis=-1)
+        """, unsafe=True, title="clipped with `clip_by_value`",
+        proof=Proof(extreme={"z": [[0.0, 60.0], [1.0, 2.0]], "y": [[1.0, 0.0], [0.0, 1.0]]},
+                    benign={"z": [[0.3, -1.2], [2.0, 0.5]], "y": [[1.0, 0.0], [0.0, 1.0]]},
+                    constants=("y",),
+                    reference="-np.sum(y * scipy.special.log_softmax(z, axis=-1), axis=-1)",
+                    dtypes=("float32",), why=_CLIPPED_WHY)),
+    good("torch", """
+        import torch
+
+        def entropy(out):
+            p = torch.sigmoid(out)
+            return -(p * torch.log(p + 1e-8) + (1 - p) * torch.log(1 - p + 1e-8))
+        """, title="a binary entropy (the probabilities weigh their own logs)"),
     bad("numpy", """
         import numpy as np
         from scipy.special import softmax

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
-from numlint.engine.table import elementary, linalg, losses, precision, special, stats
+from numlint.engine.table import (arithmetic, elementary, linalg, losses, precision, special,
+                                  stats)
 from numlint.engine.table._common import (
     NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
 )
@@ -256,7 +257,8 @@ _SPECS = [
 ]
 
 FUNCTIONS, METHODS = index_specs(_SPECS + losses.SPECS + linalg.SPECS + stats.SPECS
-                                 + elementary.SPECS + special.SPECS + precision.SPECS)
+                                 + elementary.SPECS + special.SPECS + precision.SPECS
+                                 + arithmetic.SPECS)
 
 
 # -- stable replacements ------------------------------------------------------------------------
@@ -340,7 +342,7 @@ CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf"}
 LOADS_SUBMODULES = frozenset({"torch", "tensorflow", "jax", "keras"})
 
 
-for _section in (losses, linalg, stats, elementary, special, precision):
+for _section in (losses, linalg, stats, elementary, special, precision, arithmetic):
     for _operation, _targets in _section.STABLE.items():
         if _operation in STABLE:
             raise ValueError(f"stable operation {_operation!r} defined twice")

@@ -241,6 +241,13 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "jax": (Target(("jax.numpy.maximum",), template="{n} / {fn}({d}, {eps})"),),
         "keras": (Target(("keras.ops.maximum",), template="{n} / {fn}({d}, {eps})"),),
     },
+    # `sqrt(sum(x**2, dim))`: PyTorch's 2-norm has the same values (it does not scale: both
+    # overflow alike) and a gradient of 0 at x = 0, where the root's is 0 * inf = NaN (catalog
+    # H21). TensorFlow's `tf.norm` and JAX's `jnp.linalg.norm` have the NaN gradient too, and
+    # NumPy has no gradient: no target there.
+    "vector_norm": {
+        "torch": (Target(("torch.linalg.vector_norm",)),),
+    },
     # `x / max(||x||_2, eps)` along `dim`, exactly as `x / x.norm(dim=d, keepdim=True)` where
     # the norm is at least eps.
     "normalize": {
