@@ -35,9 +35,10 @@ Breaking input: `x = [1000, -1000]` gives `[nan, nan]` (true `[1, -1]`); in floa
 `x = 100` already does.
 """
     fix_safety = """
-The fix is safe: `tanh` (`math.tanh`, `np.tanh`, `torch.tanh`, `tf.math.tanh`, `jnp.tanh`,
-`keras.ops.tanh`) equals the quotient to rounding wherever that is finite, and is correctly
-saturated where it is not. When an exponential or the sum was computed in an earlier
+The fix is safe: `tanh` (`math.tanh`, `np.tanh`, `torch.tanh`, `tf.math.tanh`, `jnp.tanh`)
+equals the quotient to rounding wherever that is finite, and is correctly saturated where it
+is not. In Keras it is unsafe: Keras 3.15's `keras.ops.tanh` returns float32 precision for
+float64 inputs (seen on the JAX backend). When an exponential or the sum was computed in an earlier
 statement the fix is unsafe (it writes `x` where the division is), offered only when nothing
 rebinds `x`'s names in between and `x` calls nothing.
 """
@@ -205,7 +206,9 @@ EXAMPLES = (
 
         def activation(x):
             return keras.ops.tanh(x)
-        """, proof=TANH),
+        """, unsafe=True, title="Keras: unsafe (its `tanh` rounds float64 to float32)",
+        proof=Proof(extreme={"x": [1000.0, -1000.0, 0.5]}, reference="np.tanh(x)",
+                    dtypes=("float32",), why=_WHY)),
     good("numpy", """
         import numpy as np
 

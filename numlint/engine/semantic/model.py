@@ -24,8 +24,8 @@ from numlint.engine import table
 from numlint.engine.semantic.dataflow import Dataflow, Origin
 from numlint.engine.semantic.project import Fact, ProjectView, Returned, spec_of
 from numlint.engine.semantic.operations import (
-    BINARY_KINDS, COMPARE_KIND, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view, bind_arguments,
-    bind_call, unify_frameworks)
+    BINARY_KINDS, COMPARE_KIND, SIDED_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view,
+    bind_arguments, bind_call, unify_frameworks)
 from numlint.engine.semantic.scopes import BUILTINS, Binding, Scope, Walker
 from numlint.engine.table.schema import Spec
 
@@ -218,7 +218,7 @@ class SemanticModel:
             if spec.is_class:
                 return None
             args, keywords = bind_arguments(spec, call.args, call.keywords)
-            return Op(self, spec.kind, "function", call, scope, spec, args, keywords)
+            return _sided(Op(self, spec.kind, "function", call, scope, spec, args, keywords))
         if isinstance(func, ast.Call):  # `nn.Softmax(dim=1)(x)`: a layer built and applied
             layer = self._layer_spec(func, scope)
             if layer is not None:
@@ -673,7 +673,7 @@ class SemanticModel:
         # alike (`x.sum(1)` is an axis for NumPy and PyTorch; a second positional is not).
         if len({_role_view(s, b[0]) for s, b in bindings}) > 1:
             args, keywords = None, {}
-        return Op(self, spec.kind, "method", call, scope, spec, args, keywords, receiver)
+        return _sided(Op(self, spec.kind, "method", call, scope, spec, args, keywords, receiver))
 
     # -- frameworks -----------------------------------------------------------------------------
     def framework_of(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:
@@ -695,6 +695,15 @@ class SemanticModel:
         """Array frameworks the module imports, in table order."""
         found = {table.framework_of_module(q) for q in self.imported_names}
         return tuple(f for f in table.FRAMEWORK_ORDER if f in found)
+
+
+def _sided(op: Op) -> Optional[Op]:
+    """`op`, unless it is a call of an operator's kind (`torch.add`, `np.divide`, `x.mul`)
+    whose two operands cannot be read (`alpha=`, `out=`, `rounding_mode=`, `*args`): rules
+    read `left` and `right` of every `add`, `sub`, `mul` and `div`, so such a call is unknown."""
+    if op.kind in SIDED_KINDS and op.sides() is None:
+        return None
+    return op
 
 
 def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:

@@ -39,6 +39,9 @@ UNARY_KINDS = {ast.USub: "neg", ast.UAdd: "pos", ast.Invert: "invert"}
 # Operator kinds the table also spells as functions and methods (`torch.add(a, b)`,
 # `x.mul(y)`, `np.power(x, 2)`): `Op.left` and `Op.right` read their two operands.
 ARITHMETIC_KINDS = frozenset({"add", "sub", "mul", "div", "pow"})
+# Of those, the kinds that were operators only before the table spelled them: a call of one
+# whose operands cannot be read is no operation (see `SemanticModel`'s `_sided`).
+SIDED_KINDS = ARITHMETIC_KINDS - {"pow"}
 TRANSPOSE_ATTRIBUTES = ("T", "mT")
 
 

@@ -140,7 +140,8 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
                                "tensorflow.compat.v1.math.tanh", "tensorflow.compat.v1.tanh"),
                               template="{fn}({x})"),),
         "jax": (Target(("jax.numpy.tanh",), template="{fn}({x})"),),
-        "keras": (Target(("keras.ops.tanh",), template="{fn}({x})"),),
+        # Keras 3.15's `tanh` computes in float32 for float64 inputs (JAX backend): unsafe.
+        "keras": (Target(("keras.ops.tanh",), template="{fn}({x})", safety="unsafe"),),
     },
     # `exp(a) / exp(b)`: one exponential of the difference (catalog H26), `{d}` the text of
     # `a - b`, parenthesised by the rule where needed.
