@@ -118,9 +118,9 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                 "underflows to `-inf`; select from `log_softmax` of the logits",
                        _log_fix(ctx, op, probs))
             return
-        if probs.selection is None and not _in_cross_entropy(ctx, op, probs) \
-                and (not probs.clipped or _weighted_by_itself(ctx, op, probs)):
-            return
+        if probs.selection is None and (_weighted_by_itself(ctx, op, probs) or (
+                not probs.clipped and not _in_cross_entropy(ctx, op, probs))):
+            return  # an entropy `p * log(p + eps)`, or not a loss term
         message = ("cross-entropy of sigmoid probabilities: `log(sigmoid(x))` and "
                    "`log(1 - sigmoid(x))` are `-inf` once the sigmoid saturates; use "
                    "`log_sigmoid` of the logits")
@@ -258,7 +258,7 @@ def _in_cross_entropy(ctx, op, probs) -> bool:
     parent = ctx.model.parent_of(value)
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Mult, ast.MatMult)):
         other = parent.right if parent.left is value else parent.left
-        weights = _probabilities(ctx, other, op.scope)
+        weights = _probabilities(ctx, _signed(other)[0], op.scope)  # `-p * log(p)` too
         return weights is None or not _same_activation(ctx, weights.act, probs.act)
     consumer = ctx.op(parent, op.scope) if isinstance(parent, ast.Call) else None
     return consumer is not None and consumer.kind == "nll_loss" and consumer.operand is value
@@ -271,7 +271,7 @@ def _weighted_by_itself(ctx, op, probs) -> bool:
     if not (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult)):
         return False
     other = parent.right if parent.left is op.node else parent.left
-    weights = _probabilities(ctx, other, op.scope)
+    weights = _probabilities(ctx, _signed(other)[0], op.scope)
     return weights is not None and _same_activation(ctx, weights.act, probs.act)
 
 
@@ -455,7 +455,8 @@ EXAMPLES = (
 
         def entropy(out):
             p = torch.sigmoid(out)
-            return -(p * torch.log(p + 1e-8) + (1 - p) * torch.log(1 - p + 1e-8))
+            return (-(p * torch.log(p + 1e-8) + (1 - p) * torch.log(1 - p + 1e-8)),
+                    -p * torch.log(p + 1e-8) - (1 - p) * torch.log(1 - p + 1e-8))
         """, title="a binary entropy (the probabilities weigh their own logs)"),
     bad("numpy", """
         import numpy as np

@@ -123,7 +123,10 @@ class SemanticModel:
         """The qualified name `expr` refers to (`np.linalg.inv` -> `numpy.linalg.inv`)."""
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value, scope)
-            return f"{base}.{expr.attr}" if base else None
+            if not base:
+                return None
+            name = f"{base}.{expr.attr}"
+            return table.MODULE_ALIASES.get(name, name)  # `fastmath.sigmoid` is `jax.nn.sigmoid`
         if isinstance(expr, ast.Name):
             return self.name_qualname(expr.id, scope)
         return None

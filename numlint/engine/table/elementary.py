@@ -47,6 +47,14 @@ SPECS = [
     parse_spec("logaddexp", "torch", "logaddexp(other)", method=True),
     parse_spec("logaddexp", "jax", "jax.numpy.logaddexp(x1, x2, /)"),
     parse_spec("logaddexp", "keras", "keras.ops.logaddexp(x1, x2)"),
+    # ---- tanh (the stable form of `(exp(x) - exp(-x)) / (exp(x) + exp(-x))`) -------------------
+    parse_spec("tanh", "python", "math.tanh(x, /)"),
+    parse_spec("tanh", "numpy", f"numpy.tanh({UFUNC})"),
+    parse_spec("tanh", "torch", "torch.tanh(input, *, out=None)"),
+    parse_spec("tanh", "torch", "tanh()", method=True),
+    *each("tanh", "tensorflow", tf_paths("math.tanh", "tanh"), "x, name=None", **TF_ELEMENTWISE),
+    parse_spec("tanh", "jax", "jax.numpy.tanh(x, /)"),
+    parse_spec("tanh", "keras", "keras.ops.tanh(x)"),
     # TensorFlow has no `tf.math.logaddexp`; its NumPy API's is stable and broadcasts.
     parse_spec("logaddexp", "tensorflow", "tensorflow.experimental.numpy.logaddexp(x1, x2)"),
 ]
