@@ -140,7 +140,8 @@ def combine(message: str, *fixes: Optional[Fix],
     return Fix(applicability, message, edits)
 
 
-def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional[Fix]:
+def switch_to_logits(ctx, loss, act: Activation, form, message: str,
+                     unsafe: bool = False) -> Optional[Fix]:
     """The fix that feeds `act`'s logits to the probability loss `loss` written on logits:
     `form` is `numlint.engine.table.losses.logits_form(loss)`, another callable (`("callable",
     stable)`) or a flag (`("flag", parameter)`). The loss must be built in the same expression
@@ -161,7 +162,7 @@ def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional
         switched = ctx.fix(call.func, callee, "Call `{callee}`")
     else:
         switched = set_flag(ctx, call, loss.option(name), name)
-    safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
+    safety = Applicability.UNSAFE if act.remote or unsafe else Applicability.SAFE
     return combine(message, switched, inputs, applicability=safety)
 
 
@@ -201,5 +202,39 @@ def _small(ctx, node, scope, depth: int = 3) -> bool:
     if isinstance(node, ast.Name) and depth > 0:
         origin = ctx.origin(node, scope)
         return origin.expr is not node and _small(ctx, origin.expr, origin.scope, depth - 1)
+    return False
+
+
+# Contexts and decorators under which no gradient is computed.
+_NO_GRADIENT = ("no_grad", "inference_mode")
+
+
+def without_gradient(ctx, node) -> bool:
+    """Whether `node` is computed where no gradient is taken: in a function decorated with
+    `torch.no_grad()` / `torch.inference_mode()`, or inside `with torch.no_grad():` (a
+    Hungarian matcher's cost, a metric). A clipped loss there loses nothing."""
+    model = ctx.model
+    statement = model.statement_of(node)
+    while statement is not None:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(_names_no_gradient(d) for d in statement.decorator_list):
+                return True
+        if isinstance(statement, (ast.With, ast.AsyncWith)) and any(
+                _names_no_gradient(item.context_expr) for item in statement.items):
+            return True
+        block = model.block_of(statement)
+        statement = block[0] if block is not None else None
+        if statement is not None and not isinstance(statement, ast.stmt):
+            block = model.block_of(statement)  # an `except` handler or a `match` case
+            statement = block[0] if block is not None else None
+    return False
+
+
+def _names_no_gradient(expr) -> bool:
+    for node in ast.walk(expr):
+        name = node.attr if isinstance(node, ast.Attribute) else \
+            node.id if isinstance(node, ast.Name) else None
+        if name in _NO_GRADIENT:
+            return True
     return False
 

@@ -9,7 +9,7 @@ from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, goo
 from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, combine, negated, switch_to_logits,
-                      unclipped)
+                      unclipped, without_gradient)
 
 
 @dataclass
@@ -50,7 +50,13 @@ ending in the activation, or functions of the module that return it:
   `log(1 - sigmoid(x))` multiplied by labels;
 * `nll_loss` (which takes log-probabilities) given softmax probabilities;
 * a Keras crossentropy on probabilities (`categorical_crossentropy`,
-  `SparseCategoricalCrossentropy()`, ... without `from_logits=True`) given a softmax output.
+  `SparseCategoricalCrossentropy()`, ... without `from_logits=True`) given a softmax output;
+* any of the logs above kept finite by a clip or an epsilon: `log(p + EPS)`,
+  `-log(1 - sigmoid(out) + EPS)`, `log(clip(p, 1e-7, 1 - 1e-7))`, `log(maximum(p, eps))`
+  (`EPS` a constant up to 1e-2, also held in a name), and a clipped `log(sigmoid(x))` or
+  `log(1 - sigmoid(x))` on its own. A log weighted by its own probabilities,
+  `-p * log(p + eps)`, is an entropy and is not reported, nor is a clipped log where no
+  gradient is taken (under `torch.no_grad()`: a Hungarian matcher's focal cost, a metric).
 
 The log of a whole softmax output (`-sum(y * log(softmax(z)))`, also through names) is NL101's
 finding (log-of-softmax), whose fix makes such a loss stable: this rule reports what NL101
@@ -69,6 +75,12 @@ binary cross-entropy of `sigmoid(40)` with label 0 is `inf` (true 40). Keras'
 `CategoricalCrossentropy()(y, tf.nn.softmax([[0, 100]]))` with `y = [[1, 0]]` is 16.118
 (true 100), with gradient `[0, 0]` instead of `[-1, 1]`. `nll_loss(softmax(z), t)` computes
 `-mean(p[t])`, a number between -1 and 0 that is not a cross-entropy at all.
+
+A clip or an epsilon removes the `-inf` but not the hazard: the loss is capped where the model
+is confidently wrong, exactly where it must learn, and the gradient there is rounded to zero
+("if your model is stuck, you are probably computing cross-entropy using probabilities instead
+of logits"). With `sigmoid(50)` and label 0 in float32, `-log(1 - p + 1e-7)` is 16.1 (true 50)
+and its gradient 0 instead of 1.
 """
     fix_safety = """
 In one expression the fix is safe: `log(p[idx])` becomes `log_softmax(z)[idx]` (the log
@@ -82,6 +94,8 @@ place. No fix is offered when the activation is the last layer of a model or ins
 function (the model should return logits, a change of its contract), or when a Keras loss
 object is built in another statement. `nll_loss` on probabilities is a bug, not a rounding
 problem: passing `log_softmax` of the logits changes the loss's value, so that fix is unsafe.
+So is the fix of a clipped log (`log(p + eps)` becomes `log_sigmoid(x)`): it changes the loss
+wherever the clip or the epsilon was active.
 """
     references = (
         "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
@@ -106,6 +120,8 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
         probs = _probabilities(ctx, op.operand, op.scope)
         if probs is None:
             return
+        if probs.clipped and without_gradient(ctx, op.node):
+            return  # no gradient to vanish: a matcher's cost, a metric
         if probs.clipped and probs.act.op.kind == "softmax":
             if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
                 return
@@ -458,6 +474,14 @@ EXAMPLES = (
             return (-(p * torch.log(p + 1e-8) + (1 - p) * torch.log(1 - p + 1e-8)),
                     -p * torch.log(p + 1e-8) - (1 - p) * torch.log(1 - p + 1e-8))
         """, title="a binary entropy (the probabilities weigh their own logs)"),
+    good("torch", """
+        import torch
+
+        @torch.no_grad()
+        def matching_cost(logits, target_ids):
+            p = logits.sigmoid()
+            return -(p[:, target_ids] + 1e-8).log() + (-(1 - p + 1e-8).log())[:, target_ids]
+        """, title="no gradient is taken: a Hungarian matcher's cost"),
     bad("numpy", """
         import numpy as np
         from scipy.special import softmax

@@ -25,7 +25,8 @@ Checks for a mean over the entries a mask selects, `sum(x * mask, axis) / sum(ma
 `tf.reduce_sum(x * mask, 1) / tf.reduce_sum(mask, 1)`, the mask on either side of the
 product, cast or not, the sums also held in names), where the count in the denominator has
 no floor (`clamp(min=1)`, `maximum(..., 1)`, `+ eps`). Both sums must reduce over the same
-explicit axis: a mean over every element is NaN only when the whole batch is masked.
+explicit axis other than 0: a mean over every element, or over the batch axis (a mixture of
+experts' load-balancing loss over every token), is NaN only when the whole batch is masked.
 
 The divisor must be a mask: a comparison (`ids != pad`), a boolean inverted (`~padding`), a
 cast of one, or a name that says so (`mask`, `attention_mask`). A weighted mean,
@@ -88,7 +89,13 @@ def _same_reduction(ctx, a, b) -> bool:
     """Both sums reduce over the same explicit axes (a mean per row: a sum over every element
     is zero only when the whole batch is masked)."""
     return a.axis is not None and b.axis is not None and ctx.same(a.axis, b.axis) \
-        and _alike(ctx, a.keepdims, b.keepdims)
+        and not _is_zero(a.axis) and _alike(ctx, a.keepdims, b.keepdims)
+
+
+def _is_zero(axis) -> bool:
+    """Axis 0, the batch axis: a mean over it (a load-balancing loss over every token) is NaN
+    only when the whole batch is masked."""
+    return isinstance(axis, ast.Constant) and axis.value == 0
 
 
 def _alike(ctx, a, b) -> bool:

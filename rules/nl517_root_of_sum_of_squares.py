@@ -14,6 +14,8 @@ class RootOfSumOfSquares(Rule):
                "`torch.linalg.vector_norm(x)`")
     frameworks = ("torch",)
     fixable = Fixability.SOMETIMES
+    opt_in = ("no finding on the ecosystem corpus; on the large tier 0/3 (metrics and distances "
+              "that are binned: no gradient is taken)")
     operations = ("sqrt", "pow")
     requires = (("sqrt", "sum"), ("pow", "sum"), ("sqrt", "matmul"), ("pow", "matmul"))
 

@@ -129,3 +129,20 @@ def test_trax_fastmath_is_jax_numpy_reported_without_fix():
         """
     assert sorted(_codes(code, ["NL102", "NL502", "NL505"])) == ["NL102", "NL502", "NL505"]
     assert _fixed(code, ["NL102", "NL502", "NL505"]) == textwrap.dedent(code)
+
+
+def test_torch_moments_with_unbiased_are_moments():
+    model, ops = _ops("""
+        import torch
+        a = torch.std(x, 1, keepdim=True, unbiased=False)
+        b = x.var(dim=0, unbiased=False)
+        """)
+    assert ops["torch.std(x, 1, keepdim=True, unbiased=False)"].kind == "std"
+    assert ops["x.var(dim=0, unbiased=False)"].kind == "var"
+    code = """
+        import torch
+
+        def standardize(x):
+            return (x - x.mean(1, keepdim=True)) / torch.std(x, 1, keepdim=True, unbiased=False)
+        """
+    assert _codes(code, ["NL402"]) == ["NL402"]

@@ -48,7 +48,9 @@ TORCH_NORM: Dict[str, Any] = dict(axis="dim", keepdims="keepdim", default_axis=A
 # entries follow the documented signatures, so calls in the other spelling are left unbound.
 NP_MOMENT_PARAMS = ("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, "
                     "mean=None")
-TORCH_MOMENT_PARAMS = "input, dim=None, *, correction=1, keepdim=False, out=None"
+# `unbiased=` is the older spelling of `correction=` (`unbiased=False` is `correction=0`): both
+# bind, so `torch.std(x, 1, unbiased=False)` is a standard deviation too.
+TORCH_MOMENT_PARAMS = "input, dim=None, *, correction=1, keepdim=False, out=None, unbiased=True"
 
 SPECS = [
     # ---- variance and standard deviation ---------------------------------------------------
@@ -196,8 +198,8 @@ SPECS = [
     parse_spec("clip", "numpy", "clip(min=None, max=None, out=None, **kwargs)", method=True),
     parse_spec("clip", "jax", "clip(min=None, max=None)", method=True),
     # PyTorch's Tensor.
-    *[parse_spec(kind, "torch", f"{kind}(dim=None, *, correction=1, keepdim=False)",
-                 method=True, **TORCH_REDUCE)
+    *[parse_spec(kind, "torch", f"{kind}(dim=None, *, correction=1, keepdim=False, "
+                                "unbiased=True)", method=True, **TORCH_REDUCE)
       for kind in ("var", "std")],
     parse_spec("sqrt", "torch", "sqrt()", method=True),
     parse_spec("square", "torch", "square()", method=True),
