@@ -221,7 +221,7 @@ class SemanticModel:
             if spec.is_class:
                 return None
             args, keywords = bind_arguments(spec, call.args, call.keywords)
-            return _sided(Op(self, spec.kind, "function", call, scope, spec, args, keywords))
+            return self._sided(Op(self, spec.kind, "function", call, scope, spec, args, keywords))
         if isinstance(func, ast.Call):  # `nn.Softmax(dim=1)(x)`: a layer built and applied
             layer = self._layer_spec(func, scope)
             if layer is not None:
@@ -676,7 +676,23 @@ class SemanticModel:
         # alike (`x.sum(1)` is an axis for NumPy and PyTorch; a second positional is not).
         if len({_role_view(s, b[0]) for s, b in bindings}) > 1:
             args, keywords = None, {}
-        return _sided(Op(self, spec.kind, "method", call, scope, spec, args, keywords, receiver))
+        return self._sided(Op(self, spec.kind, "method", call, scope, spec, args, keywords,
+                              receiver))
+
+    def _sided(self, op: Op) -> Optional[Op]:
+        """`op`, unless it is a call of an operator's kind (`torch.add`, `np.divide`, `x.mul`)
+        whose two operands cannot be read (`alpha=`, `out=`, `rounding_mode=`, `*args`): rules
+        read `left` and `right` of every `add`, `sub`, `mul` and `div`, so such a call is
+        unknown. So is such a method of a receiver not known to be a tensor: pandas' `df.sub(m)`
+        and SciPy's sparse `X.multiply(Y)` are not PyTorch's (a fix would write PyTorch)."""
+        if op.kind not in SIDED_KINDS:
+            return op
+        if op.sides() is None:
+            return None
+        if op.form == "method" and op.spec is not None \
+                and self.framework_of(op.receiver, op.scope) != op.spec.framework:
+            return None
+        return op
 
     # -- frameworks -----------------------------------------------------------------------------
     def framework_of(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:
@@ -698,15 +714,6 @@ class SemanticModel:
         """Array frameworks the module imports, in table order."""
         found = {table.framework_of_module(q) for q in self.imported_names}
         return tuple(f for f in table.FRAMEWORK_ORDER if f in found)
-
-
-def _sided(op: Op) -> Optional[Op]:
-    """`op`, unless it is a call of an operator's kind (`torch.add`, `np.divide`, `x.mul`)
-    whose two operands cannot be read (`alpha=`, `out=`, `rounding_mode=`, `*args`): rules
-    read `left` and `right` of every `add`, `sub`, `mul` and `div`, so such a call is unknown."""
-    if op.kind in SIDED_KINDS and op.sides() is None:
-        return None
-    return op
 
 
 def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:
