@@ -52,8 +52,8 @@ def offset_from_one(ctx, expr, scope, owned: Optional[Dict[bool, Tuple[str, ...]
     name; None when it holds something else, or when `x` is computed by an operation of a
     kind in `owned[negated]` (another rule's pattern: `1 + exp(x)` is a softplus)."""
     origin = ctx.origin(expr, scope)
-    if origin is None or origin.op is None or origin.op.form != "operator":
-        return None
+    if origin is None or origin.op is None or origin.op.left is None:
+        return None  # not a sum or difference of two operands (`torch.add(a, b, alpha=2)`)
     op = origin.op
     if op.kind == "add" and is_one(ctx, op.left, origin.scope):
         term = Term(op.right, False, origin)
@@ -230,7 +230,7 @@ def naive_sigmoid(ctx, node, scope) -> Optional[Logistic]:
     (the sigmoid of `-u`), `exp(u) / (1 + exp(u))` and `exp(u) / (exp(u) + 1)` (the sigmoid
     of `u`), with the exponential or the sum also held in names."""
     div = ctx.op(node, scope)
-    if div is None or div.kind != "div" or div.form != "operator":
+    if div is None or div.kind != "div" or div.left is None:
         return None
     total = offset_from_one(ctx, div.right, scope)
     if total is None or total.negated:

@@ -140,7 +140,8 @@ def combine(message: str, *fixes: Optional[Fix],
     return Fix(applicability, message, edits)
 
 
-def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional[Fix]:
+def switch_to_logits(ctx, loss, act: Activation, form, message: str,
+                     unsafe: bool = False) -> Optional[Fix]:
     """The fix that feeds `act`'s logits to the probability loss `loss` written on logits:
     `form` is `numlint.engine.table.losses.logits_form(loss)`, another callable (`("callable",
     stable)`) or a flag (`("flag", parameter)`). The loss must be built in the same expression
@@ -161,5 +162,79 @@ def switch_to_logits(ctx, loss, act: Activation, form, message: str) -> Optional
         switched = ctx.fix(call.func, callee, "Call `{callee}`")
     else:
         switched = set_flag(ctx, call, loss.option(name), name)
-    safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
+    safety = Applicability.UNSAFE if act.remote or unsafe else Applicability.SAFE
     return combine(message, switched, inputs, applicability=safety)
+
+
+# A constant added to probabilities to keep their log finite is small; larger ones are
+# something else (a smoothing term, an offset).
+_EPSILON_BOUND = 1e-2
+
+
+def unclipped(ctx, expr, scope):
+    """The expression inside a guard that keeps a log of probabilities finite, and its origin:
+    `p` of `clip(p, eps, 1 - eps)` (a clamp, `clip_by_value`), of `p + eps` or of
+    `maximum(p, eps)` (eps a small constant, also held in a name); None when `expr` holds no
+    such guard."""
+    origin = ctx.origin(expr, scope)
+    op = origin.op
+    if op is None:
+        return None
+    if op.kind == "clip" and op.operand is not None:
+        return op.operand, origin
+    if op.kind == "add" and op.left is not None:
+        for inner, other in ((op.left, op.right), (op.right, op.left)):
+            if _small(ctx, other, origin.scope):
+                return inner, origin
+    if op.kind == "maximum" and isinstance(op.node, ast.Call) and len(op.node.args) == 2:
+        for inner, other in (op.node.args, op.node.args[::-1]):
+            if _small(ctx, other, origin.scope):
+                return inner, origin
+    return None
+
+
+def _small(ctx, node, scope, depth: int = 3) -> bool:
+    """A positive constant below `_EPSILON_BOUND` (`1e-7`, `EPS`, `K.epsilon()` is not known)."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and 0 < value <= _EPSILON_BOUND
+    if isinstance(node, ast.Name) and depth > 0:
+        origin = ctx.origin(node, scope)
+        return origin.expr is not node and _small(ctx, origin.expr, origin.scope, depth - 1)
+    return False
+
+
+# Contexts and decorators under which no gradient is computed.
+_NO_GRADIENT = ("no_grad", "inference_mode")
+
+
+def without_gradient(ctx, node) -> bool:
+    """Whether `node` is computed where no gradient is taken: in a function decorated with
+    `torch.no_grad()` / `torch.inference_mode()`, or inside `with torch.no_grad():` (a
+    Hungarian matcher's cost, a metric). A clipped loss there loses nothing."""
+    model = ctx.model
+    statement = model.statement_of(node)
+    while statement is not None:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(_names_no_gradient(d) for d in statement.decorator_list):
+                return True
+        if isinstance(statement, (ast.With, ast.AsyncWith)) and any(
+                _names_no_gradient(item.context_expr) for item in statement.items):
+            return True
+        block = model.block_of(statement)
+        statement = block[0] if block is not None else None
+        if statement is not None and not isinstance(statement, ast.stmt):
+            block = model.block_of(statement)  # an `except` handler or a `match` case
+            statement = block[0] if block is not None else None
+    return False
+
+
+def _names_no_gradient(expr) -> bool:
+    for node in ast.walk(expr):
+        name = node.attr if isinstance(node, ast.Attribute) else \
+            node.id if isinstance(node, ast.Name) else None
+        if name in _NO_GRADIENT:
+            return True
+    return False
+

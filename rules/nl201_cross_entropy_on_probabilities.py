@@ -8,7 +8,8 @@ from typing import Any, Dict, Optional
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import Activation, activation, combine, negated, switch_to_logits
+from ._losses import (Activation, activation, combine, negated, switch_to_logits,
+                      unclipped, without_gradient)
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Probabilities:
     complement: bool
     selection: Optional[ast.expr]
     source: ast.expr
+    # Kept finite by a clip or an epsilon (`log(clip(p, 1e-7, 1 - 1e-7))`,
+    # `log(1 - sigmoid(x) + eps)`): no `-inf`, but a capped loss whose gradient vanishes.
+    clipped: bool = False
 
 
 class CrossEntropyOnProbabilities(Rule):
@@ -46,7 +50,13 @@ ending in the activation, or functions of the module that return it:
   `log(1 - sigmoid(x))` multiplied by labels;
 * `nll_loss` (which takes log-probabilities) given softmax probabilities;
 * a Keras crossentropy on probabilities (`categorical_crossentropy`,
-  `SparseCategoricalCrossentropy()`, ... without `from_logits=True`) given a softmax output.
+  `SparseCategoricalCrossentropy()`, ... without `from_logits=True`) given a softmax output;
+* any of the logs above kept finite by a clip or an epsilon: `log(p + EPS)`,
+  `-log(1 - sigmoid(out) + EPS)`, `log(clip(p, 1e-7, 1 - 1e-7))`, `log(maximum(p, eps))`
+  (`EPS` a constant up to 1e-2, also held in a name), and a clipped `log(sigmoid(x))` or
+  `log(1 - sigmoid(x))` on its own. A log weighted by its own probabilities,
+  `-p * log(p + eps)`, is an entropy and is not reported, nor is a clipped log where no
+  gradient is taken (under `torch.no_grad()`: a Hungarian matcher's focal cost, a metric).
 
 The log of a whole softmax output (`-sum(y * log(softmax(z)))`, also through names) is NL101's
 finding (log-of-softmax), whose fix makes such a loss stable: this rule reports what NL101
@@ -65,6 +75,12 @@ binary cross-entropy of `sigmoid(40)` with label 0 is `inf` (true 40). Keras'
 `CategoricalCrossentropy()(y, tf.nn.softmax([[0, 100]]))` with `y = [[1, 0]]` is 16.118
 (true 100), with gradient `[0, 0]` instead of `[-1, 1]`. `nll_loss(softmax(z), t)` computes
 `-mean(p[t])`, a number between -1 and 0 that is not a cross-entropy at all.
+
+A clip or an epsilon removes the `-inf` but not the hazard: the loss is capped where the model
+is confidently wrong, exactly where it must learn, and the gradient there is rounded to zero
+("if your model is stuck, you are probably computing cross-entropy using probabilities instead
+of logits"). With `sigmoid(50)` and label 0 in float32, `-log(1 - p + 1e-7)` is 16.1 (true 50)
+and its gradient 0 instead of 1.
 """
     fix_safety = """
 In one expression the fix is safe: `log(p[idx])` becomes `log_softmax(z)[idx]` (the log
@@ -78,6 +94,8 @@ place. No fix is offered when the activation is the last layer of a model or ins
 function (the model should return logits, a change of its contract), or when a Keras loss
 object is built in another statement. `nll_loss` on probabilities is a bug, not a rounding
 problem: passing `log_softmax` of the logits changes the loss's value, so that fix is unsafe.
+So is the fix of a clipped log (`log(p + eps)` becomes `log_sigmoid(x)`): it changes the loss
+wherever the clip or the epsilon was active.
 """
     references = (
         "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
@@ -102,6 +120,13 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
         probs = _probabilities(ctx, op.operand, op.scope)
         if probs is None:
             return
+        if probs.clipped and without_gradient(ctx, op.node):
+            return  # no gradient to vanish: a matcher's cost, a metric
+        if probs.clipped and probs.act.op.kind == "softmax":
+            if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
+                return
+            ctx.report(op.node, _CLIPPED, _log_fix(ctx, op, probs))
+            return
         if probs.act.op.kind == "softmax":
             if probs.selection is None:
                 return  # the log of a softmax output: NL101's finding
@@ -109,12 +134,15 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                 "underflows to `-inf`; select from `log_softmax` of the logits",
                        _log_fix(ctx, op, probs))
             return
-        if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
-            return
+        if probs.selection is None and (_weighted_by_itself(ctx, op, probs) or (
+                not probs.clipped and not _in_cross_entropy(ctx, op, probs))):
+            return  # an entropy `p * log(p + eps)`, or not a loss term
         message = ("cross-entropy of sigmoid probabilities: `log(sigmoid(x))` and "
                    "`log(1 - sigmoid(x))` are `-inf` once the sigmoid saturates; use "
                    "`log_sigmoid` of the logits")
         pair = _partner(ctx, op, probs)
+        if probs.clipped or (pair is not None and pair[2].clipped):
+            message = _CLIPPED
         if pair is None:
             ctx.report(op.node, message, _log_fix(ctx, op, probs))
             return
@@ -163,6 +191,10 @@ problem: passing `log_softmax` of the logits changes the loss's value, so that f
                                    "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
 
+_CLIPPED = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped and its "
+            "gradient vanishes when the model is confidently wrong; compute it from the logits")
+
+
 # -- what a log is taken of --------------------------------------------------------------------
 
 
@@ -173,21 +205,40 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
     if origin is None:
         return None
     origins, selection, source = [origin], None, expr
+    origin, outer_clip = _unguarded(ctx, origin, origins)
     selected = _selected(ctx, origin.expr, origin.scope)
     if selected is not None:
         selection, source = origin.expr, selected
         origin = ctx.origin(selected, origin.scope)
         origins.append(origin)
+    origin, clipped = _unguarded(ctx, origin, origins)
+    clipped = clipped or outer_clip
     op, complement = origin.op, False
     if op is not None and op.kind == "sub" and _is_one(op.left):
         origin = ctx.origin(op.right, origin.scope)
         origins.append(origin)
-        op, complement = origin.op, True
+        origin, inner_clip = _unguarded(ctx, origin, origins)
+        op, complement, clipped = origin.op, True, clipped or inner_clip
     if op is None or op.kind not in ("softmax", "sigmoid"):
         return None
     if complement and op.kind != "sigmoid":
         return None
-    return Probabilities(Activation(op, origins), complement, selection, source)
+    return Probabilities(Activation(op, origins), complement, selection, source, clipped)
+
+
+def _unguarded(ctx, origin, origins):
+    """`origin`, or the probabilities inside the clip or epsilon it holds (at most two:
+    `clip(p + eps, ...)`), and whether there was one."""
+    clipped = False
+    for _ in range(2):
+        found = unclipped(ctx, origin.expr, origin.scope)
+        if found is None:
+            break
+        inner, _guard = found
+        origin = ctx.origin(inner, origin.scope)
+        origins.append(origin)
+        clipped = True
+    return origin, clipped
 
 
 def _selected(ctx, expr, scope) -> Optional[ast.expr]:
@@ -223,10 +274,21 @@ def _in_cross_entropy(ctx, op, probs) -> bool:
     parent = ctx.model.parent_of(value)
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Mult, ast.MatMult)):
         other = parent.right if parent.left is value else parent.left
-        weights = _probabilities(ctx, other, op.scope)
+        weights = _probabilities(ctx, _signed(other)[0], op.scope)  # `-p * log(p)` too
         return weights is None or not _same_activation(ctx, weights.act, probs.act)
     consumer = ctx.op(parent, op.scope) if isinstance(parent, ast.Call) else None
     return consumer is not None and consumer.kind == "nll_loss" and consumer.operand is value
+
+
+def _weighted_by_itself(ctx, op, probs) -> bool:
+    """Whether the log `op` is multiplied by the same probabilities (`p * log(p + eps)`: an
+    entropy, not a cross-entropy)."""
+    parent = ctx.model.parent_of(op.node)
+    if not (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult)):
+        return False
+    other = parent.right if parent.left is op.node else parent.left
+    weights = _probabilities(ctx, _signed(other)[0], op.scope)
+    return weights is not None and _same_activation(ctx, weights.act, probs.act)
 
 
 def _partner(ctx, op, probs):
@@ -296,7 +358,8 @@ def _log_fix(ctx, op, probs: Probabilities):
         return None
     if replacement is not None and probs.selection is not None:
         replacement = _reselect(ctx, replacement, probs.selection, probs.source)
-    safety = Applicability.UNSAFE if act.remote else Applicability.SAFE
+    # Without its clip the loss changes value where the clip was active: unsafe.
+    safety = Applicability.UNSAFE if act.remote or probs.clipped else Applicability.SAFE
     return ctx.fix(op.node, replacement, "Replace with `{callee}` of the logits", safety)
 
 
@@ -360,7 +423,65 @@ _BINARY_BENIGN = {"logits": [0.3, -1.2, 2.0, -0.4], "labels": [0.0, 1.0, 1.0, 0.
 _BCE = "np.mean(np.logaddexp(0, logits) - labels * logits)"
 
 
+_CLIPPED_WHY = ("sigmoid(50) rounds to 1: the clipped log is capped near log(1e-7) (or "
+                "log(eps)), and its gradient is 0 where the model is most wrong")
+
 EXAMPLES = (
+    bad("torch", """
+        import torch
+
+        EPS = 1e-7
+
+        def loss(out, y):
+            p = torch.sigmoid(out)
+            return -(y * torch.log(p + EPS) + (1 - y) * torch.log(1 - p + EPS))
+        """, """
+        import torch
+
+        EPS = 1e-7
+
+        def loss(out, y):
+            p = torch.sigmoid(out)
+            return -(y * torch.nn.functional.logsigmoid(out) + (1 - y) * torch.nn.functional.logsigmoid(-out))
+        """, unsafe=True, title="clipped with an epsilon: capped, with a vanishing gradient",
+        proof=Proof(extreme={"out": [50.0, -50.0, 0.3], "y": [0.0, 1.0, 1.0]},
+                    benign={"out": [0.3, -1.2, 2.0], "y": [0.0, 1.0, 1.0]},
+                    constants=("y",), reference="np.logaddexp(0, out) - y * out",
+                    dtypes=("float32",), bug_fix=False, why=_CLIPPED_WHY)),
+    bad("tensorflow", """
+        import tensorflow as tf
+
+        def loss(z, y):
+            p = tf.nn.softmax(z)
+            return -tf.reduce_sum(y * tf.math.log(tf.clip_by_value(p, 1e-7, 1 - 1e-7)), axis=-1)
+        """, """
+        import tensorflow as tf
+
+        def loss(z, y):
+            p = tf.nn.softmax(z)
+            return -tf.reduce_sum(y * tf.nn.log_softmax(z), axis=-1)
+        """, unsafe=True, title="clipped with `clip_by_value`",
+        proof=Proof(extreme={"z": [[0.0, 60.0], [1.0, 2.0]], "y": [[1.0, 0.0], [0.0, 1.0]]},
+                    benign={"z": [[0.3, -1.2], [2.0, 0.5]], "y": [[1.0, 0.0], [0.0, 1.0]]},
+                    constants=("y",),
+                    reference="-np.sum(y * scipy.special.log_softmax(z, axis=-1), axis=-1)",
+                    dtypes=("float32",), why=_CLIPPED_WHY)),
+    good("torch", """
+        import torch
+
+        def entropy(out):
+            p = torch.sigmoid(out)
+            return (-(p * torch.log(p + 1e-8) + (1 - p) * torch.log(1 - p + 1e-8)),
+                    -p * torch.log(p + 1e-8) - (1 - p) * torch.log(1 - p + 1e-8))
+        """, title="a binary entropy (the probabilities weigh their own logs)"),
+    good("torch", """
+        import torch
+
+        @torch.no_grad()
+        def matching_cost(logits, target_ids):
+            p = logits.sigmoid()
+            return -(p[:, target_ids] + 1e-8).log() + (-(1 - p + 1e-8).log())[:, target_ids]
+        """, title="no gradient is taken: a Hungarian matcher's cost"),
     bad("numpy", """
         import numpy as np
         from scipy.special import softmax

@@ -5,7 +5,8 @@ from typing import Any, Dict
 from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import activation, on_branch, switch_to_logits
+from ._losses import (Activation, activation, on_branch, switch_to_logits, unclipped,
+                      without_gradient)
 
 
 class BceOnSigmoid(Rule):
@@ -22,7 +23,10 @@ class BceOnSigmoid(Rule):
 Checks for a binary cross-entropy that takes probabilities (`F.binary_cross_entropy`,
 `nn.BCELoss`, Keras' `binary_crossentropy` and `BinaryCrossentropy` without `from_logits=True`)
 fed the output of a sigmoid: in the same expression, through a name or a `self.` attribute, a
-sigmoid layer held in an attribute, or a model whose last layer is `nn.Sigmoid()`.
+sigmoid layer held in an attribute, or a model whose last layer is `nn.Sigmoid()`; also when
+the sigmoid's output is clipped or given an epsilon first
+(`F.binary_cross_entropy(torch.clamp(torch.sigmoid(x), 1e-7, 1 - 1e-7), y)`): the loss is
+capped all the same, and its gradient vanishes where the model is confidently wrong.
 """
     why = """
 `sigmoid(x)` rounds to exactly `1.0` for `x` above about 37 in float64 (17 in float32) and to
@@ -45,7 +49,8 @@ statement the fix is unsafe: it writes the sigmoid's input where the loss is (on
 rebinds the names it uses in between) and leaves the sigmoid's own assignment in place. No fix
 is offered when the sigmoid is the last layer of a model (the model should return logits, a
 change of its contract: inference code must then apply the sigmoid) or when the loss object is
-built in another statement (its other uses would change).
+built in another statement (its other uses would change). Where the sigmoid's output was
+clipped first, the fix is unsafe: the loss changes wherever the clip was active.
 
 On Keras' TensorFlow backend, `keras.ops.sigmoid` and `keras.activations.sigmoid` tag their
 output with the logits and the losses use them, so only code that may run on the JAX or PyTorch
@@ -62,6 +67,14 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
         if losses.prediction(op) != losses.PROBABILITIES:
             return
         sigmoid = activation(ctx, op.operand, op.scope, kinds=("sigmoid",))
+        clipped = False
+        if sigmoid is None:  # `binary_cross_entropy(clamp(sigmoid(x), eps, 1 - eps), y)`
+            inner = unclipped(ctx, op.operand, op.scope)
+            if inner is not None and not without_gradient(ctx, op.node):
+                found = activation(ctx, inner[0], inner[1].scope, kinds=("sigmoid",))
+                if found is not None:
+                    sigmoid = Activation(found.op, [inner[1]] + found.origins)
+                    clipped = True
         if sigmoid is None:
             return
         recovered = losses.keras_recovers_logits(op, sigmoid.op)
@@ -72,8 +85,12 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
         if recovered is None:
             message += " (Keras recovers the logits on its TensorFlow backend only)"
         message += on_branch(sigmoid)
+        if clipped:
+            message = ("binary cross-entropy of clipped sigmoid probabilities: the loss is "
+                       "capped and its gradient vanishes when the model is confidently wrong; "
+                       "pass the logits to the logits form")
         fix = switch_to_logits(ctx, op, sigmoid, losses.logits_form(op),
-                               "Compute the loss from the logits")
+                               "Compute the loss from the logits", unsafe=clipped)
         ctx.report(op.node, message, fix)
 
 
@@ -92,6 +109,21 @@ _COLUMN: Dict[str, Any] = dict(extreme={"targets": [[0.0], [1.0]], "logits": [[5
 
 
 EXAMPLES = (
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.binary_cross_entropy(torch.clamp(torch.sigmoid(logits), 1e-7, 1 - 1e-7), targets)
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(logits, targets):
+            return F.binary_cross_entropy_with_logits(logits, targets)
+        """, unsafe=True, title="clipped first: still capped, with a vanishing gradient",
+        proof=Proof(extreme=_EXTREME, benign=_BENIGN, constants=("targets",),
+                    reference=f"np.mean({_TERMS})", why=_WHY)),
     bad("torch", """
         import torch
         import torch.nn.functional as F

@@ -55,7 +55,7 @@ they call nothing). Python's `math` has no `logaddexp`: reported without a fix t
     def check(self, ctx, op):
         total = ctx.origin(op.operand, op.scope)
         if total is None or total.op is None or total.op.kind != "add" \
-                or total.op.form != "operator":
+                or total.op.left is None:
             return
         terms = [ctx.origin(side, total.scope) for side in (total.op.left, total.op.right)]
         exps = [t.op for t in terms]

@@ -24,8 +24,8 @@ from numlint.engine import table
 from numlint.engine.semantic.dataflow import Dataflow, Origin
 from numlint.engine.semantic.project import Fact, ProjectView, Returned, spec_of
 from numlint.engine.semantic.operations import (
-    BINARY_KINDS, COMPARE_KIND, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view, bind_arguments,
-    bind_call, unify_frameworks)
+    BINARY_KINDS, COMPARE_KIND, SIDED_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view,
+    bind_arguments, bind_call, unify_frameworks)
 from numlint.engine.semantic.scopes import BUILTINS, Binding, Scope, Walker
 from numlint.engine.table.schema import Spec
 
@@ -123,7 +123,10 @@ class SemanticModel:
         """The qualified name `expr` refers to (`np.linalg.inv` -> `numpy.linalg.inv`)."""
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value, scope)
-            return f"{base}.{expr.attr}" if base else None
+            if not base:
+                return None
+            name = f"{base}.{expr.attr}"
+            return table.MODULE_ALIASES.get(name, name)  # `fastmath.sigmoid` is `jax.nn.sigmoid`
         if isinstance(expr, ast.Name):
             return self.name_qualname(expr.id, scope)
         return None
@@ -218,7 +221,7 @@ class SemanticModel:
             if spec.is_class:
                 return None
             args, keywords = bind_arguments(spec, call.args, call.keywords)
-            return Op(self, spec.kind, "function", call, scope, spec, args, keywords)
+            return self._sided(Op(self, spec.kind, "function", call, scope, spec, args, keywords))
         if isinstance(func, ast.Call):  # `nn.Softmax(dim=1)(x)`: a layer built and applied
             layer = self._layer_spec(func, scope)
             if layer is not None:
@@ -673,7 +676,23 @@ class SemanticModel:
         # alike (`x.sum(1)` is an axis for NumPy and PyTorch; a second positional is not).
         if len({_role_view(s, b[0]) for s, b in bindings}) > 1:
             args, keywords = None, {}
-        return Op(self, spec.kind, "method", call, scope, spec, args, keywords, receiver)
+        return self._sided(Op(self, spec.kind, "method", call, scope, spec, args, keywords,
+                              receiver))
+
+    def _sided(self, op: Op) -> Optional[Op]:
+        """`op`, unless it is a call of an operator's kind (`torch.add`, `np.divide`, `x.mul`)
+        whose two operands cannot be read (`alpha=`, `out=`, `rounding_mode=`, `*args`): rules
+        read `left` and `right` of every `add`, `sub`, `mul` and `div`, so such a call is
+        unknown. So is such a method of a receiver not known to be a tensor: pandas' `df.sub(m)`
+        and SciPy's sparse `X.multiply(Y)` are not PyTorch's (a fix would write PyTorch)."""
+        if op.kind not in SIDED_KINDS:
+            return op
+        if op.sides() is None:
+            return None
+        if op.form == "method" and op.spec is not None \
+                and self.framework_of(op.receiver, op.scope) != op.spec.framework:
+            return None
+        return op
 
     # -- frameworks -----------------------------------------------------------------------------
     def framework_of(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:

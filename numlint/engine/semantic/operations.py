@@ -36,6 +36,12 @@ BINARY_KINDS = {
     ast.Mod: "mod",
 }
 UNARY_KINDS = {ast.USub: "neg", ast.UAdd: "pos", ast.Invert: "invert"}
+# Operator kinds the table also spells as functions and methods (`torch.add(a, b)`,
+# `x.mul(y)`, `np.power(x, 2)`): `Op.left` and `Op.right` read their two operands.
+ARITHMETIC_KINDS = frozenset({"add", "sub", "mul", "div", "pow"})
+# Of those, the kinds that were operators only before the table spelled them: a call of one
+# whose operands cannot be read is no operation (see `SemanticModel`'s `_sided`).
+SIDED_KINDS = ARITHMETIC_KINDS - {"pow"}
 TRANSPOSE_ATTRIBUTES = ("T", "mT")
 
 
@@ -104,11 +110,44 @@ class Op:
 
     @property
     def left(self) -> Optional[ast.expr]:
-        return self.node.left if isinstance(self.node, ast.BinOp) else None
+        """The left operand of a binary operation: of `a + b`, and of its function and method
+        spellings (`torch.add(a, b)`, `np.multiply(a, b)`, `a.div(b)`; see `sides`)."""
+        if isinstance(self.node, ast.BinOp):
+            return self.node.left
+        sides = self.sides()
+        return sides[0] if sides is not None else None
 
     @property
     def right(self) -> Optional[ast.expr]:
-        return self.node.right if isinstance(self.node, ast.BinOp) else None
+        if isinstance(self.node, ast.BinOp):
+            return self.node.right
+        sides = self.sides()
+        return sides[1] if sides is not None else None
+
+    def sides(self) -> Optional[Tuple[ast.expr, ast.expr]]:
+        """The two operands of a call that computes an operator's kind (`torch.sub(a, b)`,
+        `a.mul(b)`, `np.power(a, b)`), when no other argument changes its value; None
+        otherwise (`torch.add(a, b, alpha=2)`, `torch.div(a, b, rounding_mode="floor")`,
+        `np.add(a, b, out=c)`)."""
+        if self.kind not in ARITHMETIC_KINDS or self.spec is None or self.args is None \
+                or self.form not in ("function", "method"):
+            return None
+        positional = self.spec.signature.positional
+        if self.form == "method":
+            if not positional:
+                return None
+            first, second, names = self.receiver, self.args.get(positional[0]), positional[:1]
+        else:
+            if len(positional) < 2:
+                return None
+            first, second = self.args.get(positional[0]), self.args.get(positional[1])
+            names = positional[:2]
+        if first is None or second is None:
+            return None
+        inert = self.spec.roles.inert
+        if any(p not in names and p not in inert for p in self.args):
+            return None
+        return first, second
 
     @property
     def axis(self) -> Optional[ast.expr]:

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
-from numlint.engine.table import elementary, linalg, losses, precision, special, stats
+from numlint.engine.table import (arithmetic, elementary, linalg, losses, precision, special,
+                                  spellings, stats)
 from numlint.engine.table._common import (
     NP_REDUCE, TF_ELEMENTWISE, TF_REDUCE, TORCH_REDUCE, UFUNC, Target, each, tf_paths,
 )
@@ -52,19 +53,35 @@ INITIALIZERS = ("__init__", "setup", "build")
 
 # Other spellings of a module that real packages import, and the module whose API they are
 # (Keras's own sources import `keras.src.ops`; TF2 code written against the compatibility
-# module imports `tensorflow.compat.v2 as tf`).
+# module imports `tensorflow.compat.v2 as tf`). The longest matching alias applies.
 MODULE_ALIASES = {
     "keras.src.ops": "keras.ops",
     "keras.src.activations": "keras.activations",
     "keras.src.losses": "keras.losses",
     "keras.src.layers": "keras.layers",
     "tensorflow.compat.v2": "tensorflow",
+    # The Keras backend (`K.log`, `K.sum`, `K.softmax`): Keras 2's `keras.backend` and Keras 3's
+    # legacy module are TensorFlow's `tf.keras.backend` (section `spellings`).
+    "keras.backend": "tensorflow.keras.backend",
+    "keras.src.legacy.backend": "tensorflow.keras.backend",
+    "tensorflow.compat.v2.keras.backend": "tensorflow.keras.backend",
+    "tensorflow.python.keras.backend": "tensorflow.keras.backend",
+    # Trax's `fastmath.numpy` forwards to its backend's NumPy (JAX's by default), and
+    # `fastmath.logsumexp` / `expit` / `sigmoid` to the backend's special functions.
+    "trax.fastmath.numpy": "jax.numpy",
+    "trax.fastmath.logsumexp": "jax.nn.logsumexp",
+    "trax.fastmath.ops.logsumexp": "jax.nn.logsumexp",
+    "trax.fastmath.expit": "jax.scipy.special.expit",
+    "trax.fastmath.sigmoid": "jax.nn.sigmoid",
+    "trax.fastmath.ops.expit": "jax.scipy.special.expit",
+    "trax.fastmath.ops.sigmoid": "jax.nn.sigmoid",
 }
+_ALIASES_LONGEST_FIRST = sorted(MODULE_ALIASES.items(), key=lambda item: -len(item[0]))
 
 
 def canonical(qualname: str) -> str:
     """`keras.src.ops.log` is `keras.ops.log`; other names as they are."""
-    for alias, module in MODULE_ALIASES.items():
+    for alias, module in _ALIASES_LONGEST_FIRST:
         if qualname == alias or qualname.startswith(alias + "."):
             return module + qualname[len(alias):]
     return qualname
@@ -256,7 +273,8 @@ _SPECS = [
 ]
 
 FUNCTIONS, METHODS = index_specs(_SPECS + losses.SPECS + linalg.SPECS + stats.SPECS
-                                 + elementary.SPECS + special.SPECS + precision.SPECS)
+                                 + elementary.SPECS + special.SPECS + precision.SPECS
+                                 + arithmetic.SPECS + spellings.SPECS)
 
 
 # -- stable replacements ------------------------------------------------------------------------
@@ -340,7 +358,8 @@ CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf"}
 LOADS_SUBMODULES = frozenset({"torch", "tensorflow", "jax", "keras"})
 
 
-for _section in (losses, linalg, stats, elementary, special, precision):
+for _section in (losses, linalg, stats, elementary, special, precision, arithmetic,
+                 spellings):
     for _operation, _targets in _section.STABLE.items():
         if _operation in STABLE:
             raise ValueError(f"stable operation {_operation!r} defined twice")

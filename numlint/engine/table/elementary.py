@@ -47,6 +47,14 @@ SPECS = [
     parse_spec("logaddexp", "torch", "logaddexp(other)", method=True),
     parse_spec("logaddexp", "jax", "jax.numpy.logaddexp(x1, x2, /)"),
     parse_spec("logaddexp", "keras", "keras.ops.logaddexp(x1, x2)"),
+    # ---- tanh (the stable form of `(exp(x) - exp(-x)) / (exp(x) + exp(-x))`) -------------------
+    parse_spec("tanh", "python", "math.tanh(x, /)"),
+    parse_spec("tanh", "numpy", f"numpy.tanh({UFUNC})"),
+    parse_spec("tanh", "torch", "torch.tanh(input, *, out=None)"),
+    parse_spec("tanh", "torch", "tanh()", method=True),
+    *each("tanh", "tensorflow", tf_paths("math.tanh", "tanh"), "x, name=None", **TF_ELEMENTWISE),
+    parse_spec("tanh", "jax", "jax.numpy.tanh(x, /)"),
+    parse_spec("tanh", "keras", "keras.ops.tanh(x)"),
     # TensorFlow has no `tf.math.logaddexp`; its NumPy API's is stable and broadcasts.
     parse_spec("logaddexp", "tensorflow", "tensorflow.experimental.numpy.logaddexp(x1, x2)"),
 ]
@@ -129,6 +137,31 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
                               template="{fn}({c}, {a}, {b})"),),
         "jax": (Target(("jax.numpy.where",), template="{fn}({c}, {a}, {b})"),),
         "keras": (Target(("keras.ops.where",), template="{fn}({c}, {a}, {b})"),),
+    },
+    # `(exp(x) - exp(-x)) / (exp(x) + exp(-x))`: the hyperbolic tangent, which every library
+    # computes without forming `exp(x)` (catalog H24). No SciPy spelling: NumPy's is the ufunc.
+    "tanh": {
+        "python": (Target(("math.tanh",), template="{fn}({x})"),),
+        "numpy": (Target(("numpy.tanh",), template="{fn}({x})"),),
+        "torch": (Target(("torch.tanh",), method="tanh", template="{fn}({x})"),),
+        "tensorflow": (Target(("tensorflow.math.tanh", "tensorflow.tanh",
+                               "tensorflow.compat.v1.math.tanh", "tensorflow.compat.v1.tanh"),
+                              template="{fn}({x})"),),
+        "jax": (Target(("jax.numpy.tanh",), template="{fn}({x})"),),
+        # Keras 3.15's `tanh` computes in float32 for float64 inputs (JAX backend): unsafe.
+        "keras": (Target(("keras.ops.tanh",), template="{fn}({x})", safety="unsafe"),),
+    },
+    # `exp(a) / exp(b)`: one exponential of the difference (catalog H26), `{d}` the text of
+    # `a - b`, parenthesised by the rule where needed.
+    "exp_difference": {
+        "python": (Target(("math.exp",), template="{fn}({d})"),),
+        "numpy": (Target(("numpy.exp",), template="{fn}({d})"),),
+        "torch": (Target(("torch.exp",), template="{fn}({d})"),),
+        "tensorflow": (Target(("tensorflow.math.exp", "tensorflow.exp",
+                               "tensorflow.compat.v1.math.exp", "tensorflow.compat.v1.exp"),
+                              template="{fn}({d})"),),
+        "jax": (Target(("jax.numpy.exp",), template="{fn}({d})"),),
+        "keras": (Target(("keras.ops.exp",), template="{fn}({d})"),),
     },
     # `log(sigmoid(x))` in NumPy code without SciPy (`log_sigmoid`'s NumPy target is SciPy's
     # `log_expit`): `-softplus(-x)`, written `-{fn}(0, {x})` with `{x}` the negated logit.

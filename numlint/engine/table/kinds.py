@@ -66,6 +66,7 @@ KINDS: Dict[str, str] = {
     "expm1": "exp(x) - 1, accurate for small x",
     "softplus": "log(1 + exp(x)), computed stably",
     "logaddexp": "log(exp(a) + exp(b)), computed stably",
+    "tanh": "the hyperbolic tangent, computed without forming exp(x)",
     # -- special functions and compositions (table section `special`, rules NL5xx) ---------------
     "erf": "the error function",
     "erfc": "the complementary error function 1 - erf(x), accurate where erf(x) is near 1",

@@ -48,7 +48,9 @@ TORCH_NORM: Dict[str, Any] = dict(axis="dim", keepdims="keepdim", default_axis=A
 # entries follow the documented signatures, so calls in the other spelling are left unbound.
 NP_MOMENT_PARAMS = ("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, "
                     "mean=None")
-TORCH_MOMENT_PARAMS = "input, dim=None, *, correction=1, keepdim=False, out=None"
+# `unbiased=` is the older spelling of `correction=` (`unbiased=False` is `correction=0`): both
+# bind, so `torch.std(x, 1, unbiased=False)` is a standard deviation too.
+TORCH_MOMENT_PARAMS = "input, dim=None, *, correction=1, keepdim=False, out=None, unbiased=True"
 
 SPECS = [
     # ---- variance and standard deviation ---------------------------------------------------
@@ -196,8 +198,8 @@ SPECS = [
     parse_spec("clip", "numpy", "clip(min=None, max=None, out=None, **kwargs)", method=True),
     parse_spec("clip", "jax", "clip(min=None, max=None)", method=True),
     # PyTorch's Tensor.
-    *[parse_spec(kind, "torch", f"{kind}(dim=None, *, correction=1, keepdim=False)",
-                 method=True, **TORCH_REDUCE)
+    *[parse_spec(kind, "torch", f"{kind}(dim=None, *, correction=1, keepdim=False, "
+                                "unbiased=True)", method=True, **TORCH_REDUCE)
       for kind in ("var", "std")],
     parse_spec("sqrt", "torch", "sqrt()", method=True),
     parse_spec("square", "torch", "square()", method=True),
@@ -240,6 +242,13 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
                               template="{n} / {fn}({d}, {eps})"),),
         "jax": (Target(("jax.numpy.maximum",), template="{n} / {fn}({d}, {eps})"),),
         "keras": (Target(("keras.ops.maximum",), template="{n} / {fn}({d}, {eps})"),),
+    },
+    # `sqrt(sum(x**2, dim))`: PyTorch's 2-norm has the same values (it does not scale: both
+    # overflow alike) and a gradient of 0 at x = 0, where the root's is 0 * inf = NaN (catalog
+    # H21). TensorFlow's `tf.norm` and JAX's `jnp.linalg.norm` have the NaN gradient too, and
+    # NumPy has no gradient: no target there.
+    "vector_norm": {
+        "torch": (Target(("torch.linalg.vector_norm",)),),
     },
     # `x / max(||x||_2, eps)` along `dim`, exactly as `x / x.norm(dim=d, keepdim=True)` where
     # the norm is at least eps.
