@@ -41,8 +41,9 @@ broadcasts correctly for 1-D input (on a matrix it divides by the wrong sums, or
 that form is reported without a fix. NumPy code that does not import SciPy gets
 `np.exp(x - np.logaddexp.reduce(x, axis, keepdims=True))` rather than a new dependency. When
 the exponential was assigned in an earlier statement the fix is unsafe (it recomputes `x` where
-the division is, and leaves the exponential's assignment in place). No fix is offered for a
-full reduction in PyTorch and TensorFlow, whose softmax functions take one axis.
+the division is, and removes the exponential's assignment where nothing else reads it). No fix
+is offered for a full reduction in PyTorch and TensorFlow, whose softmax functions take one
+axis.
 """
     references = (
         "https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.softmax.html",

@@ -458,7 +458,6 @@ EXAMPLES = (
         import tensorflow as tf
 
         def loss(z, y):
-            p = tf.nn.softmax(z)
             return -tf.reduce_sum(y * tf.nn.log_softmax(z), axis=-1)
         """, unsafe=True, title="clipped with `clip_by_value`",
         proof=Proof(extreme={"z": [[0.0, 60.0], [1.0, 2.0]], "y": [[1.0, 0.0], [0.0, 1.0]]},

@@ -46,7 +46,8 @@ In one expression the fix is safe: `F.binary_cross_entropy_with_logits` and
 only on the logits side) and Keras' losses compute the same value with `from_logits=True`;
 results differ only where the original was clamped. When the sigmoid was applied in an earlier
 statement the fix is unsafe: it writes the sigmoid's input where the loss is (only when nothing
-rebinds the names it uses in between) and leaves the sigmoid's own assignment in place. No fix
+rebinds the names it uses in between) and removes the sigmoid's own assignment where nothing
+else reads it. No fix
 is offered when the sigmoid is the last layer of a model (the model should return logits, a
 change of its contract: inference code must then apply the sigmoid) or when the loss object is
 built in another statement (its other uses would change). Where the sigmoid's output was

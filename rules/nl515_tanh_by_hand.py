@@ -148,8 +148,6 @@ EXAMPLES = (
         import numpy as np
 
         def activation(x):
-            a = np.exp(x)
-            b = np.exp(-x)
             return np.tanh(x)
         """, unsafe=True, title="through names (unsafe)", proof=TANH),
     bad("torch", """

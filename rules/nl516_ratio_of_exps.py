@@ -181,8 +181,6 @@ EXAMPLES = (
         import torch
 
         def importance_weight(log_p, log_q):
-            p = torch.exp(log_p)
-            q = torch.exp(log_q)
             return torch.exp(log_p - log_q)
         """, unsafe=True, title="through names (unsafe)",
         proof=Proof(extreme={"log_p": [1000.0, -1000.0, 0.5],

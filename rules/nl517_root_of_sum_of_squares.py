@@ -157,7 +157,6 @@ EXAMPLES = (
         import torch
 
         def length(x):
-            squared = torch.sum(x ** 2, dim=1, keepdim=True)
             return torch.linalg.vector_norm(x, dim=1, keepdim=True)
         """, unsafe=True, title="across statements (unsafe)",
         proof=Proof(extreme={"x": [[0.0, 0.0, 0.0], [3.0, 4.0, 12.0]]},
