@@ -99,7 +99,6 @@ EXAMPLES = (
         def loss(logits, targets, weights):
             return F.binary_cross_entropy(torch.sigmoid(logits), targets, weight=weights)
         """, """
-        import torch
         import torch.nn.functional as F
 
         def loss(logits, targets, weights):

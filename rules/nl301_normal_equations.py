@@ -267,7 +267,6 @@ EXAMPLES = (
             return linalg.solve(X.T @ X, X.T @ y, assume_a="pos")
         """, """
         import numpy as np
-        from scipy import linalg
 
         def fit(X, y):
             return np.linalg.lstsq(X, y, rcond=None)[0]

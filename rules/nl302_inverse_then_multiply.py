@@ -273,7 +273,6 @@ EXAMPLES = (
             return np.dot(scipy.linalg.inv(A), b)
         """, """
         import numpy as np
-        import scipy.linalg
 
         def step(A, b):
             return np.linalg.solve(A, b)

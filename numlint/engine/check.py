@@ -97,10 +97,11 @@ def fix_source(source: Source, path: Union[str, Path] = "<stdin>",
 
 def _fix_text(text: SourceText, path: str, config: Config, unsafe: bool,
               project: Optional[Project]) -> FixResult:
+    from numlint.engine import imports  # libcst: loaded only when a file is fixed
     original = text
     text, diagnostics, fixed = apply_in_rounds(
         text, _check_text(text, path, config, project).diagnostics, unsafe=unsafe,
-        apply=lambda current, edits: SourceText(apply_edits(current.text, edits),
+        apply=lambda current, edits: SourceText(imports.apply(current.text, edits, path),
                                                 current.encoding, current.had_bom),
         python=lambda current: current.text,
         check=lambda current: _check_text(current, path, config, project).diagnostics,
