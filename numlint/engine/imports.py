@@ -40,6 +40,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from numlint.engine.fix import Edit, apply_edits
@@ -104,7 +105,7 @@ def _may_need(before: str, after: str, regions) -> bool:
     if not bound:
         return False
     counts_after = _name_counts(tree_after)
-    counts_before = _name_counts(ast.parse(before))
+    counts_before = _counts_of(before)
     return any(counts_after[name] < counts_before[name] for name in bound)
 
 
@@ -115,6 +116,12 @@ def _import_names(tree: ast.AST) -> Set[str]:
             for alias in node.names:
                 names.add((alias.asname or alias.name).partition(".")[0])
     return names
+
+
+@lru_cache(maxsize=8)
+def _counts_of(text: str) -> Counter:
+    """The names of `text` counted (one module's fixes are completed one after another)."""
+    return _name_counts(ast.parse(text))
 
 
 def _name_counts(tree: ast.AST) -> Counter:
@@ -562,6 +569,17 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
                 replacement = updated.with_changes(body=[cst.Pass()])
                 removed_lines.add(id(replacement))
                 return replacement
+            return self._semicolons(original, updated)
+
+        def leave_SimpleStatementSuite(self, original, updated):
+            return self._semicolons(original, updated)
+
+        def _semicolons(self, original, updated):
+            """The last statement left on a line ends as the line's last one did."""
+            if updated.body and len(updated.body) != len(original.body):
+                body = list(updated.body)
+                body[-1] = body[-1].with_changes(semicolon=original.body[-1].semicolon)
+                return updated.with_changes(body=body)
             return updated
 
         def _body(self, body):
