@@ -41,7 +41,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from numlint.engine.fix import Edit, apply_edits
 
@@ -135,16 +135,16 @@ class _Binding:
     """One alias of an import statement."""
 
     key: Tuple                 # (enclosing definitions, bound name, imported name)
-    alias: object              # libcst.ImportAlias
-    statement: object          # libcst.Import or libcst.ImportFrom
+    alias: Any              # libcst.ImportAlias
+    statement: Any          # libcst.Import or libcst.ImportFrom
     names: Tuple[str, ...]     # the names it binds, as the scope records them
     removable: bool
 
 
 @dataclass
 class _Statement:
-    node: object               # libcst.Import or libcst.ImportFrom
-    line: object               # its libcst.SimpleStatementLine (None in a one-line suite)
+    node: Any               # libcst.Import or libcst.ImportFrom
+    line: Any               # its libcst.SimpleStatementLine (None in a one-line suite)
     start: int                 # offsets of the statement in the text
     end: int
     module_level: bool         # a statement of the module's body (not in a block)
@@ -153,7 +153,7 @@ class _Statement:
 
 @dataclass
 class _Analysis:
-    module: object
+    module: Any
     bindings: List[_Binding] = field(default_factory=list)
     statements: List[_Statement] = field(default_factory=list)
     unused: List[_Binding] = field(default_factory=list)
@@ -439,7 +439,7 @@ def _cleanup(before: str, after: str, regions, path: str,
 def _plan_merges(analysis: _Analysis, inserted: List[_Statement], removals, text: str):
     """(target statement id -> aliases to add, ids of inserted lines to drop)."""
     import libcst as cst
-    merges: Dict[int, List[object]] = {}
+    merges: Dict[int, List[Any]] = {}
     dropped: Set[int] = set()
     if not inserted:
         return merges, dropped
@@ -463,20 +463,21 @@ def _plan_merges(analysis: _Analysis, inserted: List[_Statement], removals, text
                for line in text[target.start:target.end].splitlines()):
             continue
         have = {_dotted(a.name) for a in target.node.names}
-        adding = [a for a in node.names if _dotted(a.name) not in have]
+        aliases: Any = node.names  # never a star: star imports are not recorded
+        adding = [a for a in aliases if _dotted(a.name) not in have]
         merges.setdefault(id(target.node), []).extend(adding)
         dropped.add(id(new.line))
     # A merge that would make a line too long, or cannot keep the layout, is not made.
     for statement in existing:
-        adding = merges.get(id(statement.node))
-        if not adding:
+        extra = merges.get(id(statement.node))
+        if not extra:
             continue
-        merged = _merged_names(statement.node, removals.get(id(statement.node), set()), adding)
+        merged = _merged_names(statement.node, removals.get(id(statement.node), set()), extra)
         if merged is None or (not _parenthesized(statement.node) and len(
                 _single_line(analysis.module, statement.node, merged)) > limit):
             del merges[id(statement.node)]
             for new in inserted:
-                if any(a in adding for a in new.node.names):
+                if any(a in extra for a in new.node.names):
                     dropped.discard(id(new.line))
     return merges, dropped
 
@@ -500,7 +501,7 @@ def _sort_key(style: str):
     return lambda name: name
 
 
-def _merged_names(node, removed: Set[int], adding: List[object]) -> Optional[List[object]]:
+def _merged_names(node, removed: Set[int], adding: List[Any]) -> Optional[List[Any]]:
     """The aliases of `node` less `removed`, with `adding` placed in the statement's order and
     layout; None if the layout cannot be kept."""
     import libcst as cst
@@ -540,7 +541,7 @@ def _merged_names(node, removed: Set[int], adding: List[object]) -> Optional[Lis
 
 
 def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
-             merges: Dict[int, List[object]], dropped: Set[int]) -> str:
+             merges: Dict[int, List[Any]], dropped: Set[int]) -> str:
     import libcst as cst
 
     removed_lines: Set[int] = set()   # ids of lines the transformer emptied
@@ -584,15 +585,14 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
 
         def _body(self, body):
             kept = []
-            carried: List[object] = []
+            carried: List[Any] = []
             for statement in body:
                 if id(statement) in removed_lines:
-                    carried.extend(line for line in statement.leading_lines
-                                   if line.comment is not None)
+                    carried.extend(statement.leading_lines)
                     continue
                 if carried:
                     statement = statement.with_changes(
-                        leading_lines=list(carried) + list(statement.leading_lines))
+                        leading_lines=_join_lines(carried, statement.leading_lines))
                     carried = []
                 kept.append(statement)
             return kept, carried
@@ -614,6 +614,26 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
                                         footer=list(carried) + list(updated.footer))
 
     return analysis.module.visit(Rewrite()).code
+
+
+def _join_lines(carried: Sequence[Any], own: Sequence[Any]) -> List[Any]:
+    """The lines above a removed statement (its comments, the blank lines that set its group
+    apart) joined to those of the next one: no run of blank lines longer than either had."""
+    def longest(lines: Sequence[Any]) -> int:
+        best = run = 0
+        for line in lines:
+            run = run + 1 if line.comment is None else 0
+            best = max(best, run)
+        return best
+
+    limit = max(longest(carried), longest(own))
+    joined: List[Any] = []
+    run = 0
+    for line in list(carried) + list(own):
+        run = run + 1 if line.comment is None else 0
+        if run <= limit:
+            joined.append(line)
+    return joined
 
 
 def _line_edits(before: str, after: str) -> List[Edit]:

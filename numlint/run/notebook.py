@@ -22,7 +22,11 @@ rows and columns inside that cell. `offset` and the fix edits are offsets in the
 `NotebookResult.source`; `CellIndex` maps its rows to cells (the output formats use it).
 
 Fixes are applied to the joined module in rounds, as `fix_source` does, and mapped back cell by
-cell. A fix with an edit that crosses a cell boundary, or that touches a masked IPython line, is
+cell. Their import clean-up (`numlint.engine.imports`) is computed on the whole joined module:
+an import in one cell used in another is used, and a name that appears in a masked IPython line
+(`%timeit np.sum(x)`) is never removed; an edit removing a cell's last line takes the newline
+before it (not the one between the cells), and a clean-up edit that cannot be placed inside
+one cell is not made. A fix with an edit that crosses a cell boundary, or that touches a masked IPython line, is
 dropped (never applied, not offered). Only the `source` values of the changed cells are
 rewritten in the JSON text, in the cell's own representation (a list of lines or one string)
 and the file's own layout (indentation, newlines, ASCII escapes); every other byte of the file
