@@ -96,17 +96,71 @@ def _regions(edits: Sequence[Edit]) -> List[Tuple[int, int, Edit]]:
 
 
 def _may_need(before: str, after: str, regions) -> bool:
-    """A cheap test: some name an import binds is referred to less often than before, or an
-    edit wrote an import statement."""
-    if any("import" in edit.content for _, _, edit in regions):
-        return True
+    """A cheap test (`ast`, no libcst): an edit wrote an import statement, or some name an
+    import binds is referred to less often than before and may have lost its last use. A name
+    bound only by imports of the module's scope (nowhere else: no assignment, parameter,
+    definition, local import) and still referred to somewhere is still used."""
     tree_after = ast.parse(after)
+    if any("import" in edit.content for _, _, edit in regions) and \
+            _may_merge(tree_after, regions):
+        return True
     bound = _import_names(tree_after)
     if not bound:
         return False
     counts_after = _name_counts(tree_after)
     counts_before = _counts_of(before)
-    return any(counts_after[name] < counts_before[name] for name in bound)
+    fewer = [name for name in bound if counts_after[name] < counts_before[name]]
+    if not fewer:
+        return False
+    if any(counts_after[name] == 0 for name in fewer):
+        return True
+    local = _bound_outside_module_imports(tree_after)
+    return any(name in local for name in fewer)
+
+
+def _may_merge(tree: ast.Module, regions) -> bool:
+    """An edit wrote `from m import ...` at the module's top level, and another top-level
+    statement imports from `m` too."""
+    modules = Counter(node.module for node in tree.body
+                      if isinstance(node, ast.ImportFrom) and node.level == 0)
+    for _, _, edit in regions:
+        try:
+            written = ast.parse(edit.content.strip()).body
+        except SyntaxError:
+            continue
+        if any(isinstance(node, ast.ImportFrom) and node.level == 0 and
+               modules[node.module] > 1 for node in written):
+            return True
+    return False
+
+
+def _bound_outside_module_imports(tree: ast.Module) -> Set[str]:
+    """The names bound anywhere other than by an import in the module's scope."""
+    names: Set[str] = set()
+    stack: List[Tuple[ast.AST, bool]] = [(tree, True)]  # (node, in the module's scope)
+    while stack:
+        node, module_scope = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not module_scope:
+            names.update((a.asname or a.name).partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif type(node).__name__ in ("MatchAs", "MatchStar") and getattr(node, "name", None):
+            names.add(getattr(node, "name"))
+        elif type(node).__name__ == "MatchMapping" and getattr(node, "rest", None):
+            names.add(getattr(node, "rest"))
+        inner = module_scope and not isinstance(node, (
+            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+            ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return names
 
 
 def _import_names(tree: ast.AST) -> Set[str]:
