@@ -78,8 +78,11 @@ def test_fixtures_are_left_with_no_new_unused_import(path, unsafe):
     assert fix_source(out, path.name, unsafe=unsafe).source.text == out
 
 
+# Every rule example (slow: the whole sweep runs in CI), every tenth in the fast suite, and
+# the fixtures.
 CASES = [pytest.param(p.values[1].code, Config(select=(p.values[0].code,)), p.values[1].unsafe,
-                      id=p.id) for p in EXAMPLES] + \
+                      id=p.id, marks=() if i % 10 == 0 else pytest.mark.slow)
+         for i, p in enumerate(EXAMPLES)] + \
         [pytest.param(p.read_text(), Config(), u, id=f"{p.name}-{u}")
          for p in FIXTURES for u in (False, True)]
 
@@ -415,3 +418,45 @@ def test_notebook_names_in_ipython_lines_are_kept():
                                     "%timeit np.zeros(3)",
                                     "y = np.log(softmax(z, axis=1))"))
     assert result.changes[0][2] == "import numpy as np\nfrom scipy.special import log_softmax"
+
+
+# -- any edit, not only the rules' --------------------------------------------------------------
+
+def _value_edits(code: str):
+    """For each `return`, assignment or expression statement at any depth: an edit replacing
+    its value by `0` (a fix that drops every name it used)."""
+    tree = ast.parse(code)
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Return, ast.Assign, ast.Expr)) and node.value is not None \
+                and not isinstance(node.value, ast.Constant):
+            value = node.value
+            start = starts[value.lineno - 1] + len(
+                code.splitlines(keepends=True)[value.lineno - 1].encode()[:value.col_offset]
+                .decode())
+            end = starts[value.end_lineno - 1] + len(
+                code.splitlines(keepends=True)[value.end_lineno - 1].encode()[
+                    :value.end_col_offset].decode())
+            yield Edit(start, end, "0")
+
+
+MODULES = [pytest.param(e.code, id=f"{r.code}-{i}",
+                        marks=() if i % 10 == 0 else pytest.mark.slow)
+           for r in all_rules() if not r.meta for i, e in enumerate(r.examples)]
+
+
+@pytest.mark.parametrize("code", MODULES)
+def test_any_edit_leaves_no_new_unused_import_and_no_undefined_name(code):
+    before = flakes(code)
+    for edit in list(_value_edits(code))[:1]:
+        out = imports.apply(code, [edit], "m.py")
+        ast.parse(out)
+        plain = apply_edits(code, [edit])
+        assert flakes(out) - before == set(), (edit, out)
+        # Only import lines change (and blank lines around them; `pass` fills a block).
+        def code_lines(text):
+            return [line for line in text.splitlines() if line.strip() and not line.lstrip()
+                    .startswith(("import ", "from ")) and line.strip() != "pass"]
+        assert code_lines(out) == code_lines(plain)

@@ -50,6 +50,7 @@ _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)
                    re.IGNORECASE)
 _TYPE_COMMENT = re.compile(r"#\s*type:(.*)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")  # a word that is not an attribute
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
@@ -100,9 +101,11 @@ def _may_need(before: str, after: str, regions) -> bool:
     import binds is referred to less often than before and may have lost its last use. A name
     bound only by imports of the module's scope (nowhere else: no assignment, parameter,
     definition, local import) and still referred to somewhere is still used."""
+    writes_import = any("import" in edit.content for _, _, edit in regions)
+    if not writes_import and not _may_lose(before, regions):
+        return False
     tree_after = ast.parse(after)
-    if any("import" in edit.content for _, _, edit in regions) and \
-            _may_merge(tree_after, regions):
+    if writes_import and _may_merge(tree_after, regions):
         return True
     bound = _import_names(tree_after)
     if not bound:
@@ -116,6 +119,23 @@ def _may_need(before: str, after: str, regions) -> bool:
         return True
     local = _bound_outside_module_imports(tree_after)
     return any(name in local for name in fewer)
+
+
+def _may_lose(before: str, regions) -> bool:
+    """Without parsing: the edits drop a word (not an attribute) that an import line of the
+    module names. A parenthesized import spans lines: then anything may be."""
+    removed: Counter = Counter()
+    added: Counter = Counter()
+    for _, _, edit in regions:
+        removed.update(_NAME.findall(before, edit.start, edit.end))
+        added.update(_NAME.findall(edit.content))
+    lost = removed - added
+    if not lost:
+        return False
+    if re.search(r"\bimport\s*\(", before):
+        return True
+    lines = [line for line in before.splitlines() if "import" in line]
+    return any(re.search(rf"\b{re.escape(name)}\b", line) for name in lost for line in lines)
 
 
 def _may_merge(tree: ast.Module, regions) -> bool:
