@@ -65,7 +65,7 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     try:
         after = apply_edits(text, edits)
         regions = _regions(edits)
-        if not _may_need(text, after, regions):
+        if not _may_need(text, regions):
             return edits
         cleanup = _cleanup(text, after, regions, path, keep)
         if not cleanup:
@@ -96,62 +96,73 @@ def _regions(edits: Sequence[Edit]) -> List[Tuple[int, int, Edit]]:
     return regions
 
 
-def _may_need(before: str, after: str, regions) -> bool:
-    """A cheap test (`ast`, no libcst): an edit wrote an import statement, or some name an
-    import binds is referred to less often than before and may have lost its last use. A name
-    bound only by imports of the module's scope (nowhere else: no assignment, parameter,
-    definition, local import) and still referred to somewhere is still used."""
-    writes_import = any("import" in edit.content for _, _, edit in regions)
-    if not writes_import and not _may_lose(before, regions):
-        return False
-    tree_after = ast.parse(after)
-    if writes_import and _may_merge(tree_after, regions):
-        return True
-    bound = _import_names(tree_after)
-    if not bound:
-        return False
-    counts_after = _name_counts(tree_after)
-    counts_before = _counts_of(before)
-    fewer = [name for name in bound if counts_after[name] < counts_before[name]]
-    if not fewer:
-        return False
-    if any(counts_after[name] == 0 for name in fewer):
-        return True
-    local = _bound_outside_module_imports(tree_after)
-    return any(name in local for name in fewer)
-
-
-def _may_lose(before: str, regions) -> bool:
-    """Without parsing: the edits drop a word (not an attribute) that an import line of the
-    module names. A parenthesized import spans lines: then anything may be."""
+def _may_need(before: str, regions) -> bool:
+    """A cheap test, without libcst and without parsing the text after the edits (the facts
+    of the text before them are parsed once and kept): an edit wrote a top-level
+    `from m import` where the module imports from `m` already (a merge), or the edits drop a
+    name an import binds (a word that is not an attribute) and that name is bound anywhere
+    other than by the module's imports, or none of its other references is left."""
+    facts = _facts(before)
+    for _, _, edit in regions:
+        if "import" in edit.content and _may_merge(facts, edit.content):
+            return True
     removed: Counter = Counter()
     added: Counter = Counter()
     for _, _, edit in regions:
         removed.update(_NAME.findall(before, edit.start, edit.end))
         added.update(_NAME.findall(edit.content))
-    lost = removed - added
-    if not lost:
-        return False
-    if re.search(r"\bimport\s*\(", before):
-        return True
-    lines = [line for line in before.splitlines() if "import" in line]
-    return any(re.search(rf"\b{re.escape(name)}\b", line) for name in lost for line in lines)
-
-
-def _may_merge(tree: ast.Module, regions) -> bool:
-    """An edit wrote `from m import ...` at the module's top level, and another top-level
-    statement imports from `m` too."""
-    modules = Counter(node.module for node in tree.body
-                      if isinstance(node, ast.ImportFrom) and node.level == 0)
-    for _, _, edit in regions:
-        try:
-            written = ast.parse(edit.content.strip()).body
-        except SyntaxError:
-            continue
-        if any(isinstance(node, ast.ImportFrom) and node.level == 0 and
-               modules[node.module] > 1 for node in written):
+    lost = [name for name in removed - added if name in facts.bound]
+    for name in lost:
+        if name in facts.local:
+            return True
+        if not any(not any(e.start <= offset < e.end for _, _, e in regions)
+                   for offset in facts.loads.get(name, ())):
             return True
     return False
+
+
+def _may_merge(facts: "_Facts", content: str) -> bool:
+    try:
+        written = ast.parse(content.strip()).body
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.ImportFrom) and node.level == 0 and
+               facts.from_modules.get(node.module or "", 0) > 0 for node in written)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What `_may_need` asks of a module's text."""
+
+    bound: FrozenSet[str]                  # names imports bind (`a` for `import a.b`)
+    local: FrozenSet[str]                  # names bound other than by module-scope imports
+    loads: Dict[str, Tuple[int, ...]]      # offsets of the references to each bound name
+    from_modules: Dict[str, int]           # top-level `from m import` statements per `m`
+
+
+@lru_cache(maxsize=8)
+def _facts(text: str) -> _Facts:
+    """(One module's fixes are completed one after another on the same text.)"""
+    tree = ast.parse(text)
+    bound: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).partition(".")[0] for a in node.names)
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    loads: Dict[str, List[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in bound:
+            line = lines[node.lineno - 1]
+            column = node.col_offset if line.isascii() else \
+                len(line.encode("utf-8")[:node.col_offset].decode("utf-8", "replace"))
+            loads.setdefault(node.id, []).append(starts[node.lineno - 1] + column)
+    modules: Counter = Counter(node.module or "" for node in tree.body
+                               if isinstance(node, ast.ImportFrom) and node.level == 0)
+    return _Facts(frozenset(bound), frozenset(_bound_outside_module_imports(tree)),
+                  {k: tuple(v) for k, v in loads.items()}, dict(modules))
 
 
 def _bound_outside_module_imports(tree: ast.Module) -> Set[str]:
@@ -181,25 +192,6 @@ def _bound_outside_module_imports(tree: ast.Module) -> Set[str]:
             ast.SetComp, ast.DictComp, ast.GeneratorExp))
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
     return names
-
-
-def _import_names(tree: ast.AST) -> Set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).partition(".")[0])
-    return names
-
-
-@lru_cache(maxsize=8)
-def _counts_of(text: str) -> Counter:
-    """The names of `text` counted (one module's fixes are completed one after another)."""
-    return _name_counts(ast.parse(text))
-
-
-def _name_counts(tree: ast.AST) -> Counter:
-    return Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 # -- the analysis --------------------------------------------------------------------------------
