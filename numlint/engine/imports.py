@@ -71,7 +71,10 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
         if not cleanup:
             return edits
         composed = _compose(edits, after, cleanup)
-        ast.parse(apply_edits(text, composed))
+        result = apply_edits(text, composed)
+        if result != apply_edits(after, cleanup):
+            return edits  # the composition must mean the edits, then the clean-up
+        ast.parse(result)
         return composed
     except Exception:  # a clean-up that fails leaves the fix as the rule made it
         return edits
