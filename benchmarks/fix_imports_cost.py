@@ -22,14 +22,13 @@ from pyflakes import checker, messages
 
 from numlint import check_source, fix_source
 from numlint.engine import imports
-from numlint.engine.fix import apply_edits
 from numlint.engine.source import SourceText
 
-CLEAN = imports.apply
+CLEAN = imports.complete
 
 
 def plain(text, edits, path="<unknown>", keep=frozenset()):
-    return apply_edits(text, edits)
+    return sorted(set(edits))
 
 
 def cpu() -> float:
@@ -47,7 +46,7 @@ def flakes(text: str):
 
 
 def fix_all(files, clean: bool, unsafe: bool):
-    imports.apply = CLEAN if clean else plain  # what check.fix_source calls
+    imports.complete = CLEAN if clean else plain  # what check.fix_source calls
     start = cpu()
     results = {f: fix_source(f.read_bytes(), str(f), unsafe=unsafe) for f in files}
     return cpu() - start, results
@@ -68,7 +67,7 @@ def main() -> None:
         for clean in (False, True):
             spent, results[clean] = fix_all(files, clean, args.unsafe)
             times[clean].append(spent)
-    imports.apply = CLEAN
+    imports.complete = CLEAN
     fixed = [f for f in files if results[False][f].changed]
     cleaned = [f for f in files
                if results[False][f].source.text != results[True][f].source.text]
