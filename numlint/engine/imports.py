@@ -105,16 +105,19 @@ def _may_need(before: str, regions) -> bool:
     `from m import` where the module imports from `m` already (a merge), or the edits drop a
     name an import binds (a word that is not an attribute) and that name is bound anywhere
     other than by the module's imports, or none of its other references is left."""
-    facts = _facts(before)
-    for _, _, edit in regions:
-        if "import" in edit.content and _may_merge(facts, edit.content):
-            return True
+    writes = [edit.content for _, _, edit in regions if "import" in edit.content]
     removed: Counter = Counter()
     added: Counter = Counter()
     for _, _, edit in regions:
         removed.update(_NAME.findall(before, edit.start, edit.end))
         added.update(_NAME.findall(edit.content))
-    lost = [name for name in removed - added if name in facts.bound]
+    dropped = list(removed - added)
+    if not writes and not _named_by_an_import_line(before, dropped):
+        return False  # without parsing anything
+    facts = _facts(before)
+    if any(_may_merge(facts, content) for content in writes):
+        return True
+    lost = [name for name in dropped if name in facts.bound]
     for name in lost:
         if name in facts.local:
             return True
@@ -122,6 +125,17 @@ def _may_need(before: str, regions) -> bool:
                    for offset in facts.loads.get(name, ())):
             return True
     return False
+
+
+def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
+    """Some of `names` is a word of a line that says `import` (any line may, when an import
+    is parenthesized over several lines)."""
+    if not names:
+        return False
+    if re.search(r"\bimport\s*\(", text):
+        return True
+    lines = [line for line in text.splitlines() if "import" in line]
+    return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
 
 
 def _may_merge(facts: "_Facts", content: str) -> bool:
