@@ -114,11 +114,13 @@ def _may_need(before: str, regions) -> bool:
     dropped = list(removed - added)
     if not writes and not _named_by_an_import_line(before, dropped):
         return False  # without parsing anything
-    facts = _facts(before)
-    if any(_may_merge(facts, content) for content in writes):
+    tree = _tree(before)
+    if any(_may_merge(tree, content) for content in writes):
         return True
-    lost = [name for name in dropped if name in facts.bound]
-    for name in lost:
+    if not dropped:
+        return False
+    facts = _facts(before, frozenset(dropped))
+    for name in facts.bound:  # the dropped names an import binds
         if name in facts.local:
             return True
         if not any(not any(e.start <= offset < e.end for _, _, e in regions)
@@ -138,77 +140,88 @@ def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
 
 
-def _may_merge(facts: "_Facts", content: str) -> bool:
+def _may_merge(tree: ast.Module, content: str) -> bool:
     try:
         written = ast.parse(content.strip()).body
     except SyntaxError:
         return False
+    modules = {node.module for node in tree.body
+               if isinstance(node, ast.ImportFrom) and node.level == 0}
     return any(isinstance(node, ast.ImportFrom) and node.level == 0 and
-               facts.from_modules.get(node.module or "", 0) > 0 for node in written)
+               node.module in modules for node in written)
+
+
+@lru_cache(maxsize=2)
+def _tree(text: str) -> ast.Module:
+    """(One module's fixes are completed one after another on the same text.)"""
+    return ast.parse(text)
 
 
 @dataclass(frozen=True)
 class _Facts:
-    """What `_may_need` asks of a module's text."""
+    """What `_may_need` asks of a module's text about some names."""
 
-    bound: FrozenSet[str]                  # names imports bind (`a` for `import a.b`)
-    local: FrozenSet[str]                  # names bound other than by module-scope imports
-    loads: Dict[str, Tuple[int, ...]]      # offsets of the references to each bound name
-    from_modules: Dict[str, int]           # top-level `from m import` statements per `m`
+    bound: FrozenSet[str]                  # those an import binds (`a` for `import a.b`)
+    local: FrozenSet[str]                  # those bound other than by module-scope imports
+    loads: Dict[str, Tuple[int, ...]]      # offsets of the references to each
 
 
 @lru_cache(maxsize=8)
-def _facts(text: str) -> _Facts:
-    """(One module's fixes are completed one after another on the same text.)"""
-    tree = ast.parse(text)
-    bound: Set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).partition(".")[0] for a in node.names)
+def _facts(text: str, names: FrozenSet[str]) -> _Facts:
+    """One walk of the module's tree, for `names` only."""
+    tree = _tree(text)
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
+    bound: Set[str] = set()
+    local: Set[str] = set()
     loads: Dict[str, List[int]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in bound:
-            line = lines[node.lineno - 1]
-            column = node.col_offset if line.isascii() else \
-                len(line.encode("utf-8")[:node.col_offset].decode("utf-8", "replace"))
-            loads.setdefault(node.id, []).append(starts[node.lineno - 1] + column)
-    modules: Counter = Counter(node.module or "" for node in tree.body
-                               if isinstance(node, ast.ImportFrom) and node.level == 0)
-    return _Facts(frozenset(bound), frozenset(_bound_outside_module_imports(tree)),
-                  {k: tuple(v) for k, v in loads.items()}, dict(modules))
-
-
-def _bound_outside_module_imports(tree: ast.Module) -> Set[str]:
-    """The names bound anywhere other than by an import in the module's scope."""
-    names: Set[str] = set()
     stack: List[Tuple[ast.AST, bool]] = [(tree, True)]  # (node, in the module's scope)
     while stack:
         node, module_scope = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and not module_scope:
-            names.update((a.asname or a.name).partition(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif type(node).__name__ in ("MatchAs", "MatchStar") and getattr(node, "name", None):
-            names.add(getattr(node, "name"))
-        elif type(node).__name__ == "MatchMapping" and getattr(node, "rest", None):
-            names.add(getattr(node, "rest"))
-        inner = module_scope and not isinstance(node, (
-            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
-            ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        kind = type(node)
+        if kind is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if name in names:
+                if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                    line = lines[node.lineno - 1]  # type: ignore[attr-defined]
+                    column = node.col_offset if line.isascii() else len(  # type: ignore
+                        line.encode("utf-8")[:node.col_offset].decode(  # type: ignore
+                            "utf-8", "replace"))
+                    loads.setdefault(name, []).append(
+                        starts[node.lineno - 1] + column)  # type: ignore[attr-defined]
+                else:
+                    local.add(name)
+            continue
+        if kind is ast.Import or kind is ast.ImportFrom:
+            for alias in node.names:  # type: ignore[attr-defined]
+                name = (alias.asname or alias.name).partition(".")[0]
+                if name in names:
+                    bound.add(name)
+                    if not module_scope:
+                        local.add(name)
+            continue
+        found: Sequence[str] = ()
+        if kind is ast.arg:
+            found = (node.arg,)  # type: ignore[attr-defined]
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            found = (node.name,)  # type: ignore[attr-defined]
+        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            found = (node.name,)  # type: ignore[attr-defined]
+        elif kind in (ast.Global, ast.Nonlocal):
+            found = node.names  # type: ignore[attr-defined]
+        elif kind.__name__ in ("MatchAs", "MatchStar", "MatchMapping"):
+            found = tuple(n for n in (getattr(node, "name", None), getattr(node, "rest", None))
+                          if n)
+        local.update(n for n in found if n in names)
+        inner = module_scope and kind not in _SCOPES
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-    return names
+    return _Facts(frozenset(bound), frozenset(local), {k: tuple(v) for k, v in loads.items()})
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 # -- the analysis --------------------------------------------------------------------------------
