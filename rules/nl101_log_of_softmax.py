@@ -111,8 +111,6 @@ EXAMPLES = (
         def log_probs(logits):
             return np.log(softmax(logits, axis=1))
         """, """
-        import numpy as np
-        from scipy.special import softmax
         from scipy.special import log_softmax
 
         def log_probs(logits):
@@ -126,7 +124,6 @@ EXAMPLES = (
         def log_probs(logits):
             return torch.log(F.softmax(logits, dim=-1))
         """, """
-        import torch
         import torch.nn.functional as F
 
         def log_probs(logits):
@@ -153,7 +150,6 @@ EXAMPLES = (
             return torch.log(nn.Softmax(dim=1)(logits))
         """, """
         import torch
-        from torch import nn
 
         def log_probs(logits):
             return torch.log_softmax(logits, dim=1)
@@ -190,7 +186,6 @@ EXAMPLES = (
             return jnp.log(jax.nn.softmax(logits, axis=-1))
         """, """
         import jax
-        import jax.numpy as jnp
 
         def log_probs(logits):
             return jax.nn.log_softmax(logits, axis=-1)
@@ -217,7 +212,6 @@ EXAMPLES = (
             entropy = -(probs * torch.log(probs)).sum(-1)
             return torch.log(probs), entropy
         """, """
-        import torch
         import torch.nn.functional as F
 
         def log_probs(logits):

@@ -123,7 +123,6 @@ EXAMPLES = (
         def log_partition(scores):
             return np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
         """, """
-        import numpy as np
         import scipy.special
 
         def log_partition(scores):
@@ -148,7 +147,6 @@ EXAMPLES = (
         def log_evidence(log_weights):
             return log(sum(exp(log_weights)))
         """, """
-        from numpy import log, exp
         import numpy as np
 
         def log_evidence(log_weights):
@@ -187,7 +185,6 @@ EXAMPLES = (
             return torch.log(tsum(torch.exp(log_weights)))
         """, """
         import torch
-        from torch import sum as tsum
 
         def log_evidence(log_weights):
             return torch.logsumexp(log_weights.flatten(), 0)
@@ -222,7 +219,6 @@ EXAMPLES = (
         def log_partition(scores):
             return jnp.log(jnp.sum(jnp.exp(scores), axis=-1))
         """, """
-        import jax.numpy as jnp
         import jax
 
         def log_partition(scores):

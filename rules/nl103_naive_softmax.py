@@ -130,9 +130,7 @@ EXAMPLES = (
         def probabilities(scores):
             return np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
         """, """
-        import numpy as np
-        from scipy.special import logsumexp
-        from scipy.special import softmax
+        from scipy.special import logsumexp, softmax
 
         def probabilities(scores):
             return softmax(scores, axis=1)
@@ -223,7 +221,6 @@ EXAMPLES = (
         def probabilities(logits):
             return jnp.exp(logits) / jnp.sum(jnp.exp(logits))
         """, """
-        import jax.numpy as jnp
         import jax
 
         def probabilities(logits):

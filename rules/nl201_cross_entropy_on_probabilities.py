@@ -489,7 +489,6 @@ EXAMPLES = (
             return -np.log(softmax(logits, axis=1)[np.arange(len(targets)), targets]).mean()
         """, """
         import numpy as np
-        from scipy.special import softmax
         from scipy.special import log_softmax
 
         def nll(logits, targets):
@@ -506,8 +505,7 @@ EXAMPLES = (
             return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
         """, """
         import numpy as np
-        from scipy.special import expit
-        from scipy.special import log_expit
+        from scipy.special import expit, log_expit
 
         def logistic_loss(w, X, y):
             p = expit(X @ w)
@@ -525,7 +523,6 @@ EXAMPLES = (
         def bce(logits, labels):
             return -(labels * torch.log(torch.sigmoid(logits)) + (1 - labels) * torch.log(1 - torch.sigmoid(logits))).mean()
         """, """
-        import torch
         import torch.nn.functional as F
 
         def bce(logits, labels):

@@ -223,7 +223,6 @@ EXAMPLES = (
         def loss(logits, targets):
             return optax.softmax_cross_entropy_with_integer_labels(jax.nn.softmax(logits), targets).mean()
         """, """
-        import jax
         import optax
 
         def loss(logits, targets):
@@ -236,7 +235,6 @@ EXAMPLES = (
         def loss(logits, labels):
             return optax.sigmoid_binary_cross_entropy(jax.nn.sigmoid(logits), labels).mean()
         """, """
-        import jax
         import optax
 
         def loss(logits, labels):

@@ -117,7 +117,6 @@ EXAMPLES = (
         def loss(logits, targets):
             return F.binary_cross_entropy(torch.clamp(torch.sigmoid(logits), 1e-7, 1 - 1e-7), targets)
         """, """
-        import torch
         import torch.nn.functional as F
 
         def loss(logits, targets):
@@ -132,7 +131,6 @@ EXAMPLES = (
         def loss(logits, targets, weights):
             return F.binary_cross_entropy(torch.sigmoid(logits), targets, weight=weights)
         """, """
-        import torch
         import torch.nn.functional as F
 
         def loss(logits, targets, weights):
@@ -165,7 +163,6 @@ EXAMPLES = (
             probs = torch.sigmoid(logits)
             return F.binary_cross_entropy(probs, targets)
         """, """
-        import torch
         import torch.nn.functional as F
 
         def loss(features, weights, targets):

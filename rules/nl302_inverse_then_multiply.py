@@ -275,7 +275,6 @@ EXAMPLES = (
         def step(A, b):
             return np.dot(scipy.linalg.inv(A), b)
         """, """
-        import numpy as np
         import scipy.linalg
 
         def step(A, b):

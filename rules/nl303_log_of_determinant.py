@@ -173,9 +173,7 @@ EXAMPLES = (
         def log_volume(A):
             return math.log(np.absolute(linalg.det(A)))
         """, """
-        import math
         import numpy as np
-        from scipy import linalg
 
         def log_volume(A):
             return np.linalg.slogdet(A)[1]

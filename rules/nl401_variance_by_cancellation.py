@@ -394,8 +394,6 @@ EXAMPLES = (
         def spread(h):
             return torch.sqrt(h.pow(2).mean(dim=0) - h.mean(dim=0).pow(2))
         """, """
-        import torch
-
         def spread(h):
             return h.std(dim=0, correction=0)
         """, title="torch.std is unbiased unless told `correction=0`",

@@ -219,7 +219,6 @@ EXAMPLES = (
         def logistic_loss(margin):
             return jnp.log(1 + jnp.exp(-margin))
         """, """
-        import jax.numpy as jnp
         import jax
 
         def logistic_loss(margin):

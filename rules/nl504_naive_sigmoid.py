@@ -90,7 +90,6 @@ EXAMPLES = (
         def probability(x):
             return np.exp(x) / (1 + np.exp(x))
         """, """
-        import numpy as np
         import scipy.special
 
         def probability(x):
@@ -103,9 +102,7 @@ EXAMPLES = (
         def probability(logit):
             return 1.0 / (1.0 + np.exp(-logit))
         """, """
-        import numpy as np
-        from scipy.special import logsumexp
-        from scipy.special import expit
+        from scipy.special import expit, logsumexp
 
         def probability(logit):
             return expit(logit)
@@ -156,7 +153,6 @@ EXAMPLES = (
         def gate(x):
             return 1.0 / (1.0 + jnp.exp(-x))
         """, """
-        import jax.numpy as jnp
         import jax
 
         def gate(x):
@@ -170,7 +166,6 @@ EXAMPLES = (
             return jnp.exp(x) / (1 + jnp.exp(x))
         """, """
         import jax
-        import jax.numpy as jnp
 
         def gate(x):
             return jax.nn.sigmoid(x)

@@ -147,8 +147,6 @@ EXAMPLES = (
         def log_likelihood(x):
             return np.log(expit(x))
         """, """
-        import numpy as np
-        from scipy.special import expit
         from scipy.special import log_expit
 
         def log_likelihood(x):
@@ -211,7 +209,6 @@ EXAMPLES = (
             return jnp.log(jax.nn.sigmoid(x))
         """, """
         import jax
-        import jax.numpy as jnp
 
         def log_likelihood(x):
             return jax.nn.log_sigmoid(x)

@@ -134,7 +134,6 @@ EXAMPLES = (
             rv = stats.norm(mu, sigma)
             return np.log(rv.pdf(x))
         """, """
-        import numpy as np
         from scipy import stats
 
         def log_likelihood(x, mu, sigma):
@@ -151,7 +150,6 @@ EXAMPLES = (
         def log_likelihood(k, rate):
             return math.log(st.poisson.pmf(k, rate))
         """, """
-        import math
         import scipy.stats as st
 
         def log_likelihood(k, rate):
@@ -165,7 +163,6 @@ EXAMPLES = (
             density = multivariate_normal.pdf(x, mean=mean, cov=cov)
             return np.log(density)
         """, """
-        import numpy as np
         from scipy.stats import multivariate_normal
 
         def log_density(x, mean, cov):
@@ -180,7 +177,6 @@ EXAMPLES = (
             return jnp.log(jax.scipy.stats.norm.pdf(x))
         """, """
         import jax
-        import jax.numpy as jnp
 
         def log_likelihood(x):
             return jax.scipy.stats.norm.logpdf(x)
@@ -193,7 +189,6 @@ EXAMPLES = (
         def log_likelihood(x, a):
             return jnp.log(gamma.pdf(x, a))
         """, """
-        import jax.numpy as jnp
         from jax.scipy.stats import gamma
 
         def log_likelihood(x, a):

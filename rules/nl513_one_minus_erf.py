@@ -93,7 +93,6 @@ EXAMPLES = (
         def upper_tail(z):
             return 0.5 * (1 - erf(z))
         """, """
-        from scipy.special import erf
         from scipy.special import erfc
 
         def upper_tail(z):

@@ -165,8 +165,6 @@ EXAMPLES = (
         def log_normalizer(x):
             return np.log(gamma(x))
         """, """
-        import numpy as np
-        from scipy.special import gamma
         from scipy.special import gammaln
 
         def log_normalizer(x):
@@ -197,7 +195,6 @@ EXAMPLES = (
         def log_binomial(n, k):
             return np.log(special.comb(n, k))
         """, """
-        import numpy as np
         from scipy import special
 
         def log_binomial(n, k):
@@ -211,7 +208,6 @@ EXAMPLES = (
         def log_beta(a, b):
             return np.log(sp.beta(a, b))
         """, """
-        import numpy as np
         import scipy.special as sp
 
         def log_beta(a, b):
@@ -253,7 +249,6 @@ EXAMPLES = (
             return np.log(math.comb(n, k))
         """, """
         import math
-        import numpy as np
 
         def log_count(n, k):
             return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
@@ -265,7 +260,6 @@ EXAMPLES = (
         def log_normalizer(x):
             return jnp.log(special.gamma(x))
         """, """
-        import jax.numpy as jnp
         from jax.scipy import special
 
         def log_normalizer(x):
@@ -280,7 +274,6 @@ EXAMPLES = (
             fact = jsp.factorial(n)
             return jnp.log(fact)
         """, """
-        import jax.numpy as jnp
         import jax.scipy.special as jsp
 
         def log_normalizer(n):
@@ -294,7 +287,6 @@ EXAMPLES = (
         def log_beta(a, b):
             return jnp.log(jsp.beta(a, b))
         """, """
-        import jax.numpy as jnp
         import jax.scipy.special as jsp
 
         def log_beta(a, b):
@@ -333,8 +325,6 @@ EXAMPLES = (
         def log_constant():
             return np.log(gamma(200))
         """, """
-        import numpy as np
-        from scipy.special import gamma
         from scipy.special import gammaln
 
         def log_constant():

@@ -264,7 +264,6 @@ EXAMPLES = (
         def fill_missing(x):
             return tf.where(tf.math.equal(x, np.nan), tf.zeros_like(x), x)
         """, """
-        import numpy as np
         import tensorflow as tf
 
         def fill_missing(x):

@@ -100,12 +100,19 @@ def _fix_text(text: SourceText, path: str, config: Config, unsafe: bool,
     original = text
     text, diagnostics, fixed = apply_in_rounds(
         text, _check_text(text, path, config, project).diagnostics, unsafe=unsafe,
-        apply=lambda current, edits: SourceText(apply_edits(current.text, edits),
+        apply=lambda current, edits: SourceText(_apply_fixes(current.text, edits, path),
                                                 current.encoding, current.had_bom),
         python=lambda current: current.text,
         check=lambda current: _check_text(current, path, config, project).diagnostics,
         broken=lambda message: _internal_error(path, original, message))
     return FixResult(text, diagnostics, fixed, original)
+
+
+def _apply_fixes(text: str, edits, path: str) -> str:
+    """`text` with the fixes' edits and the import clean-up they call for
+    (`numlint.engine.imports`: unused imports removed, added ones merged) applied."""
+    from numlint.engine import imports  # libcst: loaded only when a file is fixed
+    return apply_edits(text, imports.complete(text, edits, path))
 
 
 def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply, python,

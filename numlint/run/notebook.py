@@ -22,7 +22,11 @@ rows and columns inside that cell. `offset` and the fix edits are offsets in the
 `NotebookResult.source`; `CellIndex` maps its rows to cells (the output formats use it).
 
 Fixes are applied to the joined module in rounds, as `fix_source` does, and mapped back cell by
-cell. A fix with an edit that crosses a cell boundary, or that touches a masked IPython line, is
+cell. Their import clean-up (`numlint.engine.imports`) is computed on the whole joined module:
+an import in one cell used in another is used, and a name that appears in a masked IPython line
+(`%timeit np.sum(x)`) is never removed; an edit removing a cell's last line takes the newline
+before it (not the one between the cells), and a clean-up edit that cannot be placed inside
+one cell is not made. A fix with an edit that crosses a cell boundary, or that touches a masked IPython line, is
 dropped (never applied, not offered). Only the `source` values of the changed cells are
 rewritten in the JSON text, in the cell's own representation (a list of lines or one string)
 and the file's own layout (indentation, newlines, ASCII escapes); every other byte of the file
@@ -80,6 +84,7 @@ _LINES = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 _ASSIGN_MAGIC = re.compile(r"([\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!]")
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _NON_ASCII_ESCAPE = re.compile(r"\\u(?!00[0-7])[0-9a-fA-F]{4}")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def is_notebook(path) -> bool:
@@ -388,7 +393,45 @@ class _Module:
     def allows(self, fix: Fix) -> bool:
         return all(self.edit_cell(edit) is not None for edit in fix.edits)
 
-    def apply(self, edits: Sequence[Edit]) -> List[str]:
+    def apply(self, edits: Sequence[Edit], path: str = "<notebook>") -> List[str]:
+        """The cells' sources with `edits` (each inside one cell) and the import clean-up
+        they call for (`with_imports`) applied."""
+        return self.apply_plain(self.with_imports(edits, path))
+
+    def with_imports(self, edits: Sequence[Edit], path: str = "<notebook>") -> List[Edit]:
+        """`edits` and the import clean-up they call for (`numlint.engine.imports`), computed
+        on the whole joined module: an import in one cell used in another is used. A name
+        that appears in a masked IPython line (`%timeit np.sum(x)`) is never removed. A
+        clean-up edit that cannot be placed inside one cell is not made (the fix's own edits
+        are applied alone)."""
+        from numlint.engine import imports  # libcst: loaded only when fixes are applied
+        keep = frozenset(word for start, end in self.masked
+                         for word in _WORD.findall(self.original.text[start:end]))
+        completed = imports.complete(self.python.text, edits, path, keep)
+        fitted = [self._fit(edit) for edit in completed]
+        if any(edit is None for edit in fitted):
+            return list(edits)
+        return [edit for edit in fitted if edit is not None]
+
+    def _fit(self, edit: Edit) -> Optional[Edit]:
+        """`edit` inside its cell: a clean-up edit of a cell's last line also takes the
+        newline that separates the cells; the cell's own text is edited instead."""
+        if self.edit_cell(edit) is not None:
+            return edit
+        k = self.cell_of(edit.start)
+        if edit.end != self.end(k) + 1:
+            return None
+        if edit.content.endswith("\n"):
+            fitted = Edit(edit.start, edit.end - 1, edit.content[:-1])
+        elif edit.content == "" and edit.start > self.starts[k]:
+            fitted = Edit(edit.start - 1, edit.end - 1, "")  # the line and the newline before
+        elif edit.content == "":
+            fitted = Edit(edit.start, edit.end - 1, "")
+        else:
+            return None
+        return fitted if self.edit_cell(fitted) is not None else None
+
+    def apply_plain(self, edits: Sequence[Edit]) -> List[str]:
         """The cells' sources with `edits` (each inside one cell) applied."""
         by_cell: Dict[int, List[Edit]] = defaultdict(list)
         for edit in edits:
@@ -502,7 +545,7 @@ def lint_notebook(source: Union[str, bytes], path: str = "<stdin>",
     if fix:
         module, diagnostics, fixed = apply_in_rounds(
             module, diagnostics, unsafe=unsafe,
-            apply=lambda current, edits: _Module.build(cells, current.apply(edits)),
+            apply=lambda current, edits: _Module.build(cells, current.apply(edits, path)),
             python=lambda current: current.python.text,
             check=lambda current: check_source(current.python, path, config),
             broken=lambda message: meta_diagnostic("NL905", path, message),

@@ -5,7 +5,14 @@ numlint's output too: a list of objects with `cell`, `code`, `end_location`, `fi
 
 `url` is the rule's documentation, as Ruff's: until numlint has a site, the page in numlint's
 repository, `docs/rules/NL102.md` (a path relative to the repository's root), or its absolute
-URL when the package's metadata names the repository (`common.rule_url`)."""
+URL when the package's metadata names the repository (`common.rule_url`).
+
+A fix's `edits` are the edits `--fix` makes when that finding's fix is applied alone: the
+rule's edits and the import clean-up they call for (`numlint.engine.imports`: an import the
+fix leaves unused is removed, an import it adds is merged into an existing `from` import), so
+applying one finding's edits leaves no unused import behind. The clean-up is computed only
+for a fix that may need one (it removes a name an import binds, or adds an import). In a
+notebook the edits are the rule's own; `--fix` and `--diff` clean the imports there too."""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ import os
 from typing import Dict, List, Optional, TextIO
 
 from numlint.engine.diagnostic import Diagnostic
-from numlint.engine.fix import Fix
+from numlint.engine.fix import Edit, Fix
 from numlint.cli.output.common import rule_url
 from numlint.run.report import Report
 from numlint.engine.source import SourceText
@@ -66,10 +73,19 @@ def _fix(fix: Optional[Fix], source: Optional[SourceText], cells=None) -> Option
         return found if cells is None else cells.position(found)
 
     edits: List[Dict] = []
-    for edit in sorted(fix.edits):
+    for edit in _with_imports(fix, source, cells):
         edits.append({
             "content": edit.content,
             "end_location": _location(position(edit.end)),
             "location": _location(position(edit.start)),
         })
     return {"applicability": fix.applicability.value, "edits": edits, "message": fix.message}
+
+
+def _with_imports(fix: Fix, source: SourceText, cells) -> List[Edit]:
+    """The fix's edits and the import clean-up they call for (not in a notebook: its joined
+    cells hold IPython lines that are not Python)."""
+    if cells is not None:
+        return sorted(set(fix.edits))
+    from numlint.engine import imports  # libcst: loaded only for a fix that needs it
+    return imports.complete(source.text, fix.edits)

@@ -7,7 +7,8 @@ plain text, help as text and Markdown, `helpUri` when it can be an absolute URL,
 level). Each result has its `ruleId` and `ruleIndex`, level `error` (as Ruff), the
 message, one physical location (a URI relative to `%SRCROOT%`, the working directory, and a
 region with 1-based start and end line and column; columns count Unicode code points, declared
-by `columnKind`) and, where the finding has a fix, that fix as replacements of regions.
+by `columnKind`) and, where the finding has a fix, that fix as replacements of regions: the
+rule's edits and their import clean-up (`numlint.engine.imports`), as `--fix` makes them.
 
 A notebook finding keeps the notebook's URI; its region is the fallback line 1, column 1 (its
 rows are rows of a cell, not of the `.ipynb` file) and the cell, row and column are in the
@@ -141,8 +142,9 @@ def _result(diagnostic: Diagnostic, index: Dict[str, int],
 
 
 def _fix(fix: Fix, artifact: Dict, source: SourceText) -> Dict:
+    from numlint.engine import imports  # libcst: loaded only for a fix that needs it
     replacements: List[Dict] = []
-    for edit in sorted(set(fix.edits)):
+    for edit in imports.complete(source.text, fix.edits):  # with its import clean-up
         replacements.append({
             "deletedRegion": _region(source.position(edit.start), source.position(edit.end)),
             "insertedContent": {"text": edit.content},
