@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from numlint.engine.table import stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
@@ -311,30 +311,58 @@ def _mutated(ctx, holder, scope) -> bool:
             and scope.parent.kind == "class":
         region = scope.parent.node
     # Computed once per function, class or module.
-    return _key(holder) in ctx.memo(("mutated", region), lambda: _mutated_in(region))
+    chains, others = ctx.memo(("mutated", region), lambda: _mutated_in(region))
+    key = _chain(holder)
+    if key is not None:
+        return key in chains
+    dumped = ast.dump(holder, annotate_fields=False)
+    return any(ast.dump(node, annotate_fields=False) == dumped for node in others)
 
 
-def _mutated_in(region) -> set:
-    """The expressions `region` may change in place, as `_key`s."""
-    found = set()
+def _mutated_in(region) -> Tuple[set, list]:
+    """The expressions `region` may change in place: the names and attribute chains
+    (`n`, `self.n`, as `_chain`), and the other expressions (compared structurally, only
+    when asked: dumping every one costs more than the rest of the rule)."""
+    chains: set = set()
+    others: list = []
+
+    def add(node) -> None:
+        key = _chain(node)
+        if key is not None:
+            chains.add(key)
+        else:
+            others.append(node)
+
     for node in ast.walk(region):
         if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            found.add(_key(node.value))
+            add(node.value)
         elif isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
                     and not func.attr.startswith("_"):
-                found.add(_key(func.value))
-            found.update(_key(k.value) for k in node.keywords if k.arg == "out")
+                add(func.value)
+            for k in node.keywords:
+                if k.arg == "out":
+                    add(k.value)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
-            found.update(_key(a) for a in call.args)
-            found.update(_key(k.value) for k in call.keywords)
-    return found
+            for a in call.args:
+                add(a)
+            for k in call.keywords:
+                add(k.value)
+    return chains, others
 
 
-def _key(node) -> str:
-    return ast.dump(node, annotate_fields=False)
+def _chain(node) -> Optional[str]:
+    """`n` or `self.n.m` as a dotted string; None for any other expression."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 # -- the fix -------------------------------------------------------------------------------------

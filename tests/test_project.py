@@ -313,3 +313,140 @@ def test_a_projects_own_softmax_function_returns_a_softmax(run, write):
             """,
     })
     assert check(run, ".") == {("lib/model.py", 11, "NL101")}
+
+
+# -- the prefilter's look at a module's definitions (no summary, no parse of its bodies) --------
+
+TRICKY = '''"""A module docstring
+with lines in the first column
+def not_a_function(x):
+    return softmax(x)
+"""
+import torch
+from torch import nn
+from .other import helper as renamed, plain
+from . import sibling
+import pkg.sub as alias
+
+act = nn.Sigmoid()
+LABEL = "(unbalanced"
+CLOSE = "a bracket in a string: joined with the statement above )"
+
+
+def _scores(z):
+    return torch.softmax(z, dim=-1)
+
+
+def probs(z):
+    return _scores(z)
+
+
+@decorator(
+    "x")
+def decorated(z):
+    text = """
+a string in the first column ) (
+"""
+    return torch.inverse(z)
+
+
+class Base(nn.Module):
+    def forward(self, x):
+        return act(x)
+
+
+class Child(Base):
+    pass
+
+
+class Plain:
+    def run(self, x):
+        return x + 1
+
+
+def logistic(x):
+    return 1 / (1 + torch.exp(-x))
+
+
+if torch.cuda.is_available():
+    def maybe(x):
+        return x
+else:
+    maybe = None
+'''
+
+
+def test_definitions_follow_what_a_name_reaches():
+    import ast
+
+    from numlint.engine.semantic.project import Definitions
+
+    for definitions in (Definitions(TRICKY), Definitions(TRICKY, ast.parse(TRICKY))):
+        wanted = frozenset({"softmax", "sigmoid", "inv"})
+        assert definitions.may_provide("probs", frozenset({"softmax"})) is True  # via _scores
+        assert definitions.may_provide("probs", frozenset({"inv"})) is False
+        assert definitions.may_provide("decorated", frozenset({"inv"})) is True
+        assert definitions.may_provide("Child", frozenset({"sigmoid"})) is True  # Base, act
+        assert definitions.may_provide("Plain", wanted) is False
+        assert definitions.may_provide("logistic", frozenset({"sigmoid"})) is True  # its name
+        assert definitions.may_provide("maybe", wanted) is False
+        assert definitions.may_provide("LABEL", wanted) is False
+        assert definitions.may_provide("CLOSE", wanted) is False
+        assert definitions.may_provide("not_a_function", wanted) is False  # a string's text
+        assert definitions.may_provide("renamed", wanted) == ".other.helper"  # a re-export
+        assert definitions.may_provide("plain", wanted) == ".other.plain"
+        assert definitions.may_provide("sibling", wanted) == ".sibling"
+        assert definitions.may_provide("alias", wanted) == "pkg.sub"
+        assert definitions.may_provide("torch", wanted) == "torch"
+        assert definitions.may_provide("undefined", wanted) is False
+
+
+@pytest.mark.parametrize("text", [
+    "from torch import *\ndef f(x):\n    return x\n",      # a star import binds names unseen
+    "def f(x):\n    global g\n    g = x\n\ndef h():\n    return 1\n",  # bound from a function
+])
+def test_definitions_leave_unusual_bindings_to_the_summary(text):
+    from numlint.engine.semantic.project import Definitions
+
+    assert Definitions(text).may_provide("f", frozenset({"softmax"})) is None
+
+
+def test_definitions_never_deny_what_the_summary_says():
+    """On the project's own sources and every rule example: a name whose summary gives it a
+    kind other modules may be provided is never said not to have it (the cut at first-column
+    lines agrees with the parsed module)."""
+    import ast
+    from pathlib import Path
+
+    from numlint.engine import table
+    from numlint.engine.registry import all_rules
+    from numlint.engine.semantic.model import SemanticModel
+    from numlint.engine.semantic.project import Definitions, ProjectView, summarize
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [p.read_text() for p in sorted((root / "numlint").rglob("*.py"))]
+    texts += [example.code for rule in all_rules() for example in rule.examples]
+    texts.append(TRICKY)
+    checked = 0
+    for text in texts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        from_text, from_tree = Definitions(text), Definitions(text, tree)
+        model = SemanticModel(tree, ProjectView(None, "m"))
+        summary = summarize(model, "m")
+        model.release()
+        given = {name: fact.kind for name, fact in {**summary.functions, **summary.values}.items()}
+        given.update({name: kind for name, cls in summary.classes.items() for kind in cls.kinds})
+        for name, kind in given.items():
+            if kind in table.PROVIDED_KINDS:
+                checked += 1
+                for definitions in (from_text, from_tree):
+                    assert definitions.may_provide(name, frozenset({kind})) is not False, \
+                        (name, kind, text[:200])
+        for name in from_tree.binders:
+            for kind in table.PROVIDED_KINDS:
+                if from_tree.may_provide(name, frozenset({kind})) is not False:
+                    assert from_text.may_provide(name, frozenset({kind})) is not False
+    assert checked >= 10
