@@ -31,9 +31,6 @@ class NullProject:
     def text_facts(self, module, wanted):
         return None
 
-    def may_provide(self, module, name, wanted):
-        return None
-
     def remember(self, *args):
         pass
 

@@ -289,7 +289,20 @@ def _guarded(ctx, op) -> bool:
     statement = ctx.model.statement_of(node)
     if statement is None:
         return False
-    for candidate in ast.walk(op.scope.node):
+    region = op.scope.node
+    if isinstance(region, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        # The blocks around the statement, up to its function (not every node of it).
+        candidates = []
+        current: ast.AST = statement
+        while current is not region:
+            block = ctx.model.block_of(current)
+            if block is None:
+                break
+            current = block[0]
+            candidates.append(current)
+    else:
+        candidates = list(ast.walk(region))
+    for candidate in candidates:
         if isinstance(candidate, (ast.With, ast.AsyncWith)) and \
                 candidate.lineno <= statement.lineno <= candidate.end_lineno:
             for item in candidate.items:

@@ -23,12 +23,10 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # the engine is imported with the first file analysed (warm runs never do)
-    import ast
-
-    from numlint.engine.semantic.project import Definitions, ModuleSummary
+    from numlint.engine.semantic.project import ModuleSummary
 
 SUFFIXES = (".py", ".pyi")
 MAX_SUMMARY_SIZE = 5 * 1024 * 1024  # bytes: larger modules are not summarised
@@ -45,12 +43,6 @@ class ProjectIndex:
         self._digests: Dict[str, Optional[str]] = {}
         self._facts: Dict[Tuple[str, frozenset], Optional[Tuple[bool, frozenset]]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
-        # Per module, its top-level statements indexed for the prefilter (small: names and
-        # kinds, no tree, no text).
-        self._definitions: Dict[str, Optional["Definitions"]] = {}
-        # The last module parsed for its definitions (one tree at most): its summary is
-        # usually asked next.
-        self._parsed: Optional[Tuple[str, str, "ast.Module"]] = None
         self._computing: Set[str] = set()
         self.computed: Dict[str, Tuple[str, "ModuleSummary", Dict[str, Optional[str]]]] = {}
 
@@ -100,40 +92,6 @@ class ProjectIndex:
             self._facts[key] = None if text is None else (
                 spells(text, wanted), frozenset(imported_names(text)))
         return self._facts[key]
-
-    def may_provide(self, module: str, name: str, wanted: frozenset) -> Union[None, bool, str]:
-        known = self._summaries.get(module)
-        if known is not None:  # summarised already: the summary answers, an alias followed
-            return known.aliases.get(name)
-        if module not in self._definitions:
-            from numlint.engine.check import parse_python
-            from numlint.engine.semantic.project import Definitions
-            found = None
-            text = self.text_of(module)
-            if text is not None:
-                try:
-                    found = Definitions(text)  # cut at its top-level lines: no parse
-                except ValueError:  # the cut is unsure: from the parsed module
-                    try:
-                        tree = parse_python(text, self.path_of(module) or module)
-                        found = Definitions(text, tree)
-                    except (ValueError, SyntaxError, RecursionError, MemoryError):
-                        found = None
-                    else:  # the summary, often asked next, parses it no more
-                        self._parsed = (module, text, tree)
-                except (RecursionError, MemoryError):
-                    found = None
-            self._definitions[module] = found
-        definitions = self._definitions[module]
-        if definitions is None:
-            return None
-        answer = definitions.may_provide(name, wanted)
-        if isinstance(answer, str):  # a re-export: what it names, absolute
-            from numlint.engine.semantic.project import ProjectView
-            path = self.path_of(module)
-            name_of = self.module_of(path) if path is not None else None
-            answer = ProjectView(None, module, bool(name_of and name_of[1])).absolute(answer)
-        return answer
 
     def text_of(self, module: str) -> Optional[str]:
         """Read again at each call (the operating system caches it): kept, the texts of a
@@ -187,16 +145,11 @@ class ProjectIndex:
         from numlint.engine.semantic.project import ProjectView, summarize
         from numlint.engine.check import parse_python
         from numlint.engine.source import SourceText
-        parsed, self._parsed = self._parsed, None
         try:
             text = SourceText.from_bytes(data)
-            if parsed is not None and parsed[0] == module and parsed[1] == text.text:
-                tree = parsed[2]  # parsed a moment ago for the prefilter (`may_provide`)
-            else:
-                tree = parse_python(text.text, path)  # CPython's headroom, warnings silenced
+            tree = parse_python(text.text, path)  # with CPython's headroom, warnings silenced
         except (ValueError, SyntaxError, RecursionError, MemoryError):
             return None
-        del parsed
         name = self.module_of(path)
         # A summary says what the module itself defines (and re-exports, by name): it never
         # asks for another module's summary, so computing one never cascades through the
@@ -218,7 +171,6 @@ class ProjectIndex:
         summaries it read), for the cache; forgotten here."""
         found = [(module, *value) for module, value in self.computed.items()]
         self.computed.clear()
-        self._parsed = None  # called once a file is checked: no tree outlives its file
         return found
 
     def _digest_of(self, module: str) -> Optional[str]:
