@@ -38,7 +38,7 @@ class NullProject:
         return []
 
 
-def run(files, with_project: bool):
+def run(files, with_project: bool, select=None):
     import numlint.run.project as project_module
     import numlint.run.runner as runner
     from numlint.engine.settings import Config
@@ -59,7 +59,7 @@ def run(files, with_project: bool):
             spent["summaries"] += 1
 
     project_module.ProjectIndex._summarize = timed
-    config = Config()
+    config = Config(select=tuple(select.split(","))) if select else Config()
     findings = 0
     start = time.process_time()
     try:
@@ -78,13 +78,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", type=Path)
     parser.add_argument("--rounds", type=int, default=1, help="passes of each (alternated)")
+    parser.add_argument("--select", help="rules to run, as `--select` (default: the default rules)")
+    parser.add_argument("--profile", type=Path,
+                        help="write a cProfile of the project passes to this file")
     args = parser.parse_args(argv)
     sys.setrecursionlimit(10_000)
     files = sorted(p for p in args.tree.rglob("*.py") if p.is_file())
     times = {True: [], False: []}
     for _ in range(args.rounds):
         for with_project in (False, True):
-            seconds, findings, spent = run(files, with_project)
+            if with_project and args.profile:
+                import cProfile
+                profiler = cProfile.Profile(time.process_time)
+                profiler.enable()
+                seconds, findings, spent = run(files, with_project, args.select)
+                profiler.disable()
+                profiler.dump_stats(str(args.profile))
+            else:
+                seconds, findings, spent = run(files, with_project, args.select)
             times[with_project].append(seconds)
             label = "project" if with_project else "single-file"
             print(f"{label:12} {seconds:7.2f} s CPU, {findings} findings, "

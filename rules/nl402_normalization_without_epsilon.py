@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from numlint.engine.table import stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
@@ -289,7 +289,20 @@ def _guarded(ctx, op) -> bool:
     statement = ctx.model.statement_of(node)
     if statement is None:
         return False
-    for candidate in ast.walk(op.scope.node):
+    region = op.scope.node
+    if isinstance(region, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        # The blocks around the statement, up to its function (not every node of it).
+        candidates = []
+        current: ast.AST = statement
+        while current is not region:
+            block = ctx.model.block_of(current)
+            if block is None:
+                break
+            current = block[0]
+            candidates.append(current)
+    else:
+        candidates = list(ast.walk(region))
+    for candidate in candidates:
         if isinstance(candidate, (ast.With, ast.AsyncWith)) and \
                 candidate.lineno <= statement.lineno <= candidate.end_lineno:
             for item in candidate.items:
@@ -311,30 +324,58 @@ def _mutated(ctx, holder, scope) -> bool:
             and scope.parent.kind == "class":
         region = scope.parent.node
     # Computed once per function, class or module.
-    return _key(holder) in ctx.memo(("mutated", region), lambda: _mutated_in(region))
+    chains, others = ctx.memo(("mutated", region), lambda: _mutated_in(region))
+    key = _chain(holder)
+    if key is not None:
+        return key in chains
+    dumped = ast.dump(holder, annotate_fields=False)
+    return any(ast.dump(node, annotate_fields=False) == dumped for node in others)
 
 
-def _mutated_in(region) -> set:
-    """The expressions `region` may change in place, as `_key`s."""
-    found = set()
+def _mutated_in(region) -> Tuple[set, list]:
+    """The expressions `region` may change in place: the names and attribute chains
+    (`n`, `self.n`, as `_chain`), and the other expressions (compared structurally, only
+    when asked: dumping every one costs more than the rest of the rule)."""
+    chains: set = set()
+    others: list = []
+
+    def add(node) -> None:
+        key = _chain(node)
+        if key is not None:
+            chains.add(key)
+        else:
+            others.append(node)
+
     for node in ast.walk(region):
         if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            found.add(_key(node.value))
+            add(node.value)
         elif isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
                     and not func.attr.startswith("_"):
-                found.add(_key(func.value))
-            found.update(_key(k.value) for k in node.keywords if k.arg == "out")
+                add(func.value)
+            for k in node.keywords:
+                if k.arg == "out":
+                    add(k.value)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
-            found.update(_key(a) for a in call.args)
-            found.update(_key(k.value) for k in call.keywords)
-    return found
+            for a in call.args:
+                add(a)
+            for k in call.keywords:
+                add(k.value)
+    return chains, others
 
 
-def _key(node) -> str:
-    return ast.dump(node, annotate_fields=False)
+def _chain(node) -> Optional[str]:
+    """`n` or `self.n.m` as a dotted string; None for any other expression."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 # -- the fix -------------------------------------------------------------------------------------
