@@ -25,11 +25,15 @@ fixit.toml), `fixit lint` reports numlint's findings and `fixit fix` applies num
   smallest node that holds them all, parsed from that node's text with the edits applied
   (an expression keeps its own parentheses around the new one); larger nodes are tried in
   turn (a simple statement, then the module) until one reproduces the edited text exactly,
-  which is checked. A fix that adds an import therefore replaces the module. Fixit applies
-  only the outermost of replacements that nest, so the fixes of one run are chosen as
-  numlint chooses one round's (`Analysis.plan`): a fix whose node nests with one chosen
-  before it, and a module replacement while any other fix is offered, is reported without
-  replacement and offered by the next `fixit fix`. What Fixit counts as applied is applied.
+  which is checked. Fixit applies only the outermost of replacements that nest, so the fixes
+  of one run are chosen as numlint chooses one round's (`Analysis.plan`): in source order, a
+  fix whose edits overlap, or whose node nests with, those of one chosen before it is
+  reported without replacement and offered by the next `fixit fix`. The round's import
+  clean-up is numlint's (`numlint.engine.imports.complete` on the round's edits, as `numlint
+  check --fix` applies it): when there is one, or a chosen fix must replace the module (it
+  adds an import), the module is replaced by the round's result, carried by those fixes (or
+  the first fix); the others keep their own replacements inside it. So a run is a round of
+  `numlint check --fix`, and what Fixit counts as applied is applied.
   Unsafe and display-only fixes are never replacements (Fixit has no `--unsafe-fixes`):
   their findings are reported without one (`numlint check --fix --unsafe-fixes` applies
   them).
@@ -38,8 +42,8 @@ fixit.toml), `fixit lint` reports numlint's findings and `fixit fix` applies num
   cannot place is reported on the module without a fix. Nothing is raised into Fixit.
 * **`fixit test numlint.fixit`** runs numlint's rule examples: a rule's `good` examples are
   its VALID cases and its `bad` ones its INVALID cases, with numlint's fixed module as the
-  expected replacement where the fix is safe (one Fixit run gives it for every example of
-  the catalog). INVALID cases are made for the rules numlint's configuration enables where
+  expected replacement where the fix is safe, import clean-up included (one Fixit run gives
+  it for every example of the catalog). INVALID cases are made for the rules numlint's configuration enables where
   the tests run.
 """
 
@@ -103,10 +107,12 @@ class Analysis:
 
         Fixit applies the outermost of replacements that nest (its transformer does not
         look inside a node it replaces), so the fixes are chosen as numlint chooses the
-        edits of one round: in source order, a fix whose node nests with one already chosen
-        waits for the next run (reported without replacement). A fix that must replace the
-        whole module (it adds an import) comes last and only alone. So every fix Fixit
-        counts as applied is applied, and `fixit fix` run again goes on where it stopped."""
+        edits of one round: in source order, a fix whose edits overlap, or whose node nests
+        with, one already chosen waits for the next run (reported without replacement).
+        When the round calls for an import clean-up, or a fix must replace the module (it
+        adds an import), the module's replacement is the round's whole result, numlint's
+        (`round`). So every fix Fixit counts as applied is applied, and `fixit fix` run
+        again goes on where it stopped."""
         with self._lock:
             if self._plan is None:
                 self._plan = self._make_plan(rule)
@@ -456,7 +462,8 @@ def test_cases(rule: Rule, where: Optional[Path] = None) -> Tuple[List[Any], Lis
     (`where`), with numlint's configuration there: a rule that configuration does not enable
     (an opt-in rule not selected, an ignored one) keeps its VALID cases only. An INVALID case
     with a safe fix expects numlint's fixed module as the replacement: one Fixit run gives it
-    for every example of the catalog (`reproduces_fix`, checked by tests/test_fixit.py)."""
+    for every example of the catalog, with the import clean-up numlint's `fixed` shows
+    (`reproduces_fix`, checked by tests/test_fixit.py)."""
     where = where or Path.cwd()
     valid: List[Any] = [Valid(example.code) for example in rule.examples if example.good]
     try:
