@@ -168,14 +168,35 @@ def test_lint_reports_what_numlint_check_reports(fixit_python, tmp_path):
     assert found == expected
 
 
+MAX_RUNS = 5
+
+
+def fix_until_stable(python: str, where: Path, *paths: str):
+    """`fixit fix --automatic PATHS` run until a run changes nothing (at most MAX_RUNS):
+    the outputs of the runs that changed something."""
+    def snapshot():
+        return {p: p.read_bytes() for p in sorted(where.glob("*.py"))}
+
+    runs = []
+    for _ in range(MAX_RUNS):
+        before = snapshot()
+        result = fixit(python, "fix", "--automatic", *paths, cwd=where)
+        assert "EXCEPTION" not in result.stdout + result.stderr, result.stdout + result.stderr
+        if snapshot() == before:
+            return runs
+        runs.append(result)
+    pytest.fail(f"`fixit fix` still changes files after {MAX_RUNS} runs")
+
+
 @pytest.mark.slow
 def test_fix_applies_numlint_fixes(fixit_python, tmp_path):
-    """`fixit fix --automatic` makes of the fixtures what `numlint check --fix` makes, in one
-    run; then `fixit lint` finds nothing of numlint's."""
+    """`fixit fix --automatic`, run until it changes nothing, makes of the fixtures exactly
+    what `numlint check --fix` makes, import clean-up included, and it takes one run (each run
+    is one round of numlint's fixes, with the round's clean-up); then `fixit lint` finds
+    nothing of numlint's."""
     with_fixit = project(tmp_path / "fixit", FIXTURES)
     with_numlint = project(tmp_path / "numlint", FIXTURES)
-    result = fixit(fixit_python, "fix", "--automatic", ".", cwd=with_fixit)
-    assert "EXCEPTION" not in result.stdout + result.stderr, result.stdout + result.stderr
+    runs = fix_until_stable(fixit_python, with_fixit, ".")
     assert numlint_check("--fix", "--no-cache", ".", cwd=with_numlint).returncode == 0
     changed = 0
     for path in FIXTURES:
@@ -183,6 +204,7 @@ def test_fix_applies_numlint_fixes(fixit_python, tmp_path):
         assert (with_fixit / path.name).read_text(encoding="utf-8") == fixed, path.name
         changed += fixed != path.read_text(encoding="utf-8")
     assert changed == 4
+    assert len(runs) == 1, [r.stderr for r in runs]
     assert reported(fixit(fixit_python, "lint", ".", cwd=with_fixit)) == set()
 
 
@@ -202,26 +224,51 @@ MIXED = dedent("""
 
 
 @pytest.mark.slow
-def test_a_fix_that_adds_an_import_waits_for_the_next_run(fixit_python, tmp_path):
-    """NL101's fix here adds `from scipy.special import log_softmax`: it replaces the whole
-    module, which would swallow NL102's fix in the same run. The first run applies NL102's
-    alone (and counts one fix), the second NL101's: the result is `numlint check --fix`'s."""
+def test_a_fix_that_adds_an_import_is_applied_with_the_others(fixit_python, tmp_path):
+    """NL101's fix here adds `from scipy.special import log_softmax`, and with NL102's fix
+    `import numpy as np` and `softmax` are no longer used. One run applies both fixes (and
+    counts two) with the import clean-up: the result is `numlint check --fix`'s, and a second
+    run finds nothing to fix."""
     where = project(tmp_path, [])
     (where / "mixed.py").write_text(MIXED, encoding="utf-8")
     (where / "reference.py").write_text(MIXED, encoding="utf-8")
     assert numlint_check("--fix", "--no-cache", "reference.py", cwd=where).returncode == 0
     reference = (where / "reference.py").read_text(encoding="utf-8")
-    assert "from scipy.special import log_softmax" in reference
+    assert "from scipy.special import log_softmax\n" in reference
+    assert "import numpy" not in reference and "softmax," not in reference
 
-    first = fixit(fixit_python, "fix", "--automatic", "mixed.py", cwd=where)
-    assert {(f[3], f[5]) for f in reported(first)} == {("NL101", False), ("NL102", True)}
-    assert "1 fix applied" in first.stderr, first.stderr
-    after_first = (where / "mixed.py").read_text(encoding="utf-8")
-    assert "torch.logsumexp(x, dim=1)" in after_first and "np.log(softmax(" in after_first
-
-    second = fixit(fixit_python, "fix", "--automatic", "mixed.py", cwd=where)
-    assert {(f[3], f[5]) for f in reported(second)} == {("NL101", True)}
+    runs = fix_until_stable(fixit_python, where, "mixed.py")
+    assert len(runs) == 1
+    assert {(f[3], f[5]) for f in reported(runs[0])} == {("NL101", True), ("NL102", True)}
+    assert "2 fixes applied" in runs[0].stderr, runs[0].stderr
     assert (where / "mixed.py").read_text(encoding="utf-8") == reference
+    assert reported(fixit(fixit_python, "lint", "mixed.py", cwd=where)) == set()
+
+
+NESTED = dedent("""
+    import numpy as np
+    from scipy.special import softmax
+
+
+    def f(z):
+        return np.log(softmax(np.log(softmax(z))))
+    """)
+
+
+@pytest.mark.slow
+def test_nested_fixes_take_one_run_each(fixit_python, tmp_path):
+    """Two fixes one inside the other: a round of numlint's applies the outer one (their
+    edits overlap), so does a `fixit fix` run; the next run applies the inner one, with the
+    import clean-up: two runs, and the result is `numlint check --fix`'s."""
+    where = project(tmp_path, [])
+    (where / "nested.py").write_text(NESTED, encoding="utf-8")
+    (where / "reference.py").write_text(NESTED, encoding="utf-8")
+    assert numlint_check("--fix", "--no-cache", "reference.py", cwd=where).returncode == 0
+    reference = (where / "reference.py").read_text(encoding="utf-8")
+    runs = fix_until_stable(fixit_python, where, "nested.py")
+    assert (where / "nested.py").read_text(encoding="utf-8") == reference
+    assert "import numpy" not in reference, reference
+    assert len(runs) == 2, [r.stdout for r in runs]
 
 
 SUPPRESSED = dedent("""
@@ -311,7 +358,6 @@ def test_a_failure_in_numlint_is_a_finding_not_a_crash(fixit_python, tmp_path):
          "internal error while checking the file: RuntimeError: the engine failed", False)}
 
 
-OPT_IN = ["NL503", "NL504", "NL509", "NL512"]
 
 CASES = """
 import json
@@ -337,9 +383,11 @@ print(json.dumps(counts))
 def test_fixit_test_runs_numlint_examples(fixit_python, tmp_path):
     """`fixit test numlint.fixit` runs every rule's examples as Fixit's VALID/INVALID cases
     (with the opt-in rules selected) and passes; every safe fix of the examples is expected,
-    and obtained, as one Fixit run's replacement."""
+    and obtained, as one Fixit run's replacements (the import clean-up included: numlint's
+    `fixed` texts have it)."""
     from numlint.engine.registry import all_rules
-    config = FIXIT_CONFIG + f"\n[tool.numlint]\nextend-select = {json.dumps(OPT_IN)}\n"
+    opt_in = [rule.code for rule in all_rules() if rule.opt_in]
+    config = FIXIT_CONFIG + f"\n[tool.numlint]\nextend-select = {json.dumps(opt_in)}\n"
     where = project(tmp_path, [], config)
     counted = subprocess.run([fixit_python, "-c", CASES], cwd=where, capture_output=True,
                              text=True, timeout=600)

@@ -25,11 +25,15 @@ fixit.toml), `fixit lint` reports numlint's findings and `fixit fix` applies num
   smallest node that holds them all, parsed from that node's text with the edits applied
   (an expression keeps its own parentheses around the new one); larger nodes are tried in
   turn (a simple statement, then the module) until one reproduces the edited text exactly,
-  which is checked. A fix that adds an import therefore replaces the module. Fixit applies
-  only the outermost of replacements that nest, so the fixes of one run are chosen as
-  numlint chooses one round's (`Analysis.plan`): a fix whose node nests with one chosen
-  before it, and a module replacement while any other fix is offered, is reported without
-  replacement and offered by the next `fixit fix`. What Fixit counts as applied is applied.
+  which is checked. Fixit applies only the outermost of replacements that nest, so the fixes
+  of one run are chosen as numlint chooses one round's (`Analysis.plan`): in source order, a
+  fix whose edits overlap, or whose node nests with, those of one chosen before it is
+  reported without replacement and offered by the next `fixit fix`. The round's import
+  clean-up is numlint's (`numlint.engine.imports.complete` on the round's edits, as `numlint
+  check --fix` applies it): when there is one, or a chosen fix must replace the module (it
+  adds an import), the module is replaced by the round's result, carried by those fixes (or
+  the first fix); the others keep their own replacements inside it. So a run is a round of
+  `numlint check --fix`, and what Fixit counts as applied is applied.
   Unsafe and display-only fixes are never replacements (Fixit has no `--unsafe-fixes`):
   their findings are reported without one (`numlint check --fix --unsafe-fixes` applies
   them).
@@ -38,8 +42,8 @@ fixit.toml), `fixit lint` reports numlint's findings and `fixit fix` applies num
   cannot place is reported on the module without a fix. Nothing is raised into Fixit.
 * **`fixit test numlint.fixit`** runs numlint's rule examples: a rule's `good` examples are
   its VALID cases and its `bad` ones its INVALID cases, with numlint's fixed module as the
-  expected replacement where the fix is safe (one Fixit run gives it for every example of
-  the catalog). INVALID cases are made for the rules numlint's configuration enables where
+  expected replacement where the fix is safe, import clean-up included (one Fixit run gives
+  it for every example of the catalog). INVALID cases are made for the rules numlint's configuration enables where
   the tests run.
 """
 
@@ -58,7 +62,7 @@ from fixit import Invalid, LintRule, Valid
 
 from numlint.engine import check as _check
 from numlint.engine.diagnostic import Diagnostic
-from numlint.engine.fix import Applicability, Fix, apply_edits, select_fixes
+from numlint.engine.fix import Applicability, Edit, Fix, apply_edits
 from numlint.engine.registry import all_rules
 from numlint.engine.rule import Example, Rule
 from numlint.engine.source import Position, SourceText
@@ -103,10 +107,12 @@ class Analysis:
 
         Fixit applies the outermost of replacements that nest (its transformer does not
         look inside a node it replaces), so the fixes are chosen as numlint chooses the
-        edits of one round: in source order, a fix whose node nests with one already chosen
-        waits for the next run (reported without replacement). A fix that must replace the
-        whole module (it adds an import) comes last and only alone. So every fix Fixit
-        counts as applied is applied, and `fixit fix` run again goes on where it stopped."""
+        edits of one round: in source order, a fix whose edits overlap, or whose node nests
+        with, one already chosen waits for the next run (reported without replacement).
+        When the round calls for an import clean-up, or a fix must replace the module (it
+        adds an import), the module's replacement is the round's whole result, numlint's
+        (`round`). So every fix Fixit counts as applied is applied, and `fixit fix` run
+        again goes on where it stopped."""
         with self._lock:
             if self._plan is None:
                 self._plan = self._make_plan(rule)
@@ -120,7 +126,7 @@ class Analysis:
             return rule.get_metadata(ParentNodeProvider, n, None)
 
         planned: Dict[str, List[Planned]] = defaultdict(list)
-        fixable: List[Tuple[int, Planned, cst.CSTNode, cst.CSTNode]] = []
+        fixable: List[Tuple[int, Planned, Fix, cst.CSTNode, cst.CSTNode]] = []
         for code, reporter in self.rules.items():
             for diagnostic in self.by_code.get(code, ()):
                 position = _range(diagnostic)
@@ -140,30 +146,70 @@ class Analysis:
                 except Exception:  # not expressible: reported without replacement
                     replaced = None
                 # Fixit looks for suppression comments from the reported node: a replaced
-                # node whose comments would hide the finding is not used.
+                # node whose comments would hide the finding is not used (the module has
+                # none of its own).
                 if replaced is not None and (replaced[0] is target
                                              or not reporter.ignore_lint(replaced[0])):
-                    fixable.append((min(e.start for e in fix.edits), item, *replaced))
-        chosen: set = set()  # ids of the chosen nodes
-        taken: set = set()   # ids of the chosen nodes and of their ancestors
-        inner = sorted((f for f in fixable if not isinstance(f[2], cst.Module)),
-                       key=lambda f: f[0])
-        for _, item, node, new in inner:
-            ancestors = []
-            current: Optional[cst.CSTNode] = node
-            while current is not None:
-                ancestors.append(id(current))
-                current = parent(current)
-            if id(node) in taken or chosen.intersection(ancestors):
-                continue  # it nests with a chosen fix: the next run
-            item.node, item.replacement = node, new
-            chosen.add(id(node))
-            taken.update(ancestors)
+                    fixable.append((min(e.start for e in fix.edits), item, fix, *replaced))
+        # One round, as numlint's: in source order, a fix whose edits overlap those of a fix
+        # chosen before it waits for the next run, and so does a fix whose node nests with
+        # the node of one chosen before it (Fixit would apply the outer one only).
+        chosen: List[Tuple[Planned, Fix, cst.CSTNode, cst.CSTNode]] = []
+        edits: List[Edit] = []
+        nodes: set = set()  # ids of the chosen nodes
+        taken: set = set()  # ids of the chosen nodes and of their ancestors
+        for _, item, fix, node, new in sorted(fixable, key=lambda f: f[0]):
+            own = [e for e in sorted(set(fix.edits)) if e not in edits]
+            if any(e.overlaps(t) for e in own for t in edits):
+                continue
+            ancestors: List[int] = []
+            if not isinstance(node, cst.Module):
+                current: Optional[cst.CSTNode] = node
+                while current is not None:
+                    ancestors.append(id(current))
+                    current = parent(current)
+                if id(node) in taken or nodes.intersection(ancestors):
+                    continue
+            chosen.append((item, fix, node, new))
+            edits.extend(own)
+            if ancestors:
+                nodes.add(id(node))
+                taken.update(ancestors)
         if not chosen:
-            for _, item, node, new in sorted((f for f in fixable if isinstance(f[2], cst.Module)),
-                                             key=lambda f: f[0])[:1]:
-                item.node, item.replacement = node, new
+            return dict(planned)
+        # The round's import clean-up (`numlint.engine.imports.complete`, as in `numlint
+        # check --fix`): when there is one, or a fix must replace the module (it adds an
+        # import), the round is one replacement of the module by numlint's result. It is
+        # carried by the fixes that need the module, or else by the first fix; the others
+        # keep their own replacements, inside it (Fixit applies the outermost).
+        whole = self.round(edits, any(isinstance(c[2], cst.Module) for c in chosen))
+        if whole is None:  # not made: the fixes that need the module wait, no clean-up
+            chosen = [c for c in chosen if not isinstance(c[2], cst.Module)]
+        for item, _, node, new in chosen:
+            item.node, item.replacement = node, new
+        if whole is not None and chosen:
+            carriers = [c[0] for c in chosen if isinstance(c[2], cst.Module)] or [chosen[0][0]]
+            for item in carriers:
+                item.node, item.replacement = self.module, whole
         return dict(planned)
+
+    def round(self, edits: Sequence[Edit], whole: bool = False) -> Optional[cst.Module]:
+        """The module that numlint's round of `edits` makes, with the import clean-up they
+        call for (`numlint.engine.imports.complete`, as `numlint check --fix` applies it).
+        None when there is no clean-up and not `whole` (the fixes' own replacements make
+        the round), or when the module cannot be made."""
+        edits = sorted(set(edits))
+        try:
+            from numlint.engine import imports
+            completed = sorted(set(imports.complete(
+                self.code, edits, str(self.path) if self.path is not None else "<stdin>")))
+            expected = apply_edits(self.code, completed)
+            if not whole and completed == edits:
+                return None
+            module = cst.parse_module(expected, config=self.module.config_for_parsing)
+        except Exception:  # the fixes are applied as they are, without clean-up
+            return None
+        return module if module.code == expected else None
 
     # positions: libcst's (1-based line, 0-based character column) <-> character offsets
     def offset(self, position: CodePosition) -> int:
@@ -416,7 +462,8 @@ def test_cases(rule: Rule, where: Optional[Path] = None) -> Tuple[List[Any], Lis
     (`where`), with numlint's configuration there: a rule that configuration does not enable
     (an opt-in rule not selected, an ignored one) keeps its VALID cases only. An INVALID case
     with a safe fix expects numlint's fixed module as the replacement: one Fixit run gives it
-    for every example of the catalog (`reproduces_fix`, checked by tests/test_fixit.py)."""
+    for every example of the catalog, with the import clean-up numlint's `fixed` shows
+    (`reproduces_fix`, checked by tests/test_fixit.py)."""
     where = where or Path.cwd()
     valid: List[Any] = [Valid(example.code) for example in rule.examples if example.good]
     try:
@@ -435,35 +482,19 @@ def test_cases(rule: Rule, where: Optional[Path] = None) -> Tuple[List[Any], Lis
 
 
 def reproduces_fix(rule: Rule, example: Example, where: Path) -> bool:
-    """Whether one `fixit fix` gives the example's `fixed`: its fix is safe, one round of
-    numlint's fixes of the rule reaches it, and each fix is one node replacement, none of
-    them inside another."""
+    """Whether one `fixit fix` run of the rule on the example gives its `fixed` (with the
+    import clean-up numlint's fix calls for), as `fixit test` checks it: Fixit's own engine
+    runs the rule on the module `invalid.py` in `where` and applies every replacement."""
     if example.fixed is None or example.unsafe:
         return False
-    module = cst.parse_module(example.code)
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
-    analysis = Analysis(module, where / "invalid.py")
-    fixes = [d.fix for d in analysis.by_code.get(rule.code, ())
-             if d.fix is not None and d.fix.applicability is Applicability.SAFE]
-    if not fixes or len(select_fixes(fixes)) != len(fixes):
+    from fixit.engine import LintRunner
+    from fixit.ftypes import Config
+    path = where / "invalid.py"
+    runner = LintRunner(path, example.code.encode())
+    reports = list(runner.collect_violations([RULES[rule.code]()], Config(path=path)))
+    if not reports or not any(report.replacement for report in reports):
         return False
-    if apply_edits(example.code, [e for fix in fixes for e in fix.edits]) != example.fixed:
-        return False
-    nodes = []
-    for fix in fixes:
-        replaced = analysis.replacement(fix, positions.get, parents.get)
-        if replaced is None:
-            return False
-        nodes.append(replaced[0])
-    for node in nodes:
-        ancestor = parents.get(node)
-        while ancestor is not None:
-            if ancestor in nodes:
-                return False
-            ancestor = parents.get(ancestor)
-    return len(set(map(id, nodes))) == len(nodes)
+    return bool(runner.apply_replacements(reports).bytes.decode() == example.fixed)
 
 
 def _make_rule(rule: Rule) -> Type[NumlintRule]:
