@@ -25,6 +25,8 @@ HAZARD = textwrap.dedent("""\
         return torch.log(F.softmax(x, dim=-1))
     """)
 CLEAN = HAZARD.replace("torch.log(F.softmax(x, dim=-1))", "F.log_softmax(x, dim=-1)")
+# What the quick fix (as `--fix`) makes of HAZARD: `torch` is no longer used and goes.
+FIXED = CLEAN.replace("import torch\nimport torch.nn", "import torch.nn")
 # NL101's safe fix and NL302's unsafe one (the rules' own examples)
 SAFE_AND_UNSAFE = "import numpy as np\n" + HAZARD + textwrap.dedent("""\
 
@@ -153,7 +155,7 @@ def test_round_trip_diagnostic_fix_hover_change_shutdown(tmp_path, start_server)
     assert fix["kind"] == "quickfix" and fix["isPreferred"] is True
     assert fix["diagnostics"][0]["code"] == "NL101"
     fixed = apply_text_edits(HAZARD, fix["edit"]["changes"][uri(path)])
-    assert fixed == CLEAN == cli_fixed(tmp_path, HAZARD)
+    assert fixed == FIXED == cli_fixed(tmp_path, HAZARD)
 
     hover = client.request("textDocument/hover", {
         "textDocument": {"uri": uri(path)},
@@ -491,8 +493,11 @@ def test_other_position_encodings_when_the_client_asks_for_them(tmp_path, start_
     [diagnostic] = client.diagnostics(uri(path), mark)
     [fix] = [a for a in code_actions(client, uri(path), diagnostic["range"]["start"])
              if a["title"].startswith("Replace")]
-    [edit] = fix["edit"]["changes"][uri(path)]
+    # the replacement, and the removal of `import torch` (no longer used)
+    edit, removal = sorted(fix["edit"]["changes"][uri(path)],
+                           key=lambda e: -e["range"]["start"]["line"])
     assert edit["newText"] == "F.log_softmax(y.x, dim=-1)"
+    assert removal["newText"] == "" and removal["range"]["start"] == {"line": 0, "character": 0}
 
 
 def test_a_configuration_error_is_shown_once(tmp_path, start_server):

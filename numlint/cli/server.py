@@ -211,6 +211,9 @@ class Analysis:
     locate: Callable[[int], Tuple[str, int]]
     fix_all: Callable[[], Dict[str, str]]  # the documents' texts after every safe fix
     skipped: Optional[str] = None  # why the document was not checked (excluded, config error)
+    # A fix's edits with the import clean-up they call for (as `--fix` applies them; a
+    # notebook's quick fixes are the rule's own edits, as its JSON `edits` are).
+    complete: Callable[[Sequence[Edit]], Sequence[Edit]] = lambda edits: edits
 
     def edits(self, numlint_edits: Sequence[Edit]) -> Dict[str, List[lsp.TextEdit]]:
         """numlint's edits (offsets of the checked module) as LSP edits per document."""
@@ -294,7 +297,12 @@ class Analyser:
                 return {}
             return {document.uri: result.source.text}
 
+        def complete(edits: Sequence[Edit]) -> Sequence[Edit]:
+            from numlint.engine import imports  # libcst: loaded only for a quick fix
+            return imports.complete(text, edits, shown)
+
         analysis.fix_all = fix_all
+        analysis.complete = complete
         return analysis
 
     def notebook_analysis(self, notebook: NotebookDocument, cells: Dict[str, TextDocument],
@@ -445,7 +453,7 @@ def code_actions(analysis: Analysis, uri: str, where: lsp.Range,
                 title=fix_title(diagnostic), kind=lsp.CodeActionKind.QuickFix,
                 diagnostics=[lsp_diagnostic(finding)],
                 is_preferred=fix.applicability is Applicability.SAFE,
-                edit=lsp.WorkspaceEdit(changes=analysis.edits(fix.edits))))
+                edit=lsp.WorkspaceEdit(changes=analysis.edits(analysis.complete(fix.edits)))))
         for finding in here:
             if finding.diagnostic.error or finding.diagnostic.noqa_row is None:
                 continue
