@@ -405,7 +405,7 @@ def write_project(directory: Path, modules: Sequence[str]) -> None:
 
 # -- the tests --------------------------------------------------------------------------------
 
-FAST = settings(max_examples=40, derandomize=True, database=None, deadline=None,
+FAST = settings(max_examples=80, derandomize=True, database=None, deadline=None,
                 suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -430,6 +430,39 @@ def test_splicing_puts_hazards_in_functions_classes_and_branches():
     assert compiles(spliced)
     assert spliced.count("\n") > base.count("\n") + 3 * len(places)
     assert check_source(spliced, "s.py", CONFIG), "hazards spliced in are found"
+
+
+def test_the_invariants_can_fail(monkeypatch):
+    """The oracle is live: a fixer that is not idempotent, a fix that breaks the code and a
+    check that raises are each reported."""
+    import test_fuzz
+    from numlint.engine.source import SourceText
+    program = HAZARD_MODULES[0]
+    assert violations(program) == []
+    real = test_fuzz.fix_source
+
+    def growing(source, *args, **kwargs):
+        result = real(source, *args, **kwargs)
+        result.source = SourceText(result.source.text + "x = 1\n")
+        return result
+
+    monkeypatch.setattr(test_fuzz, "fix_source", growing)
+    assert any("second fix changed" in p for p in violations(program))
+
+    def breaking(source, *args, **kwargs):
+        result = real(source, *args, **kwargs)
+        result.source = SourceText(result.source.text + "def (:\n")
+        return result
+
+    monkeypatch.setattr(test_fuzz, "fix_source", breaking)
+    assert any("does not parse" in p for p in violations(program))
+    monkeypatch.setattr(test_fuzz, "fix_source", real)
+
+    def raising(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(test_fuzz, "check_source", raising)
+    assert violations(program)[0].startswith("check_source raised")
 
 
 @FAST
