@@ -139,7 +139,10 @@ def _number(ctx, expr, scope) -> Optional[float]:
     node = ctx.origin(expr, scope).expr
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
             and not isinstance(node.value, bool):
-        return float(node.value)
+        try:
+            return float(node.value)
+        except OverflowError:  # an integer literal beyond any float (`1` and 400 zeros)
+            return None
     return None
 
 

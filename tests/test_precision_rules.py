@@ -192,3 +192,12 @@ def test_the_step_threshold_follows_the_dtype(module, h, found):
     code = (f"import {module}\n\ndef d(x):\n"
             f"    return ({alias}.exp(x + {h}) - {alias}.exp(x)) / {h}\n")
     assert bool(findings("NL604", code)) is found
+
+
+def test_an_integer_step_beyond_any_float_is_no_failure():
+    """Found by the site-packages sweep (sympy's tests): `float()` of a 401-digit literal
+    overflows; the rule must stay silent, not fail (NL905)."""
+    huge = "1" + "0" * 400
+    source = f"y = (f(x + {huge}) - f(x)) / {huge}\n"
+    found = check_source(source, "m.py", Config(select=("NL604",)))
+    assert found == []
