@@ -90,14 +90,21 @@ def plain(op, *allowed: str, binary: bool = True) -> bool:
 
 def enclosing_product(ctx, node: ast.expr) -> Optional[Product]:
     """The product, in the same statement, whose left factor is `node` (`(node) @ y`)."""
-    statement = ctx.model.statement_of(node)
-    if statement is None:
-        return None
-    for candidate in ast.walk(statement):
-        if isinstance(candidate, (ast.BinOp, ast.Call)) and candidate is not node:
+    # The product holds its left factor directly (`node @ y`, `np.dot(node, y)`), through a
+    # keyword (`tf.matmul(a=node, b=y)`) or as a method's receiver (`node.dot(y)`): it is one
+    # of the node's nearest ancestors. (Walking the whole statement for it made a chain of n
+    # inverses cost n² node visits.)
+    candidate = ctx.model.parent_of(node)
+    for _ in range(2):
+        if candidate is None or isinstance(candidate, ast.stmt):
+            return None
+        if isinstance(candidate, (ast.BinOp, ast.Call)):
             found = product(ctx.op(candidate))
             if found is not None and found.left is node and not found.flipped[0]:
                 return found
+        if not isinstance(candidate, (ast.keyword, ast.Attribute)):
+            return None
+        candidate = ctx.model.parent_of(candidate)
     return None
 
 
