@@ -387,6 +387,11 @@ def _fix(ctx, op, divisor: _Divisor, trail):
     framework = ctx.framework(*divisor.ops)
     if framework is None:
         return None
+    if op.augmented:  # `x /= d` becomes `x /= maximum(d, eps)`: the value only, in place
+        replacement = ctx.render("floored", framework, op.scope, like=divisor.op,
+                                 d=op.right, eps=EPS)
+        return ctx.fix(op.right, replacement, f"Floor the divisor at {EPS} with `{{callee}}`",
+                       Applicability.UNSAFE)
     if _normalize_applies(ctx, op, divisor, trail):  # where the table has `normalize`
         replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,
                                  x=op.left, dim=divisor.op.axis, eps=EPS)
@@ -588,6 +593,108 @@ EXAMPLES = (
         def unit_rows(x):
             return x / keras.ops.maximum(keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)), 1e-7)
         """, unsafe=True, title="a norm written out", proof=_ZERO_ROW),
+    bad("numpy", """
+        import numpy as np
+
+        def unit_rows(x):
+            x = x.copy()
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            return x
+        """, """
+        import numpy as np
+
+        def unit_rows(x):
+            x = x.copy()
+            x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-7)
+            return x
+        """, unsafe=True, title="an augmented assignment: the fix floors its value only",
+        proof=_ZERO_ROW),
+    bad("numpy", """
+        import numpy as np
+
+        def standardize(v):
+            v = v - v.mean(axis=0)
+            v /= np.sqrt(v.var(axis=0))
+            return v
+        """, """
+        import numpy as np
+
+        def standardize(v):
+            v = v - v.mean(axis=0)
+            v /= np.maximum(np.sqrt(v.var(axis=0)), 1e-7)
+            return v
+        """, unsafe=True, title="an augmented assignment by the root of a variance",
+        proof=Proof(extreme={"v": _CONSTANT_COLUMN.extreme["x"]},
+                    reference="np.nan_to_num((v - v.mean(axis=0)) / v.std(axis=0))",
+                    why=_CONSTANT_COLUMN.why)),
+    bad("numpy", """
+        import numpy as np
+
+        def row_frequencies(counts):
+            p = np.abs(counts)
+            p /= p.sum(axis=1, keepdims=True)
+            return p
+        """, """
+        import numpy as np
+
+        def row_frequencies(counts):
+            p = np.abs(counts)
+            p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-7)
+            return p
+        """, unsafe=True, title="an augmented assignment by a row sum of non-negative values",
+        proof=Proof(extreme={"counts": _ZERO_ROW.extreme["x"]},
+                    reference="np.nan_to_num(np.abs(counts) / np.abs(counts).sum("
+                              "axis=1, keepdims=True))",
+                    why="a row of zeros sums to 0")),
+    bad("torch", """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings):
+            embeddings = embeddings.clone()
+            embeddings /= embeddings.norm(dim=-1, keepdim=True)
+            return embeddings
+        """, """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings):
+            embeddings = embeddings.clone()
+            embeddings /= torch.clamp(embeddings.norm(dim=-1, keepdim=True), min=1e-7)
+            return embeddings
+        """, unsafe=True, title="an augmented assignment, in place (no gradient)",
+        proof=Proof(extreme={"embeddings": _ZERO_ROW.extreme["x"]},
+                    reference="np.nan_to_num(embeddings / np.linalg.norm("
+                              "embeddings, axis=-1, keepdims=True))",
+                    why=_ZERO_ROW.why, gradient=False)),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x, eps=1e-7):
+            x = x.copy()
+            x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), eps)
+            x /= 2.0
+            return x
+        """, title="augmented assignments by a floored norm and by a constant"),
+    good("torch", """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings, eps=1e-7):
+            n = embeddings.norm(dim=-1, keepdim=True)
+            embeddings /= torch.maximum(n, torch.tensor(eps))
+            embeddings /= 2.0
+            return embeddings
+        """, title="augmented assignments by a floored norm and by a constant, in PyTorch"),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x, eps=1e-7):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            n += eps
+            x /= n
+            return x
+        """, title="a divisor changed by its own augmented assignment: unknown"),
     good("numpy", """
         import numpy as np
 

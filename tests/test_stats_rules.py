@@ -9,6 +9,7 @@ from and when it is withheld.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import struct
 import textwrap
@@ -341,3 +342,82 @@ def test_variance_from_a_sum_of_squares_over_the_axis_length():
             return square_sums / x.shape[1] - mean**2
         """)
     assert [(d.code, d.start.row) for d in check_source(source, "m.py")] == [("NL401", 6)]
+
+
+# -- NL402 on augmented assignments -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("before,after", [
+    ("x /= n", "x /= np.maximum(n, 1e-7)"),
+    ("x[:, :3] /= np.linalg.norm(x[:, :3], axis=1, keepdims=True)",
+     "x[:, :3] /= np.maximum(np.linalg.norm(x[:, :3], axis=1, keepdims=True), 1e-7)"),
+    ("x /= np.sqrt(x.var(axis=0))", "x /= np.maximum(np.sqrt(x.var(axis=0)), 1e-7)"),
+])
+def test_epsilon_augmented_division_floors_the_value_only(before, after):
+    """`x /= d` becomes `x /= maximum(d, eps)`: the target and the in-place update are kept,
+    and the result parses."""
+    source = f"""
+        import numpy as np
+
+        def f(x):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            {before}
+            return x
+        """
+    assert len(check("NL402", source)) == 1
+    result = fixed("NL402", source, unsafe=True)
+    assert result == dedent(source.replace(before, after))
+    ast.parse(result)
+
+
+@pytest.mark.parametrize("statement", [
+    "x /= np.maximum(n, 1e-7)",
+    "x /= 2.0",
+    "x *= n",  # a product, not a division
+    "n /= x",  # the data divided into its own norm: not a normalization
+])
+def test_epsilon_augmented_not_reported(statement):
+    assert check("NL402", f"""
+        import numpy as np
+
+        def f(x):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            {statement}
+            return x
+        """) == []
+
+
+def test_epsilon_augmented_division_in_torch_keeps_the_update_in_place():
+    """In PyTorch, `x /= x.norm(dim=1, keepdim=True)` is floored in place, not rewritten as
+    `F.normalize` (which would rebind the name instead of updating the tensor)."""
+    assert fixed("NL402", """
+        import torch
+
+        def f(x):
+            x /= x.norm(dim=1, keepdim=True)
+            return x
+        """, unsafe=True) == dedent("""
+        import torch
+
+        def f(x):
+            x /= torch.clamp(x.norm(dim=1, keepdim=True), min=1e-7)
+            return x
+        """)
+
+
+def test_other_rules_report_an_augmented_assignment_without_a_whole_statement_fix():
+    """A rule whose fix replaces the operation's node (NL502's `exp(x) - 1` -> `expm1(x)`)
+    reports `z -= 1` but offers no fix: an expression cannot replace the statement."""
+    source = """
+        import numpy as np
+
+        def f(y):
+            z = np.exp(y)
+            z -= 1
+            return z
+        """
+    found = check_source(dedent(source), "example.py", Config(select=("NL502",)))
+    assert [d.code for d in found] == ["NL502"]
+    assert found[0].fix is None
+    assert fix_source(dedent(source), "example.py", Config(select=("NL502",)),
+                      unsafe=True).source.text == dedent(source)
