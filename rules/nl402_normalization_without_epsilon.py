@@ -229,13 +229,32 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
 
 def _gaussian_noise(ctx, data, scope) -> bool:
     """Whether `data` holds draws of Gaussian noise (`normal_samples = samplers.normal(...)`,
-    `torch.randn(n, d)`), directly or through a name."""
+    `torch.randn(n, d)`, `rng.standard_normal((n, d))` of a NumPy generator held in a name),
+    directly or through a name."""
     origin = ctx.origin(data, scope)
     call = origin.expr
     if not isinstance(call, ast.Call):
         return False
     qualname = ctx.model.qualname(call.func, origin.scope)
-    return qualname is not None and stats.draws_gaussian_noise(qualname)
+    if qualname is not None:
+        return stats.draws_gaussian_noise(qualname)
+    return isinstance(call.func, ast.Attribute) and _random_generator_draw(call.func)
+
+
+# Methods of NumPy's random generators (`Generator`, `RandomState`) drawing Gaussian noise;
+# `normal` also names other things, so only on a receiver named as a generator.
+_GENERATOR_GAUSSIAN_METHODS = frozenset({"standard_normal", "randn"})
+_GENERATOR_NAMES = ("rng", "random", "generator")
+
+
+def _random_generator_draw(func: ast.Attribute) -> bool:
+    """`rng.standard_normal(shape)`, `random_state.randn(n, d)`, `self.rng.normal(...)`."""
+    if func.attr in _GENERATOR_GAUSSIAN_METHODS:
+        return True
+    receiver = func.value
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else \
+        receiver.id if isinstance(receiver, ast.Name) else ""
+    return func.attr == "normal" and any(part in name.lower() for part in _GENERATOR_NAMES)
 
 
 def _literal_array(ctx, data, scope) -> bool:
@@ -695,6 +714,15 @@ EXAMPLES = (
             x /= n
             return x
         """, title="a divisor changed by its own augmented assignment: unknown"),
+    good("numpy", """
+        import numpy as np
+
+        def sample_sphere(n, dim, seed=None):
+            rng = np.random.default_rng(seed)
+            points = rng.standard_normal((n, dim))
+            points /= np.linalg.norm(points, axis=1, keepdims=True)
+            return points
+        """, title="directions drawn with a NumPy generator: non-zero with probability one"),
     good("numpy", """
         import numpy as np
 

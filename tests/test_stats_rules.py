@@ -421,3 +421,30 @@ def test_other_rules_report_an_augmented_assignment_without_a_whole_statement_fi
     assert found[0].fix is None
     assert fix_source(dedent(source), "example.py", Config(select=("NL502",)),
                       unsafe=True).source.text == dedent(source)
+
+
+@pytest.mark.parametrize("draw", [
+    "random_state.standard_normal((n, d))", "rng.randn(n, d)", "self.rng.normal(size=(n, d))",
+])
+def test_epsilon_not_reported_for_gaussian_draws_of_a_generator(draw):
+    """Gaussian noise drawn from a NumPy generator held in a name is non-zero with
+    probability one (scipy's `_sample_uniform_direction`)."""
+    assert check("NL402", f"""
+        import numpy as np
+
+        def f(self, random_state, rng, n, d):
+            v = {draw}
+            v /= np.linalg.norm(v, axis=-1, keepdims=True)
+            return v
+        """) == []
+
+
+def test_epsilon_reported_for_a_method_named_normal_of_another_object():
+    assert len(check("NL402", """
+        import numpy as np
+
+        def f(mesh):
+            v = mesh.normal(3)
+            v /= np.linalg.norm(v, axis=-1, keepdims=True)
+            return v
+        """)) == 1
