@@ -47,7 +47,8 @@ Checks for normalizations whose divisor is a statistic of the data that is zero 
 inputs, with no epsilon: a row-wise norm (`x / norm(x, axis, keepdims=True)`, also
 `x / sqrt(sum(x**2, axis))`), a standardization (`(x - mean) / std`, `x / sqrt(var)`), a cosine
 similarity (`dot(a, b) / (norm(a) * norm(b))`) and a row-wise sum (`x / x.sum(axis,
-keepdims=True)`), in one expression or with the divisor held in a name.
+keepdims=True)`), in one expression, with the divisor held in a name, or as an augmented
+assignment (`x /= norm(x, axis=1, keepdims=True)`, `v /= sqrt(var)`).
 
 It is silent when the divisor is guarded: `+ eps`, `maximum(d, eps)`, `clamp(min=...)`,
 `clip`, `where`, a division inside `where(...)` or `nan_to_num(...)` or under
@@ -82,6 +83,9 @@ the original wherever `d >= {EPS}` and maps a zero row to zeros; adding the epsi
 in PyTorch the fix is `F.normalize(x, p=2.0, dim=d, eps={EPS})`, which computes exactly
 `x / max(norm, eps)`; it is still unsafe, because a row whose norm is below the epsilon but
 not zero (`[1e-9, 0]` in float32) was normalized exactly and is now shrunk (to `[0.01, 0]`).
+
+An augmented assignment keeps its in-place update: `x /= d` becomes `x /= maximum(d, {EPS})`
+(never `F.normalize`, which would bind a new tensor to the name).
 
 A row sum is reported (and floored) only when the summed values are known to be non-negative
 (a mask, a comparison, `abs`, squares): then a zero sum means an all-zero row, and the floor
