@@ -448,3 +448,22 @@ def test_epsilon_reported_for_a_method_named_normal_of_another_object():
             v /= np.linalg.norm(v, axis=-1, keepdims=True)
             return v
         """)) == 1
+
+
+def test_naive_softmax_of_an_augmented_assignment_after_a_logsumexp_shift_is_not_reported():
+    """`w = exp(lw - logsumexp(lw)); w /= w.sum()` (as pymc's SMC kernel) renormalises weights
+    whose exponents are shifted as a softmax's are: NL103, which now sees `/=`, is silent;
+    unshifted, it reports the statement (without a fix: the statement is not an expression)."""
+    shifted = """
+        import numpy as np
+        from scipy.special import logsumexp
+
+        def f(lw):
+            lw = lw - logsumexp(lw)
+            w = np.exp(lw)
+            w /= w.sum()
+            return w
+        """
+    assert check("NL103", shifted) == []
+    found = check("NL103", shifted.replace("lw = lw - logsumexp(lw)", "pass"))
+    assert [(d.code, d.fix) for d in found] == [("NL103", None)]
