@@ -56,7 +56,8 @@ def shifted_by_max(ctx, expr, scope) -> bool:
     if maximum.kind == "where" and isinstance(maximum.node, ast.Call):
         # `m = where(isfinite(m), m, 0)`: a maximum with its infinities replaced
         return any(_is_max(ctx, arg, origin.scope) for arg in maximum.node.args[1:])
-    return maximum.kind == "max"
+    # `x - logsumexp(x)` (log-weights normalised): at most 0, its exponentials sum to 1.
+    return maximum.kind in ("max", "logsumexp")
 
 
 def _is_max(ctx, expr, scope) -> bool:

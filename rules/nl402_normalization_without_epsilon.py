@@ -47,7 +47,8 @@ Checks for normalizations whose divisor is a statistic of the data that is zero 
 inputs, with no epsilon: a row-wise norm (`x / norm(x, axis, keepdims=True)`, also
 `x / sqrt(sum(x**2, axis))`), a standardization (`(x - mean) / std`, `x / sqrt(var)`), a cosine
 similarity (`dot(a, b) / (norm(a) * norm(b))`) and a row-wise sum (`x / x.sum(axis,
-keepdims=True)`), in one expression or with the divisor held in a name.
+keepdims=True)`), in one expression, with the divisor held in a name, or as an augmented
+assignment (`x /= norm(x, axis=1, keepdims=True)`, `v /= sqrt(var)`).
 
 It is silent when the divisor is guarded: `+ eps`, `maximum(d, eps)`, `clamp(min=...)`,
 `clip`, `where`, a division inside `where(...)` or `nan_to_num(...)` or under
@@ -82,6 +83,9 @@ the original wherever `d >= {EPS}` and maps a zero row to zeros; adding the epsi
 in PyTorch the fix is `F.normalize(x, p=2.0, dim=d, eps={EPS})`, which computes exactly
 `x / max(norm, eps)`; it is still unsafe, because a row whose norm is below the epsilon but
 not zero (`[1e-9, 0]` in float32) was normalized exactly and is now shrunk (to `[0.01, 0]`).
+
+An augmented assignment keeps its in-place update: `x /= d` becomes `x /= maximum(d, {EPS})`
+(never `F.normalize`, which would bind a new tensor to the name).
 
 A row sum is reported (and floored) only when the summed values are known to be non-negative
 (a mask, a comparison, `abs`, squares): then a zero sum means an all-zero row, and the floor
@@ -229,13 +233,32 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
 
 def _gaussian_noise(ctx, data, scope) -> bool:
     """Whether `data` holds draws of Gaussian noise (`normal_samples = samplers.normal(...)`,
-    `torch.randn(n, d)`), directly or through a name."""
+    `torch.randn(n, d)`, `rng.standard_normal((n, d))` of a NumPy generator held in a name),
+    directly or through a name."""
     origin = ctx.origin(data, scope)
     call = origin.expr
     if not isinstance(call, ast.Call):
         return False
     qualname = ctx.model.qualname(call.func, origin.scope)
-    return qualname is not None and stats.draws_gaussian_noise(qualname)
+    if qualname is not None:
+        return stats.draws_gaussian_noise(qualname)
+    return isinstance(call.func, ast.Attribute) and _random_generator_draw(call.func)
+
+
+# Methods of NumPy's random generators (`Generator`, `RandomState`) drawing Gaussian noise;
+# `normal` also names other things, so only on a receiver named as a generator.
+_GENERATOR_GAUSSIAN_METHODS = frozenset({"standard_normal", "randn"})
+_GENERATOR_NAMES = ("rng", "random", "generator")
+
+
+def _random_generator_draw(func: ast.Attribute) -> bool:
+    """`rng.standard_normal(shape)`, `random_state.randn(n, d)`, `self.rng.normal(...)`."""
+    if func.attr in _GENERATOR_GAUSSIAN_METHODS:
+        return True
+    receiver = func.value
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else \
+        receiver.id if isinstance(receiver, ast.Name) else ""
+    return func.attr == "normal" and any(part in name.lower() for part in _GENERATOR_NAMES)
 
 
 def _literal_array(ctx, data, scope) -> bool:
@@ -387,6 +410,11 @@ def _fix(ctx, op, divisor: _Divisor, trail):
     framework = ctx.framework(*divisor.ops)
     if framework is None:
         return None
+    if op.augmented:  # `x /= d` becomes `x /= maximum(d, eps)`: the value only, in place
+        replacement = ctx.render("floored", framework, op.scope, like=divisor.op,
+                                 d=op.right, eps=EPS)
+        return ctx.fix(op.right, replacement, f"Floor the divisor at {EPS} with `{{callee}}`",
+                       Applicability.UNSAFE)
     if _normalize_applies(ctx, op, divisor, trail):  # where the table has `normalize`
         replacement = ctx.render("normalize", framework, op.scope, like=divisor.op,
                                  x=op.left, dim=divisor.op.axis, eps=EPS)
@@ -588,6 +616,117 @@ EXAMPLES = (
         def unit_rows(x):
             return x / keras.ops.maximum(keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)), 1e-7)
         """, unsafe=True, title="a norm written out", proof=_ZERO_ROW),
+    bad("numpy", """
+        import numpy as np
+
+        def unit_rows(x):
+            x = x.copy()
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            return x
+        """, """
+        import numpy as np
+
+        def unit_rows(x):
+            x = x.copy()
+            x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-7)
+            return x
+        """, unsafe=True, title="an augmented assignment: the fix floors its value only",
+        proof=_ZERO_ROW),
+    bad("numpy", """
+        import numpy as np
+
+        def standardize(v):
+            v = v - v.mean(axis=0)
+            v /= np.sqrt(v.var(axis=0))
+            return v
+        """, """
+        import numpy as np
+
+        def standardize(v):
+            v = v - v.mean(axis=0)
+            v /= np.maximum(np.sqrt(v.var(axis=0)), 1e-7)
+            return v
+        """, unsafe=True, title="an augmented assignment by the root of a variance",
+        proof=Proof(extreme={"v": _CONSTANT_COLUMN.extreme["x"]},
+                    reference="np.nan_to_num((v - v.mean(axis=0)) / v.std(axis=0))",
+                    why=_CONSTANT_COLUMN.why)),
+    bad("numpy", """
+        import numpy as np
+
+        def row_frequencies(counts):
+            p = np.abs(counts)
+            p /= p.sum(axis=1, keepdims=True)
+            return p
+        """, """
+        import numpy as np
+
+        def row_frequencies(counts):
+            p = np.abs(counts)
+            p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-7)
+            return p
+        """, unsafe=True, title="an augmented assignment by a row sum of non-negative values",
+        proof=Proof(extreme={"counts": _ZERO_ROW.extreme["x"]},
+                    reference="np.nan_to_num(np.abs(counts) / np.abs(counts).sum("
+                              "axis=1, keepdims=True))",
+                    why="a row of zeros sums to 0")),
+    bad("torch", """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings):
+            embeddings = embeddings.clone()
+            embeddings /= embeddings.norm(dim=-1, keepdim=True)
+            return embeddings
+        """, """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings):
+            embeddings = embeddings.clone()
+            embeddings /= torch.clamp(embeddings.norm(dim=-1, keepdim=True), min=1e-7)
+            return embeddings
+        """, unsafe=True, title="an augmented assignment, in place (no gradient)",
+        proof=Proof(extreme={"embeddings": _ZERO_ROW.extreme["x"]},
+                    reference="np.nan_to_num(embeddings / np.linalg.norm("
+                              "embeddings, axis=-1, keepdims=True))",
+                    why=_ZERO_ROW.why, gradient=False)),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x, eps=1e-7):
+            x = x.copy()
+            x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), eps)
+            x /= 2.0
+            return x
+        """, title="augmented assignments by a floored norm and by a constant"),
+    good("torch", """
+        import torch
+
+        @torch.no_grad()
+        def normalize_embeddings(embeddings, eps=1e-7):
+            n = embeddings.norm(dim=-1, keepdim=True)
+            embeddings /= torch.maximum(n, torch.tensor(eps))
+            embeddings /= 2.0
+            return embeddings
+        """, title="augmented assignments by a floored norm and by a constant, in PyTorch"),
+    good("numpy", """
+        import numpy as np
+
+        def unit_rows(x, eps=1e-7):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            n += eps
+            x /= n
+            return x
+        """, title="a divisor changed by its own augmented assignment: unknown"),
+    good("numpy", """
+        import numpy as np
+
+        def sample_sphere(n, dim, seed=None):
+            rng = np.random.default_rng(seed)
+            points = rng.standard_normal((n, dim))
+            points /= np.linalg.norm(points, axis=1, keepdims=True)
+            return points
+        """, title="directions drawn with a NumPy generator: non-zero with probability one"),
     good("numpy", """
         import numpy as np
 

@@ -487,3 +487,29 @@ def test_module_spellings_real_packages_use():
             return ops.log(ops.softmax(z))
         """)
     assert [(c, r) for c, r, _ in found] == [("NL101", 5), ("NL101", 8)]
+
+
+def test_the_target_of_an_augmented_assignment_holds_the_value_before_it():
+    """The left operand of `p /= 2` is the `p` that reaches the statement."""
+    tree = ast.parse(dedent("""
+        import torch
+        p = torch.softmax(z, 1)
+        p /= 2
+        """))
+    model = SemanticModel(tree)
+    statement = tree.body[-1]
+    op = model.op(statement)
+    assert op is not None and op.kind == "div"
+    origin = model.origin(op.left)
+    assert (ast.unparse(origin.expr), origin.remote) == ("torch.softmax(z, 1)", True)
+
+
+@pytest.mark.parametrize("statement", ["p /= 2", "p -= p.max(1)", "p += 1"])
+def test_after_an_augmented_assignment_the_value_is_unknown(statement):
+    """After `p /= 2`, `p` is the quotient, not the softmax it was: no origin is given."""
+    assert origin_at(f"""
+        import torch
+        p = torch.softmax(z, 1)
+        {statement}
+        USE(p)
+        """) == UNKNOWN

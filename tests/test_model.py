@@ -250,3 +250,36 @@ def test_a_released_model_lets_the_tree_go_without_the_cycle_collector():
         if enabled:
             gc.enable()
     assert {d.code for d in diagnostics} >= {"NL101", "NL102", "NL301"}
+
+
+@pytest.mark.parametrize("statement,kind", [
+    ("x /= n", "div"), ("x -= n", "sub"), ("x *= n", "mul"), ("x += n", "add"),
+    ("x **= n", "pow"), ("x @= n", "matmul"), ("x //= n", "floordiv"),
+])
+def test_augmented_assignment_is_its_operators_operation(statement, kind):
+    """`x /= n` is the division `x / n`: its target, read, is the left operand and its value
+    the right one, in the scope of the statement."""
+    op = first_op(f"def f(x, n):\n    {statement}\n", statement)
+    assert (op.kind, op.form, op.augmented) == (kind, "operator", True)
+    assert isinstance(op.left, ast.Name) and op.left.id == "x"
+    assert isinstance(op.left.ctx, ast.Load)  # written as the `x` of `norm(x)` is
+    assert isinstance(op.right, ast.Name) and op.right.id == "n"
+    assert op.scope.kind == "function"
+    assert op.model.scope_of(op.left) is op.scope
+    assert op.model.statement_of(op.left) is op.node
+
+
+def test_augmented_assignment_to_an_item_reads_the_item():
+    op = first_op("x[:, 0] /= x.sum(1)\n", "x[:, 0] /= x.sum(1)")
+    assert op.kind == "div" and ast.unparse(op.left) == "x[:, 0]"
+    assert isinstance(op.left.ctx, ast.Load)
+    assert ast.unparse(op.right) == "x.sum(1)"
+
+
+def test_augmented_assignment_of_an_operator_without_a_kind_is_no_operation():
+    assert first_op("x |= mask\n", "x |= mask") is None
+
+
+def test_a_binary_operation_is_not_augmented():
+    op = first_op("y = x / n\n", "x / n")
+    assert op.kind == "div" and not op.augmented

@@ -9,6 +9,7 @@ from and when it is withheld.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import struct
 import textwrap
@@ -341,3 +342,128 @@ def test_variance_from_a_sum_of_squares_over_the_axis_length():
             return square_sums / x.shape[1] - mean**2
         """)
     assert [(d.code, d.start.row) for d in check_source(source, "m.py")] == [("NL401", 6)]
+
+
+# -- NL402 on augmented assignments -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("before,after", [
+    ("x /= n", "x /= np.maximum(n, 1e-7)"),
+    ("x[:, :3] /= np.linalg.norm(x[:, :3], axis=1, keepdims=True)",
+     "x[:, :3] /= np.maximum(np.linalg.norm(x[:, :3], axis=1, keepdims=True), 1e-7)"),
+    ("x /= np.sqrt(x.var(axis=0))", "x /= np.maximum(np.sqrt(x.var(axis=0)), 1e-7)"),
+])
+def test_epsilon_augmented_division_floors_the_value_only(before, after):
+    """`x /= d` becomes `x /= maximum(d, eps)`: the target and the in-place update are kept,
+    and the result parses."""
+    source = f"""
+        import numpy as np
+
+        def f(x):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            {before}
+            return x
+        """
+    assert len(check("NL402", source)) == 1
+    result = fixed("NL402", source, unsafe=True)
+    assert result == dedent(source.replace(before, after))
+    ast.parse(result)
+
+
+@pytest.mark.parametrize("statement", [
+    "x /= np.maximum(n, 1e-7)",
+    "x /= 2.0",
+    "x *= n",  # a product, not a division
+    "n /= x",  # the data divided into its own norm: not a normalization
+])
+def test_epsilon_augmented_not_reported(statement):
+    assert check("NL402", f"""
+        import numpy as np
+
+        def f(x):
+            n = np.linalg.norm(x, axis=1, keepdims=True)
+            {statement}
+            return x
+        """) == []
+
+
+def test_epsilon_augmented_division_in_torch_keeps_the_update_in_place():
+    """In PyTorch, `x /= x.norm(dim=1, keepdim=True)` is floored in place, not rewritten as
+    `F.normalize` (which would rebind the name instead of updating the tensor)."""
+    assert fixed("NL402", """
+        import torch
+
+        def f(x):
+            x /= x.norm(dim=1, keepdim=True)
+            return x
+        """, unsafe=True) == dedent("""
+        import torch
+
+        def f(x):
+            x /= torch.clamp(x.norm(dim=1, keepdim=True), min=1e-7)
+            return x
+        """)
+
+
+def test_other_rules_report_an_augmented_assignment_without_a_whole_statement_fix():
+    """A rule whose fix replaces the operation's node (NL502's `exp(x) - 1` -> `expm1(x)`)
+    reports `z -= 1` but offers no fix: an expression cannot replace the statement."""
+    source = """
+        import numpy as np
+
+        def f(y):
+            z = np.exp(y)
+            z -= 1
+            return z
+        """
+    found = check_source(dedent(source), "example.py", Config(select=("NL502",)))
+    assert [d.code for d in found] == ["NL502"]
+    assert found[0].fix is None
+    assert fix_source(dedent(source), "example.py", Config(select=("NL502",)),
+                      unsafe=True).source.text == dedent(source)
+
+
+@pytest.mark.parametrize("draw", [
+    "random_state.standard_normal((n, d))", "rng.randn(n, d)", "self.rng.normal(size=(n, d))",
+])
+def test_epsilon_not_reported_for_gaussian_draws_of_a_generator(draw):
+    """Gaussian noise drawn from a NumPy generator held in a name is non-zero with
+    probability one (scipy's `_sample_uniform_direction`)."""
+    assert check("NL402", f"""
+        import numpy as np
+
+        def f(self, random_state, rng, n, d):
+            v = {draw}
+            v /= np.linalg.norm(v, axis=-1, keepdims=True)
+            return v
+        """) == []
+
+
+def test_epsilon_reported_for_a_method_named_normal_of_another_object():
+    assert len(check("NL402", """
+        import numpy as np
+
+        def f(mesh):
+            v = mesh.normal(3)
+            v /= np.linalg.norm(v, axis=-1, keepdims=True)
+            return v
+        """)) == 1
+
+
+def test_naive_softmax_of_an_augmented_assignment_after_a_logsumexp_shift_is_not_reported():
+    """`w = exp(lw - logsumexp(lw)); w /= w.sum()` (as pymc's SMC kernel) renormalises weights
+    whose exponents are shifted as a softmax's are: NL103, which now sees `/=`, is silent;
+    unshifted, it reports the statement (without a fix: the statement is not an expression)."""
+    shifted = """
+        import numpy as np
+        from scipy.special import logsumexp
+
+        def f(lw):
+            lw = lw - logsumexp(lw)
+            w = np.exp(lw)
+            w /= w.sum()
+            return w
+        """
+    assert check("NL103", shifted) == []
+    found = check("NL103", shifted.replace("lw = lw - logsumexp(lw)", "pass"))
+    assert [(d.code, d.fix) for d in found] == [("NL103", None)]

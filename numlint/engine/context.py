@@ -162,8 +162,8 @@ class Context:
         A comment inside `node` but outside the sub-expressions the replacement copies would be
         lost, so such a fix is downgraded to unsafe (as Ruff does).
         """
-        if replacement is None:
-            return None
+        if replacement is None or isinstance(node, ast.AugAssign):
+            return None  # `x /= n` is a statement: a fix edits its value, not all of it
         message = message.format(callee=replacement.callee)
         start, end = self.source.node_range(node)
         text = replacement.text

@@ -47,8 +47,11 @@ class SemanticModel:
         self._skipped = 0
         self.module_scope = Scope("module", tree, None)
         self.scopes: List[Scope] = [self.module_scope]
-        self.operations: List[ast.expr] = []
+        self.operations: List[ast.AST] = []  # (expressions and `AugAssign`)
         self._ops: Dict[int, Optional[Op]] = {}
+        # Of each augmented assignment (`x /= n`), its target as the operation reads it (`x`,
+        # in load context): the left operand of its `Op`.
+        self.augmented_reads: Dict[ast.AST, ast.expr] = {}
         self._bound_names: set = set()       # every name bound anywhere in the module
         self.imported_names: Set[str] = set()  # every module or name the module imports
         self._evaluating: set = set()        # functions being looked into (one hop)
@@ -73,6 +76,7 @@ class SemanticModel:
         self.context.clear()
         self.blocks.clear()
         self._ops.clear()
+        self.augmented_reads.clear()
         self._returns.clear()
         self.dataflow.release()
         self.scope_by_node.clear()
@@ -174,8 +178,9 @@ class SemanticModel:
         return name in self._bound_names
 
     # -- operations -------------------------------------------------------------------------------
-    def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
-        """The canonical operation `expr` performs, or None."""
+    def op(self, expr: Optional[ast.AST], scope: Optional[Scope] = None) -> Optional[Op]:
+        """The canonical operation `expr` performs (an expression, or an augmented assignment:
+        `x /= n` is `x / n`), or None."""
         if expr is None:
             return None
         key = id(expr)
@@ -189,12 +194,12 @@ class SemanticModel:
             self._ops[key] = result
         return result
 
-    def _resolve_op(self, expr: ast.expr, scope: Scope) -> Optional[Op]:
+    def _resolve_op(self, expr: ast.AST, scope: Scope) -> Optional[Op]:
         if type(expr) is ast.Compare:  # `a == b`, `x is y`, `0 < t < 1`
             return Op(self, COMPARE_KIND, "operator", expr, scope)
         if type(expr) is ast.Call:
             return self._call_op(expr, scope)
-        if type(expr) is ast.BinOp:
+        if type(expr) is ast.BinOp or type(expr) is ast.AugAssign:  # `a / b`, `a /= b`
             op_kind = BINARY_KINDS.get(type(expr.op))
             return Op(self, op_kind, "operator", expr, scope) if op_kind else None
         if type(expr) is ast.UnaryOp:

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from numlint.engine.semantic.scopes import Scope
 
 # Nodes that can be operations: the walk records them, with their context, for the rules.
-OPERATION_NODES = (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare)
+# An augmented assignment (`x /= n`, a statement) is its operator's operation, `x / n`: its
+# `left` is the target, its `right` the value. A fix must not replace such a node (the
+# statement) with an expression: it edits one of its operands (see `Context.fix`).
+OPERATION_NODES = (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare, ast.AugAssign)
 
 # Every comparison is one kind, and a chain (`0 <= p <= 1`) one operation: rules read its `ops`
 # and `comparators`.
@@ -57,7 +60,8 @@ class Op:
     __slots__ = ("model", "kind", "form", "spec", "node", "scope", "args", "keywords",
                  "receiver", "layer_args", "layer_keywords", "constructor")
 
-    def __init__(self, model: "SemanticModel", kind: str, form: str, node: ast.expr, scope: Scope,
+    def __init__(self, model: "SemanticModel", kind: str, form: str, node: ast.AST,
+                 scope: Scope,
                  spec: Optional[Spec] = None, args: Optional[Dict[str, ast.expr]] = None,
                  keywords: Optional[Dict[str, str]] = None, receiver: Optional[ast.expr] = None):
         self.model = model
@@ -109,18 +113,26 @@ class Op:
         return self.arg(self.spec.operand) if self.spec else None
 
     @property
+    def augmented(self) -> bool:
+        """Whether the operation is an augmented assignment (`x /= n`): its node is a
+        statement, and a fix edits its value (`right`), never the whole node."""
+        return isinstance(self.node, ast.AugAssign)
+
+    @property
     def left(self) -> Optional[ast.expr]:
         """The left operand of a binary operation: of `a + b`, and of its function and method
         spellings (`torch.add(a, b)`, `np.multiply(a, b)`, `a.div(b)`; see `sides`)."""
         if isinstance(self.node, ast.BinOp):
             return self.node.left
+        if isinstance(self.node, ast.AugAssign):  # the target, read (in load context)
+            return self.model.augmented_reads.get(self.node, self.node.target)
         sides = self.sides()
         return sides[0] if sides is not None else None
 
     @property
     def right(self) -> Optional[ast.expr]:
-        if isinstance(self.node, ast.BinOp):
-            return self.node.right
+        if isinstance(self.node, (ast.BinOp, ast.AugAssign)):
+            return self.node.right if isinstance(self.node, ast.BinOp) else self.node.value
         sides = self.sides()
         return sides[1] if sides is not None else None
 

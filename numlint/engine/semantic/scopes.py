@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 
@@ -195,6 +196,18 @@ class Walker:
             self.bind_target(scope, stmt.target, "assign" if stmt.value else "declare", stmt,
                              stmt.value)
         elif type(stmt) is ast.AugAssign:
+            # `x /= n` is the operation `x / n` (its target the left operand, its value the
+            # right), recorded before its parts as a `BinOp` would be; its context names the
+            # block around it as its parent, so that rules climbing parents stop there.
+            self.operations.append(stmt)
+            block = self.blocks.get(stmt)
+            self.context[stmt] = (scope, block[0] if block is not None else scope.node, stmt)
+            # The target as the operation reads it: a copy in load context, at the target's
+            # place (written the same as the `x` of `norm(x)` for `ctx.same`).
+            read = copy.copy(stmt.target)
+            read.ctx = ast.Load()
+            self.context[read] = (scope, stmt, stmt)
+            self.model.augmented_reads[stmt] = read
             self.bind_target(scope, stmt.target, "augassign", stmt)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self.bind_target(scope, stmt.target, "for", stmt)
@@ -418,7 +431,7 @@ _EXPRESSION_FIELDS = {
     ast.Attribute: ("value",), ast.Subscript: ("value", "slice"), ast.Starred: ("value",),
     ast.List: ("elts",), ast.Tuple: ("elts",), ast.Slice: ("lower", "upper", "step"),
 }
-_OPERATIONS = frozenset({ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare})
+_OPERATIONS = frozenset({ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare})  # (and AugAssign)
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
 
 

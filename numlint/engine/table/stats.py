@@ -243,6 +243,16 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "jax": (Target(("jax.numpy.maximum",), template="{n} / {fn}({d}, {eps})"),),
         "keras": (Target(("keras.ops.maximum",), template="{n} / {fn}({d}, {eps})"),),
     },
+    # The divisor alone, floored at eps: `x /= max(d, eps)`, the value of an augmented
+    # assignment (whose target the fix leaves as it is).
+    "floored": {
+        "numpy": (Target(("numpy.maximum",), template="{fn}({d}, {eps})"),),
+        "torch": (Target(("torch.clamp",), template="{fn}({d}, min={eps})"),),
+        "tensorflow": (Target(tuple(tf_paths("maximum", "math.maximum")),
+                              template="{fn}({d}, {eps})"),),
+        "jax": (Target(("jax.numpy.maximum",), template="{fn}({d}, {eps})"),),
+        "keras": (Target(("keras.ops.maximum",), template="{fn}({d}, {eps})"),),
+    },
     # `sqrt(sum(x**2, dim))`: PyTorch's 2-norm has the same values (it does not scale: both
     # overflow alike) and a gradient of 0 at x = 0, where the root's is 0 * inf = NaN (catalog
     # H21). TensorFlow's `tf.norm` and JAX's `jnp.linalg.norm` have the NaN gradient too, and
