@@ -107,13 +107,12 @@ _ONE_LINE = {q: re.compile(q + r"[^\n" + q + r"\\]*(?:\\.[^\n" + q + r"\\]*)*(?:
 _SPECIAL = re.compile(r"[#'\"\\]")
 _INDENT = re.compile(r"[ \f\t]*")
 _COMMENT = re.compile(r"#[^\r\n]*")
-_OPEN = str.maketrans("", "", "([{")
-_CLOSE = str.maketrans("", "", ")]}")
 
 
 def _brackets(code: str) -> int:
     """Opening minus closing brackets in `code` (no strings or comments in it)."""
-    return len(code.translate(_CLOSE)) - len(code.translate(_OPEN))
+    return code.count("(") + code.count("[") + code.count("{") \
+        - code.count(")") - code.count("]") - code.count("}")
 
 
 def _line_scan(text: str) -> Optional[_Scanned]:
