@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
 from dataclasses import replace
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Pattern, Tuple
 
 from numlint.engine.source import SourceText
 
@@ -41,34 +42,168 @@ class _Scan:
     text) of the comment on that row (those read before a tokenize error, if any); `rows`, the
     rows whose `# noqa` goes on a later row, as in Ruff: a line that ends inside a
     string continuing on the next line, or with a backslash, cannot hold a comment; its
-    directive belongs at the end of the string or of the continued lines (row -> that row)."""
+    directive belongs at the end of the string or of the continued lines (row -> that row).
+
+    The answers are those of `tokenize`, but the module is not tokenized: a line scan
+    (`_line_scan`) follows tokenize's states (inside a string, inside brackets, after a
+    backslash, the indentation) and looks into a line only where it holds a quote, a `#` or
+    a backslash. Where tokenize would stop at an error or emit an error token that matters
+    (an unterminated string, a stray backslash, a bad dedent, brackets open at the end),
+    with lone carriage returns, and on Pythons whose tokenize splits f-strings (3.12+), the
+    module is tokenized instead (`_token_scan`)."""
 
     __slots__ = ("comments", "rows")
 
     def __init__(self, text: str):
-        self.comments: Dict[int, Tuple[int, str]] = {}
-        following: Dict[int, int] = {}
-        complete = True
-        try:
-            for token in tokenize.generate_tokens(io.StringIO(text).readline):
-                if token.type == tokenize.COMMENT:
-                    self.comments[token.start[0]] = (token.start[1], token.string)
-                elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
-                                                                         tokenize.NL):
-                    for row in range(token.start[0], token.end[0]):
-                        following[row] = max(following.get(row, 0), token.end[0])
-        except (tokenize.TokenError, SyntaxError, IndentationError):
-            complete = False
+        lone = _lone_carriage_returns(text)
+        scanned = None if _SPLIT_FSTRINGS or lone else _line_scan(text)
+        if scanned is None:
+            scanned = _token_scan(text)
+        self.comments, following, complete = scanned
         self.rows: Dict[int, int] = {}
-        if not complete or _lone_carriage_returns(text):
+        if not complete or lone:
             return  # rows cannot be trusted: every directive stays on its own row
-        for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts them
-            if row not in self.comments and row not in following \
-                    and line.rstrip().endswith("\\"):
-                following[row] = row + 1
+        if "\\" in text:
+            for row, line in enumerate(text.split("\n"), start=1):  # rows as tokenize counts
+                if "\\" in line and row not in self.comments and row not in following \
+                        and line.rstrip().endswith("\\"):
+                    following[row] = row + 1
         for row in sorted(following, reverse=True):  # chains: a string, then a backslash, ...
             target = following[row]
             self.rows[row] = self.rows.get(target, target)
+
+
+_Comments = Dict[int, Tuple[int, str]]
+_Scanned = Tuple[_Comments, Dict[int, int], bool]
+
+_SPLIT_FSTRINGS = sys.version_info >= (3, 12)  # FSTRING_START ... tokens, nested quotes
+
+
+def _token_scan(text: str) -> _Scanned:
+    """Comments, the rows of multi-line tokens (row -> the row the token ends on) and whether
+    tokenize read the whole module, from a tokenization."""
+    comments: _Comments = {}
+    following: Dict[int, int] = {}
+    complete = True
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = (token.start[1], token.string)
+            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE,
+                                                                     tokenize.NL):
+                for row in range(token.start[0], token.end[0]):
+                    following[row] = max(following.get(row, 0), token.end[0])
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        complete = False
+    return comments, following, complete
+
+
+# tokenize's own patterns (Python 3.11): the rest of a string after its opening quotes; and a
+# one-line string, or the first line of one continued by a backslash
+_END = {quote: re.compile(getattr(tokenize, name)) for quote, name in
+        (("'", "Single"), ('"', "Double"), ("'" * 3, "Single3"), ('"' * 3, "Double3"))}
+_ONE_LINE = {q: re.compile(q + r"[^\n" + q + r"\\]*(?:\\.[^\n" + q + r"\\]*)*(?:" + q
+                           + r"|\\\r?\n)") for q in "'\""}
+_SPECIAL = re.compile(r"[#'\"\\]")
+_INDENT = re.compile(r"[ \f\t]*")
+_COMMENT = re.compile(r"#[^\r\n]*")
+
+
+def _brackets(code: str) -> int:
+    """Opening minus closing brackets in `code` (no strings or comments in it)."""
+    return code.count("(") + code.count("[") + code.count("{") \
+        - code.count(")") - code.count("]") - code.count("}")
+
+
+def _line_scan(text: str) -> Optional[_Scanned]:
+    """What `_token_scan` returns, without tokenizing: tokenize's line loop (Python 3.11),
+    followed only as far as comments, strings, brackets, backslashes and dedents go. None
+    where tokenize would stop at an error or emit an error token that could change the
+    answers (the caller tokenizes then). The text has no lone carriage returns."""
+    comments: _Comments = {}
+    following: Dict[int, int] = {}
+    lines = text.split("\n")
+    last = len(lines) - 1
+    end: Optional[Pattern[str]] = None  # the pattern ending the string the scan is inside, if any
+    needcont = False  # that string is a one-quote string continued by backslashes
+    string_row = 0
+    parenlev = 0
+    continued = False
+    indents = [0]
+    for index, raw in enumerate(lines):
+        row = index + 1
+        if index == last and not raw:  # tokenize's end of input
+            break
+        line = raw + "\n" if index < last else raw
+        pos = 0
+        if end is not None:  # inside a string
+            match = end.match(line)
+            if match is None:
+                if needcont and not (line.endswith("\\\n") or line.endswith("\\\r\n")):
+                    return None  # an error token: the unterminated string
+                continue
+            for inside in range(string_row, row):
+                following[inside] = max(following.get(inside, 0), row)
+            end = None
+            pos = match.end()
+        elif parenlev == 0 and not continued:  # a new statement: indentation
+            pos = _INDENT.match(line).end()  # type: ignore[union-attr]
+            if pos == len(line):
+                break  # the last line, blank: tokenize stops
+            if line[pos] in "#\r\n":
+                if line[pos] == "#":
+                    comments[row] = (pos, line[pos:].rstrip("\r\n"))
+                continue
+            if "\t" in line[:pos] or "\f" in line[:pos]:
+                column = 0
+                for char in line[:pos]:
+                    column = column + 1 if char == " " else \
+                        (column // 8 + 1) * 8 if char == "\t" else 0
+            else:
+                column = pos
+            if column > indents[-1]:
+                indents.append(column)
+            elif column < indents[-1]:
+                if column not in indents:
+                    return None  # IndentationError
+                while column < indents[-1]:
+                    indents.pop()
+        else:
+            continued = False
+        while True:  # the tokens of the line from pos
+            special = _SPECIAL.search(line, pos)
+            if special is None:
+                parenlev += _brackets(line[pos:])
+                break
+            at = special.start()
+            parenlev += _brackets(line[pos:at])
+            char = line[at]
+            if char == "#":
+                comments[row] = (at, _COMMENT.match(line, at).group())  # type: ignore
+                break
+            if char == "\\":
+                if line[at:] in ("\\\n", "\\\r\n"):
+                    continued = True
+                    break
+                return None  # a stray backslash: an error token
+            if line.startswith(char * 3, at):
+                match = _END[char * 3].match(line, at + 3)
+                if match is None:  # a string of several lines
+                    end, needcont, string_row = _END[char * 3], False, row
+                    break
+                pos = match.end()
+                continue
+            match = _ONE_LINE[char].match(line, at)
+            if match is None:
+                return None  # an unterminated string: an error token
+            if match.group().endswith(char):
+                pos = match.end()
+                continue
+            end, needcont, string_row = _END[char], True, row  # continued by a backslash
+            break
+    if end is not None or parenlev != 0 or continued:
+        return None  # tokenize's end of input inside a string or a statement
+    return comments, following, True
 
 
 def _lone_carriage_returns(text: str) -> bool:
