@@ -363,6 +363,19 @@ def test_a_delegation_to_an_imported_function_through_a_re_export(run, write):
     assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL101")}
 
 
+def test_the_prefilter_reads_a_module_that_delegates_without_spelling_the_kind(run, write):
+    """Neither `api.py` nor `train.py` spells `sigmoid`: the kind is provided through the
+    delegation, found because `api.py` imports from a first-party module."""
+    make(write, {
+        "pkg/__init__.py": "from .ops import disc as d\n",
+        "pkg/ops.py": "import torch\n\ndef disc(x):\n    return torch.sigmoid(x)\n",
+        "pkg/api.py": "from pkg import d\n\ndef predict(x):\n    return d(x)\n",
+        "pkg/train.py": "import torch.nn.functional as F\nfrom .api import predict\n\n"
+                        "def loss(z, y):\n    return F.binary_cross_entropy(predict(z), y)\n",
+    })
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL203")}
+
+
 def test_a_delegation_cycle_ends_silently(run, write):
     write("a.py", "import b\n\ndef f(x):\n    return b.g(x)\n")
     write("b.py", "from a import f\n\ndef g(x):\n    return f(x)\n")

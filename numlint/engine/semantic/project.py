@@ -21,6 +21,7 @@ import ast
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 
@@ -580,10 +581,14 @@ def _callee(model: "SemanticModel", func: ast.expr, scope: "Scope",
         return None
     view = model.project
     absolute = view.absolute(qualname) if view is not None else qualname
-    if absolute is None or absolute.startswith(".") or \
-            absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
-        return None
+    top = absolute.partition(".")[0] if absolute is not None else ""
+    if absolute is None or absolute.startswith(".") or top in table.MODULE_FRAMEWORKS or \
+            top in _STANDARD_MODULES:
+        return None  # not first-party (a project shadowing the standard library: unknown)
     return absolute
+
+
+_STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 
 
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:
