@@ -313,3 +313,151 @@ def test_a_projects_own_softmax_function_returns_a_softmax(run, write):
             """,
     })
     assert check(run, ".") == {("lib/model.py", 11, "NL101")}
+
+
+# -- delegation: a function returning another first-party function's result -------------------
+
+DELEGATION = {
+    "pkg/__init__.py": "",
+    "pkg/nets.py": """
+        import torch
+
+
+        def probs(logits):
+            return torch.softmax(logits, dim=-1)
+
+
+        def predict(x):
+            return probs(x)
+        """,
+    "pkg/train.py": """
+        import torch
+
+        from .nets import predict
+
+
+        def nll(z):
+            return -torch.log(predict(z)).mean()
+        """,
+}
+
+
+def test_a_function_returning_another_modules_function_result(run, write):
+    make(write, DELEGATION)
+    assert check(run, ".") == {("pkg/train.py", 7, "NL101")}
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 7, "NL101")}
+
+
+def test_a_delegation_to_an_imported_function_through_a_re_export(run, write):
+    """`predict` (in `api.py`) returns `probs` of `ops.py`, imported through the package's
+    `__init__.py` under another name; the module delegating does not spell `softmax`."""
+    make(write, {
+        "pkg/__init__.py": "from .ops import probs as class_probs\n",
+        "pkg/ops.py": "import torch\n\ndef probs(logits):\n    return torch.softmax(logits, -1)\n",
+        "pkg/api.py": "from pkg import class_probs\n\ndef predict(x):\n"
+                      "    out = class_probs(x)\n    return out\n",
+        "pkg/train.py": "import torch\nfrom .api import predict\n\n"
+                        "def nll(z):\n    return torch.log(predict(z))\n",
+    })
+    assert check(run, ".") == {("pkg/train.py", 5, "NL101")}
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL101")}
+
+
+def test_the_prefilter_reads_a_module_that_delegates_without_spelling_the_kind(run, write):
+    """Neither `api.py` nor `train.py` spells `sigmoid`: the kind is provided through the
+    delegation, found because `api.py` imports from a first-party module."""
+    make(write, {
+        "pkg/__init__.py": "from .ops import disc as d\n",
+        "pkg/ops.py": "import torch\n\ndef disc(x):\n    return torch.sigmoid(x)\n",
+        "pkg/api.py": "from pkg import d\n\ndef predict(x):\n    return d(x)\n",
+        "pkg/train.py": "import torch.nn.functional as F\nfrom .api import predict\n\n"
+                        "def loss(z, y):\n    return F.binary_cross_entropy(predict(z), y)\n",
+    })
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL203")}
+
+
+def test_a_delegation_cycle_ends_silently(run, write):
+    write("a.py", "import b\n\ndef f(x):\n    return b.g(x)\n")
+    write("b.py", "from a import f\n\ndef g(x):\n    return f(x)\n")
+    write("c.py", "import numpy as np\nfrom a import f\n\ndef h(x):\n    return np.log(f(x))\n")
+    assert check(run, ".") == set()
+
+
+def _chain(length):
+    """`m0.f` returns a softmax; `m{i}.f` returns `m{i-1}.f(x)`; `use.py` logs `m{length}.f`."""
+    files = {"m0.py": "import torch\n\ndef f(x):\n    return torch.softmax(x, -1)\n"}
+    for i in range(1, length + 1):
+        files[f"m{i}.py"] = f"from m{i - 1} import f as g\n\ndef f(x):\n    return g(x)\n"
+    files["use.py"] = f"import torch\nfrom m{length} import f\n\ndef h(z):\n" \
+                      "    return torch.log(f(z))\n"
+    return files
+
+
+def test_delegations_are_followed_to_a_bounded_depth(run, write, tmp_path):
+    from numlint.engine.semantic.project import MAX_DELEGATIONS
+    make(write, _chain(MAX_DELEGATIONS))
+    assert check(run, ".") == {("use.py", 5, "NL101")}
+    for name in os.listdir(tmp_path):
+        if name.endswith(".py"):
+            os.remove(tmp_path / name)
+    make(write, _chain(MAX_DELEGATIONS + 1))
+    assert check(run, ".") == set()
+
+
+def test_a_delegation_maps_the_callees_parameter_to_the_callers(tmp_path):
+    from numlint.engine.semantic.project import ProjectView
+    from numlint.run.project import ProjectIndex
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "nets.py").write_text(
+        "import torch\n\ndef probs(logits, dim=-1):\n    return torch.softmax(logits, dim)\n\n"
+        "def predict(x, t):\n    return probs(t)\n\n"
+        "def by_name(x, t):\n    return probs(dim=0, logits=x)\n\n"
+        "def constant(x):\n    return probs(x * 2)\n")
+    view = ProjectView(ProjectIndex([str(tmp_path)]), "user")
+    predict = view.resolve("pkg.nets.predict")
+    assert predict is not None and predict.returned is not None
+    assert (predict.returned.kind, predict.returned.operand) == ("softmax", "t")
+    assert view.resolve("pkg.nets.by_name").returned.operand == "x"
+    constant = view.resolve("pkg.nets.constant").returned
+    assert constant.kind == "softmax" and constant.operand is None
+    assert "pkg.nets" in view.used
+
+
+def test_two_hops_within_a_module(run, write):
+    write("m.py", "import torch\n\ndef probs(z):\n    return torch.softmax(z, -1)\n\n"
+                  "def predict(x):\n    return probs(x)\n\ndef score(x):\n    return predict(x)\n\n"
+                  "def nll(x):\n    return torch.log(score(x))\n")
+    assert check(run, ".") == {("m.py", 13, "NL101")}
+
+
+def test_a_warm_cache_drops_a_finding_when_a_delegated_to_module_changes(run, write, tmp_path):
+    """train.py's finding depends on api.py (the delegation) and ops.py (the softmax): editing
+    ops.py so `probs` returns its logits invalidates train.py's cached result."""
+    make(write, {
+        "pkg/__init__.py": "",
+        "pkg/ops.py": "import torch\n\ndef probs(logits):\n    return torch.softmax(logits, -1)\n",
+        "pkg/api.py": "from .ops import probs\n\ndef predict(x):\n    return probs(x)\n",
+        "pkg/train.py": "import torch\nfrom .api import predict\n\n"
+                        "def nll(z):\n    return torch.log(predict(z))\n",
+    })
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == {("pkg/train.py", 5, "NL101")}
+    assert warm() == {("pkg/train.py", 5, "NL101")}  # from the cache
+    ops = tmp_path / "pkg" / "ops.py"
+    ops.write_text(ops.read_text().replace("torch.softmax(logits, -1)", "logits"))
+    assert warm() == set()
+    ops.write_text(ops.read_text().replace("return logits", "return torch.softmax(logits, -1)"))
+    assert warm() == {("pkg/train.py", 5, "NL101")}
+
+
+def test_delegations_survive_json():
+    from numlint.engine.semantic.project import Delegation, ModuleSummary
+    summary = ModuleSummary("m", delegations={"f": Delegation("pkg.g", ("x", None), {"a": "y"})},
+                            parameters={"f": ("x", "y")})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    broken = summary.to_json()
+    broken["delegations"] = {"f": ["pkg.g", [1], {}]}
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)

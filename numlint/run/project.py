@@ -90,8 +90,19 @@ class ProjectIndex:
             from numlint.engine.semantic.project import imported_names
             text = self.text_of(module)
             self._facts[key] = None if text is None else (
-                spells(text, wanted), frozenset(imported_names(text)))
+                spells(text, wanted), frozenset(imported_names(text)) | self._first_party(text))
         return self._facts[key]
+
+    def _first_party(self, text: str) -> frozenset:
+        """`{FIRST_PARTY}` if the text imports from a first-party module (relatively, or a
+        module found in the source roots): a function of it may return what that module's
+        functions return (a delegation), so the prefilter cannot skip it."""
+        from numlint.engine.semantic.project import FIRST_PARTY, imported_modules
+        for module in imported_modules(text):
+            if module.startswith(".") or self.path_of(module) is not None or \
+                    self.path_of(module.partition(".")[0]) is not None:
+                return frozenset({FIRST_PARTY})
+        return frozenset()
 
     def text_of(self, module: str) -> Optional[str]:
         """Read again at each call (the operating system caches it): kept, the texts of a

@@ -21,6 +21,7 @@ import ast
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 
 # Summaries follow re-exports and aliases through at most this many modules.
 MAX_DEPTH = 8
-SCHEMA = 1  # bumped when the summaries' shape changes (they are cached)
+# A function returning another first-party function's result is followed through at most
+# this many delegations (`predict` returns `probs(x)`, which returns a softmax).
+MAX_DELEGATIONS = 4
+SCHEMA = 2  # bumped when the summaries' shape changes (they are cached)
 
 
 # -- the facts ------------------------------------------------------------------------------------
@@ -64,6 +68,52 @@ class Returned:
         if table.spec_from_key(spec) is None:
             raise ValueError(f"unknown table entry {spec!r}")
         return cls(kind, spec, form, operand)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """A function whose every `return` is the result of calling one first-party function
+    (`return probs(x)`): the callee's absolute qualified name, not looked up when the summary
+    is computed (a summary never reads another's), and which of the caller's parameters each
+    argument is (`positional[i]`, `keywords[name]`; None: not a parameter). Followed when a
+    check asks (`ProjectView.resolve`)."""
+
+    target: str
+    positional: Tuple[Optional[str], ...] = ()
+    keywords: Dict[str, Optional[str]] = field(default_factory=dict)
+
+    def to_json(self) -> list:
+        return [self.target, list(self.positional), dict(self.keywords)]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Delegation":
+        target, positional, keywords = data
+        if not (isinstance(target, str) and isinstance(positional, list)
+                and all(p is None or isinstance(p, str) for p in positional)
+                and isinstance(keywords, dict)
+                and all(isinstance(k, str) and (v is None or isinstance(v, str))
+                        for k, v in keywords.items())):
+            raise ValueError("bad delegation")
+        return cls(target, tuple(positional), dict(keywords))
+
+    @property
+    def passes_parameters(self) -> bool:
+        """Whether some argument is a parameter of the caller."""
+        return any(p is not None for p in self.positional) or \
+            any(p is not None for p in self.keywords.values())
+
+    def argument(self, parameter: Optional[str], parameters: Tuple[str, ...]) -> Optional[str]:
+        """The caller's parameter passed as the callee's `parameter` (the callee's positional
+        parameters are `parameters`), if one is."""
+        if parameter is None:
+            return None
+        if parameter in self.keywords:
+            return self.keywords[parameter]
+        if parameter in parameters:
+            index = parameters.index(parameter)
+            if index < len(self.positional):
+                return self.positional[index]
+        return None
 
 
 @dataclass(frozen=True)
@@ -118,6 +168,10 @@ class ModuleSummary:
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     aliases: Dict[str, str] = field(default_factory=dict)   # name -> qualified name
     values: Dict[str, Returned] = field(default_factory=dict)  # name -> a network it holds
+    delegations: Dict[str, Delegation] = field(default_factory=dict)
+    # The positional parameters of the functions above whose operand is a parameter, and of
+    # the delegating ones (to map a callee's parameter to the caller's argument).
+    parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
@@ -132,7 +186,9 @@ class ModuleSummary:
                 "functions": {k: v.to_json() for k, v in self.functions.items()},
                 "classes": {k: v.to_json() for k, v in self.classes.items()},
                 "aliases": dict(self.aliases),
-                "values": {k: v.to_json() for k, v in self.values.items()}}
+                "values": {k: v.to_json() for k, v in self.values.items()},
+                "delegations": {k: v.to_json() for k, v in self.delegations.items()},
+                "parameters": {k: list(v) for k, v in self.parameters.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ModuleSummary":
@@ -148,9 +204,18 @@ class ModuleSummary:
             classes = data["classes"]
             if not isinstance(classes, dict):
                 raise ValueError("bad classes")
+            delegations = data["delegations"]
+            parameters = data["parameters"]
+            if not isinstance(delegations, dict) or not isinstance(parameters, dict) or \
+                    not all(isinstance(k, str) and isinstance(v, list)
+                            and all(isinstance(p, str) for p in v)
+                            for k, v in parameters.items()):
+                raise ValueError("bad delegations")
             return cls(data["module"], _returned_map(data["functions"]),
                        {str(k): ClassSummary.from_json(v) for k, v in classes.items()},
-                       dict(aliases), _returned_map(data["values"]))
+                       dict(aliases), _returned_map(data["values"]),
+                       {str(k): Delegation.from_json(v) for k, v in delegations.items()},
+                       {k: tuple(v) for k, v in parameters.items()})
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad summary: {exc}") from None
 
@@ -191,6 +256,7 @@ class Fact:
     returned: Optional[Returned] = None      # a function, or a name holding a network
     cls: Optional[ClassSummary] = None
     function_alias: Optional[str] = None     # a library function under another name
+    parameters: Tuple[str, ...] = ()         # a function's positional parameters, if known
 
     @property
     def kinds(self) -> frozenset:
@@ -218,6 +284,7 @@ class ProjectView:
         self.is_package = is_package
         self.used: Dict[str, Optional[str]] = {}   # module -> digest of what was read
         self._summaries: Dict[str, Optional[ModuleSummary]] = {}
+        self._following: List[str] = []  # the delegations being followed (cycles, depth)
 
     def absolute(self, qualname: str) -> Optional[str]:
         """`.nets.probs` in module `gan.train` is `gan.nets.probs`; None if it climbs above
@@ -278,8 +345,9 @@ class ProjectView:
                 if facts is None:
                     continue
                 spelled, imported = facts
-                if not spelled and (name is None or (name not in imported
-                                                     and "*" not in imported)):
+                # Not spelled: the name may still be re-exported, or returned by a function
+                # that delegates to an imported first-party one (`FIRST_PARTY`).
+                if not spelled and (name is None or not ({name, "*", FIRST_PARTY} & imported)):
                     continue
                 if name is not None:
                     fact = self.resolve(f"{absolute}.{name}")
@@ -289,6 +357,10 @@ class ProjectView:
                 summary = self.summary(absolute)  # `import m`: what m itself defines
                 if summary is not None:
                     found |= summary.kinds
+                    for delegating in summary.delegations:  # and what its functions return
+                        fact = self.resolve(f"{absolute}.{delegating}")
+                        if fact is not None:
+                            found |= fact.kinds
         return frozenset(found & wanted)
 
     def _text_facts(self, module: str, wanted: frozenset):
@@ -332,11 +404,55 @@ class ProjectView:
         if rest:
             return None
         if name in summary.functions:
-            return Fact(qualname, returned=summary.functions[name])
+            return Fact(qualname, returned=summary.functions[name],
+                        parameters=summary.parameters.get(name, ()))
         if name in summary.values:
             return Fact(qualname, returned=summary.values[name])
+        if name in summary.delegations:
+            return self._delegated(qualname, summary.delegations[name],
+                                   summary.parameters.get(name, ()), depth)
         return None
 
+    def _delegated(self, qualname: str, delegation: Delegation, parameters: Tuple[str, ...],
+                   depth: int) -> Optional[Fact]:
+        """What a delegating function returns: what its callee returns, the callee's operand
+        parameter mapped to the caller's. Unknown on a cycle or beyond MAX_DELEGATIONS. Every
+        summary read on the way is recorded in `used`, so a cached result depending on it is
+        invalidated when any module of the chain changes."""
+        if qualname in self._following or len(self._following) >= MAX_DELEGATIONS:
+            return None
+        self._following.append(qualname)
+        try:
+            callee = self.resolve(delegation.target, depth + 1)
+        finally:
+            self._following.pop()
+        if callee is None:
+            return None
+        if callee.function_alias is not None:  # a library function under another name
+            spec = table.FUNCTIONS.get(callee.function_alias)
+            if spec is None or spec.is_class:
+                return None
+            return Fact(qualname, returned=Returned(spec.kind, table.spec_key(spec)),
+                        parameters=parameters)
+        returned = callee.returned
+        if returned is not None and returned.form == "returned":
+            operand = delegation.argument(returned.operand, callee.parameters)
+            return Fact(qualname, returned=Returned(returned.kind, returned.spec, "returned",
+                                                    operand), parameters=parameters)
+        if returned is not None and returned.form == "model":  # `return disc(x)`: its output
+            return Fact(qualname, returned=Returned(returned.kind, returned.spec, "returned"),
+                        parameters=parameters)
+        if returned is not None and returned.form == "network":  # a factory's factory
+            return Fact(qualname, returned=returned, parameters=parameters)
+        if callee.cls is not None and callee.cls.output is not None:  # `return Disc()`
+            output = callee.cls.output
+            return Fact(qualname, returned=Returned(output.kind, output.spec, "network"),
+                        parameters=parameters)
+        return None
+
+
+# Among a module's imported names (`Project.text_facts`): it imports from a first-party module.
+FIRST_PARTY = "."
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t][^\n]*?)?import[ \t]+([^\n#]*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\*")
@@ -349,6 +465,21 @@ def imported_names(text: str):
         yield from _WORD.findall(match.group(1))
 
 
+_FROM_LINE = re.compile(r"^[ \t]*from[ \t]+(\.*[A-Za-z0-9_.]*)[ \t]+import\b", re.MULTILINE)
+_IMPORT_MODULES = re.compile(r"^[ \t]*import[ \t]+([^\n#;]*)", re.MULTILINE)
+
+
+def imported_modules(text: str):
+    """The modules the import statements of `text` import from (`.nets`, `pkg.nets`)."""
+    for match in _FROM_LINE.finditer(text):
+        yield match.group(1)
+    for match in _IMPORT_MODULES.finditer(text):
+        for part in match.group(1).split(","):
+            words = part.split()
+            if words and not words[0].startswith("("):
+                yield words[0]
+
+
 # -- computing a summary -------------------------------------------------------------------------
 
 def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
@@ -358,6 +489,8 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     classes: Dict[str, ClassSummary] = {}
     aliases: Dict[str, str] = {}
     values: Dict[str, Returned] = {}
+    delegations: Dict[str, Delegation] = {}
+    parameters: Dict[str, Tuple[str, ...]] = {}
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -371,8 +504,21 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
             function = model.scope_by_node.get(binding.node)
             if function is not None:
                 returned = returned_fact(model, function)
-                if returned is not None:
+                delegation = None
+                if returned is None or returned.operand is None:
+                    delegation = _delegation(model, function, module)
+                    if delegation is not None and returned is not None and \
+                            not delegation.passes_parameters:
+                        delegation = None  # the fact says as much
+                if delegation is not None:
+                    # Followed when asked: the callee's operand mapped to this function's
+                    # parameter (one hop within the module loses it).
+                    delegations[name] = delegation
+                    parameters[name] = _positional(binding.node)
+                elif returned is not None:
                     functions[name] = returned
+                    if returned.operand is not None:
+                        parameters[name] = _positional(binding.node)
         elif binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
             summary = _class_summary(model, binding.node, scope)
             if summary is not None:
@@ -386,7 +532,63 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 network = model.network_output(binding.value, scope)
                 if network is not None:
                     values[name] = network
-    return ModuleSummary(module, functions, classes, aliases, values)
+    return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters)
+
+
+def _positional(node: Optional[ast.AST]) -> Tuple[str, ...]:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ()
+    return tuple(a.arg for a in node.args.posonlyargs + node.args.args)
+
+
+def _delegation(model: "SemanticModel", function: "Scope", module: str) -> Optional[Delegation]:
+    """`return probs(x)` (directly or through local names) in every `return`, `probs` a
+    first-party function: imported (its qualified name, as written: not looked up) or a
+    function of this module."""
+    from numlint.engine.semantic.model import _returned_values
+    found: Optional[Delegation] = None
+    for value in _returned_values(function):
+        origin = model.dataflow.origin(value, function)
+        call = origin.expr
+        if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        target = _callee(model, call.func, origin.scope, module)
+        if target is None:
+            return None
+        positional: List[Optional[str]] = []
+        for argument in call.args:
+            if isinstance(argument, ast.Starred):
+                break  # the positions after it are unknown
+            positional.append(model._parameter_of(argument, origin.scope, function))
+        keywords = {k.arg: model._parameter_of(k.value, origin.scope, function)
+                    for k in call.keywords if k.arg is not None}
+        delegation = Delegation(target, tuple(positional), keywords)
+        if found is not None and found != delegation:
+            return None  # returns differ: not one delegation
+        found = delegation
+    return found
+
+
+def _callee(model: "SemanticModel", func: ast.expr, scope: "Scope",
+            module: str) -> Optional[str]:
+    """The absolute qualified name of a first-party function called as `func`."""
+    if isinstance(func, ast.Name):
+        owner, bindings = model.lookup(func.id, scope)
+        if owner is model.module_scope and len(bindings) == 1 and bindings[0].kind == "def":
+            return f"{module}.{func.id}"
+    qualname = model.qualname(func, scope)
+    if qualname is None or qualname in table.FUNCTIONS:
+        return None
+    view = model.project
+    absolute = view.absolute(qualname) if view is not None else qualname
+    top = absolute.partition(".")[0] if absolute is not None else ""
+    if absolute is None or absolute.startswith(".") or top in table.MODULE_FRAMEWORKS or \
+            top in _STANDARD_MODULES:
+        return None  # not first-party (a project shadowing the standard library: unknown)
+    return absolute
+
+
+_STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 
 
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:
