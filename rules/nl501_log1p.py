@@ -1,6 +1,6 @@
 """NL501 log1p: `log(1 + x)` instead of `log1p(x)`."""
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 
 from ._elementary import (constant, framework_for, naive_sigmoid, offset_from_one, rewrite,
                           rounded, variable)

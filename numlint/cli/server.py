@@ -180,6 +180,11 @@ class NotebookDocument:
     metadata: Any = None  # the notebook's metadata, as the client sent it
 
 
+def unchanged() -> Dict[str, str]:
+    """`Analysis.fix_all` of a document that is not checked: nothing changes."""
+    return {}
+
+
 def uri_path(uri: str) -> Optional[str]:
     """The file system path of a `file:` URI (None for `untitled:` and the like)."""
     if not uri.startswith("file:"):
@@ -252,6 +257,20 @@ class Analyser:
         where = Path(path) if path is not None else Path(root or os.getcwd()) / "untitled.py"
         return config_for_path(where)
 
+    def settings_for(self, analysis: Analysis, path: Optional[str],
+                     root: Optional[str]) -> Optional[Config]:
+        """The configuration a document is checked with, or None with `analysis.skipped`
+        saying why it is not checked (a configuration error, or excluded by it)."""
+        try:
+            config = self.configure(path, root)
+        except ConfigError as exc:
+            analysis.skipped = f"configuration error: {exc}"
+            return None
+        if path is not None and excluded(config, path):
+            analysis.skipped = "excluded by the configuration"
+            return None
+        return config
+
     def text_analysis(self, document: TextDocument, root: Optional[str],
                       encoding: str) -> Analysis:
         path = uri_path(document.uri)
@@ -263,17 +282,9 @@ class Analyser:
         def locate(offset: int) -> Tuple[str, int]:
             return document.uri, offset
 
-        def unchanged() -> Dict[str, str]:
-            return {}
-
         analysis = Analysis(key, texts, versions, [], encoding, locate, unchanged)
-        try:
-            config = self.configure(path, root)
-        except ConfigError as exc:
-            analysis.skipped = f"configuration error: {exc}"
-            return analysis
-        if path is not None and excluded(config, path):
-            analysis.skipped = "excluded by the configuration"
+        config = self.settings_for(analysis, path, root)
+        if config is None:
             return analysis
         shown = path or "<stdin>"
         project = None
@@ -324,17 +335,9 @@ class Analyser:
             k = max(bisect_right(starts, offset) - 1, 0)
             return located[k], offset - starts[k]
 
-        def unchanged() -> Dict[str, str]:
-            return {}
-
         analysis = Analysis(key, texts, versions, [], encoding, locate, unchanged)
-        try:
-            config = self.configure(path, root)
-        except ConfigError as exc:
-            analysis.skipped = f"configuration error: {exc}"
-            return analysis
-        if path is not None and excluded(config, path):
-            analysis.skipped = "excluded by the configuration"
+        config = self.settings_for(analysis, path, root)
+        if config is None:
             return analysis
         shown = path or "<stdin>"
         result = lint_notebook(document, shown, config)
