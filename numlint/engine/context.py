@@ -539,13 +539,9 @@ def _called_names(text: str, module: Optional[Callable[[str], bool]] = None) -> 
     `_operation_name`s (`np.logaddexp.reduce(x)`: `logaddexp` and `reduce`); given `module`,
     which says whether a name is a module, only the methods of arrays (`x.logsumexp(1)`, not
     `torch.logsumexp(x, 1)`). Empty if `text` is not an expression."""
-    try:
-        tree = ast.parse(text.strip() or "None", mode="eval")
-    except SyntaxError:
-        try:
-            tree = ast.parse(f"({text.strip()})", mode="eval")
-        except SyntaxError:
-            return set()
+    tree = _parse_expression(text)
+    if tree is None:
+        return set()
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -680,14 +676,22 @@ def _call_parenthesis(text: str, position: int) -> Optional[int]:
 
 def _names_read(text: str) -> Optional[Set[str]]:
     """The names an expression's text reads; None if it is not an expression."""
+    tree = _parse_expression(text)
+    if tree is None:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _parse_expression(text: str) -> Optional[ast.Expression]:
+    """`text` parsed as an expression (also one that spans lines outside brackets, as a
+    replacement may), or None if it is not one."""
     try:
-        tree = ast.parse(text.strip() or "None", mode="eval")
+        return ast.parse(text.strip() or "None", mode="eval")
     except SyntaxError:
         try:
-            tree = ast.parse(f"({text.strip()})", mode="eval")
+            return ast.parse(f"({text.strip()})", mode="eval")
         except SyntaxError:
             return None
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
 # Contexts in which a replacement that is not an atom must be parenthesised.
