@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 from typing import Tuple
 
+from numlint.engine.rule import has_word
 from numlint.engine.table.precision import (
-    DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, LINEAR_PRODUCTS,
+    DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, FLOAT_FORMATS, LINEAR_PRODUCTS,
 )
 
 from ._patterns import radicand, square_base, strip_casts
@@ -229,3 +230,26 @@ def _dtype_string(node) -> Tuple[str, ...]:
             and node.value in DTYPE_STRINGS:
         return (DTYPE_STRINGS[node.value],)
     return ()
+
+
+# -- what the prefilter may ask of a module's text (`TextCondition`) -----------------------
+
+DEFAULT_DTYPES = frozenset(DEFAULT_FLOAT.values()) | {"float64"}  # what `default_dtype` returns
+
+
+def _words_of(dtype: str) -> frozenset:
+    """The identifiers without which `visible_dtypes` cannot see `dtype`: the last part of its
+    qualified names, its methods (`x.half()`) and strings (`"float16"`)."""
+    return frozenset({q.rsplit(".", 1)[-1] for q, d in DTYPE_NAMES.items() if d == dtype}
+                     | {m for m, d in DTYPE_METHODS.items() if d == dtype}
+                     | {w for w, d in DTYPE_STRINGS.items() if d == dtype})
+
+
+_DTYPE_WORDS = {dtype: _words_of(dtype) for dtype in FLOAT_FORMATS}
+
+
+def possible_dtypes(text: str) -> frozenset:
+    """The dtypes `default_dtype` and `visible_dtypes` may find anywhere in a module with this
+    text: the defaults, and each other one whose words the text holds."""
+    return DEFAULT_DTYPES | {d for d, names in _DTYPE_WORDS.items()
+                             if d not in DEFAULT_DTYPES and any(has_word(text, n) for n in names)}

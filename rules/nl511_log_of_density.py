@@ -2,11 +2,24 @@
 
 import ast
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Replacement, Rule, bad, good
+from numlint.engine.rule import (
+    Applicability, Fixability, Proof, Replacement, Rule, TextCondition, bad, good, has_word,
+)
 from numlint.engine.table.special import DISTRIBUTION_MODULES, LOG_DENSITY_METHODS
 
 from ._patterns import in_assertion
 from ._special import number
+
+
+def _may_take_a_density(text: str) -> bool:
+    """A density method (`pdf`, `pmf`) of a distribution module: both words are in the text
+    (a qualified name in `scipy.stats` is spelled by an import or an attribute chain that
+    names `stats`)."""
+    return any(has_word(text, method) for method in LOG_DENSITY_METHODS) and \
+        any(has_word(text, module.rsplit(".", 1)[-1]) for module in DISTRIBUTION_MODULES)
+
+
+DENSITY = TextCondition("a density method of a distribution", _may_take_a_density)
 
 
 class LogOfDensity(Rule):
@@ -16,7 +29,7 @@ class LogOfDensity(Rule):
     frameworks = ("numpy", "jax")
     fixable = Fixability.SOMETIMES
     operations = ("log",)
-    requires = (("log",),)
+    requires = (("log", DENSITY),)
 
     what = """
 Checks for the logarithm of a probability density or mass computed as a probability first:

@@ -132,6 +132,8 @@ def _message(operator, negated: bool) -> str:
 def _nan(ctx, expr, scope) -> Optional[str]:
     """The qualified name behind a NaN constant: `numpy.nan`, `math.nan`, or for
     `float("nan")` the constructor, `builtins.float`. None for anything else."""
+    if isinstance(expr, ast.Constant):  # `x is None`, `n == 0`: most comparisons
+        return None
     origin = ctx.origin(expr, scope)
     expr, scope = origin.expr, origin.scope
     if isinstance(expr, (ast.Name, ast.Attribute)):

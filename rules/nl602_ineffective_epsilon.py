@@ -7,15 +7,45 @@ import ast
 import math
 from typing import List, Optional
 
-from numlint.engine.rule import Fixability, Rule, bad, good
+from numlint.engine.rule import (
+    Fixability, Rule, TextCondition, bad, good, may_hold_large_number, may_hold_small_number,
+    numbers,
+)
 from numlint.engine.table.precision import FLOAT_FORMATS, FLUSHES_SUBNORMALS
 
 from ._patterns import in_assertion
-from ._precision import default_dtype, follow, visible_dtypes
+from ._precision import (
+    DEFAULT_DTYPES, default_dtype, follow, possible_dtypes, visible_dtypes,
+)
 
 # Lower-precision dtypes a module may compute in besides its library's default, when it names
 # them (`x.half()`, `dtype=torch.bfloat16`, `astype(np.float32)`).
 _NARROWER = ("float32", "float16", "bfloat16")
+
+
+def _may_lose_an_epsilon(text: str) -> bool:
+    """Whether the text has number literals the rule could report: one below the smallest
+    normal number of a dtype the module may compute in (`_vanishes`), or two whose ratio is
+    below half that dtype's relative spacing (`_absorbed`: `eps <= spacing(big) / 2 <=
+    big * 2**-(significand + 1)`)."""
+    dtypes = possible_dtypes(text)
+    if dtypes == DEFAULT_DTYPES and not may_hold_small_number(text) and \
+            not may_hold_large_number(text):
+        # float32 at the narrowest, every literal in [1e-4, 1000): none is below its smallest
+        # normal number, and no ratio is below 2**-24.
+        return False
+    values = [v for v in numbers(text) if v > 0]
+    if not values:
+        return False
+    smallest, largest = min(values), max(values)
+    for dtype in dtypes:
+        significand, _, normal = FLOAT_FORMATS[dtype]
+        if smallest < 2.0 ** normal or smallest <= largest * 2.0 ** -(significand + 1):
+            return True
+    return False
+
+
+LOST_EPSILON = TextCondition("an epsilon a dtype can lose", _may_lose_an_epsilon)
 
 
 class IneffectiveEpsilon(Rule):
@@ -26,7 +56,8 @@ class IneffectiveEpsilon(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.NEVER
     operations = ("log", "sqrt", "div")
-    requires = (("log", "add"), ("sqrt", "add"), ("div", "add"))
+    requires = (("log", "add", LOST_EPSILON), ("sqrt", "add", LOST_EPSILON),
+                ("div", "add", LOST_EPSILON))
 
     what = """
 Checks for an epsilon that cannot do its job in the dtype the code computes in, where it

@@ -7,16 +7,35 @@ import ast
 import math
 from typing import Optional, Tuple
 
-from numlint.engine.rule import Fixability, Rule, bad, good
+from numlint.engine.rule import (
+    Fixability, Rule, TextCondition, bad, good, may_hold_small_number, numbers,
+)
 from numlint.engine.table.precision import FLOAT_FORMATS
 
 from ._patterns import in_assertion
-from ._precision import default_dtype
+from ._precision import DEFAULT_DTYPES, default_dtype
 
 # A step is reported when it is this many times smaller than sqrt(eps), the optimal forward
 # step at |x| ~ 1: the rounding error, about eps / h, is then at least 100 sqrt(eps) (1.5e-6
 # relative in float64, 3.5e-2 in float32).
 _MARGIN = 100.0
+
+
+
+def _may_hold_a_tiny_step(text: str) -> bool:
+    """Whether the text has a number literal small enough to be a reported step in a dtype
+    `default_dtype` may return."""
+    return may_hold_small_number(text) and any(0 < value < _LARGEST_REPORTED
+                                                for value in numbers(text))
+
+
+# The largest step reported (float32's bound: 3.5e-6, below the 1e-4 `may_hold_small_number`
+# can rule out).
+_LARGEST_REPORTED = max(math.sqrt(2.0 ** -FLOAT_FORMATS[d][0]) for d in DEFAULT_DTYPES) / _MARGIN
+assert _LARGEST_REPORTED < 1e-4
+
+
+TINY_STEP = TextCondition("a step far below sqrt(eps)", _may_hold_a_tiny_step)
 
 
 class FiniteDifferenceStep(Rule):
@@ -27,7 +46,7 @@ class FiniteDifferenceStep(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.NEVER
     operations = ("div",)
-    requires = (("div", "sub", "add"),)
+    requires = (("div", "sub", "add", TINY_STEP),)
 
     what = f"""
 Checks for finite differences, forward `(f(x + h) - f(x)) / h` and central

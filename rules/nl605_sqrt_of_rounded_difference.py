@@ -6,10 +6,16 @@ from __future__ import annotations
 import ast
 from typing import Optional
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.rule import (
+    Applicability, Fixability, Proof, Rule, TextCondition, bad, good, has_exponent, numbers,
+)
 
 from ._patterns import in_assertion, radicand, square_base
 from ._precision import cosine_of, follow, sum_of_squares
+
+# `d ** 0.5` is a root only with the literal 0.5 (`radicand`).
+HALF = TextCondition("the number 0.5", lambda text: (".5" in text or has_exponent(text))
+                     and 0.5 in numbers(text))
 
 
 class SqrtOfRoundedDifference(Rule):
@@ -20,7 +26,7 @@ class SqrtOfRoundedDifference(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("sqrt", "pow")
-    requires = (("sqrt", "sub"), ("pow", "sub"))
+    requires = (("sqrt", "sub"), ("pow", "sub", HALF))
 
     what = """
 Checks for the square root (`sqrt(d)`, `d ** 0.5`) of a difference that mathematics makes

@@ -40,6 +40,7 @@ class Context:
         self.rule: Optional[Rule] = None
         self._memo: Dict[Tuple[str, Hashable], Any] = {}
         self._facts: Dict[Hashable, Any] = {}
+        self._origins: Dict[Tuple[int, int], Any] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, once per module and rule for each `key` (a node, or a tuple with
@@ -66,6 +67,7 @@ class Context:
         """Drop what the context holds of the module's tree."""
         self._memo.clear()
         self._facts.clear()
+        self._origins.clear()
 
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
@@ -77,7 +79,15 @@ class Context:
         `op`). None for None."""
         if expr is None:
             return None
-        return self.model.origin(expr, scope)
+        if scope is None:
+            scope = self.model.scope_of(expr) or self.model.module_scope
+        # Several rules ask for the same operands (every comparison's sides, every sum's
+        # terms): the model does not change while the module is checked, so once is enough.
+        key = (id(expr), id(scope))
+        found = self._origins.get(key)
+        if found is None:
+            found = self._origins[key] = self.model.origin(expr, scope)
+        return found
 
     def origins(self, expr: ast.expr, scope: Optional[Scope] = None) -> Tuple[List[Origin], bool]:
         """Every value `expr` may hold after the branches before it (each an `Origin`, with

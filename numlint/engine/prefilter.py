@@ -11,6 +11,13 @@ possibly fire (any one set suffices). A kind occurs only if something in the tex
 * a method of the table (`x.sum(1)`): its name, after a dot;
 * an operator: its character (`/` div, `-` sub and neg, `@` matmul, `**` pow, ...).
 
+A combination may also hold a `TextCondition`: a test of the text beyond the kinds it spells,
+for rules that report only with a literal of some value (`NUMBERS` gives the values of the number
+literals the text holds): NL604 needs a step below 1e-5, NL605's `d ** 0.5` the number 0.5.
+Such a condition is never provided by another module (the model never follows a literal across
+modules), and like a kind it must hold on each of the rule's bad examples, else the declaration
+is ignored.
+
 The test is on the set of identifiers of the text (comments and strings included: a superset of
 the code's names, so it can only say "maybe" too often, never "no" wrongly); non-ASCII
 identifiers are NFKC-normalised, as Python does. A kind the table and the operators cannot
@@ -21,9 +28,10 @@ ecosystem corpus by `benchmarks/perf.py --agreement`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
 
 # Set False to run every rule on every file (the agreement test compares both).
 ENABLED = True
@@ -57,12 +65,12 @@ class Spelling:
             if c in text:
                 return True
         for name in self.names:
-            if _has_word(text, name):
+            if has_word(text, name):
                 return True
         return False
 
 
-def _has_word(text: str, name: str) -> bool:
+def has_word(text: str, name: str) -> bool:
     """Whether `name` occurs in `text` as a whole word (not inside a longer identifier)."""
     find = text.find
     size = len(name)
@@ -77,6 +85,75 @@ def _has_word(text: str, name: str) -> bool:
 
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+class TextCondition:
+    """A requirement on the module's text that no operation kind says: `test(text)` is False
+    only if the rule cannot fire on the module. Written in a rule's `requires` beside kinds."""
+
+    __slots__ = ("kind", "test", "names", "chars", "unknown")
+
+    def __init__(self, name: str, test: Callable[[str], bool]):
+        self.kind = name  # never an operation kind: imports cannot provide it
+        self.test = test
+        self.names: Tuple[str, ...] = ()
+        self.chars: Tuple[str, ...] = ()
+        self.unknown = False
+
+    def present(self, text: str) -> bool:
+        return self.test(text)
+
+    def __repr__(self) -> str:
+        return f"TextCondition({self.kind!r})"
+
+
+# A number literal as the tokenizer reads it (decimal, float, exponent, underscores; hex, octal
+# and binary integers; an imaginary suffix), not preceded by a word character or a dot, so the
+# digits ending an identifier (`x1e5`) or an attribute are not numbers.
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
+    r"|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)[jJ]?")
+_NUMBERS: list = [None, frozenset()]  # the last text scanned, and its numbers
+
+
+_EXPONENT = re.compile(r"[0-9_.][eE][-+]?[0-9]")
+_FOUR_DIGITS = re.compile(r"\d(?:_?\d){3}")
+
+
+def has_exponent(text: str) -> bool:
+    """Whether the text may hold a number literal with an exponent (`1e-10`, `5E-1`)."""
+    return _EXPONENT.search(text) is not None
+
+
+def may_hold_small_number(text: str) -> bool:
+    """False only if every number literal of the text is 0 or at least 1e-4: without an
+    exponent, a smaller one is written with four zeros after the point (`0.00001`, or with
+    underscores between them, `0.000_01`)."""
+    return ".0000" in text or "0_0" in text or has_exponent(text)
+
+
+def may_hold_large_number(text: str) -> bool:
+    """False only if every number literal of the text is below 1000 (no exponent, no run of
+    four digits)."""
+    return has_exponent(text) or _FOUR_DIGITS.search(text) is not None
+
+
+def numbers(text: str) -> FrozenSet[float]:
+    """The absolute values of the number literals `text` may hold (comments and strings
+    included: a superset of the module's numeric constants; integers beyond a float are
+    infinite). Remembered for the last text, which the prefilter tests rule after rule."""
+    if _NUMBERS[0] is text:
+        return _NUMBERS[1]
+    found = set()
+    for token in _NUMBER.findall(text):
+        token = token.rstrip("jJ").replace("_", "")
+        try:
+            found.add(abs(float(int(token, 0)) if token[:2].lower() in ("0x", "0o", "0b")
+                          else float(token)))
+        except (ValueError, OverflowError):  # a hexadecimal integer beyond any float
+            found.add(float("inf"))
+    _NUMBERS[0], _NUMBERS[1] = text, frozenset(found)
+    return _NUMBERS[1]
 
 
 @lru_cache(maxsize=None)
@@ -96,13 +173,13 @@ def spelling(kind: str) -> Spelling:
 def _plan(rules: Tuple) -> Optional[Tuple[Tuple[Spelling, ...], ...]]:
     """The combinations any of `rules` needs, as tuples of Spellings, the rarest first; None if
     some rule may fire on any module."""
-    plan = []
+    plan: list = []
     for rule in rules:
         combinations = requirements(rule)
         if combinations is None:
             return None
         for combination in combinations:
-            plan.append(tuple(sorted((spelling(kind) for kind in combination),
+            plan.append(tuple(sorted((_spelling(kind) for kind in combination),
                                      key=_commonness)))
     return tuple(plan)
 
@@ -123,13 +200,20 @@ def requirements(rule) -> Optional[Tuple[Tuple[str, ...], ...]]:
     return None
 
 
+def _spelling(requirement) -> "Spelling | TextCondition":
+    return requirement if isinstance(requirement, TextCondition) else spelling(requirement)
+
+
 def _satisfies(text: str, combinations) -> bool:
-    return any(all(spelling(kind).present(text) for kind in combination)
+    return any(all(_spelling(kind).present(text) for kind in combination)
                for combination in combinations)
 
 
-def _commonness(s: Spelling) -> int:
-    # Operators and short common names are tested last (they are present almost everywhere).
+def _commonness(s) -> int:
+    # Operators and short common names last (they are present almost everywhere); text
+    # conditions after everything (a scan of the text's numbers costs more than a name's).
+    if isinstance(s, TextCondition):
+        return 3
     return 2 if s.unknown or s.chars else (1 if _COMMON.intersection(s.names) else 0)
 
 

@@ -71,6 +71,7 @@ def all_rules() -> Tuple[Rule, ...]:
 
 
 def _validate(rules) -> None:
+    from numlint.engine.prefilter import TextCondition
     from numlint.engine.table.kinds import check_kind
     seen: Dict[str, Rule] = {}
     for rule in rules:
@@ -78,7 +79,8 @@ def _validate(rules) -> None:
             check_kind(kind, f"{rule!r} operations")
         for kinds in rule.requires:
             for kind in kinds:
-                check_kind(kind, f"{rule!r} requires")
+                if not isinstance(kind, TextCondition):
+                    check_kind(kind, f"{rule!r} requires")
         for key in (rule.code, rule.name):
             if key in seen:
                 raise RuntimeError(f"{rule!r} and {seen[key]!r} share {key!r}")

@@ -17,6 +17,10 @@ from typing import Any, ClassVar, Dict, Optional, Tuple
 from numlint.engine.context import Context
 from numlint.engine.emit import Arg, Replacement
 from numlint.engine.fix import Applicability, Edit, Fix
+# What a rule's `requires` may ask of a module's text beyond the kinds it spells.
+from numlint.engine.prefilter import (
+    TextCondition, has_exponent, has_word, may_hold_large_number, may_hold_small_number, numbers,
+)
 from numlint.engine.semantic.dataflow import Origin
 from numlint.engine.semantic.model import Op, Scope
 
@@ -132,8 +136,8 @@ class Rule:
     fixable: ClassVar[Fixability] = Fixability.SOMETIMES
     operations: ClassVar[Tuple[str, ...]] = ()  # kinds of operations `check` is called on
     # For the prefilter: sets of operation kinds that must all occur in a file for the rule to
-    # possibly fire (any one set suffices).
-    requires: ClassVar[Tuple[Tuple[str, ...], ...]] = ()
+    # possibly fire (any one set suffices); a set may also hold a `prefilter.TextCondition`.
+    requires: ClassVar[Tuple[Tuple[Any, ...], ...]] = ()
     examples: ClassVar[Tuple[Example, ...]] = ()
     meta: ClassVar[bool] = False        # NL9xx: reports about files, not code
     # Outside the default selection (as Ruff's preview rules): enabled only when its code is
@@ -150,4 +154,5 @@ class Rule:
 
 __all__ = ["Rule", "Example", "Proof", "Context", "bad", "good", "Applicability", "Fixability",
            "Arg", "Edit",
-           "Fix", "Op", "Origin", "Replacement", "Scope"]
+           "Fix", "Op", "Origin", "Replacement", "Scope", "TextCondition", "has_exponent",
+           "has_word", "may_hold_large_number", "may_hold_small_number", "numbers"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -41,7 +42,10 @@ class ProjectIndex:
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
         self._digests: Dict[str, Optional[str]] = {}
-        self._facts: Dict[Tuple[str, frozenset], Optional[Tuple[bool, frozenset]]] = {}
+        self._facts: Dict[Tuple[str, frozenset],
+                          Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]] = {}
+        self._spelled: Dict[Tuple[str, frozenset], bool] = {}
+        self._imports: Dict[str, Tuple[str, ...]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
         self.computed: Dict[str, Tuple[str, "ModuleSummary", Dict[str, Optional[str]]]] = {}
@@ -83,26 +87,78 @@ class ProjectIndex:
         self._paths[module] = found
         return found
 
-    def text_facts(self, module: str, wanted: frozenset) -> Optional[Tuple[bool, frozenset]]:
+    def text_facts(self, module: str, wanted: frozenset
+                   ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
+        """(whether anything `module`'s summary leads to can spell one of `wanted`, the names
+        its import statements mention, the digests of the texts read when nothing does);
+        None if it is not a first-party module.
+
+        A summary's facts come from its module's own text, or from first-party modules it
+        imports (re-exports, delegations, base classes): if neither the module's text nor
+        that of any first-party module reachable through import statements spells a kind,
+        no chain through its summary can provide it. Texts only, no parse."""
         key = (module, wanted)
         if key not in self._facts:
-            from numlint.engine.prefilter import spells
             from numlint.engine.semantic.project import imported_names
             text = self.text_of(module)
-            self._facts[key] = None if text is None else (
-                spells(text, wanted), frozenset(imported_names(text)) | self._first_party(text))
+            if text is None:
+                self._facts[key] = None
+            else:
+                reached, read = self._reaches(module, wanted)
+                self._facts[key] = (reached, frozenset(imported_names(text)),
+                                    {} if reached else {TEXT + m: self._digest_of(TEXT + m)
+                                                        for m in read})
         return self._facts[key]
 
-    def _first_party(self, text: str) -> frozenset:
-        """`{FIRST_PARTY}` if the text imports from a first-party module (relatively, or a
-        module found in the source roots): a function of it may return what that module's
-        functions return (a delegation), so the prefilter cannot skip it."""
-        from numlint.engine.semantic.project import FIRST_PARTY, imported_modules
-        for module in imported_modules(text):
-            if module.startswith(".") or self.path_of(module) is not None or \
-                    self.path_of(module.partition(".")[0]) is not None:
-                return frozenset({FIRST_PARTY})
-        return frozenset()
+    def _reaches(self, start: str, wanted: frozenset) -> Tuple[bool, List[str]]:
+        """Whether `start` or a first-party module reachable from it through import
+        statements spells one of `wanted` (True also when the walk is cut short), and the
+        modules whose texts were read to say no: if one of them changes, the answer may."""
+        from numlint.engine.prefilter import spells
+        seen = {start}
+        queue = [start]
+        while queue:
+            if len(seen) > MAX_REACHED:
+                return True, []  # unknown: the caller summarises
+            module = queue.pop()
+            key = (module, wanted)
+            if key not in self._spelled:
+                text = self.text_of(module)
+                self._spelled[key] = text is not None and spells(text, wanted)
+            if self._spelled[key]:
+                return True, []
+            for imported in self._first_party_imports(module):
+                if imported not in seen:
+                    seen.add(imported)
+                    queue.append(imported)
+        return False, sorted(seen)
+
+    def _first_party_imports(self, module: str) -> Tuple[str, ...]:
+        """The first-party modules the import statements of `module` may load: `from X
+        import a, b` loads X and, where they are modules, X.a and X.b; `import a.b` loads a
+        and a.b (relative names resolved against the module's package)."""
+        found = self._imports.get(module)
+        if found is None:
+            found = self._imports[module] = tuple(self._imports_of(module))
+        return found
+
+    def _imports_of(self, module: str):
+        text = self.text_of(module)
+        path = self.path_of(module)
+        if text is None or path is None:
+            return
+        package = module if os.path.basename(path).startswith("__init__.") \
+            else module.rpartition(".")[0]
+        for name, names in _import_statements(text):
+            absolute = _absolute(name, package)
+            if absolute is None:
+                continue
+            candidates = [absolute] + [f"{absolute}.{n}" for n in names]
+            parts = absolute.split(".")
+            candidates += [".".join(parts[:i]) for i in range(1, len(parts))]
+            for candidate in candidates:
+                if candidate != module and self.path_of(candidate) is not None:
+                    yield candidate
 
     def text_of(self, module: str) -> Optional[str]:
         """Read again at each call (the operating system caches it): kept, the texts of a
@@ -185,14 +241,63 @@ class ProjectIndex:
         return found
 
     def _digest_of(self, module: str) -> Optional[str]:
+        """The digest of a module's summary, or for `TEXT + module` of its text (what a
+        result depends on when the prefilter read the text instead of the summary)."""
         if module not in self._digests:  # once per module and run (warm runs ask often)
-            summary = self.summary(module)
-            self._digests[module] = summary.digest() if summary is not None else None
+            if module.startswith(TEXT):
+                text = self.text_of(module[len(TEXT):])
+                self._digests[module] = _digest(text.encode("utf-8", "surrogateescape")) \
+                    if text is not None else None
+            else:
+                summary = self.summary(module)
+                self._digests[module] = summary.digest() if summary is not None else None
         return self._digests[module]
 
     def still_valid(self, dependencies: Dict[str, Optional[str]]) -> bool:
         """Whether the summaries a cached result read are still what they were."""
         return all(self._digest_of(module) == digest for module, digest in dependencies.items())
+
+
+# Modules a reachability walk of `text_facts` visits before it answers "maybe".
+MAX_REACHED = 400
+# A dependency on a module's text rather than its summary (`ProjectIndex._digest_of`).
+TEXT = "text:"
+
+# An import statement: `from X import names` (parenthesized over lines, or continued with a
+# backslash) or `import a.b as c, d`, indented or not (imports inside functions count too).
+_FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n\\]*(?:\\[^\0][^\n\\]*)*)",
+    re.MULTILINE)
+_PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;\\]*(?:\\[^\0][^\n#;\\]*)*)",
+                           re.MULTILINE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _import_statements(text: str):
+    """(module, names) of every import statement the text may hold (a superset: comments
+    and strings included)."""
+    for match in _FROM_IMPORT.finditer(text):
+        yield match.group(1), _NAME.findall(match.group(2).partition("#")[0]
+                                            if "(" not in match.group(2) else match.group(2))
+    for match in _PLAIN_IMPORT.finditer(text):
+        for part in match.group(1).replace("\\", " ").split(","):
+            words = part.split()
+            if words:
+                yield words[0], []
+
+
+def _absolute(name: str, package: str) -> Optional[str]:
+    """`name` (`.nets`, `..utils`, `pkg.mod`) as an absolute module name, importing from a
+    module of `package`; None above the top-level package."""
+    if not name.startswith("."):
+        return name or None
+    level = len(name) - len(name.lstrip("."))
+    rest = name[level:]
+    parts = package.split(".") if package else []
+    if level - 1 >= len(parts):  # above the top-level package: an ImportError
+        return None
+    base = parts[:len(parts) - (level - 1)]
+    return ".".join(base + ([rest] if rest else [])) or None
 
 
 def _digest(data: bytes) -> str:

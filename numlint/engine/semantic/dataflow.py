@@ -24,7 +24,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
-from numlint.engine.table import INITIALIZERS
+from numlint.engine.table import FUNCTIONS, INITIALIZERS, METHODS
 
 if TYPE_CHECKING:  # pragma: no cover
     from numlint.engine.semantic.model import SemanticModel
@@ -36,6 +36,10 @@ WITHS = (ast.With, ast.AsyncWith)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Module)
 MAX_BRANCHES = 8  # values followed for one name after branches
 MAX_HOPS = 8
+# The names a cast is spelled with (functions and methods of the table of kind "cast").
+_CAST_NAMES = frozenset(
+    {q.rsplit(".", 1)[-1] for q, spec in FUNCTIONS.items() if spec.kind == "cast"}
+    | {name for name, specs in METHODS.items() if any(s.kind == "cast" for s in specs)})
 
 
 @dataclass
@@ -83,12 +87,31 @@ class Dataflow:
             remote = True
             # `mean_sq = tf.cast(mean_sq, dtype)`: a name rebound through a cast keeps the
             # origin of the value it casts (the same values, in another dtype).
-            cast = self.model.op(expr, scope)
+            cast = self.model.op(expr, scope) if self._may_cast(expr, scope) else None
             if cast is not None and cast.kind == "cast" and \
                     isinstance(cast.operand, (ast.Name, ast.Attribute)) and \
                     self.value_of(cast.operand, scope) is not None:
                 expr = cast.operand
         return Origin(expr, scope, remote, self.model)
+
+    def _may_cast(self, expr: ast.expr, scope: "Scope") -> bool:
+        """Whether `expr` may be a cast (`tf.cast(x, dt)`, `x.astype(dt)`, or a call of a
+        function of this module or an alias, which may return one): its operation is looked up
+        only then. An origin is asked for nearly every operand, and the operation of any other
+        call can cost a summary of another module (a first-party function) that the caller
+        does not need."""
+        if type(expr) is not ast.Call:
+            return False
+        func = expr.func
+        if type(func) is ast.Attribute:
+            return func.attr in _CAST_NAMES or (
+                type(func.value) is ast.Name and self.self_class(func.value.id, scope) is not None)
+        if type(func) is ast.Name:
+            if func.id in _CAST_NAMES:
+                return True
+            _, bindings = self.model.lookup(func.id, scope)
+            return any(b.kind != "import" for b in bindings)
+        return False
 
     def origins(self, expr: ast.expr, scope: "Scope") -> Tuple[List[Origin], bool]:
         """Every value `expr` may hold where it is used, each followed to its origin as

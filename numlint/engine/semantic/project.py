@@ -235,10 +235,13 @@ def _returned_map(data: Any) -> Dict[str, Returned]:
 class Project(Protocol):
     """The run layer's view of the project (`numlint.run.project.ProjectIndex`)."""
 
-    def text_facts(self, module: str, wanted: frozenset) -> Optional[Tuple[bool, frozenset]]:
+    def text_facts(self, module: str, wanted: frozenset
+                   ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
         """Cheap facts about a first-party module's text, before its summary is computed:
-        whether it spells any of the kinds `wanted`, and the names its import statements
-        mention (`imported_names`); None if it is not found or unreadable."""
+        whether it, or a first-party module it imports, spells any of the kinds `wanted`; the
+        names its import statements mention (`imported_names`); and when nothing spells them,
+        the digests of the texts read to say so (dependencies of a result, as summaries are);
+        None if it is not found or unreadable."""
 
     def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
         """The module name a file is imported as, and whether it is a package's
@@ -344,10 +347,12 @@ class ProjectView:
                     facts = self._text_facts(absolute, wanted)
                 if facts is None:
                     continue
-                spelled, imported = facts
-                # Not spelled: the name may still be re-exported, or returned by a function
-                # that delegates to an imported first-party one (`FIRST_PARTY`).
-                if not spelled and (name is None or not ({name, "*", FIRST_PARTY} & imported)):
+                spelled, _, read = facts
+                # Spelled by neither the module nor the first-party modules it imports (which
+                # re-exports and delegations reach): nothing it hands out can be one of them
+                # (an answer that depends on the texts read, as a finding on summaries).
+                if not spelled:
+                    self.used.update(read)
                     continue
                 if name is not None:
                     fact = self.resolve(f"{absolute}.{name}")
@@ -364,8 +369,7 @@ class ProjectView:
         return frozenset(found & wanted)
 
     def _text_facts(self, module: str, wanted: frozenset):
-        """(whether the module's text spells any of `wanted`, the names its import
-        statements mention); None if it is not a first-party module."""
+        """`Project.text_facts`; None if it is not a first-party module."""
         if self.project is None:
             return None
         return self.project.text_facts(module, wanted)

@@ -1,0 +1,160 @@
+"""What the prefilter reads of a text beyond names: number literals (`TextCondition`) and the
+first-party modules an import chain reaches (the project index's text gate)."""
+
+import ast
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from numlint.engine import prefilter
+from numlint.engine.registry import all_rules, rules_by_code
+from numlint.run import project as run_project
+
+from conftest import ROOT
+
+SOURCES = sorted([*ROOT.glob("numlint/**/*.py"), *ROOT.glob("rules/*.py"),
+                  *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")])
+EXAMPLE_CODE = [e.code for r in all_rules() for e in r.examples]
+
+
+def _literals(text: str):
+    """The absolute values of the int and float constants of a module (what rules read)."""
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            try:
+                found.add(abs(float(node.value)))
+            except OverflowError:
+                found.add(float("inf"))
+    return found
+
+
+TRICKY = """
+a = 1_000.5e-3 + .5 + 5. + 0x1F + 0o17 + 0b101 + 1E+3 + 0.000_001 + 3j + 10 ** 400
+b = x1e5 + f(2e-9)[0]  # 7e-20 in a comment
+c = [0.25, 1e308 * 10, 0_0]
+"""
+
+
+@pytest.mark.parametrize("text", [TRICKY, *EXAMPLE_CODE,
+                                  *(p.read_text("utf-8") for p in SOURCES)],
+                         ids=lambda t: str(hash(t))[-8:])
+def test_numbers_hold_every_numeric_constant(text):
+    # A superset of the constants' values: a condition built on it never says no wrongly.
+    assert _literals(text) <= prefilter.numbers(text)
+
+
+def test_numbers_read_the_tricky_spellings():
+    found = prefilter.numbers(TRICKY)
+    for value in (1.0005, 0.5, 5.0, 31.0, 15.0, 5.0, 1000.0, 1e-6, 0.25, 2e-9, 7e-20):
+        assert value in found, value
+    assert 1e5 not in found  # the digits ending `x1e5` are part of a name
+
+
+@pytest.mark.parametrize("text,small,large,exponent", [
+    ("x = 0.001 + 999", False, False, False),
+    ("eps = 1e-7", True, True, True),
+    ("h = 0.00001", True, True, False),   # four digits: a bound, not a reading
+    ("h = 0.000_01", True, True, False),
+    ("n = 1_000", False, True, False),
+    ("n = 2048", False, True, False),
+    ("s = x ** 5E-1", True, True, True),
+])
+def test_cheap_literal_tests(text, small, large, exponent):
+    assert prefilter.may_hold_small_number(text) is small
+    assert prefilter.may_hold_large_number(text) is large
+    assert prefilter.has_exponent(text) is exponent
+    values = [v for v in prefilter.numbers(text) if v > 0]
+    # The cheap tests are bounds on the literals: never False where a literal is beyond them.
+    if any(v < 1e-4 for v in values):
+        assert small
+    if any(v >= 1000 for v in values):
+        assert large
+
+
+@pytest.mark.parametrize("code,text,fires", [
+    ("NL604", "d = (f(x + h) - f(x)) / h\nh = 1e-3\n", False),       # 1e-3 is no tiny step
+    ("NL604", "d = (f(x + 1e-12) - f(x)) / 1e-12\n", True),
+    ("NL605", "r = (1 - c * c) ** 2\n", False),                    # no 0.5: no root
+    ("NL605", "r = (1 - c * c) ** .5\n", True),
+    ("NL602", "import torch\ny = torch.log(p + 1e-3)\n", False),   # float32 holds 1e-3
+    ("NL602", "import torch\ny = torch.log(1e-10 + 1 - p)\n", True),
+    ("NL602", "import torch\ny = torch.log(1 + 1e-4 - p)\n", False),  # float32 keeps 1 + 1e-4
+    ("NL602", "import torch\ny = torch.log(1 + 1e-4 - p.half())\n", True),  # float16 does not
+    ("NL511", "import numpy as np\ny = np.log(np.sum(p))\n", False),
+    ("NL511", "import numpy as np\nfrom scipy import stats\ny = np.log(stats.norm.pdf(x))\n",
+     True),
+])
+def test_text_conditions_decide_the_prefilter(code, text, fires):
+    assert prefilter.may_fire(text, [rules_by_code()[code]]) is fires
+
+
+def test_a_text_condition_is_never_provided_by_imports():
+    rule = rules_by_code()["NL604"]
+    text = "d = (f(x + h) - f(x)) / h\n"
+    everything = frozenset(prefilter.spelling("div").names) | {"div", "sub", "add"}
+    assert prefilter.missing_kinds(text, [rule], everything) == frozenset()
+
+
+# -- the import-reachability gate of the project index ---------------------------------------
+
+def test_import_statements_are_read_over_lines():
+    text = ("from . import (a,\n    b)  # c\nfrom ..x.y import z as w\nimport p.q.r as s, t\n"
+            "from m import \\\n    n, o\n    import u, \\\n        v\n")
+    assert list(run_project._import_statements(text)) == [
+        (".", ["a", "b"]), ("..x.y", ["z", "as", "w"]), ("m", ["n", "o"]),
+        ("p.q.r", []), ("t", []), ("u", []), ("v", [])]
+
+
+@pytest.mark.parametrize("name,package,absolute", [
+    (".", "pkg", "pkg"), ("..x.y", "pkg.sub", "pkg.x.y"), (".nets", "gan", "gan.nets"),
+    ("..", "pkg", None), (".m", "", None), ("os.path", "pkg", "os.path"),
+])
+def test_relative_names_resolve_as_python_does(name, package, absolute):
+    assert run_project._absolute(name, package) == absolute
+
+
+def _index(tmp_path, files):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return run_project.ProjectIndex([str(tmp_path)])
+
+
+def test_the_gate_follows_imports_to_the_module_that_spells_the_kind(tmp_path):
+    index = _index(tmp_path, {
+        "pkg/__init__.py": "from .api import predict\n",
+        "pkg/api.py": "from . import ops\n\ndef predict(x):\n    return ops.probs(x)\n",
+        "pkg/ops.py": "import torch\n\ndef probs(z):\n    return torch.softmax(z, -1)\n",
+        "pkg/io.py": "import json\n\ndef load(p):\n    return json.load(open(p))\n",
+    })
+    softmax = frozenset({"softmax"})
+    reached, _, read = index.text_facts("pkg", softmax)
+    assert reached and read == {}
+    reached, _, read = index.text_facts("pkg.io", softmax)
+    assert not reached and set(read) == {run_project.TEXT + "pkg.io"}
+    assert index.computed == {}  # texts only: no module was summarised to answer
+
+
+def test_a_module_whose_imports_never_spell_the_kind_is_not_summarised(run, write):
+    for name, text in {
+        "pkg/__init__.py": "from .util import scale\n",
+        "pkg/util.py": "def scale(x):\n    return 2 * x\n",
+        "pkg/train.py": "import torch\nfrom .util import scale\n\n"
+                        "def loss(z):\n    return torch.log(scale(z))\n",
+    }.items():
+        write(name, text)
+    result = run("check", "--output-format", "json", "pkg/train.py")
+    assert result.exit_code == 0 and json.loads(result.output) == []
+    cache = Path(".numlint_cache")
+    stored = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+    text = " ".join(p.read_text("utf-8", "replace") for p in stored)
+    assert "text:pkg.util" in text  # the answer depends on util.py's text: recorded
+    # Editing util.py so that `scale` returns a softmax makes the cached answer stale.
+    write("pkg/util.py", "import torch\n\ndef scale(x):\n    return torch.softmax(x, -1)\n")
+    result = run("check", "--output-format", "json", "pkg/train.py")
+    found = {(os.path.basename(d["filename"]), d["code"]) for d in json.loads(result.output)}
+    assert found == {("train.py", "NL101")}
