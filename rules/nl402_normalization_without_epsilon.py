@@ -61,6 +61,15 @@ normalization of the data (`x.mean() / x.std()`); and for a norm or a sum over a
 whose zero case is an all-zero input (`counts / counts.sum()` of a histogram,
 `v / np.linalg.norm(v)` of a direction vector) rather than one zero row among many.
 
+It is silent, too, where the rows or columns cannot be zero by construction: the columns of
+an orthonormal factor (`q` of `qr`, the eigenvectors of `eigh`, `u` of `svd`, a selection of
+its columns, also returned through functions of the module), columns already divided by their
+norm, and a product `a @ v` with such a `v` (a power or subspace iteration: dividing again
+only corrects round-off); a matrix whose diagonal was just set to ones or another non-zero
+constant (`set_diag(y, ones(n))`: every row holds it). An L1 norm of values of unknown sign
+(`w / norm(w, ord=1, axis=-1)`) turns weights into a distribution, as `w / w.sum(axis)` does,
+and is treated as that sum.
+
 The fix floors the divisor at `{EPS}` (the module constant `EPS` of this rule; it is the
 smallest power of ten float16 can represent).
 """
@@ -1010,6 +1019,39 @@ EXAMPLES = (
             points /= np.linalg.norm(points, axis=1, keepdims=True)
             return points
         """, title="directions drawn with a NumPy generator: non-zero with probability one"),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def top_eigenvectors(a, k):
+            w, v = jnp.linalg.eigh(a)
+            top = v[:, ::-1][:, :k]
+            top /= jnp.linalg.norm(top, axis=0, keepdims=True)
+            return top
+        """, title="columns of eigenvectors: unit norm by construction"),
+    good("numpy", """
+        import numpy as np
+
+        def subspace_step(a, v):
+            q, _ = np.linalg.qr(v)
+            x = a @ q
+            return x / np.linalg.norm(x, axis=0, keepdims=True)
+        """, title="a product with orthonormal columns (a subspace iteration)"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def unit_rows_with_unit_diagonal(y, n):
+            y = tf.linalg.set_diag(y, tf.ones([n], dtype=y.dtype))
+            y /= tf.norm(y, axis=-1, keepdims=True)
+            return y
+        """, title="rows whose diagonal was set to ones: each row holds a 1"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def quadrature_probs(weights):
+            probs = tf.convert_to_tensor(weights)
+            probs /= tf.norm(probs, ord=1, axis=-1, keepdims=True)
+            return probs
+        """, title="weights normalized by their L1 norm: a distribution, as by their sum"),
     good("numpy", """
         import numpy as np
 
