@@ -275,7 +275,7 @@ class Dataflow:
             reached = self._back_to(jump, loop, bindings, note)
             if reached is None:
                 return None
-            values += reached[0]
+            values += [v for v in reached[0] if all(v[0] is not w[0] for w in values)]
             skipped = skipped or reached[1]
         return values, True, skipped
 
