@@ -291,7 +291,7 @@ def _order(norm: Op) -> Optional[int]:
         return None
     number = _int_value(value)
     if number is None and isinstance(value, ast.Constant) and value.value in (1.0, 2.0):
-        number = int(value.value)
+        number = 1 if value.value == 1.0 else 2
     return number if number is not None else -1
 
 
