@@ -21,8 +21,10 @@ class NaiveSoftmax(Rule):
 Checks for a softmax written by hand: the exponential of `x` divided by its sum,
 `exp(x) / sum(exp(x), axis, keepdims=True)`, with the sum as a function or a method, in one
 expression or across statements (`e = exp(z)` ... `e / e.sum(axis=-1, keepdims=True)`). It is
-silent when `x` is already shifted by its maximum (`exp(x - x.max(axis, keepdims=True))`,
-also through names and dtype casts), and when `x` is known to be non-positive, as in a Gaussian
+silent when `x` is already shifted by its maximum (`exp(x - x.max(axis, keepdims=True))`)
+or by its `logsumexp`, also through names and dtype casts and on every path that binds it
+(both arms of an `if`; a loop that binds a function's local unbound before it, which has run
+wherever the name is read), and when `x` is known to be non-positive, as in a Gaussian
 kernel `exp(-0.5 * (d / sigma) ** 2) / sum(...)`, which cannot overflow.
 """
     why = """
@@ -256,6 +258,21 @@ EXAMPLES = (
             shifted = logits - masked_max(logits, mask)
             return np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)
         """, title="shifted by a value numlint cannot see: perhaps a maximum"),
+    good("numpy", """
+        import numpy as np
+        from scipy.special import logsumexp
+
+        def tempered_weights(loglik, low, high):
+            while high - low > 1e-6:
+                beta = (low + high) / 2
+                log_w = beta * loglik - logsumexp(beta * loglik)
+                if np.exp(-logsumexp(2 * log_w)) < len(loglik) / 2:
+                    high = beta
+                else:
+                    low = beta
+            w = np.exp(log_w)
+            return w / w.sum()
+        """, title="shifted on every path: bound only in a loop, which has run where it is read"),
     good("numpy", """
         import numpy as np
 

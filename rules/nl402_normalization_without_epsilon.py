@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from numlint.engine.table import stats
+from numlint.engine.table import linalg, stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 
 from ._patterns import (NONNEG, in_assertion, radicand, shifted_by_max, sign, square_base,
@@ -60,6 +60,15 @@ NL103's business); for the norm of a constant (a literal, or an array built from
 normalization of the data (`x.mean() / x.std()`); and for a norm or a sum over all elements,
 whose zero case is an all-zero input (`counts / counts.sum()` of a histogram,
 `v / np.linalg.norm(v)` of a direction vector) rather than one zero row among many.
+
+It is silent, too, where the rows or columns cannot be zero by construction: the columns of
+an orthonormal factor (`q` of `qr`, the eigenvectors of `eigh`, `u` of `svd`, a selection of
+its columns, also returned through functions of the module), columns already divided by their
+norm, and a product `a @ v` with such a `v` (a power or subspace iteration: dividing again
+only corrects round-off); a matrix whose diagonal was just set to ones or another non-zero
+constant (`set_diag(y, ones(n))`: every row holds it). An L1 norm of values of unknown sign
+(`w / norm(w, ord=1, axis=-1)`) turns weights into a distribution, as `w / w.sum(axis)` does,
+and is treated as that sum.
 
 The fix floors the divisor at `{EPS}` (the module constant `EPS` of this rule; it is the
 smallest power of ten float16 can represent).
@@ -120,6 +129,8 @@ constant column stays NaN (the derivative of the norm or of the standard deviati
             return
         # The same `x` in two statements is one value only if nothing rebinds it in between.
         if match == "data" and not all(ctx.portable(o, op.node) for o in trail):
+            return
+        if divisor.pattern == "norm" and _nonzero_by_construction(ctx, divisor):
             return
         ctx.report(op.node, _MESSAGES[divisor.pattern], _fix(ctx, op, divisor, trail))
 
@@ -229,6 +240,287 @@ def _matches_numerator(ctx, divisor: _Divisor, op, trail) -> Optional[str]:
     if ctx.same(numerator, data) or (centered is not None and ctx.same(centered.left, data)):
         return "data"
     return None
+
+
+# -- data whose norm cannot be zero -------------------------------------------------------------
+
+
+def _nonzero_by_construction(ctx, divisor: _Divisor) -> bool:
+    """Whether the rows (or columns) being normalized cannot be zero, by how the code built
+    them, or are weights rather than data:
+
+    * an L1 norm (`norm(w, ord=1, axis)`) of values of unknown sign: `w / sum(|w|)` turns
+      weights into a distribution, as `w / w.sum(axis)` does (not reported either); of values
+      known non-negative (a mask, `abs`, squares) it is a row sum that can be zero;
+    * columns that have unit norm by construction: a slice of the columns of an orthonormal
+      factor (`q` of `qr`, the eigenvectors of `eigh`, `u` of `svd`), columns already divided
+      by their norm, and a product `A @ V` with such a `V` (a power or subspace iteration):
+      normalizing them again only corrects round-off;
+    * a matrix whose diagonal was just set to a non-zero constant (`set_diag(y, ones)`):
+      every row and column holds a non-zero entry."""
+    norm = divisor.op
+    if norm.kind != "norm" or divisor.data is None:
+        return False
+    data, scope = divisor.data, norm.scope
+    order = _order(norm)
+    if order == 1 and sign(ctx, data, scope) is not NONNEG:
+        return True
+    if order not in (None, 2):
+        return False
+    if _int_value(norm.axis) in _COLUMN_AXES:
+        if _unit_columns(ctx, data, scope, _DEPTH):
+            return True
+        product = _follow(ctx, data, scope, [])
+        if product is not None and product.kind == "matmul":
+            right = _right_factor(ctx, product)
+            if right is not None and _unit_columns(ctx, right[0], right[1], _DEPTH):
+                return True
+    return _diagonal_set(ctx, data, scope)
+
+
+_COLUMN_AXES = (0, -2)  # the columns of a matrix
+_DEPTH = 4  # functions followed to a decomposition
+
+
+def _order(norm: Op) -> Optional[int]:
+    """The order of a norm (`ord=1`, torch's `p=1`): None for the default (2 for vectors),
+    -1 when it is not a literal number."""
+    args = norm.args or {}
+    value = args.get("ord", args.get("p"))
+    if value is None:
+        return None
+    number = _int_value(value)
+    if number is None and isinstance(value, ast.Constant) and value.value in (1.0, 2.0):
+        number = 1 if value.value == 1.0 else 2
+    return number if number is not None else -1
+
+
+def _int_value(node) -> Optional[int]:
+    if _int_literal(node):
+        return int(ast.literal_eval(node))
+    return None
+
+
+_NAMED_FACTORS = ("Q", "U", "eigenvectors")  # the named tuples of torch and NumPy 2
+# Arguments that make a decomposition skip that factor.
+_FACTOR_OFF = ("eigvals_only", "compute_uv", "compute_v", "compute_q")
+
+
+def _orthonormal_factor(ctx, call, scope) -> Optional[int]:
+    """The index of the factor with orthonormal columns returned by `call`, a decomposition
+    (`np.linalg.qr(a)`, `jnp.linalg.eigh(a)`, `torch.linalg.svd(a)`: the table's
+    `ORTHONORMAL_FACTORS`); None otherwise."""
+    if not isinstance(call, ast.Call):
+        return None
+    qualname = ctx.model.qualname(call.func, scope)
+    index = linalg.ORTHONORMAL_FACTORS.get(qualname) if qualname is not None else None
+    if index is None:
+        return None
+    for keyword in call.keywords:
+        if keyword.arg in _FACTOR_OFF:
+            return None
+        if keyword.arg == "mode" and not (isinstance(keyword.value, ast.Constant) and
+                                          keyword.value.value in ("reduced", "complete",
+                                                                  "economic", "full")):
+            return None
+    return index
+
+
+def _unit_columns(ctx, expr, scope, depth: int) -> bool:
+    """Whether `expr` holds a matrix whose columns have unit norm by construction: the
+    orthonormal factor of a decomposition, a selection of its columns (`v[:, ::-1]`,
+    `q[:, :k]`), columns divided by their norm (`b /= norm(b, axis=0)`), through names, tuple
+    unpacking (`w, v = eigh(a)`) and functions of the module that return such a factor."""
+    for _ in range(8):
+        if isinstance(expr, ast.Subscript) and _keeps_columns(expr):
+            expr = expr.value
+            continue
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+            index = _orthonormal_factor(ctx, expr.value, scope)  # `qr(a)[0]`
+            return index is not None and expr.slice.value == index
+        if isinstance(expr, ast.Attribute) and expr.attr in _NAMED_FACTORS:
+            return _orthonormal_factor(ctx, expr.value, scope) is not None
+        origin = ctx.origin(expr, scope)
+        if origin.remote:
+            expr, scope = origin.expr, origin.scope
+            continue
+        if isinstance(expr, ast.Name):
+            return _unit_name(ctx, expr, scope, depth)
+        op = ctx.op(expr, scope)
+        return op is not None and _normalized_columns(ctx, op)
+    return False
+
+
+def _keeps_columns(subscript: ast.Subscript) -> bool:
+    """`v[:, ::-1]`, `q[:, :k]`, `v[..., idx]`: every row kept, so each column keeps its norm."""
+    index = subscript.slice
+    if not isinstance(index, ast.Tuple) or len(index.elts) != 2:
+        return False
+    first = index.elts[0]
+    if isinstance(first, ast.Constant) and first.value is Ellipsis:
+        return True
+    return isinstance(first, ast.Slice) and first.lower is None and first.upper is None and \
+        first.step is None
+
+
+def _unit_name(ctx, name: ast.Name, scope, depth: int) -> bool:
+    """A name bound by unpacking a decomposition (`q, r = qr(a)`) or a function of the module
+    returning one, or by dividing itself by its column norms (`b /= norm(b, axis=0)`)."""
+    binding = _reaching_binding(ctx, name, scope)
+    if binding is None:
+        return False
+    statement = binding.node
+    if isinstance(statement, ast.AugAssign):
+        op = ctx.op(statement, scope)
+        return op is not None and _normalized_columns(ctx, op)
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Tuple):
+        return False
+    targets = statement.targets[0].elts
+    index = next((i for i, t in enumerate(targets)
+                  if isinstance(t, ast.Name) and t.id == name.id), None)
+    if index is None or any(isinstance(t, ast.Starred) for t in targets):
+        return False
+    return _returns_unit_columns(ctx, statement.value, scope, index, depth)
+
+
+def _returns_unit_columns(ctx, call, scope, index: int, depth: int) -> bool:
+    """Whether element `index` of what `call` returns has unit columns: a decomposition's
+    orthonormal factor, or a function of the module every `return` of which gives one."""
+    if _orthonormal_factor(ctx, call, scope) == index:
+        return True
+    if depth <= 0 or not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        return False
+    function = _local_function(ctx, call.func, scope)
+    if function is None:
+        return False
+    node, inner = function
+    returns = [r for r in _returns(node) if r.value is not None]
+    if not returns:
+        return False
+    for statement in returns:
+        value = statement.value
+        if isinstance(value, ast.Tuple):
+            if len(value.elts) <= index or \
+                    not _unit_columns(ctx, value.elts[index], inner, depth - 1):
+                return False
+        elif not _returns_unit_columns(ctx, value, inner, index, depth - 1):
+            return False
+    return True
+
+
+def _local_function(ctx, name: ast.Name, scope):
+    """The definition and scope of the module's function `name` (its only binding)."""
+    _, bindings = ctx.model.lookup(name.id, scope)
+    if len(bindings) != 1:
+        return None
+    node = bindings[0].node
+    inner = ctx.model.scope_by_node.get(node)
+    if inner is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
+            node.name != name.id:
+        return None
+    return node, inner
+
+
+def _returns(function) -> List[ast.Return]:
+    """The `return` statements of a function, not of functions or classes inside it."""
+    found: List[ast.Return] = []
+    stack: List[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            found.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                   ast.Lambda, ast.expr)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _reaching_binding(ctx, name: ast.Name, scope):
+    """The binding of `name` that reaches its use in straight-line code, or None."""
+    use = ctx.model.statement_of(name)
+    owner, bindings = ctx.model.lookup(name.id, scope)
+    if use is None or owner is not scope or not bindings:
+        return None
+    return ctx.model.dataflow.reaching(bindings, use)
+
+
+def _normalized_columns(ctx, op: Op) -> bool:
+    """`b / norm(b, axis=0)` (or `b /= ...`), unguarded: its columns have unit norm (or are
+    already NaN, which that division's own finding reports)."""
+    if op.kind != "div" or op.left is None or op.right is None:
+        return False
+    divisor = _divisor(ctx, op.right, op.scope, [])
+    if divisor is None or divisor.pattern != "norm" or divisor.op.kind != "norm" or \
+            _order(divisor.op) not in (None, 2) or \
+            _int_value(divisor.op.axis) not in _COLUMN_AXES:
+        return False
+    return ctx.same(op.left, divisor.data)
+
+
+def _right_factor(ctx, product: Op):
+    """The right factor of a matrix product (`a @ b`, `matmul(a, b)`, a function of the
+    module returning `matmul` of its parameters), with its scope; None if unknown."""
+    if isinstance(product.node, ast.BinOp):
+        return product.node.right, product.scope
+    call = product.node
+    if not isinstance(call, ast.Call):
+        return None
+    if product.form == "function" and product.spec is not None and product.args is not None:
+        positional = product.spec.signature.positional
+        if len(positional) >= 2 and positional[1] in product.args:
+            return product.args[positional[1]], product.scope
+        return None
+    if product.form != "returned" or not isinstance(call.func, ast.Name) or \
+            any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    function = _local_function(ctx, call.func, product.scope)
+    if function is None:
+        return None
+    node, inner = function
+    returns = _returns(node)
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    returned = ctx.op(returns[0].value, inner)
+    if returned is None or returned.kind != "matmul" or returned.form == "returned":
+        return None
+    right = _right_factor(ctx, returned)
+    if right is None or not isinstance(right[0], ast.Name):
+        return None
+    params = [a.arg for a in node.args.posonlyargs + node.args.args]
+    if right[0].id not in params or len(inner.bindings.get(right[0].id, ())) != 1:
+        return None
+    position = params.index(right[0].id)
+    if position >= len(call.args):
+        return None
+    return call.args[position], product.scope
+
+
+# Functions that set the diagonal of a matrix: (the matrix, the diagonal) by position.
+_SET_DIAGONAL = ("set_diag", "matrix_set_diag")
+
+
+def _diagonal_set(ctx, data, scope) -> bool:
+    """`set_diag(y, ones(...))`: a matrix whose diagonal was set to a non-zero constant."""
+    origin = ctx.origin(data, scope)
+    call = origin.expr
+    if not isinstance(call, ast.Call) or len(call.args) < 2:
+        return False
+    qualname = ctx.model.qualname(call.func, origin.scope)
+    if qualname is None or qualname.split(".")[-1] not in _SET_DIAGONAL:
+        return False
+    return _nonzero_constant(ctx, call.args[1], origin.scope)
+
+
+def _nonzero_constant(ctx, expr, scope) -> bool:
+    """A non-zero number, or an array of ones (`ones(shape)`, `ones_like(x)`)."""
+    if _positive_constant(expr):
+        return True
+    origin = ctx.origin(expr, scope)
+    call = origin.expr
+    if not isinstance(call, ast.Call):
+        return _positive_constant(call)
+    qualname = ctx.model.qualname(call.func, origin.scope)
+    return qualname is not None and qualname.split(".")[-1] in ("ones", "ones_like")
 
 
 def _gaussian_noise(ctx, data, scope) -> bool:
@@ -727,6 +1019,39 @@ EXAMPLES = (
             points /= np.linalg.norm(points, axis=1, keepdims=True)
             return points
         """, title="directions drawn with a NumPy generator: non-zero with probability one"),
+    good("jax", """
+        import jax.numpy as jnp
+
+        def top_eigenvectors(a, k):
+            w, v = jnp.linalg.eigh(a)
+            top = v[:, ::-1][:, :k]
+            top /= jnp.linalg.norm(top, axis=0, keepdims=True)
+            return top
+        """, title="columns of eigenvectors: unit norm by construction"),
+    good("numpy", """
+        import numpy as np
+
+        def subspace_step(a, v):
+            q, _ = np.linalg.qr(v)
+            x = a @ q
+            return x / np.linalg.norm(x, axis=0, keepdims=True)
+        """, title="a product with orthonormal columns (a subspace iteration)"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def unit_rows_with_unit_diagonal(y, n):
+            y = tf.linalg.set_diag(y, tf.ones([n], dtype=y.dtype))
+            y /= tf.norm(y, axis=-1, keepdims=True)
+            return y
+        """, title="rows whose diagonal was set to ones: each row holds a 1"),
+    good("tensorflow", """
+        import tensorflow as tf
+
+        def quadrature_probs(weights):
+            probs = tf.convert_to_tensor(weights)
+            probs /= tf.norm(probs, ord=1, axis=-1, keepdims=True)
+            return probs
+        """, title="weights normalized by their L1 norm: a distribution, as by their sum"),
     good("numpy", """
         import numpy as np
 

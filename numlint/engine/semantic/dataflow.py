@@ -118,9 +118,15 @@ class Dataflow:
         `origin` does, and whether that list covers every path.
 
         After a branch (`if`/`else`, `try`/`except`, `match`) a name may hold any branch's
-        value (a loop that rebinds it makes it unknown: its body usually ran): a hazard on one path is a hazard (rules report it, naming
-        the branch), a guard counts only if it holds on every path (`complete`). Where the
-        name's bindings are straight-line this is `[origin(expr)]`, complete."""
+        value: a hazard on one path is a hazard (rules report it, naming the branch), a guard
+        counts only if it holds on every path (`complete`). After a loop that binds the name,
+        it holds one of the values the loop's body leaves it (at the body's end, a `break` or
+        a `continue`), or the value before the loop if the loop never ran: when the name is
+        bound before the loop that is unknown (its body usually ran); when it is a local of a
+        function unbound before the loop, that path raises `UnboundLocalError` and holds
+        nothing, so the loop's values are every value. A path on which a function's local is
+        unbound is not counted against `complete` either. Where the name's bindings are
+        straight-line this is `[origin(expr)]`, complete."""
         if isinstance(expr, ast.Name):
             use = self.model.statement_of(expr)
             owner, bindings = self.model.lookup(expr.id, scope)
@@ -128,7 +134,12 @@ class Dataflow:
                     expr.id not in scope.globals and expr.id not in scope.nonlocals and \
                     (owner is scope or _only_comprehensions_between(scope, owner)) and \
                     self.reaching(bindings, use) is None:
-                found = self.may_reach(bindings, use)
+                # A local of a function read where no binding reached it raises: such a
+                # path holds no value (a parameter is bound at the start; a module's or a
+                # class's unbound name is a builtin or a global).
+                local = owner.kind == "function" and expr.id not in owner.globals and \
+                    expr.id not in owner.nonlocals and all(b.kind != "param" for b in bindings)
+                found = self.may_reach(bindings, use, local)
                 if found is not None and found[0]:
                     values, complete = found
                     out = []
@@ -139,20 +150,23 @@ class Dataflow:
                     return out, complete and len(values) <= MAX_BRANCHES
         return [self.origin(expr, scope)], True
 
-    def may_reach(self, bindings: List["Binding"], use: ast.stmt
+    def may_reach(self, bindings: List["Binding"], use: ast.stmt, local: bool = False
                   ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool]]:
         """The plain assignments among `bindings` that may reach `use` along some path through
-        the branches before it, with a note naming each one's branch, and whether every path
-        was accounted for (False when some path reaches the start of the scope unbound).
+        the branches and loops before it, with a note naming each one's branch, and whether
+        every path was accounted for (False when some path reaches the start of the scope
+        with the name unbound, unless it is a function's `local`, which raises there).
         None when a path binds the name otherwise (a loop target, an import, an augmented
-        assignment) or a loop around the use rebinds it later."""
+        assignment), a loop around the use rebinds it later, or a path that skips a loop
+        binding it meets an earlier binding."""
         mine = [b for b in bindings if b.node is not use]
         found: List[Tuple["Binding", Optional[str]]] = []
+        skipped = False  # some path skipped a loop that binds the name
         current: ast.AST = use
         while True:
             block = self.model.block_of(current)
             if block is None:
-                return found, False  # the scope's start: the name may be unbound here
+                return found, local  # the scope's start: the name may be unbound here
             node, field_name = block
             statements = getattr(node, field_name, [])
             try:
@@ -162,41 +176,51 @@ class Dataflow:
             result = self._exit(statements[:index], mine, None)
             if result is None:
                 return None
-            values, falls = result
+            values, falls, skips = result
+            if skipped and values:
+                return None  # the value before a loop that may not have run
             found += values
+            skipped = skipped or skips
             if not falls:
                 return found, True
             if isinstance(node, LOOPS) and any(self._is_ancestor(node, b.node)
                                                for b in mine):
                 return None  # a later iteration may rebind it: unknown
             if not hasattr(node, "body") or isinstance(node, SCOPES):
-                return found, False  # the scope's start (a parameter, or unbound)
+                return found, local  # the scope's start (a parameter, or unbound)
             header = [b for b in mine if b.node is node]  # `if (p := softmax(z)) ...:`
             if header:
-                if len(header) != 1 or header[0].kind != "walrus" or header[0].value is None:
+                if skipped or len(header) != 1 or header[0].kind != "walrus" or \
+                        header[0].value is None:
                     return None
                 found.append((header[0], None))
                 return found, True
             current = node
 
     def _exit(self, statements: List[ast.stmt], bindings: List["Binding"], note: Optional[str]
-              ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool]]:
-        """The assignments reaching the end of `statements`, and whether some path through
-        them binds nothing (falls through to what came before)."""
+              ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool, bool]]:
+        """The assignments reaching the end of `statements`, whether some path through
+        them binds nothing (falls through to what came before), and whether such a path
+        skips a loop that binds the name (what came before reaches the end only if that loop
+        never ran: `_loop_exit`)."""
         collected: List[Tuple["Binding", Optional[str]]] = []
+        skipped = False
         for statement in reversed(statements):
             inside = [b for b in bindings
                       if b.node is statement or self._is_ancestor(statement, b.node)]
             if not inside:
                 continue
+            if skipped:
+                return None  # the value before a loop that may not have run: unknown
             result = self._statement_exit(statement, inside, note)
             if result is None:
                 return None
-            values, falls = result
+            values, falls, skips = result
             collected += values
+            skipped = skips
             if not falls:
-                return collected, False
-        return collected, True
+                return collected, False, False
+        return collected, True, skipped
 
     def _statement_exit(self, statement: ast.stmt, bindings: List["Binding"],
                         note: Optional[str]):
@@ -208,7 +232,7 @@ class Dataflow:
                 return None  # a loop target, an import, `x += ...`, a `def`: unknown
             if last.kind == "walrus":
                 return None  # inside an expression: whether it ran is not clear
-            return [(last, note)], False
+            return [(last, note)], False, False
         line = getattr(statement, "lineno", "?")
         if isinstance(statement, ast.If):
             body = self._exit(statement.body, bindings, f"the `if` branch at line {line}")
@@ -216,14 +240,11 @@ class Dataflow:
                                 f"the `else` branch of the `if` at line {line}")
             if body is None or orelse is None:
                 return None
-            return body[0] + orelse[0], body[1] or orelse[1]
+            return body[0] + orelse[0], body[1] or orelse[1], body[2] or orelse[2]
         if isinstance(statement, WITHS):
             return self._exit(statement.body, bindings, note)
         if isinstance(statement, LOOPS):
-            # After a loop that rebinds the name, the value is the last iteration's, or the
-            # one before the loop if it never ran: in practice the loop ran (`p = softmax(z)`,
-            # then `for ...: p = p * w`, then `log(p)` is not the log of a softmax). Unknown.
-            return None
+            return self._loop_exit(statement, bindings)
         if isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
             try_statement: Any = statement
             final = self._exit(try_statement.finalbody, bindings, note)
@@ -238,17 +259,93 @@ class Dataflow:
                                         f"the `except` at line {handler.lineno}"))
             if any(part is None for part in parts):
                 return None
-            return final[0] + [v for part in parts if part for v in part[0]], True
+            if final[2] and any(part[0] for part in parts if part):
+                return None  # before a loop of the `finally` that may not have run
+            return (final[0] + [v for part in parts if part for v in part[0]], True,
+                    final[2] or any(part[2] for part in parts if part))
         if type(statement).__name__ == "Match":
             match: Any = statement
             values: List[Tuple["Binding", Optional[str]]] = []
+            skipped = False
             for case in match.cases:
                 part = self._exit(case.body, bindings, f"a `case` at line {case.pattern.lineno}")
                 if part is None:
                     return None
                 values += part[0]
-            return values, True
+                skipped = skipped or part[2]
+            return values, True, skipped
         return None
+
+    def _loop_exit(self, loop: ast.stmt, bindings: List["Binding"]):
+        """What a loop whose body binds the name leaves in it: the values reaching the end
+        of its body, each `continue` and each `break` of it (`values`, no fall-through); and,
+        on the path where it never ran (or left before binding), the value from before the
+        loop, which is reported as a skip (`_exit`: unknown if the name was bound before)."""
+        line = getattr(loop, "lineno", "?")
+        keyword = "while" if isinstance(loop, ast.While) else "for"
+        note = f"an iteration of the `{keyword}` loop at line {line}"
+        if any(self._is_ancestor(loop, b.node) and not self._in_block(b.node, loop, "body")
+               for b in bindings):
+            return None  # bound in the loop's `else`
+        end = self._exit(getattr(loop, "body"), bindings, note)
+        if end is None:
+            return None
+        values = list(end[0])
+        # A `while True:` runs its body at least once; any other loop may not run.
+        test = getattr(loop, "test", None)
+        skipped = not (isinstance(test, ast.Constant) and bool(test.value)) or end[1]
+        for jump in _jumps(loop):
+            reached = self._back_to(jump, loop, bindings, note)
+            if reached is None:
+                return None
+            values += [v for v in reached[0] if all(v[0] is not w[0] for w in values)]
+            skipped = skipped or reached[1]
+        return values, True, skipped
+
+    def _back_to(self, start: ast.stmt, stop: ast.stmt, bindings: List["Binding"],
+                 note: Optional[str]) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]],
+                                                         bool]]:
+        """The assignments reaching statement `start` from inside `stop` (a loop around it,
+        with no other loop in between), and whether some path reaches the start of `stop`'s
+        body with the name unbound inside it."""
+        found: List[Tuple["Binding", Optional[str]]] = []
+        skipped = False
+        current: ast.AST = start
+        while True:
+            block = self.model.block_of(current)
+            if block is None:
+                return None
+            node, field_name = block
+            statements = getattr(node, field_name, [])
+            try:
+                index = next(i for i, s in enumerate(statements) if s is current)
+            except StopIteration:
+                return None
+            result = self._exit(statements[:index], bindings, note)
+            if result is None:
+                return None
+            values, falls, skips = result
+            if skipped and values:
+                return None
+            found += values
+            skipped = skipped or skips
+            if not falls:
+                return found, skipped
+            if node is stop:
+                return found, True
+            if isinstance(node, LOOPS) or isinstance(node, SCOPES) or \
+                    not hasattr(node, "body") or any(b.node is node for b in bindings):
+                return None
+            current = node
+
+    def _in_block(self, statement: ast.AST, node: ast.AST, field_name: str) -> bool:
+        """Whether `statement` sits (at any depth) in the block `field_name` of `node`."""
+        current = self.model.block_of(statement)
+        while current is not None:
+            if current[0] is node:
+                return current[1] == field_name
+            current = self.model.block_of(current[0])
+        return False
 
     def value_of(self, expr: ast.expr, scope: "Scope"
                  ) -> Optional[Tuple[ast.expr, "Scope"]]:
@@ -428,6 +525,28 @@ class Dataflow:
                 return True
             current = self.model.block_of(current[0])
         return False
+
+
+def _jumps(loop: ast.stmt) -> Iterator[ast.stmt]:
+    """The `break` and `continue` statements that leave `loop` (not those of a loop inside
+    it, whose `else` still belongs to `loop`), outside functions and classes."""
+    stack: List[ast.stmt] = list(getattr(loop, "body"))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (ast.Break, ast.Continue)):
+            yield statement
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, LOOPS):
+            stack.extend(statement.orelse)
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(statement, name, ()))
+        for handler in getattr(statement, "handlers", ()):
+            stack.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            stack.extend(case.body)
 
 
 def _decorator_name(node: ast.expr) -> Optional[str]:

@@ -41,6 +41,9 @@ SPECS = [
           "name=None", **TF_ELEMENTWISE),
     *each("matmul", "jax", ["jax.numpy.matmul", "jax.numpy.dot"],
           "a, b, *, precision=None, preferred_element_type=None, out_sharding=None"),
+    # jax.lax's product (JAX's own linear algebra writes it): `@` without `dimension_numbers`.
+    parse_spec("matmul", "jax", "jax.lax.dot(lhs, rhs, *, dimension_numbers=None, "
+               "precision=None, preferred_element_type=None, out_sharding=None)"),
 
     # ---- transposes ---------------------------------------------------------------------------
     # (`x.T` and `x.mT` are operators, recognised by the model.)
@@ -291,4 +294,20 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
         "tensorflow": (Target(tuple(tf_paths("linalg.slogdet")), template="{fn}({A})[1]"),),
         "jax": (Target(("jax.numpy.linalg.slogdet",), template="{fn}({A})[1]"),),
     },
+}
+
+
+# Decompositions returning a factor whose columns are orthonormal (unit norm by construction):
+# the index of that factor in the tuple they return (NL402: normalizing those columns cannot
+# divide by zero). TensorFlow's `svd` returns `s, u, v`; the others `u, s, vh`.
+_DECOMPOSING = ("numpy.linalg", "scipy.linalg", "jax.numpy.linalg", "jax.scipy.linalg",
+                "torch.linalg")
+ORTHONORMAL_FACTORS: Dict[str, int] = {
+    **{f"{module}.qr": 0 for module in _DECOMPOSING},
+    **{f"{module}.eigh": 1 for module in _DECOMPOSING},
+    **{f"{module}.eig": 1 for module in ("numpy.linalg", "scipy.linalg", "torch.linalg")},
+    **{f"{module}.svd": 0 for module in _DECOMPOSING},
+    **{name: 0 for name in tf_paths("linalg.qr", "qr")},
+    **{name: 1 for name in tf_paths("linalg.eigh", "self_adjoint_eig")},
+    **{name: 1 for name in tf_paths("linalg.svd", "svd")},
 }
