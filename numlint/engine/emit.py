@@ -104,13 +104,21 @@ class Emitter:
         module imports it unconditionally, or the replaced expression (`site`) uses it."""
         if framework is None:
             return ()
+        targets = table.STABLE.get(stable, {}).get(framework, ())
+        library = self.importer.library(site)
+        if library is False:
+            return ()
+        if library is not None:  # CuPy code: the targets CuPy has
+            return tuple(t for t in targets
+                         if any(self.importer.spells(f, library) for f in t.functions))
         available = self.importer.available(site)
-        return tuple(t for t in table.STABLE.get(stable, {}).get(framework, ())
+        return tuple(t for t in targets
                      if t.needs_import is None or t.needs_import in available)
 
     def site(self, *nodes: object) -> FrozenSet[str]:
         """The top-level packages the expressions `nodes` name (`np.sum(x)`: numpy): the
-        libraries the code being replaced already depends on."""
+        libraries the code being replaced already depends on, as their names resolve
+        (`cp.sum(x)`, NumPy's API: numpy) and as they are imported (cupy)."""
         scope_of = self.model.scope_of
         found = set()
         for node in nodes:
@@ -122,6 +130,7 @@ class Emitter:
                     qualname = self.model.name_qualname(sub.id, scope)
                     if qualname and not qualname.startswith((".", "builtins.")):
                         found.add(qualname.partition(".")[0])
+                        found.update(self.importer.packages_of(sub.id, scope))
         return frozenset(found)
 
     def call(self, stable: str, framework: Optional[str], operand: ast.expr, scope: Scope, *,
