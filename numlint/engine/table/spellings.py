@@ -15,6 +15,14 @@
   module's own imports of it (`cp.log1p`, `from cupyx.scipy.special import expit`), and only
   with a function the table says the library has (`PROVIDES`, each name checked in the
   library's documentation); where it has none, the finding has no fix.
+* Not read, on purpose: Theano's `tensor` (`tt`, `T`, PyMC3's `pm.math`), Aesara's and PyTensor's
+  (PyMC 4/5). Their graphs are compiled, and the compiler's `stabilize` rewrites (on in the
+  default mode) already turn `log(1 + x)` into `log1p(x)`, `exp(x) - 1` into `expm1(x)`,
+  `log(sum(exp(x)))` into a log-sum-exp and `log(exp(a) + exp(b))` into `logaddexp`
+  (`local_log1p`, `local_expm1`, `local_log_sum_exp` in `pytensor/tensor/rewriting/math.py`;
+  the sigmoid and softplus forms in the same module and Theano's `tensor/nnet/sigm.py`). Read as
+  NumPy, PyMC 5.28 gave 21 such findings (`benchmarks/README.md`), none a reviewer would ask to
+  change; and a rewrite such as `pt.logaddexp` is itself stabilised only by those rewrites.
 
 Signatures are those of TensorFlow 2.21's `tf.keras.backend` (Keras 3.15's
 `keras.src.legacy.backend`), checked by `tests/test_table_signatures.py`.
