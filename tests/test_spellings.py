@@ -136,15 +136,16 @@ def test_trax_fastmath_numpy_is_reused():
     assert "return jnp.expm1(x)" in _fixed(code, ["NL502"])
 
 
-def test_two_own_libraries_in_one_expression_get_no_fix():
+def test_two_own_libraries_in_one_replaced_expression_get_no_fix():
     code = """
         import cupy as cp
         from mxnet import np
 
-        def f(x):
-            return cp.exp(np.log(x)) - 1
+        def f(a, b):
+            return cp.log(np.exp(a) + np.exp(b))
         """
-    assert _fixed(code, ["NL502"]) == textwrap.dedent(code)
+    assert _codes(code, ["NL506"]) == ["NL506"]
+    assert _fixed(code, ["NL506"]) == textwrap.dedent(code)
 
 
 def test_provided_names_are_stable_targets():
@@ -175,3 +176,15 @@ def test_pytensor_is_not_read_as_numpy():
             return pt.log(1 - value ** a) + pt.log(1 + pt.exp(value)) + (pt.exp(a) - 1)
         """
     assert _codes(code, ["NL5"]) == []
+
+
+def test_numpy_call_on_a_cupy_operand_stays_numpy():
+    # The replaced call decides the library, not the operand the fix copies.
+    code = """
+        import numpy as np
+        import cupy as cp
+
+        def f(y):
+            return np.exp(cp.asnumpy(y)) - 1
+        """
+    assert "return np.expm1(cp.asnumpy(y))" in _fixed(code, ["NL502"])
