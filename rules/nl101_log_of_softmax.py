@@ -280,4 +280,19 @@ EXAMPLES = (
             p = softmax(logits, axis=1)
             return np.log(p.sum(axis=1))
         """, title="the log of something else"),
+    bad("cupy", """
+        import cupy as cp
+        from cupyx.scipy.special import softmax
+
+
+        def log_probs(logits):
+            return cp.log(softmax(logits, axis=1))
+        """, """
+        from cupyx.scipy.special import log_softmax
+
+
+        def log_probs(logits):
+            return log_softmax(logits, axis=1)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

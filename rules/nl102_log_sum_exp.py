@@ -305,4 +305,18 @@ EXAMPLES = (
         """, unsafe=True, title="across statements", proof=Proof(
             extreme={"x": _EXTREME}, reference="scipy.special.logsumexp(x, axis=1)",
             why="exp(1000) overflows to inf; exp(-1000) underflows to 0, and log(0) = -inf")),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def log_partition(scores):
+            return cp.log(cp.sum(cp.exp(scores), axis=1))
+        """, """
+        from cupyx.scipy.special import logsumexp
+
+
+        def log_partition(scores):
+            return logsumexp(scores, axis=1)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

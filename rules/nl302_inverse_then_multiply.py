@@ -475,4 +475,18 @@ EXAMPLES = (
         def step(A, b):
             return torch.linalg.pinv(A) @ b
         """, title="a pseudo-inverse is a least-squares solution"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def solve(A, b):
+            return cp.linalg.inv(A) @ b
+        """, """
+        import cupy as cp
+
+
+        def solve(A, b):
+            return cp.linalg.solve(A, b)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

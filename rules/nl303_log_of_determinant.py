@@ -284,4 +284,18 @@ EXAMPLES = (
         def volume(A):
             return np.abs(np.linalg.det(A))
         """, title="a determinant without a logarithm"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def log_det(A):
+            return cp.log(cp.linalg.det(A))
+        """, """
+        import cupy as cp
+
+
+        def log_det(A):
+            return cp.linalg.slogdet(A)[1]
+        """, unsafe=True,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -524,4 +524,18 @@ EXAMPLES = (
         def random_difference(rng):
             return np.mean(rng.normal(size=3) ** 2) - np.mean(rng.normal(size=3)) ** 2
         """, title="two calls are two values"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def variance(x):
+            return cp.mean(x ** 2) - cp.mean(x) ** 2
+        """, """
+        import cupy as cp
+
+
+        def variance(x):
+            return cp.var(x)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -251,4 +251,32 @@ EXAMPLES = (
         def test_growth(growth, x):
             assert_allclose(growth(x), jnp.exp(x) - 1)
         """, title="the expected value in a test"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def elu(x, alpha):
+            return cp.where(x > 0, x, alpha * (cp.exp(x) - 1))
+        """, """
+        import cupy as cp
+
+
+        def elu(x, alpha):
+            return cp.where(x > 0, x, alpha * cp.expm1(x))
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
+    bad("mxnet", """
+        from mxnet import np, npx
+
+
+        def elu(x, alpha):
+            return np.where(x > 0, x, alpha * (np.exp(x) - 1))
+        """, """
+        from mxnet import np, npx
+
+
+        def elu(x, alpha):
+            return np.where(x > 0, x, alpha * np.expm1(x))
+        """,
+        title="the fix is written with `mxnet.np`; checked as text, not executed"),
 )

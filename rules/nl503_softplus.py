@@ -268,4 +268,18 @@ EXAMPLES = (
         def log_two(x):
             return jnp.log(1 + jnp.exp(0.0)), jnp.log(2 + jnp.exp(x))
         """, title="a constant; only `1 + exp(x)` is a softplus"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def softplus(x):
+            return cp.log(1 + cp.exp(x))
+        """, """
+        import cupy as cp
+
+
+        def softplus(x):
+            return cp.logaddexp(0, x)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -244,4 +244,19 @@ EXAMPLES = (
         def log_grow(x):
             return jnp.log(1 + jax.nn.sigmoid(x)), jnp.log(jax.nn.sigmoid(2.0))
         """, title="`log(1 + sigmoid(x))` is not a log-sigmoid; a constant"),
+    bad("cupy", """
+        import cupy as cp
+        from cupyx.scipy.special import expit
+
+
+        def log_likelihood(z):
+            return cp.log(expit(z))
+        """, """
+        import cupy as cp
+
+
+        def log_likelihood(z):
+            return -cp.logaddexp(0, -z)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -193,4 +193,18 @@ EXAMPLES = (
         def other(a, b):
             return np.log(np.exp(a) - np.exp(b)), np.log(np.exp(a) + b), np.log(np.exp(1.0) + np.exp(2.0))
         """, title="a difference; a sum with something else; constants"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def combine(a, b):
+            return cp.log(cp.exp(a) + cp.exp(b))
+        """, """
+        import cupy as cp
+
+
+        def combine(a, b):
+            return cp.logaddexp(a, b)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -298,4 +298,19 @@ EXAMPLES = (
         proof=Proof(extreme={"m": [[0.0, 0.5, 1.0]]}, benign={"m": [[0.2, 0.5, 0.9]]},
                     reference="scipy.special.entr(m) + scipy.special.entr(1 - m)",
                     gradient=False, why=_WHY)),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def entropy(p):
+            return -cp.sum(p * cp.log(p))
+        """, """
+        import cupy as cp
+        from cupyx.scipy.special import xlogy
+
+
+        def entropy(p):
+            return -cp.sum(xlogy(p, p))
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -229,4 +229,18 @@ EXAMPLES = (
         def f(x):
             return erfc(x), 2 - erf(x), 1 - erf(x) ** 2
         """),
+    bad("cupy", """
+        import cupyx.scipy.special as cps
+
+
+        def upper_tail(x):
+            return 1 - cps.erf(x)
+        """, """
+        import cupyx.scipy.special as cps
+
+
+        def upper_tail(x):
+            return cps.erfc(x)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

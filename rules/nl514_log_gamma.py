@@ -330,4 +330,19 @@ EXAMPLES = (
         def log_constant():
             return gammaln(200)
         """, title="a constant argument that overflows (safe: it is positive)"),
+    bad("cupy", """
+        import cupy as cp
+        from cupyx.scipy.special import gamma
+
+
+        def log_norm(alpha):
+            return cp.log(gamma(alpha))
+        """, """
+        from cupyx.scipy.special import gammaln
+
+
+        def log_norm(alpha):
+            return gammaln(alpha)
+        """, unsafe=True,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

@@ -216,4 +216,18 @@ EXAMPLES = (
                     (np.exp(1.0) - np.exp(-1.0)) / (np.exp(1.0) + np.exp(-1.0)),
                     np.tanh(x))
         """, title="different operands, sinh, a constant"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def tanh(x):
+            return (cp.exp(x) - cp.exp(-x)) / (cp.exp(x) + cp.exp(-x))
+        """, """
+        import cupy as cp
+
+
+        def tanh(x):
+            return cp.tanh(x)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

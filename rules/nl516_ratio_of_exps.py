@@ -226,4 +226,18 @@ EXAMPLES = (
             return (np.exp(a - b), np.exp(a) / np.sum(np.exp(a)), np.exp(1.0) / np.exp(2.0),
                     np.exp(a) / b)
         """, title="already one exponential, a softmax, constants"),
+    bad("cupy", """
+        import cupy as cp
+
+
+        def ratio(a, b):
+            return cp.exp(a) / cp.exp(b)
+        """, """
+        import cupy as cp
+
+
+        def ratio(a, b):
+            return cp.exp(a - b)
+        """,
+        title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
 )

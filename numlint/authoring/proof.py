@@ -43,6 +43,15 @@ REQUIRES = {
     "keras": ("numpy", "scipy", "keras", "jax"),
     "jax": ("numpy", "scipy", "jax"),
 }
+# Frameworks whose examples are checked as text only (reported, and fixed to exactly the
+# documented code, by `tests/test_rules.py`), never executed, and why. Their fixes are NumPy's
+# rewrites spelled in the library (`numlint.engine.table.spellings`), so the NumPy proofs prove
+# the mathematics, and the table's `PROVIDES` lists only functions checked in the library's
+# documentation; what no proof here can check is the library itself.
+TEXTUAL = {
+    "cupy": "CuPy runs only on a CUDA (or ROCm) device, which the proof machines do not have",
+    "mxnet": "MXNet, retired to the Apache Attic, is not part of the `verify` extra",
+}
 # Relative and absolute tolerance on benign inputs (and against the reference), per dtype.
 TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (2e-4, 1e-5)}
 # The original counts as broken when it is this far from the reference (relative).
@@ -462,7 +471,8 @@ def examples_of(framework: str):
         if rule.meta:
             continue
         for index, example in enumerate(rule.examples):
-            if example.proof is not None and example.framework == framework:
+            if example.proof is not None and example.framework == framework \
+                    and framework not in TEXTUAL:
                 yield f"{rule.code}-{framework}-{index}", rule, example
 
 

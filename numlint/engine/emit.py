@@ -104,13 +104,21 @@ class Emitter:
         module imports it unconditionally, or the replaced expression (`site`) uses it."""
         if framework is None:
             return ()
+        targets = table.STABLE.get(stable, {}).get(framework, ())
+        library = self.importer.library(site)
+        if library is False:
+            return ()
+        if library is not None:  # CuPy code: the targets CuPy has
+            return tuple(t for t in targets
+                         if any(self.importer.spells(f, library) for f in t.functions))
         available = self.importer.available(site)
-        return tuple(t for t in table.STABLE.get(stable, {}).get(framework, ())
+        return tuple(t for t in targets
                      if t.needs_import is None or t.needs_import in available)
 
     def site(self, *nodes: object) -> FrozenSet[str]:
         """The top-level packages the expressions `nodes` name (`np.sum(x)`: numpy): the
-        libraries the code being replaced already depends on."""
+        libraries the code being replaced already depends on, as their names resolve
+        (`cp.sum(x)`, NumPy's API: numpy) and as they are imported (cupy)."""
         scope_of = self.model.scope_of
         found = set()
         for node in nodes:
@@ -122,7 +130,32 @@ class Emitter:
                     qualname = self.model.name_qualname(sub.id, scope)
                     if qualname and not qualname.startswith((".", "builtins.")):
                         found.add(qualname.partition(".")[0])
+                        found.update(self.importer.packages_of(sub.id, scope))
         return frozenset(found)
+
+    def _site(self, like: Optional[Op], copied: List[ast.expr]) -> FrozenSet[str]:
+        """The site of a replacement of `like` copying the expressions `copied`. A library
+        whose arrays are its own (CuPy) counts only if the replaced call itself is written
+        with it: `np.exp(cp.asnumpy(x)) - 1` is NumPy code (its fix `np.expm1(...)`), though
+        the copied operand names CuPy."""
+        site = self.site(like.node if like is not None else None, *copied)
+        if like is None or not isinstance(like.node, ast.AST):
+            return site
+        skip = {id(node) for node in copied}
+        callee: set = set()
+        stack: List[ast.AST] = [like.node]
+        while stack:
+            node = stack.pop()
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Name):
+                callee |= self.site(node)
+            stack.extend(ast.iter_child_nodes(node))
+        if not callee:  # a method or an operator: the operands' library decides
+            return site
+        own = {table.own_library(p) for p in callee} - {None}
+        return frozenset(p for p in site
+                         if table.own_library(p) is None or table.own_library(p) in own)
 
     def call(self, stable: str, framework: Optional[str], operand: ast.expr, scope: Scope, *,
              args: Dict[str, Arg], like: Optional[Op] = None, method: bool = False,
@@ -135,7 +168,8 @@ class Emitter:
         """
         if framework is None:
             return None
-        site = self.site(operand, like.node if like is not None else None)
+        copied = [operand] + [a.node for a in args.values() if a.node is not None]
+        site = self._site(like, copied)
         for target in _by_family(self.targets(stable, framework, site), like):
             replacement = self._call_target(target, framework, operand, scope, args, like,
                                             method, source_default, site)
@@ -151,7 +185,7 @@ class Emitter:
         to ready-made text. `{fn}` is the target function, referenced as the module can reach
         it (an import is added if needed), preferring `like`'s namespace.
         """
-        site = self.site(like.node if like is not None else None, *operands.values())
+        site = self._site(like, [v for v in operands.values() if isinstance(v, ast.expr)])
         for target in _by_family(self.targets(stable, framework, site), like):
             if target.template is None:
                 continue

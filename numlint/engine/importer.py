@@ -48,26 +48,70 @@ class Importer:
                   ) -> Optional[Tuple[str, Optional[Edit]]]:
         """The text naming `target` in `scope`, and the import to add first (or None); None if
         the module cannot name it. `site` is the packages the expression being replaced
-        already uses: a guarded import of one of them may be reused."""
-        module, attrs = split_target(target)
-        full = f"{module}.{attrs}"
+        already uses: a guarded import of one of them may be reused.
+
+        The target may be reached through another spelling of its module
+        (`table.spellings_of`: `tf` bound to `tensorflow.compat.v2`). An expression written
+        with a library whose arrays are its own (`table.own_library`: CuPy) is fixed in that
+        library, through the module's imports of it, or not at all; any other expression is
+        never fixed in such a library."""
+        library = self.library(site)
+        if library is False:
+            return None
+        candidates = [target] if library is None else []
+        for spelled in table.spellings_of(target):
+            if table.own_library(_package(split_target(spelled)[0])) == library:
+                candidates.append(spelled)
         # 1. A visible name bound to the function itself, to a parent attribute path, to the
         #    module, or to a package above it whose import loads the module.
-        parts = full.split(".")
+        for candidate in candidates:
+            found = self._visible(candidate, scope, site)
+            if found is not None:
+                return found, None
+        # 2. Add an import, of a package the module imports unconditionally only.
+        for candidate in candidates:
+            module, attrs = split_target(candidate)
+            if self.may_import(_package(module)):
+                added = self._add_import(module, attrs, scope)
+                if added is not None:
+                    return added
+        return None
+
+    def library(self, site: FrozenSet[str]):
+        """The own-array library (`table.own_library`) the packages of `site` belong to: None
+        if none, False if several (no fix can be written in both)."""
+        owners = {table.own_library(p) for p in site} - {None}
+        if len(owners) > 1:
+            return False
+        return next(iter(owners), None)
+
+    def spells(self, target: str, library: str) -> bool:
+        """Whether `library` (an own-array library) has a spelling of `target`."""
+        return any(table.own_library(_package(split_target(s)[0])) == library
+                   for s in table.spellings_of(target))
+
+    def packages_of(self, name: str, scope: Scope) -> FrozenSet[str]:
+        """The top-level packages the imports binding `name` (seen from `scope`) are written
+        with, before any alias is resolved (`cp` bound to `cupy`: cupy)."""
+        bindings = self.model.lookup(name, scope)[1]
+        return frozenset(_package(b.qualname) for b in bindings
+                         if b.kind == "import" and b.qualname and not b.qualname.startswith("."))
+
+    def _visible(self, target: str, scope: Scope, site: FrozenSet[str]) -> Optional[str]:
+        module, attrs = split_target(target)
+        parts = f"{module}.{attrs}".split(".")
         module_depth = module.count(".") + 1
         for depth in range(len(parts), 0, -1):
             prefix = ".".join(parts[:depth])
             rest = parts[depth:]
             if depth < module_depth and not self._submodule_loaded(module):
                 continue
+            meaning = table.canonical(prefix)
             for name in self._names_bound_to(prefix):
-                if self.model.name_qualname(name, scope) == prefix and \
+                if self.model.name_qualname(name, scope) == meaning and \
                         (_package(prefix) in site or not self._guarded_name(name, scope)):
-                    return ".".join([name] + rest), None
-        # 2. Add an import, of a package the module imports unconditionally only.
-        if not self.may_import(_package(module)):
-            return None
-        return self._add_import(module, attrs, scope)
+                    return ".".join([name] + rest)
+        return None
 
     def may_import(self, package: str) -> bool:
         """Whether a fix may add a top-level import of `package`: one the module imports
@@ -232,6 +276,7 @@ REQUIRES = {
     "keras": ("numpy",),
     "sklearn": ("numpy", "scipy"),
     "pandas": ("numpy",),
+    **table.spellings.REQUIRES,
 }
 
 _STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"__future__"}

@@ -15,7 +15,7 @@ TF1's spellings (`reduction_indices`, `keep_dims`, `dim`) as aliases. Facts behi
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
 from numlint.engine.table import (arithmetic, elementary, linalg, losses, precision, special,
@@ -35,6 +35,10 @@ MODULE_FRAMEWORKS = {
     "jax": "jax",
     "optax": "jax",
     "keras": "keras",
+    # Libraries that spell NumPy's API on arrays of their own (section `spellings`).
+    "cupy": "numpy",
+    "cupyx": "numpy",
+    "mxnet": "numpy",
     "math": "python",
     "builtins": "python",
 }
@@ -75,6 +79,8 @@ MODULE_ALIASES = {
     "trax.fastmath.sigmoid": "jax.nn.sigmoid",
     "trax.fastmath.ops.expit": "jax.scipy.special.expit",
     "trax.fastmath.ops.sigmoid": "jax.nn.sigmoid",
+    # CuPy and MXNet's NumPy (section `spellings`: `OWN_ARRAYS`, `PROVIDES`).
+    **spellings.ALIASES,
 }
 _ALIASES_LONGEST_FIRST = sorted(MODULE_ALIASES.items(), key=lambda item: -len(item[0]))
 
@@ -85,6 +91,31 @@ def canonical(qualname: str) -> str:
         if qualname == alias or qualname.startswith(alias + "."):
             return module + qualname[len(alias):]
     return qualname
+
+
+def spellings_of(target: str) -> List[str]:
+    """The other spellings of a stable target (`"numpy:linalg.solve"`) through the module
+    aliases, in the same `module:attributes` form: `"cupy:linalg.solve"`,
+    `"tensorflow.compat.v2:math.expm1"`. A library of `spellings.PROVIDES` spells only the
+    functions listed there."""
+    module, _, attrs = target.partition(":") if ":" in target else \
+        (target.rpartition(".")[0], ".", target.rpartition(".")[2])
+    qualname = f"{module}.{attrs}"
+    found = []
+    for alias, canon in MODULE_ALIASES.items():
+        if qualname == canon:  # a function alias: `trax.fastmath.logsumexp`
+            found.append(alias)
+        elif module == canon or module.startswith(canon + "."):
+            provides = spellings.PROVIDES.get(alias)
+            if provides is None or qualname in provides:
+                found.append(f"{alias}{module[len(canon):]}:{attrs}")
+    return found
+
+
+def own_library(package: str) -> Optional[str]:
+    """The library whose arrays a package's functions make, when they are its own though it
+    spells another's API (`cupy`, `cupyx`: CuPy); None for every other package."""
+    return spellings.OWN_ARRAYS.get(package)
 
 
 def framework_of_module(qualname: str) -> Optional[str]:
@@ -348,10 +379,10 @@ FORWARD_METHODS = ("forward", "__call__", "call")
 # function by name (`from scipy.special import logsumexp`), "module" imports the top-level
 # package and spells the full path (`import jax` ... `jax.nn.logsumexp`).
 IMPORT_STYLE = {"scipy": "from", "numpy": "module", "torch": "module",
-                "tensorflow": "module", "jax": "module", "keras": "module"}
+                "tensorflow": "module", "jax": "module", "keras": "module", "cupyx": "from"}
 
 # The conventional alias when a package must be imported and the file has none.
-CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf"}
+CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf", "cupy": "cp"}
 
 # Packages whose submodules are loaded by importing the package itself, so that after
 # `import torch`, `torch.nn.functional.log_softmax` is reachable as an attribute.

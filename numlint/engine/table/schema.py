@@ -30,6 +30,9 @@ FRAMEWORK_NAMES = {
     "jax": "JAX",
     "keras": "Keras",
     "python": "Python",
+    # Libraries that spell NumPy's API (`table.spellings`): their examples are checked as text.
+    "cupy": "CuPy",
+    "mxnet": "MXNet",
 }
 
 
