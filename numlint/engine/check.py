@@ -13,6 +13,7 @@ import traceback
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -355,6 +356,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
                     text.text, rules, project.providable)))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
+    model.held_layers = prefilter.spells(text.text, _layer_kinds(tuple(dispatch)))
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     try:
@@ -388,6 +390,15 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))
     return diagnostics
+
+
+@lru_cache(maxsize=64)
+def _layer_kinds(kinds: Tuple[str, ...]) -> Tuple[str, ...]:
+    """Among `kinds`, those a layer of the table computes (`nn.CrossEntropyLoss()` held in a
+    name and called is a `cross_entropy`)."""
+    from numlint.engine.table import FUNCTIONS
+    layers = {spec.kind for spec in FUNCTIONS.values() if spec.is_class}
+    return tuple(kind for kind in kinds if kind in layers)
 
 
 def _describe_model_failure(exc: Exception, node) -> str:

@@ -56,6 +56,10 @@ class SemanticModel:
         self.imported_names: Set[str] = set()  # every module or name the module imports
         self._evaluating: set = set()        # functions being looked into (one hop)
         self._aliasing: set = set()          # names being resolved as aliases
+        self._qualnames: Dict[Tuple[str, int], Optional[str]] = {}  # (name, scope) -> qualname
+        # Whether the text can spell a layer of a kind some rule is called on (`run_rules`
+        # says): if not, no call dispatched to a rule is a layer held in a name.
+        self.held_layers = True
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec, Optional[str]]]] = {}
         self.scope_by_node: Dict[ast.AST, Scope] = {}
         # Where each node is, kept here rather than on the (caller's) tree: for every
@@ -76,6 +80,7 @@ class SemanticModel:
         self.context.clear()
         self.blocks.clear()
         self._ops.clear()
+        self._qualnames.clear()
         self.augmented_reads.clear()
         self._returns.clear()
         self.dataflow.release()
@@ -136,6 +141,18 @@ class SemanticModel:
         return None
 
     def name_qualname(self, name: str, scope: Scope) -> Optional[str]:
+        # Bindings are not flow-sensitive: a name means the same in the whole scope, so its
+        # qualified name is worked out once per scope (not while an alias cycle is followed).
+        key = (name, id(scope))
+        if key in self._qualnames:
+            return self._qualnames[key]
+        following = bool(self._aliasing)
+        result = self._name_qualname(name, scope)
+        if not following:
+            self._qualnames[key] = result
+        return result
+
+    def _name_qualname(self, name: str, scope: Scope) -> Optional[str]:
         owner, bindings = self.lookup(name, scope)
         if bindings:
             qualnames = {b.qualname for b in bindings if b.kind == "import"}
@@ -261,6 +278,8 @@ class SemanticModel:
             # on (a loss layer: `self.criterion(p, y)`); the forms below ("returned",
             # "model") are the origins of operands, looked up when a rule asks.
             self._skipped += 1
+            if not self.held_layers:
+                return None
             held = self.dataflow.value_of(func, scope)
             if held is not None and isinstance(held[0], ast.Call):
                 layer = self._layer_spec(held[0], held[1])
