@@ -6,6 +6,7 @@ from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, goo
 from numlint.engine.table import losses
 
 from ._losses import activation, logits, on_branch
+from ._passed import passed, takes
 
 
 # The activation each logits-based loss kind applies itself.
@@ -19,7 +20,7 @@ class DoubleSoftmax(Rule):
                "applies the softmax twice: wrong values, vanishing gradients")
     frameworks = ("torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("cross_entropy", "binary_cross_entropy")
+    operations = ("cross_entropy", "binary_cross_entropy", "softmax", "sigmoid")
     requires = (("cross_entropy", "softmax"), ("cross_entropy", "sigmoid"),
                 ("binary_cross_entropy", "sigmoid"))
 
@@ -32,6 +33,9 @@ an attribute, or a model whose last layer is a softmax. Likewise a sigmoid outpu
 sigmoid cross-entropy on logits (`F.binary_cross_entropy_with_logits`,
 `tf.nn.sigmoid_cross_entropy_with_logits`, `optax.sigmoid_binary_cross_entropy`). A
 `log_softmax` output is not reported: log-softmax is idempotent, so the loss is right.
+Also a softmax or sigmoid output passed to a function of the project that passes to such a loss as the logits that parameter (the function
+in the same module or in another, directly or through a name): reported at the call site,
+naming the function and the line of its loss, without a fix (see NL101).
 """
     why = """
 The loss computes `-log_softmax(p)[target]` of probabilities `p` in `[0, 1]`: every row of
@@ -66,6 +70,17 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
     )
 
     def check(self, ctx, op):
+        if op.kind in ("softmax", "sigmoid"):
+            for record in passed(ctx, op, tuple(APPLIES), (losses.LOGITS,)):
+                applied = APPLIES[record.sink.kind]
+                if applied == op.kind:
+                    what = (f"applies a {applied} to it: passed a {applied} output here, the "
+                            "activation is applied twice; pass the logits")
+                else:
+                    what = f"applies a {applied} to it, but is passed a {op.kind} output here"
+                ctx.report(record.argument,
+                           f"{takes(record, 'computes a loss on logits of')}, which {what}")
+            return
         applied = APPLIES.get(op.kind)
         if applied is None or losses.prediction(op) != losses.LOGITS:
             return
@@ -264,6 +279,16 @@ EXAMPLES = (
         def loss(logits, targets):
             return F.cross_entropy(torch.sigmoid(logits), targets)
         """, title="a sigmoid fed to a softmax loss: reported without a fix"),
+    bad("torch", """
+        import torch.nn.functional as F
+
+        def classification_loss(logits, targets):
+            return F.cross_entropy(logits, targets)
+
+        def step(scores, targets):
+            probs = F.softmax(scores, dim=1)
+            return classification_loss(probs, targets)
+        """, title="a softmax passed to a function computing the loss: reported at the call"),
     good("torch", """
         import torch.nn.functional as F
 

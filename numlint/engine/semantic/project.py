@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 
 from numlint.engine import table
@@ -37,7 +37,14 @@ MAX_DEPTH = 8
 # A function returning another first-party function's result is followed through at most
 # this many delegations (`predict` returns `probs(x)`, which returns a softmax).
 MAX_DELEGATIONS = 4
-SCHEMA = 2  # bumped when the summaries' shape changes (they are cached)
+SCHEMA = 3  # bumped when the summaries' shape changes (they are cached)
+# The operations whose input is a hazardous position for a parameter: a `log` (of a softmax or
+# a sigmoid output it underflows), a loss's prediction argument (probabilities or logits).
+SINK_KINDS = frozenset({"log", "binary_cross_entropy", "cross_entropy", "nll_loss"})
+# Kinds the summaries of imported modules may provide to the prefilter (`provided_kinds`).
+PROVIDABLE = table.PROVIDED_KINDS | SINK_KINDS
+# What a loss's prediction argument holds (`numlint.engine.table.losses`).
+_HOLDS = ("logits", "probabilities", "log_probabilities")
 
 
 # -- the facts ------------------------------------------------------------------------------------
@@ -117,6 +124,31 @@ class Delegation:
 
 
 @dataclass(frozen=True)
+class Sink:
+    """A parameter of a function whose value reaches a hazardous position in it: the operand
+    of a `log` (`kind` "log"), or the prediction argument of a loss (`kind` the loss's, `holds`
+    what that argument holds: "logits", "probabilities" or "log_probabilities"). `line` is
+    where that operation is, in the function's module (for messages at the call sites)."""
+
+    parameter: str
+    kind: str
+    holds: Optional[str] = None
+    line: int = 0
+
+    def to_json(self) -> list:
+        return [self.parameter, self.kind, self.holds, self.line]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Sink":
+        parameter, kind, holds, line = data
+        if not (isinstance(parameter, str) and kind in SINK_KINDS
+                and (holds is None or holds in _HOLDS)
+                and type(line) is int and line >= 0):
+            raise ValueError("bad sink")
+        return cls(parameter, kind, holds, line)
+
+
+@dataclass(frozen=True)
 class ClassSummary:
     """A class: its bases (qualified names), what its methods return, what calling an
     instance returns (its `forward`/`__call__`/`call`), and what its initializer binds to
@@ -169,14 +201,19 @@ class ModuleSummary:
     aliases: Dict[str, str] = field(default_factory=dict)   # name -> qualified name
     values: Dict[str, Returned] = field(default_factory=dict)  # name -> a network it holds
     delegations: Dict[str, Delegation] = field(default_factory=dict)
-    # The positional parameters of the functions above whose operand is a parameter, and of
-    # the delegating ones (to map a callee's parameter to the caller's argument).
+    # The positional parameters of the functions above whose operand is a parameter, of the
+    # delegating ones and of those with sinks (to map a callee's parameter to an argument).
     parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Of each function, the parameters that reach a hazardous position in it.
+    sinks: Dict[str, Tuple[Sink, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
-        """The operation kinds a caller can obtain from this module (for the prefilter)."""
+        """The operation kinds a caller can obtain from this module (for the prefilter): what
+        its functions return, and where they put their parameters (`nll(softmax(z))` is a log
+        of a softmax)."""
         found = {r.kind for r in self.functions.values()} | {r.kind for r in self.values.values()}
+        found |= {s.kind for sinks in self.sinks.values() for s in sinks}
         for cls in self.classes.values():
             found |= cls.kinds
         return frozenset(found)
@@ -188,7 +225,8 @@ class ModuleSummary:
                 "aliases": dict(self.aliases),
                 "values": {k: v.to_json() for k, v in self.values.items()},
                 "delegations": {k: v.to_json() for k, v in self.delegations.items()},
-                "parameters": {k: list(v) for k, v in self.parameters.items()}}
+                "parameters": {k: list(v) for k, v in self.parameters.items()},
+                "sinks": {k: [s.to_json() for s in v] for k, v in self.sinks.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ModuleSummary":
@@ -211,11 +249,16 @@ class ModuleSummary:
                             and all(isinstance(p, str) for p in v)
                             for k, v in parameters.items()):
                 raise ValueError("bad delegations")
+            sinks = data["sinks"]
+            if not isinstance(sinks, dict) or \
+                    not all(isinstance(k, str) and isinstance(v, list) and v for k, v in sinks.items()):
+                raise ValueError("bad sinks")
             return cls(data["module"], _returned_map(data["functions"]),
                        {str(k): ClassSummary.from_json(v) for k, v in classes.items()},
                        dict(aliases), _returned_map(data["values"]),
                        {str(k): Delegation.from_json(v) for k, v in delegations.items()},
-                       {k: tuple(v) for k, v in parameters.items()})
+                       {k: tuple(v) for k, v in parameters.items()},
+                       {k: tuple(Sink.from_json(s) for s in v) for k, v in sinks.items()})
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad summary: {exc}") from None
 
@@ -257,11 +300,12 @@ class Fact:
     cls: Optional[ClassSummary] = None
     function_alias: Optional[str] = None     # a library function under another name
     parameters: Tuple[str, ...] = ()         # a function's positional parameters, if known
+    sinks: Tuple[Sink, ...] = ()             # its parameters that reach a hazardous position
 
     @property
     def kinds(self) -> frozenset:
         """The operation kinds a module importing this name can obtain from it."""
-        found = set()
+        found = {s.kind for s in self.sinks}
         if self.returned is not None:
             found.add(self.returned.kind)
         if self.cls is not None:
@@ -314,7 +358,18 @@ class ProjectView:
 
     @property
     def providable(self) -> frozenset:
-        """The kinds other modules' summaries may provide to the prefilter."""
+        """The kinds other modules' summaries may provide to the prefilter: what their
+        functions return, and the hazardous positions their parameters reach."""
+        return PROVIDABLE
+
+    def providable_for(self, text: str) -> frozenset:
+        """`providable`, for a module whose text is `text`: a hazardous position in an
+        imported function matters only to a module that spells an activation to pass it
+        (`nll(softmax(z))`), so the sink kinds are asked for only then (a `log` is missing
+        from most modules: asking for it everywhere would summarise most imports)."""
+        from numlint.engine.prefilter import spells
+        if spells(text, table.ACTIVATIONS):
+            return PROVIDABLE
         return table.PROVIDED_KINDS
 
     def provided_kinds(self, tree: ast.Module, wanted: frozenset) -> frozenset:
@@ -322,7 +377,7 @@ class ProjectView:
         module level) can hand it, from their summaries. A module whose text spells none of
         `wanted` and does not import the name again (a re-export) is not summarised."""
         found: set = set()
-        wanted = wanted & table.PROVIDED_KINDS
+        wanted = wanted & PROVIDABLE
         if not wanted or self.project is None:
             return frozenset()
         for statement in tree.body:
@@ -403,15 +458,20 @@ class ProjectView:
             return None
         if rest:
             return None
+        fact: Optional[Fact] = None
         if name in summary.functions:
-            return Fact(qualname, returned=summary.functions[name],
+            fact = Fact(qualname, returned=summary.functions[name],
                         parameters=summary.parameters.get(name, ()))
-        if name in summary.values:
-            return Fact(qualname, returned=summary.values[name])
-        if name in summary.delegations:
-            return self._delegated(qualname, summary.delegations[name],
+        elif name in summary.values:
+            fact = Fact(qualname, returned=summary.values[name])
+        elif name in summary.delegations:
+            fact = self._delegated(qualname, summary.delegations[name],
                                    summary.parameters.get(name, ()), depth)
-        return None
+        sinks = summary.sinks.get(name, ())
+        if sinks:  # where the function puts its parameters, whatever it returns
+            fact = replace(fact or Fact(qualname), sinks=sinks,
+                           parameters=summary.parameters.get(name, ()))
+        return fact
 
     def _delegated(self, qualname: str, delegation: Delegation, parameters: Tuple[str, ...],
                    depth: int) -> Optional[Fact]:
@@ -491,6 +551,8 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     values: Dict[str, Returned] = {}
     delegations: Dict[str, Delegation] = {}
     parameters: Dict[str, Tuple[str, ...]] = {}
+    sinks: Dict[str, Tuple[Sink, ...]] = {}
+    by_node = model.parameter_sinks()
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -502,6 +564,9 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 aliases[name] = absolute
         elif binding.kind == "def":
             function = model.scope_by_node.get(binding.node)
+            if binding.node in by_node:
+                sinks[name] = by_node[binding.node]
+                parameters[name] = positional_parameters(binding.node)
             if function is not None:
                 returned = returned_fact(model, function)
                 delegation = None
@@ -514,11 +579,11 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                     # Followed when asked: the callee's operand mapped to this function's
                     # parameter (one hop within the module loses it).
                     delegations[name] = delegation
-                    parameters[name] = _positional(binding.node)
+                    parameters[name] = positional_parameters(binding.node)
                 elif returned is not None:
                     functions[name] = returned
                     if returned.operand is not None:
-                        parameters[name] = _positional(binding.node)
+                        parameters[name] = positional_parameters(binding.node)
         elif binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
             summary = _class_summary(model, binding.node, scope)
             if summary is not None:
@@ -532,10 +597,11 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 network = model.network_output(binding.value, scope)
                 if network is not None:
                     values[name] = network
-    return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters)
+    return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters,
+                         sinks)
 
 
-def _positional(node: Optional[ast.AST]) -> Tuple[str, ...]:
+def positional_parameters(node: Optional[ast.AST]) -> Tuple[str, ...]:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return ()
     return tuple(a.arg for a in node.args.posonlyargs + node.args.args)
@@ -589,6 +655,11 @@ def _callee(model: "SemanticModel", func: ast.expr, scope: "Scope",
 
 
 _STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+
+
+def standard_module(qualname: str) -> bool:
+    """Whether `qualname` names something of the standard library (or a builtin)."""
+    return qualname.partition(".")[0] in _STANDARD_MODULES
 
 
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:

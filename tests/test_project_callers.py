@@ -1,0 +1,152 @@
+"""A function that puts its parameter in a hazardous position (`def nll(p): return
+-torch.log(p).mean()`), called with a softmax or sigmoid output (issue 12).
+
+Reported at the call site, naming the function: the findings for a file depend only on the
+modules it imports, so they are the same whether the whole project, the file alone or stdin is
+checked, and a warm cache drops them when the function's module changes."""
+
+import json
+
+import pytest
+
+from test_project import check, findings, make
+
+PROJECT = {
+    "pkg/__init__.py": "from .losses import nll as negative_log_likelihood\n",
+    "pkg/losses.py": """
+        import torch
+        import torch.nn.functional as F
+
+
+        def nll(p, y):
+            return -torch.log(p)[torch.arange(len(y)), y].mean()
+
+
+        def bce(p, y):
+            return F.binary_cross_entropy(p, y)
+
+
+        def total(p, y):
+            return nll(p, y) + bce(p.max(-1).values, y.float())
+
+
+        def guarded(p):
+            return torch.log(p + 1e-8)
+
+
+        def ce(logits, targets):
+            return F.cross_entropy(logits, targets)
+
+
+        def log_prob_loss(logp, t):
+            return F.nll_loss(logp, t)
+        """,
+    "pkg/train.py": """
+        import torch
+        import torch.nn.functional as F
+
+        from pkg import negative_log_likelihood
+        from .losses import bce, ce, guarded, log_prob_loss, nll, total
+
+
+        def step(z, y):
+            a = nll(torch.softmax(z, -1), y)
+            p = torch.softmax(z, dim=-1)
+            b = total(p, y=y)
+            c = bce(torch.sigmoid(z), y)
+            d = guarded(p) + nll(z, y)
+            e = negative_log_likelihood(y=y, p=p)
+            f = ce(p, y) + log_prob_loss(F.softmax(z, 1), y)
+            return a + b + c + d + e + f
+        """,
+}
+FINDINGS = {("pkg/train.py", 9, "NL101"),    # nll(softmax(z))
+            ("pkg/train.py", 11, "NL101"),   # total(p): through nll in the same module
+            ("pkg/train.py", 12, "NL203"),   # bce(sigmoid(z))
+            ("pkg/train.py", 14, "NL101"),   # a re-export, keyword arguments
+            ("pkg/train.py", 15, "NL202"),   # ce(softmax): cross_entropy applies a softmax
+            ("pkg/train.py", 15, "NL201")}   # nll_loss of probabilities
+
+
+def test_reported_at_the_call_site_at_every_scope(run, write, tmp_path):
+    make(write, PROJECT)
+    assert check(run, ".") == FINDINGS
+    assert check(run, "pkg/train.py") == FINDINGS
+    source = (tmp_path / "pkg" / "train.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/train.py", "-", input=source)
+    assert findings(result) == FINDINGS
+
+
+def test_the_message_names_the_function_and_its_line(run, write):
+    make(write, PROJECT)
+    result = run("check", "--no-cache", "--output-format", "json", "pkg/train.py")
+    messages = {(d["location"]["row"], d["code"]): d["message"] for d in json.loads(result.output)}
+    assert messages[(9, "NL101")].startswith(
+        "`nll` takes the log of its parameter `p` (pkg.losses, line 6)")
+    assert "(pkg.losses, line 10)" in messages[(12, "NL203")]
+    assert all(d["fix"] is None for d in json.loads(result.output))
+
+
+def test_a_warm_cache_drops_the_finding_when_the_function_guards_its_log(run, write, tmp_path):
+    make(write, PROJECT)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == FINDINGS
+    assert warm() == FINDINGS  # from the cache
+    losses = tmp_path / "pkg" / "losses.py"
+    original = losses.read_text()
+    losses.write_text(original.replace("-torch.log(p)[", "-torch.log(p + 1e-8)["))
+    assert warm() == FINDINGS - {("pkg/train.py", 9, "NL101"), ("pkg/train.py", 11, "NL101"),
+                                 ("pkg/train.py", 14, "NL101")}
+    losses.write_text(original)
+    assert warm() == FINDINGS
+
+
+def test_within_one_module(run, write):
+    write("m.py", """
+        import torch
+
+
+        def nll(p, y):
+            return -torch.log(p).mean()
+
+
+        def step(z, y):
+            probs = torch.softmax(z, dim=-1)
+            loss = nll(probs, y)
+            probs = z
+            return loss + nll(probs, y) + nll(y, torch.softmax(z, -1))
+        """)
+    assert check(run, ".") == {("m.py", 10, "NL101")}  # not the rebound name, not `y`
+
+
+def test_a_prefiltered_module_asks_its_imports_for_the_log(run, write):
+    """`train.py` spells a softmax but no log: the log its import provides lets it through."""
+    make(write, {
+        "pkg/__init__.py": "",
+        "pkg/losses.py": "import torch\n\ndef nll(p):\n    return -torch.log(p).mean()\n",
+        "pkg/train.py": "import torch\nfrom .losses import nll\n\n"
+                        "def step(z):\n    return nll(torch.softmax(z, -1))\n",
+    })
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL101")}
+
+
+def test_sinks_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import ModuleSummary, Sink
+    summary = ModuleSummary("m", sinks={"nll": (Sink("p", "log", None, 3),),
+                                        "bce": (Sink("p", "binary_cross_entropy",
+                                                     "probabilities", 7),)},
+                            parameters={"nll": ("p",), "bce": ("p", "y")})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    assert {"log", "binary_cross_entropy"} <= summary.kinds
+    for bad in (["p", "exp", None, 3], ["p", "log", "odds", 3], [1, "log", None, 3],
+                ["p", "log", None, -1], ["p", "log", None, True], ["p", "log", None]):
+        broken = summary.to_json()
+        broken["sinks"] = {"nll": [bad]}
+        with pytest.raises(ValueError):
+            ModuleSummary.from_json(broken)
+    broken = summary.to_json()
+    broken["schema"] = 2
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)
