@@ -69,6 +69,8 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
     )
 
     def check(self, ctx, op):
+        if op.form == "compiled":
+            return  # a model compiled with a loss on probabilities: Keras's own usage
         if op.kind == "sigmoid":
             for record in passed(ctx, op, ("binary_cross_entropy",), (losses.PROBABILITIES,)):
                 ctx.report(record.argument,

@@ -250,6 +250,10 @@ class SemanticModel:
                 return self._fact_op(network, call, scope, "model")
             return None
         if isinstance(func, ast.Attribute):
+            if func.attr == "compile" and (call.keywords or len(call.args) > 1):
+                compiled = self._compiled_loss(call, scope, func)
+                if compiled is not None:
+                    return compiled
             specs = table.METHODS.get(func.attr)
             if specs:
                 op = self._method_op(call, scope, func, specs)
@@ -258,6 +262,56 @@ class SemanticModel:
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self._held_op(call, scope)
         return None
+
+    # -- a Keras model compiled with a loss --------------------------------------------------------
+    def _compiled_loss(self, call: ast.Call, scope: Scope, func: ast.Attribute) -> Optional[Op]:
+        """`model.compile(optimizer, loss=keras.losses.CategoricalCrossentropy(from_logits=True))`
+        (or a name holding the loss object): the loss the model is trained with, as an
+        operation of the loss's kind and form "compiled". Its constructor's arguments configure
+        it (`op.option("from_logits")`), its `receiver` is the model; it has no operand: what
+        the loss is given is the model's output (`compiled_output`)."""
+        loss = next((k.value for k in call.keywords if k.arg == "loss"), None)
+        if loss is None and len(call.args) > 1 and \
+                not any(isinstance(a, ast.Starred) for a in call.args[:2]):
+            loss = call.args[1]  # `Model.compile(optimizer="rmsprop", loss=None, ...)`
+        constructor: Optional[ast.expr] = loss
+        where = scope
+        if isinstance(loss, (ast.Name, ast.Attribute)):
+            held = self.dataflow.value_of(loss, scope)
+            constructor, where = held if held is not None else (None, scope)
+        if not isinstance(constructor, ast.Call):
+            return None
+        spec = self._layer_spec(constructor, where)
+        if spec is None or spec.kind not in _COMPILED_KINDS:
+            return None
+        layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
+        op = Op(self, spec.kind, "compiled", call, scope, spec, {}, {}, func.value)
+        op.layer_args = layer_args if layer_args is not None else {}
+        op.layer_keywords = layer_keywords
+        op.constructor = constructor
+        if layer_args is None:
+            op.args = None
+        return op
+
+    def compiled_output(self, op: Op) -> Optional[Op]:
+        """The activation the output of the model a "compiled" loss trains ends in (its last
+        layer `Dense(10, activation="softmax")`, a `Softmax()` layer, a model built by a
+        factory of this module or of another), as an operation of form "model"; None if
+        unknown."""
+        model = op.receiver
+        constructor: Optional[ast.expr] = model
+        where = op.scope
+        if isinstance(model, (ast.Name, ast.Attribute)):
+            held = self.dataflow.value_of(model, op.scope)
+            constructor, where = held if held is not None else (None, op.scope)
+        if not isinstance(constructor, ast.Call):
+            return None
+        output = self.network_output(constructor, where)
+        if output is None:
+            return None
+        spec = spec_of(output)
+        return Op(self, output.kind, "model", op.node, op.scope, spec) if spec is not None \
+            else None
 
     # -- calls through the dataflow ---------------------------------------------------------------
     def _held_op(self, call: ast.Call, scope: Scope) -> Optional[Op]:
@@ -944,6 +998,9 @@ def _arguments_by_parameter(call: ast.Call, parameters: Tuple[str, ...]):
         if keyword.arg is not None:
             yield keyword.value, keyword.arg
 
+
+# The losses a Keras model may be compiled with that rules ask about.
+_COMPILED_KINDS = frozenset({"cross_entropy", "binary_cross_entropy"})
 
 _SINK_NAMES: List[frozenset] = []
 
