@@ -92,3 +92,50 @@ def test_other_compile_calls_are_not_losses(run, write):
             return pattern, fast, model.compile(fullgraph=True)
         """)
     assert check(run, ".") == set()
+
+
+def test_functional_subclassed_and_added_models(run, write):
+    write("more.py", """
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.out = layers.Dense(10, activation="softmax")
+
+            def call(self, x):
+                return self.out(x)
+
+
+        def functional():
+            inputs = keras.Input((8,))
+            h = layers.Dense(16, activation="relu")(inputs)
+            outputs = layers.Dense(10, activation="softmax")(h)
+            model = keras.Model(inputs, outputs)
+            model.compile(optimizer="adam",
+                          loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+
+
+        def added():
+            model = keras.Sequential()
+            model.add(layers.Dense(16, activation="relu"))
+            model.add(layers.Dense(1, activation="sigmoid"))
+            model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True))
+
+
+        def subclassed():
+            net = Net()
+            net.compile(optimizer="adam",
+                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+
+        def added_logits():
+            model = keras.Sequential()
+            model.add(layers.Dense(1, activation="sigmoid"))
+            model.add(layers.Dense(1))
+            model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True))
+        """)
+    assert check(run, ".") == {("more.py", 20, "NL202"), ("more.py", 27, "NL202"),
+                               ("more.py", 33, "NL202")}

@@ -307,11 +307,30 @@ class SemanticModel:
         if not isinstance(constructor, ast.Call):
             return None
         output = self.network_output(constructor, where)
+        if output is None and isinstance(model, ast.Name) and not constructor.args and \
+                self.qualname(constructor.func, where) in table.SEQUENTIAL:
+            output = self._last_added(model, op)  # `model = Sequential(); model.add(...)`
         if output is None:
             return None
         spec = spec_of(output)
         return Op(self, output.kind, "model", op.node, op.scope, spec) if spec is not None \
             else None
+
+    def _last_added(self, model: ast.Name, op: Op) -> Optional[Returned]:
+        """What the last layer `model.add(layer)` before `op` (in the same scope) outputs."""
+        last: Optional[ast.Call] = None
+        position = (op.node.lineno, op.node.col_offset)
+        for node in self.operations:
+            if type(node) is ast.Call and type(node.func) is ast.Attribute \
+                    and node.func.attr == "add" and type(node.func.value) is ast.Name \
+                    and node.func.value.id == model.id and len(node.args) == 1 \
+                    and self.scope_of(node) is op.scope \
+                    and (node.lineno, node.col_offset) < position:
+                if last is None or (node.lineno, node.col_offset) > (last.lineno, last.col_offset):
+                    last = node
+        if last is None or not isinstance(last.args[0], ast.Call):
+            return None
+        return self.network_output(last.args[0], op.scope)
 
     # -- calls through the dataflow ---------------------------------------------------------------
     def _held_op(self, call: ast.Call, scope: Scope) -> Optional[Op]:
@@ -702,6 +721,11 @@ class SemanticModel:
         final = self._final_activation(constructor, scope)
         if final is not None:
             return Returned(final.kind, table.spec_key(final), "model")
+        activation = self._activation_argument(constructor, scope)  # `Dense(10, activation=...)`
+        if activation is not None:
+            return Returned(activation.kind, table.spec_key(activation), "model")
+        if self.qualname(constructor.func, scope) in table.FUNCTIONAL_MODELS:
+            return self._functional_output(constructor, scope, depth)
         func = constructor.func
         if isinstance(func, ast.Name):
             owner, bindings = self.lookup(func.id, scope)
@@ -723,6 +747,26 @@ class SemanticModel:
             return fact.cls.output
         if fact.returned is not None and fact.returned.form == "network":
             return Returned(fact.returned.kind, fact.returned.spec, "model")
+        return None
+
+    def _functional_output(self, constructor: ast.Call, scope: Scope,
+                           depth: int) -> Optional[Returned]:
+        """`keras.Model(inputs, outputs)`: the activation `outputs` ends in (a layer applied,
+        `Dense(10, activation="softmax")(h)`, or an activation function)."""
+        outputs = next((k.value for k in constructor.keywords if k.arg == "outputs"), None)
+        if outputs is None and len(constructor.args) > 1 and \
+                not any(isinstance(a, ast.Starred) for a in constructor.args[:2]):
+            outputs = constructor.args[1]
+        if outputs is None:
+            return None
+        origin = self.dataflow.origin(outputs, scope)
+        if not isinstance(origin.expr, ast.Call):
+            return None
+        if isinstance(origin.expr.func, ast.Call):  # a layer applied
+            return self.network_output(origin.expr.func, origin.scope, depth + 1)
+        op = self.op(origin.expr, origin.scope)
+        if op is not None and op.kind in table.ACTIVATIONS and op.spec is not None:
+            return Returned(op.kind, table.spec_key(op.spec), "model")
         return None
 
     def _class_output(self, cls: ast.ClassDef) -> Optional[Returned]:
