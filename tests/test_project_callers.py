@@ -150,3 +150,91 @@ def test_sinks_survive_json_and_reject_nonsense():
     broken["schema"] = 2
     with pytest.raises(ValueError):
         ModuleSummary.from_json(broken)
+
+
+# -- methods returning another module's function's result --------------------------------------
+
+METHODS = {
+    "pkg/__init__.py": "",
+    "pkg/ops.py": """
+        from scipy.special import softmax
+
+
+        def probs(z):
+            return softmax(z, axis=1)
+        """,
+    "pkg/models.py": """
+        from .ops import probs
+
+
+        class SoftmaxRegression:
+            def __init__(self, w):
+                self.w = w
+
+            def predict_proba(self, X):
+                return probs(X @ self.w)
+        """,
+    "pkg/train.py": """
+        import numpy as np
+
+        from .models import SoftmaxRegression
+
+
+        class Sub(SoftmaxRegression):
+            def predict_log_proba(self, X):
+                return np.log(self.predict_proba(X))
+
+
+        def nll(model: SoftmaxRegression, X):
+            return np.log(model.predict_proba(X))
+
+
+        def fit(X, w):
+            clf = SoftmaxRegression(w)
+            return np.log(clf.predict_proba(X))
+        """,
+}
+METHOD_FINDINGS = {("pkg/train.py", 8, "NL101"),    # an inherited method
+                   ("pkg/train.py", 12, "NL101"),   # an annotated parameter
+                   ("pkg/train.py", 17, "NL101")}   # an instance in a name
+
+
+def test_a_method_returning_another_modules_function_result(run, write, tmp_path):
+    """`models.py` never spells a softmax: its method delegates to `ops.probs`."""
+    make(write, METHODS)
+    assert check(run, ".") == METHOD_FINDINGS
+    assert check(run, "pkg/train.py") == METHOD_FINDINGS
+    source = (tmp_path / "pkg" / "train.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/train.py", "-", input=source)
+    assert findings(result) == METHOD_FINDINGS
+
+
+def test_a_warm_cache_follows_a_method_delegation(run, write, tmp_path):
+    make(write, METHODS)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == METHOD_FINDINGS
+    assert warm() == METHOD_FINDINGS
+    ops = tmp_path / "pkg" / "ops.py"
+    original = ops.read_text()
+    ops.write_text(original.replace("return softmax(z, axis=1)", "return z"))
+    assert warm() == set()
+    ops.write_text(original)
+    assert warm() == METHOD_FINDINGS
+
+
+def test_class_delegations_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import ClassSummary, Delegation, ModuleSummary
+    summary = ModuleSummary("m", classes={"C": ClassSummary(
+        delegations={"predict": Delegation("pkg.ops.probs", ("X",))},
+        parameters={"predict": ("X",)})})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    broken = summary.to_json()
+    broken["classes"]["C"]["delegations"] = {"predict": ["pkg.ops.probs", [3], {}]}
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)
+    broken = summary.to_json()
+    del broken["classes"]["C"]["parameters"]
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)

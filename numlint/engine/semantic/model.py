@@ -826,6 +826,9 @@ class SemanticModel:
             if fact is not None and fact.cls is not None:
                 if name in fact.cls.methods:
                     return fact.cls.methods[name]
+                if name in fact.cls.delegations:  # a method returning a function's result
+                    method = self.fact(f"{fact.qualname}.{name}")
+                    return method.returned if method is not None else None
         return None
 
     def _method_of_instance(self, func: ast.Attribute, scope: Scope) -> Optional[Op]:
@@ -842,8 +845,13 @@ class SemanticModel:
                 return self._returned_op(call, scope, method)
             inherited = self._inherited_method(cls_node, func.attr)
             return self._fact_op(inherited, call, scope, "returned") if inherited else None
-        if cls_fact is not None and func.attr in cls_fact.methods:
-            return self._fact_op(cls_fact.methods[func.attr], call, scope, "returned")
+        if cls_fact is not None and func.attr in cls_fact.cls.methods:
+            return self._fact_op(cls_fact.cls.methods[func.attr], call, scope, "returned")
+        if cls_fact is not None and func.attr in cls_fact.cls.delegations:
+            method = self.fact(f"{cls_fact.qualname}.{func.attr}")
+            if method is not None and method.returned is not None \
+                    and method.returned.form == "returned":
+                return self._fact_op(method.returned, call, scope, "returned")
         return None
 
     def _instance_class(self, name: ast.Name, scope: Scope):
@@ -869,7 +877,7 @@ class SemanticModel:
         if qualname is None or qualname in table.FUNCTIONS:
             return None, None
         fact = self.fact(qualname)
-        return None, (fact.cls if fact is not None else None)
+        return None, (fact if fact is not None and fact.cls is not None else None)
 
     def origin(self, expr: ast.expr, scope: Optional[Scope] = None) -> "Origin":
         """Where the value of `expr` comes from (see `numlint.engine.semantic.dataflow`)."""

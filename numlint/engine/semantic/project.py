@@ -160,6 +160,10 @@ class ClassSummary:
     output: Optional[Returned] = None
     attributes: Dict[str, Returned] = field(default_factory=dict)
     functions: Dict[str, str] = field(default_factory=dict)
+    # Methods that return a first-party function's result (`return probs(X @ self.w)`),
+    # followed when asked, and their positional parameters (after `self`).
+    delegations: Dict[str, "Delegation"] = field(default_factory=dict)
+    parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
@@ -174,7 +178,9 @@ class ClassSummary:
                 "methods": {k: v.to_json() for k, v in self.methods.items()},
                 "output": self.output.to_json() if self.output else None,
                 "attributes": {k: v.to_json() for k, v in self.attributes.items()},
-                "functions": dict(self.functions)}
+                "functions": dict(self.functions),
+                "delegations": {k: v.to_json() for k, v in self.delegations.items()},
+                "parameters": {k: list(v) for k, v in self.parameters.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ClassSummary":
@@ -186,9 +192,17 @@ class ClassSummary:
                 not isinstance(functions, dict) or \
                 not all(isinstance(k, str) and isinstance(v, str) for k, v in functions.items()):
             raise ValueError("bad class fact")
+        delegations, parameters = data["delegations"], data["parameters"]
+        if not isinstance(delegations, dict) or not all(isinstance(k, str) for k in delegations) \
+                or not isinstance(parameters, dict) or \
+                not all(isinstance(k, str) and isinstance(v, list)
+                        and all(isinstance(p, str) for p in v) for k, v in parameters.items()):
+            raise ValueError("bad class fact")
         return cls(tuple(bases), _returned_map(data["methods"]),
                    Returned.from_json(data["output"]) if data["output"] is not None else None,
-                   _returned_map(data["attributes"]), dict(functions))
+                   _returned_map(data["attributes"]), dict(functions),
+                   {k: Delegation.from_json(v) for k, v in delegations.items()},
+                   {k: tuple(v) for k, v in parameters.items()})
 
 
 @dataclass(frozen=True)
@@ -408,6 +422,11 @@ class ProjectView:
                     fact = self.resolve(f"{absolute}.{name}")
                     if fact is not None:
                         found |= fact.kinds
+                        if fact.cls is not None:  # and what its delegating methods return
+                            for method in fact.cls.delegations:
+                                returned = self.resolve(f"{fact.qualname}.{method}")
+                                if returned is not None:
+                                    found |= returned.kinds
                     continue
                 summary = self.summary(absolute)  # `import m`: what m itself defines
                 if summary is not None:
@@ -455,6 +474,9 @@ class ProjectView:
                 return Fact(qualname, cls=cls)
             if len(rest) == 1 and rest[0] in cls.methods:
                 return Fact(qualname, returned=cls.methods[rest[0]])
+            if len(rest) == 1 and rest[0] in cls.delegations:
+                return self._delegated(qualname, cls.delegations[rest[0]],
+                                       cls.parameters.get(rest[0], ()), depth)
             return None
         if rest:
             return None
@@ -683,7 +705,10 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
             if absolute is not None:
                 bases.append(absolute)
     methods: Dict[str, Returned] = {}
+    delegations: Dict[str, Delegation] = {}
+    parameters: Dict[str, Tuple[str, ...]] = {}
     output = None
+    module = model.project.module if model.project is not None else None
     for method, _ in model.dataflow.class_methods(cls):
         node = method.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -691,6 +716,11 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
         returned = returned_fact(model, method)
         if returned is not None:
             methods[node.name] = returned
+        elif module is not None:  # `return probs(X @ self.w)`, `probs` first-party
+            delegation = _delegation(model, method, module)
+            if delegation is not None:
+                delegations[node.name] = delegation
+                parameters[node.name] = positional_parameters(node)[1:]  # after `self`
     for name in table.FORWARD_METHODS:
         if name in methods and methods[name].kind in table.ACTIVATIONS:
             forward = methods[name]
@@ -714,9 +744,10 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
                 network = model.network_output(value, method)
                 if network is not None:
                     attributes[attribute] = network
-    if not (bases or methods or output or attributes or functions):
+    if not (bases or methods or output or attributes or functions or delegations):
         return None
-    return ClassSummary(tuple(bases), methods, output, attributes, functions)
+    return ClassSummary(tuple(bases), methods, output, attributes, functions, delegations,
+                        parameters)
 
 
 def spec_of(returned: Returned) -> Optional[Spec]:
