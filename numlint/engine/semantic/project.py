@@ -381,8 +381,8 @@ class ProjectView:
         imported function matters only to a module that spells an activation to pass it
         (`nll(softmax(z))`), so the sink kinds are asked for only then (a `log` is missing
         from most modules: asking for it everywhere would summarise most imports)."""
-        from numlint.engine.prefilter import spells
-        if spells(text, table.ACTIVATIONS):
+        from numlint.engine.prefilter import spelled_here
+        if spelled_here(text, table.ACTIVATIONS):
             return PROVIDABLE
         return table.PROVIDED_KINDS
 
