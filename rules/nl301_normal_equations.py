@@ -33,9 +33,11 @@ pseudo-inverse `inv(X.T @ X) @ X.T` and the hat matrix `X @ inv(X.T @ X) @ X.T`,
 `tf.linalg.lstsq(A, b)` with its default `fast=True`, which is the normal equations too.
 
 A regularised problem solved the same way, a ridge regression
-`inv(X.T @ X + lam * I) @ X.T @ y` or `solve(X.T @ X + P, X.T @ y)` (any penalty `P` added to
+`inv(X.T @ X + lam * I) @ X.T @ y` or `solve(X.T @ X + P, X.T @ y)` (a penalty `P` added to
 the Gram matrix), is reported without a fix: it is the normal equations of the augmented
-least-squares problem `[X; sqrt(lam) I] b = [y; 0]`, whose condition number it squares.
+least-squares problem `[X; sqrt(lam) I] b = [y; 0]`, whose condition number it squares. A
+penalty whose coefficient is a constant of at least 1e-3 is not reported: it bounds the
+condition number (below).
 """
     why = """
 Forming `XᵀX` squares the condition number of the problem: with `cond(X) = 1e8` the normal
@@ -73,7 +75,8 @@ offered only when nothing rebinds `X` or `y` in between. Adding `fast=False` to 
 inverse or the solver has other arguments (`rcond=`), or the operations come from different
 libraries.
 
-A ridge's normal equations are reported without a fix. The penalty bounds their condition
+A ridge's normal equations are reported without a fix, unless the penalty's coefficient is a
+constant of at least 1e-3 (`alpha = 1` ... `alpha * np.identity(n)`). The penalty bounds their condition
 number by `(σ₁² + λ) / λ`, so they are accurate when `λ` is large against the smallest squared
 singular value of `X`, and noise when it is a small jitter added to make the inverse exist:
 on the degree-11 Vandermonde fit above, `solve(X.T @ X + λI, X.T @ y)` is off from the
@@ -257,13 +260,38 @@ def _regularised(ctx, expr, scope) -> Optional[Gram]:
     through names; its origins include the sum's."""
     origin = ctx.origin(expr, scope)
     op = origin.op
-    if op is None or op.kind != "add":
+    if op is None or op.kind != "add" or op.left is None or op.right is None:
         return None
-    for side in (op.left, op.right):
+    for side, penalty in ((op.left, op.right), (op.right, op.left)):
         g = gram(ctx, side, origin.scope)
         if g is not None:
+            if _large_penalty(ctx, penalty, origin.scope):
+                return None
             return Gram(g.matrix, g.stack, g.product, [origin, *g.origins], g.outer)
     return None
+
+
+# A penalty whose coefficient is a constant at least this large bounds the normal equations'
+# condition number enough (measured on a Vandermonde fit with `cond(X) = 1.2e8`: with `1e-3` the
+# ridge's normal equations agree with the augmented least squares to 2e-11).
+LARGE_PENALTY = 1e-3
+
+
+def _large_penalty(ctx, penalty, scope) -> bool:
+    """Whether the penalty is `c * M` (or `M * c`, or `c`) with `c` a numeric constant (also
+    held in a name) of at least LARGE_PENALTY: a deliberate ridge, not a jitter."""
+    origin = ctx.origin(penalty, scope)
+    terms = [origin.expr]
+    if origin.op is not None and origin.op.kind == "mul" and origin.op.left is not None:
+        terms = [origin.op.left, origin.op.right]
+    for term in terms:
+        value = ctx.origin(term, origin.scope).expr
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+            value = value.operand
+        if isinstance(value, ast.Constant) and type(value.value) in (int, float) \
+                and abs(value.value) >= LARGE_PENALTY:
+            return True
+    return False
 
 
 def _ridge_inverse(ctx, expr, scope):
@@ -526,6 +554,13 @@ EXAMPLES = (
         def coefficient_covariance(X, residual_variance):
             return residual_variance * np.linalg.inv(X.T @ X)
         """, title="the covariance of the coefficients needs the inverse itself"),
+    good("numpy", """
+        import numpy as np
+
+        def ridge(X, y):
+            alpha = 1.0
+            return np.linalg.solve(X.T @ X + alpha * np.eye(X.shape[1]), X.T @ y)
+        """, title="a ridge penalty of a known, large coefficient bounds the condition number"),
     good("numpy", """
         import numpy as np
 
