@@ -288,8 +288,9 @@ def _large_penalty(ctx, penalty, scope) -> bool:
         value = ctx.origin(term, origin.scope).expr
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
             value = value.operand
-        if isinstance(value, ast.Constant) and type(value.value) in (int, float) \
-                and abs(value.value) >= LARGE_PENALTY:
+        number = value.value if isinstance(value, ast.Constant) else None
+        if isinstance(number, (int, float)) and not isinstance(number, bool) \
+                and abs(number) >= LARGE_PENALTY:
             return True
     return False
 

@@ -319,7 +319,8 @@ class SemanticModel:
     def _last_added(self, model: ast.Name, op: Op) -> Optional[Returned]:
         """What the last layer `model.add(layer)` before `op` (in the same scope) outputs."""
         last: Optional[ast.Call] = None
-        position = (op.node.lineno, op.node.col_offset)
+        node_at = op.node
+        position = (getattr(node_at, "lineno", 0), getattr(node_at, "col_offset", 0))
         for node in self.operations:
             if type(node) is ast.Call and type(node.func) is ast.Attribute \
                     and node.func.attr == "add" and type(node.func.value) is ast.Name \
@@ -827,8 +828,8 @@ class SemanticModel:
                 if name in fact.cls.methods:
                     return fact.cls.methods[name]
                 if name in fact.cls.delegations:  # a method returning a function's result
-                    method = self.fact(f"{fact.qualname}.{name}")
-                    return method.returned if method is not None else None
+                    delegated = self.fact(f"{fact.qualname}.{name}")
+                    return delegated.returned if delegated is not None else None
         return None
 
     def _method_of_instance(self, func: ast.Attribute, scope: Scope) -> Optional[Op]:
@@ -848,10 +849,10 @@ class SemanticModel:
         if cls_fact is not None and func.attr in cls_fact.cls.methods:
             return self._fact_op(cls_fact.cls.methods[func.attr], call, scope, "returned")
         if cls_fact is not None and func.attr in cls_fact.cls.delegations:
-            method = self.fact(f"{cls_fact.qualname}.{func.attr}")
-            if method is not None and method.returned is not None \
-                    and method.returned.form == "returned":
-                return self._fact_op(method.returned, call, scope, "returned")
+            delegated = self.fact(f"{cls_fact.qualname}.{func.attr}")
+            if delegated is not None and delegated.returned is not None \
+                    and delegated.returned.form == "returned":
+                return self._fact_op(delegated.returned, call, scope, "returned")
         return None
 
     def _instance_class(self, name: ast.Name, scope: Scope):
