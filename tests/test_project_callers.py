@@ -238,3 +238,87 @@ def test_class_delegations_survive_json_and_reject_nonsense():
     del broken["classes"]["C"]["parameters"]
     with pytest.raises(ValueError):
         ModuleSummary.from_json(broken)
+
+
+# -- a parameter passed on to another module's function -----------------------------------------
+
+FORWARDS = {
+    "pkg/__init__.py": "",
+    "pkg/losses.py": """
+        import torch
+
+
+        def nll(p, y):
+            return -torch.log(p)[torch.arange(len(y)), y].mean()
+        """,
+    "pkg/utils.py": """
+        from . import losses
+        from .losses import nll
+
+
+        def compute_loss(probs, targets):
+            return losses.nll(probs, targets) * 2
+
+
+        def by_keyword(q, y):
+            return nll(y=y, p=q)
+
+
+        def not_the_probabilities(q, y):
+            return nll(y, q)
+        """,
+    "pkg/train.py": """
+        import torch
+
+        from .utils import by_keyword, compute_loss, not_the_probabilities
+
+
+        def step(z, y):
+            a = compute_loss(torch.softmax(z, -1), y)
+            b = by_keyword(torch.softmax(z, 1), y)
+            return a + b + not_the_probabilities(torch.softmax(z, 1), y)
+        """,
+}
+FORWARD_FINDINGS = {("pkg/train.py", 7, "NL101"), ("pkg/train.py", 8, "NL101")}
+
+
+def test_a_parameter_passed_on_to_another_modules_function(run, write, tmp_path):
+    """Neither `train.py` nor `utils.py` spells a log: `utils.compute_loss` passes its
+    parameter to `losses.nll`, which takes its log."""
+    make(write, FORWARDS)
+    assert check(run, ".") == FORWARD_FINDINGS
+    assert check(run, "pkg/train.py") == FORWARD_FINDINGS
+    result = run("check", "--no-cache", "--output-format", "json", "pkg/train.py")
+    message = next(d["message"] for d in json.loads(result.output) if d["location"]["row"] == 7)
+    assert message.startswith("`compute_loss` takes the log of its parameter `probs` "
+                              "(pkg.losses, line 5)")
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == FORWARD_FINDINGS
+    losses = tmp_path / "pkg" / "losses.py"
+    original = losses.read_text()
+    losses.write_text(original.replace("torch.log(p)", "torch.log(p.clamp_min(1e-12))"))
+    assert warm() == set()
+    losses.write_text(original)
+    assert warm() == FORWARD_FINDINGS
+
+
+def test_forwarding_in_a_cycle_ends_silently(run, write):
+    write("a.py", "import b\n\ndef f(p):\n    return b.g(p)\n")
+    write("b.py", "import a\n\ndef g(p):\n    return a.f(p)\n")
+    write("c.py", "import torch\nfrom a import f\n\ndef h(z):\n    return f(torch.softmax(z, -1))\n")
+    assert check(run, ".") == set()
+
+
+def test_forwards_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import Forward, ModuleSummary
+    summary = ModuleSummary("m", forwards={"f": (Forward("p", "pkg.losses.nll", 0),
+                                                 Forward("y", "pkg.losses.nll", None, "y"))},
+                            parameters={"f": ("p", "y")})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    for bad in (["p", "t", None, None], ["p", "t", 0, "y"], ["p", "t", -1, None],
+                ["p", "t", True, None], [1, "t", 0, None], ["p", "t", 0]):
+        broken = summary.to_json()
+        broken["forwards"] = {"f": [bad]}
+        with pytest.raises(ValueError):
+            ModuleSummary.from_json(broken)

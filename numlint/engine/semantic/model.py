@@ -1036,7 +1036,7 @@ class Passed:
     @property
     def location(self) -> str:
         """Where its hazardous operation is: `line 3`, or `pkg.losses, line 3`."""
-        module = self.name.rpartition(".")[0]
+        module = self.sink.module or self.name.rpartition(".")[0]
         return f"{module}, line {self.sink.line}" if module else f"line {self.sink.line}"
 
 

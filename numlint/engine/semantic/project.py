@@ -134,6 +134,9 @@ class Sink:
     kind: str
     holds: Optional[str] = None
     line: int = 0
+    # The module of that operation, once read from a summary (not stored: a summary's own
+    # sinks are in its module; a function forwarding its parameter gets its callee's).
+    module: Optional[str] = field(default=None, compare=False)
 
     def to_json(self) -> list:
         return [self.parameter, self.kind, self.holds, self.line]
@@ -146,6 +149,30 @@ class Sink:
                 and type(line) is int and line >= 0):
             raise ValueError("bad sink")
         return cls(parameter, kind, holds, line)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A function's `parameter` passed to a first-party function of another module, `target`
+    (its absolute qualified name as written: not looked up), as its argument at `position` or
+    by `keyword`: the callee's sinks become the function's when a check asks."""
+
+    parameter: str
+    target: str
+    position: Optional[int] = None
+    keyword: Optional[str] = None
+
+    def to_json(self) -> list:
+        return [self.parameter, self.target, self.position, self.keyword]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Forward":
+        parameter, target, position, keyword = data
+        if not (isinstance(parameter, str) and isinstance(target, str)
+                and ((type(position) is int and position >= 0 and keyword is None)
+                     or (position is None and isinstance(keyword, str)))):
+            raise ValueError("bad forward")
+        return cls(parameter, target, position, keyword)
 
 
 @dataclass(frozen=True)
@@ -220,6 +247,8 @@ class ModuleSummary:
     parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # Of each function, the parameters that reach a hazardous position in it.
     sinks: Dict[str, Tuple[Sink, ...]] = field(default_factory=dict)
+    # Of each function, the parameters it passes to another module's functions (their sinks).
+    forwards: Dict[str, Tuple[Forward, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
@@ -240,7 +269,8 @@ class ModuleSummary:
                 "values": {k: v.to_json() for k, v in self.values.items()},
                 "delegations": {k: v.to_json() for k, v in self.delegations.items()},
                 "parameters": {k: list(v) for k, v in self.parameters.items()},
-                "sinks": {k: [s.to_json() for s in v] for k, v in self.sinks.items()}}
+                "sinks": {k: [s.to_json() for s in v] for k, v in self.sinks.items()},
+                "forwards": {k: [f.to_json() for f in v] for k, v in self.forwards.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ModuleSummary":
@@ -263,16 +293,18 @@ class ModuleSummary:
                             and all(isinstance(p, str) for p in v)
                             for k, v in parameters.items()):
                 raise ValueError("bad delegations")
-            sinks = data["sinks"]
-            if not isinstance(sinks, dict) or \
-                    not all(isinstance(k, str) and isinstance(v, list) and v for k, v in sinks.items()):
+            sinks, forwards = data["sinks"], data["forwards"]
+            if not all(isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, list)
+                                                   and v for k, v in m.items())
+                       for m in (sinks, forwards)):
                 raise ValueError("bad sinks")
             return cls(data["module"], _returned_map(data["functions"]),
                        {str(k): ClassSummary.from_json(v) for k, v in classes.items()},
                        dict(aliases), _returned_map(data["values"]),
                        {str(k): Delegation.from_json(v) for k, v in delegations.items()},
                        {k: tuple(v) for k, v in parameters.items()},
-                       {k: tuple(Sink.from_json(s) for s in v) for k, v in sinks.items()})
+                       {k: tuple(Sink.from_json(s) for s in v) for k, v in sinks.items()},
+                       {k: tuple(Forward.from_json(f) for f in v) for k, v in forwards.items()})
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad summary: {exc}") from None
 
@@ -489,11 +521,42 @@ class ProjectView:
         elif name in summary.delegations:
             fact = self._delegated(qualname, summary.delegations[name],
                                    summary.parameters.get(name, ()), depth)
-        sinks = summary.sinks.get(name, ())
+        sinks = tuple(replace(s, module=summary.module) for s in summary.sinks.get(name, ()))
+        if name in summary.forwards:  # and where the functions it passes them to put them
+            sinks += tuple(s for s in self._forwarded(qualname, summary.forwards[name], depth)
+                           if s not in sinks)
         if sinks:  # where the function puts its parameters, whatever it returns
             fact = replace(fact or Fact(qualname), sinks=sinks,
                            parameters=summary.parameters.get(name, ()))
         return fact
+
+    def _forwarded(self, qualname: str, forwards: Tuple[Forward, ...],
+                   depth: int) -> Tuple[Sink, ...]:
+        """The sinks a function's parameters reach through the functions of other modules it
+        passes them to (as delegations: bounded, a cycle contributes nothing, every summary
+        read recorded)."""
+        if qualname in self._following or len(self._following) >= MAX_DELEGATIONS:
+            return ()
+        self._following.append(qualname)
+        found: List[Sink] = []
+        try:
+            for forward in forwards:
+                callee = self.resolve(forward.target, depth + 1)
+                if callee is None or not callee.sinks:
+                    continue
+                parameter = forward.keyword
+                if parameter is None and forward.position is not None \
+                        and forward.position < len(callee.parameters):
+                    parameter = callee.parameters[forward.position]
+                for sink in callee.sinks:
+                    if sink.parameter == parameter:
+                        mine = Sink(forward.parameter, sink.kind, sink.holds, sink.line,
+                                    sink.module)
+                        if mine not in found:
+                            found.append(mine)
+        finally:
+            self._following.pop()
+        return tuple(found)
 
     def _delegated(self, qualname: str, delegation: Delegation, parameters: Tuple[str, ...],
                    depth: int) -> Optional[Fact]:
@@ -574,7 +637,9 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     delegations: Dict[str, Delegation] = {}
     parameters: Dict[str, Tuple[str, ...]] = {}
     sinks: Dict[str, Tuple[Sink, ...]] = {}
+    forwards: Dict[str, Tuple[Forward, ...]] = {}
     by_node = model.parameter_sinks()
+    forwarded = _forwards(model, module)
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -588,6 +653,9 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
             function = model.scope_by_node.get(binding.node)
             if binding.node in by_node:
                 sinks[name] = by_node[binding.node]
+                parameters[name] = positional_parameters(binding.node)
+            if binding.node in forwarded:
+                forwards[name] = forwarded[binding.node]
                 parameters[name] = positional_parameters(binding.node)
             if function is not None:
                 returned = returned_fact(model, function)
@@ -620,7 +688,43 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 if network is not None:
                     values[name] = network
     return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters,
-                         sinks)
+                         sinks, forwards)
+
+
+def _forwards(model: "SemanticModel", module: str) -> Dict[ast.AST, Tuple[Forward, ...]]:
+    """Of each module-level function, its parameters passed as such to a first-party function
+    of another module (`def loss(p, y): return losses.nll(p, y)`). Only calls with a parameter
+    among their arguments are looked up."""
+    found: Dict[ast.AST, List[Forward]] = {}
+    for node in model.operations:
+        if type(node) is not ast.Call or type(node.func) not in (ast.Name, ast.Attribute):
+            continue
+        scope = model.scope_of(node)
+        if scope is None or scope.kind != "function" or scope.parent is not model.module_scope:
+            continue
+        arguments: List[Tuple[ast.expr, Optional[int], Optional[str]]] = []
+        for index, argument in enumerate(node.args):
+            if isinstance(argument, ast.Starred):
+                break
+            arguments.append((argument, index, None))
+        arguments += [(k.value, None, k.arg) for k in node.keywords if k.arg is not None]
+        if not any(type(a) is ast.Name and _is_parameter(scope, a.id) for a, _, _ in arguments):
+            continue
+        target = _callee(model, node.func, scope, module)
+        if target is None or target.startswith(f"{module}."):
+            continue  # not first-party, or of this module (`parameter_sinks` follows those)
+        for argument, position, keyword in arguments:
+            if type(argument) is ast.Name and _is_parameter(scope, argument.id):
+                forward = Forward(argument.id, target, position, keyword)
+                mine = found.setdefault(scope.node, [])
+                if forward not in mine:
+                    mine.append(forward)
+    return {node: tuple(forwards) for node, forwards in found.items()}
+
+
+def _is_parameter(scope: "Scope", name: str) -> bool:
+    bindings = scope.bindings.get(name, ())
+    return len(bindings) == 1 and bindings[0].kind == "param"
 
 
 def positional_parameters(node: Optional[ast.AST]) -> Tuple[str, ...]:
