@@ -322,3 +322,27 @@ def test_forwards_survive_json_and_reject_nonsense():
         broken["forwards"] = {"f": [bad]}
         with pytest.raises(ValueError):
             ModuleSummary.from_json(broken)
+
+
+def test_a_function_of_the_checked_module_passing_its_parameter_on(run, write, tmp_path):
+    """`same.py` spells no log, and imports the module (`from . import losses`), not the
+    function: the prefilter reads the submodule's summary."""
+    make(write, {"pkg/__init__.py": "", "pkg/losses.py": FORWARDS["pkg/losses.py"],
+                 "pkg/same.py": """
+                     import torch
+
+                     from . import losses
+
+
+                     def loss(p, y):
+                         return losses.nll(p, y)
+
+
+                     def step(z, y):
+                         return loss(torch.softmax(z, -1), y)
+                     """})
+    assert check(run, ".") == {("pkg/same.py", 11, "NL101")}
+    source = (tmp_path / "pkg" / "same.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/same.py", "-", input=source)
+    assert findings(result) == {("pkg/same.py", 11, "NL101")}

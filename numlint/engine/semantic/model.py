@@ -24,7 +24,8 @@ from numlint.engine import table
 from numlint.engine.table import losses
 from numlint.engine.semantic.dataflow import Dataflow, Origin
 from numlint.engine.semantic.project import (
-    SINK_KINDS, Fact, ProjectView, Returned, Sink, positional_parameters, spec_of, standard_module)
+    SINK_KINDS, Fact, Forward, ProjectView, Returned, Sink, forwards_of, positional_parameters,
+    spec_of, standard_module)
 from numlint.engine.semantic.operations import (
     BINARY_KINDS, COMPARE_KIND, SIDED_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view,
     bind_arguments, bind_call, unify_frameworks)
@@ -64,6 +65,7 @@ class SemanticModel:
         # position (`parameter_sinks`); of each scope, the names passed as arguments
         # (`passed_into`); what each value is passed into.
         self._sinks: Optional[Dict[ast.AST, Tuple[Sink, ...]]] = None
+        self._forwards: Optional[Dict[ast.AST, Tuple[Forward, ...]]] = None
         self._arguments: Dict[Scope, Dict[str, List[Tuple[ast.Name, ast.Call]]]] = {}
         self._passed: Dict[ast.AST, List["Passed"]] = {}
         # Where each node is, kept here rather than on the (caller's) tree: for every
@@ -87,6 +89,7 @@ class SemanticModel:
         self.augmented_reads.clear()
         self._returns.clear()
         self._sinks = None
+        self._forwards = None
         self._arguments.clear()
         self._passed.clear()
         self.dataflow.release()
@@ -567,6 +570,15 @@ class SemanticModel:
         self._sinks = {node: tuple(sinks) for node, sinks in found.items()}
         return self._sinks
 
+    def _module_forwards(self) -> Dict[ast.AST, Tuple["Forward", ...]]:
+        """Of each module-level function, its parameters passed on to another module's
+        functions (`numlint.engine.semantic.project.Forward`), once."""
+        if self._forwards is None:
+            view = self.project
+            self._forwards = forwards_of(self, view.module) \
+                if view is not None and view.module is not None else {}
+        return self._forwards
+
     def _sink_parameter(self, expr: Optional[ast.expr], function: Scope) -> Optional[str]:
         """The parameter of `function` that `expr` is (or selects entries of: `p[i]`)."""
         if expr is None:
@@ -656,7 +668,13 @@ class SemanticModel:
         calls, if it puts some parameter in a hazardous position."""
         node = self._module_function(call.func, scope)
         if node is not None:
-            sinks = self.parameter_sinks().get(node)
+            sinks = self.parameter_sinks().get(node, ())
+            forwards = self._module_forwards().get(node)
+            view = self.project
+            if forwards and view is not None and view.module is not None:
+                # It passes the parameter on to another module's function.
+                name = f"{view.module}.{getattr(node, 'name', '?')}"
+                sinks += tuple(s for s in view._forwarded(name, forwards, 0) if s not in sinks)
             if not sinks:
                 return None
             return sinks, positional_parameters(node), getattr(node, "name", "?")

@@ -439,9 +439,12 @@ class ProjectView:
                 absolute = self.absolute(module) if module.strip(".") or name else None
                 if absolute is None or absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
                     continue
-                facts = self._text_facts(absolute, wanted)
-                if facts is None and name is not None:  # `from pkg import module`
-                    absolute, name = f"{absolute}.{name}", None
+                facts = None
+                if name is not None:  # `from pkg import module`, a module of the package
+                    facts = self._text_facts(f"{absolute}.{name}", wanted)
+                    if facts is not None:
+                        absolute, name = f"{absolute}.{name}", None
+                if facts is None:
                     facts = self._text_facts(absolute, wanted)
                 if facts is None:
                     continue
@@ -463,7 +466,8 @@ class ProjectView:
                 summary = self.summary(absolute)  # `import m`: what m itself defines
                 if summary is not None:
                     found |= summary.kinds
-                    for delegating in summary.delegations:  # and what its functions return
+                    # and what its functions return, or where they pass their parameters on
+                    for delegating in (*summary.delegations, *summary.forwards):
                         fact = self.resolve(f"{absolute}.{delegating}")
                         if fact is not None:
                             found |= fact.kinds
@@ -639,7 +643,7 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     sinks: Dict[str, Tuple[Sink, ...]] = {}
     forwards: Dict[str, Tuple[Forward, ...]] = {}
     by_node = model.parameter_sinks()
-    forwarded = _forwards(model, module)
+    forwarded = forwards_of(model, module)
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -691,7 +695,7 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                          sinks, forwards)
 
 
-def _forwards(model: "SemanticModel", module: str) -> Dict[ast.AST, Tuple[Forward, ...]]:
+def forwards_of(model: "SemanticModel", module: str) -> Dict[ast.AST, Tuple[Forward, ...]]:
     """Of each module-level function, its parameters passed as such to a first-party function
     of another module (`def loss(p, y): return losses.nll(p, y)`). Only calls with a parameter
     among their arguments are looked up."""
