@@ -231,7 +231,9 @@ def moment(ctx, expr: ast.expr, scope) -> Optional[Moment]:
     p, origin = found
     _, transposed = factor(ctx, p, 0, origin.scope)
     rhs, rhs_transposed = factor(ctx, p, 1, origin.scope)
-    if transposed is None or rhs_transposed is not None:
+    if transposed is None or (rhs_transposed is not None and p.flipped[1]):
+        # A right-hand side transposed by a flag (`transpose_b=True`) is not written as the
+        # expression `rhs`; one written transposed (`X.T @ B.T`) is: `y` is `B.T`.
         return None
     return Moment(transposed.matrix, rhs, transposed.stack, p, origin)
 

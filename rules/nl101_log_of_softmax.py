@@ -4,6 +4,8 @@ import ast
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
+from ._passed import passed, takes
+
 
 class LogOfSoftmax(Rule):
     code = "NL101"
@@ -11,7 +13,7 @@ class LogOfSoftmax(Rule):
     summary = "`log(softmax(x))` underflows to -inf and has NaN gradients; use `log_softmax`"
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("log",)
+    operations = ("log", "softmax")
     requires = (("log", "softmax"),)
 
     what = """
@@ -21,6 +23,14 @@ Checks for the logarithm of a softmax, `log(softmax(x))`, in every spelling: fun
 a `self.` attribute and its log taken later, a softmax layer held in an attribute
 (`self.act = nn.Softmax(dim=1)`), a model whose last layer is a softmax, and a function of the
 module that returns a softmax (`np.log(self.predict_proba(X))`).
+
+Also a softmax output passed to a function of the project that takes the log of that
+parameter (`def nll(p): return -torch.log(p).mean()` ... `nll(F.softmax(z, -1))`, the
+function in the same module or in another, directly or through a name): reported at the call
+site, naming the function and the line of its log. A module checked alone knows what the
+functions it calls do with their parameters, never who calls its own functions; at the call
+site the finding is the same whether the whole project, the file alone or stdin is checked,
+and pre-commit reports it on the change that introduced it.
 """
     why = """
 Softmax underflows to exactly `0` for every entry more than about 745 below the row's maximum
@@ -52,6 +62,13 @@ should return logits, a change of its contract.
     )
 
     def check(self, ctx, op):
+        if op.kind == "softmax":
+            for record in passed(ctx, op, ("log",)):
+                ctx.report(record.argument,
+                           f"{takes(record, 'takes the log of')}, passed a softmax output "
+                           "here: it underflows to `-inf`; pass the logits and use "
+                           "`log_softmax` there")
+            return
         origin = ctx.origin(op.operand, op.scope)
         softmax = origin.op if origin is not None else None
         if softmax is None or softmax.kind != "softmax":
@@ -266,12 +283,31 @@ EXAMPLES = (
                 probs = logits
             return torch.log(probs)
         """, title="a softmax on one branch: reported, without a fix"),
+    bad("torch", """
+        import torch
+
+        def nll(probs, targets):
+            return -torch.log(probs)[torch.arange(len(targets)), targets].mean()
+
+        def step(logits, targets):
+            probs = torch.softmax(logits, dim=-1)
+            return nll(probs, targets)
+        """, title="a softmax passed to a function that takes its log: reported at the call"),
     good("torch", """
         import torch.nn.functional as F
 
         def log_probs(logits):
             return F.log_softmax(logits, dim=-1)
         """),
+    good("torch", """
+        import torch
+
+        def nll(probs, targets):
+            return -torch.log(probs + 1e-8)[torch.arange(len(targets)), targets].mean()
+
+        def step(logits, targets):
+            return nll(torch.softmax(logits, dim=-1), targets)
+        """, title="a function that guards its log"),
     good("numpy", """
         import numpy as np
         from scipy.special import softmax

@@ -10,6 +10,7 @@ from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, combine, negated, switch_to_logits,
                       unclipped, without_gradient)
+from ._passed import passed, takes
 
 
 @dataclass
@@ -34,7 +35,7 @@ class CrossEntropyOnProbabilities(Rule):
                "`-inf` or is clipped; compute it from the logits")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("log", "nll_loss", "cross_entropy")
+    operations = ("log", "nll_loss", "cross_entropy", "softmax")
     requires = (("log", "softmax"), ("log", "sigmoid"), ("nll_loss", "softmax"),
                 ("cross_entropy", "softmax"))
 
@@ -61,6 +62,9 @@ ending in the activation, or functions of the module that return it:
 The log of a whole softmax output (`-sum(y * log(softmax(z)))`, also through names) is NL101's
 finding (log-of-softmax), whose fix makes such a loss stable: this rule reports what NL101
 cannot see, so that one hazard gives one finding.
+Softmax probabilities passed to a function of the project that gives that parameter to
+`nll_loss` or to a crossentropy on probabilities are reported at the call site, naming the
+function and the line of its loss, without a fix (see NL101).
 """
     why = """
 A softmax underflows to exactly `0` for logits more than about 745 below the row's maximum in
@@ -108,12 +112,30 @@ wherever the clip or the epsilon was active.
     )
 
     def check(self, ctx, op):
-        if op.kind == "log":
+        if op.form == "compiled":
+            return  # a model compiled with a loss on probabilities: Keras's own usage
+        if op.kind == "softmax":
+            self._passed(ctx, op)
+        elif op.kind == "log":
             self._log(ctx, op)
         elif op.kind == "nll_loss":
             self._nll_loss(ctx, op)
         elif losses.prediction(op) == losses.PROBABILITIES:
             self._probability_loss(ctx, op)
+
+    # -- softmax probabilities passed to a function that takes log-probabilities --------------
+    @staticmethod
+    def _passed(ctx, op):
+        for record in passed(ctx, op, ("nll_loss",)):
+            ctx.report(record.argument,
+                       f"{takes(record, 'computes `nll_loss` of')}, which takes "
+                       "log-probabilities, passed softmax probabilities here: it computes "
+                       "`-p[target]`, not the cross-entropy; pass `log_softmax` of the logits")
+        for record in passed(ctx, op, ("cross_entropy",), (losses.PROBABILITIES,)):
+            ctx.report(record.argument,
+                       f"{takes(record, 'computes a crossentropy on probabilities of')}, passed "
+                       "softmax probabilities here: they are clipped, the loss is capped and "
+                       "its gradient vanishes; pass the logits to a loss with `from_logits=True`")
 
     # -- the log of probabilities -----------------------------------------------------------
     def _log(self, ctx, op):
@@ -465,6 +487,15 @@ EXAMPLES = (
                     constants=("y",),
                     reference="-np.sum(y * scipy.special.log_softmax(z, axis=-1), axis=-1)",
                     dtypes=("float32",), why=_CLIPPED_WHY)),
+    bad("torch", """
+        import torch.nn.functional as F
+
+        def nll(log_probs, targets):
+            return F.nll_loss(log_probs, targets)
+
+        def step(logits, targets):
+            return nll(F.softmax(logits, dim=1), targets)
+        """, title="softmax probabilities passed to a function computing `nll_loss`"),
     good("torch", """
         import torch
 

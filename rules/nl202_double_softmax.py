@@ -6,6 +6,7 @@ from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, goo
 from numlint.engine.table import losses
 
 from ._losses import activation, logits, on_branch
+from ._passed import passed, takes
 
 
 # The activation each logits-based loss kind applies itself.
@@ -19,7 +20,7 @@ class DoubleSoftmax(Rule):
                "applies the softmax twice: wrong values, vanishing gradients")
     frameworks = ("torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("cross_entropy", "binary_cross_entropy")
+    operations = ("cross_entropy", "binary_cross_entropy", "softmax", "sigmoid")
     requires = (("cross_entropy", "softmax"), ("cross_entropy", "sigmoid"),
                 ("binary_cross_entropy", "sigmoid"))
 
@@ -32,6 +33,16 @@ an attribute, or a model whose last layer is a softmax. Likewise a sigmoid outpu
 sigmoid cross-entropy on logits (`F.binary_cross_entropy_with_logits`,
 `tf.nn.sigmoid_cross_entropy_with_logits`, `optax.sigmoid_binary_cross_entropy`). A
 `log_softmax` output is not reported: log-softmax is idempotent, so the loss is right.
+A Keras model whose last layer applies the softmax (`Dense(10, activation="softmax")`, a
+`Softmax()` layer; the model built in the same module or by a `build_model()` of another)
+compiled with a loss on logits (`model.compile(loss=SparseCategoricalCrossentropy(from_logits=True))`,
+also a loss object held in a name) is reported at the loss, without a fix (the model's
+output changes meaning if its last activation goes). On Keras's TensorFlow backend the loss
+recovers the logits of a Keras softmax and warns; on its JAX and PyTorch backends the softmax
+is applied twice, so `keras` models are reported with that note and `tf.keras` ones are not.
+Also a softmax or sigmoid output passed to a function of the project that passes to such a loss as the logits that parameter (the function
+in the same module or in another, directly or through a name): reported at the call site,
+naming the function and the line of its loss, without a fix (see NL101).
 """
     why = """
 The loss computes `-log_softmax(p)[target]` of probabilities `p` in `[0, 1]`: every row of
@@ -66,8 +77,22 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
     )
 
     def check(self, ctx, op):
+        if op.kind in ("softmax", "sigmoid"):
+            for record in passed(ctx, op, tuple(APPLIES), (losses.LOGITS,)):
+                applied = APPLIES[record.sink.kind]
+                if applied == op.kind:
+                    what = (f"applies a {applied} to it: passed a {applied} output here, the "
+                            "activation is applied twice; pass the logits")
+                else:
+                    what = f"applies a {applied} to it, but is passed a {op.kind} output here"
+                ctx.report(record.argument,
+                           f"{takes(record, 'computes a loss on logits of')}, which {what}")
+            return
         applied = APPLIES.get(op.kind)
         if applied is None or losses.prediction(op) != losses.LOGITS:
+            return
+        if op.form == "compiled":
+            self._compiled(ctx, op, applied)
             return
         given = activation(ctx, op.operand, op.scope)
         if given is None:
@@ -90,6 +115,32 @@ backends is affected; `tf.keras.activations.softmax` is not reported, `tf.nn.sof
             fix = ctx.fix(prediction, logits(ctx, given, prediction),
                           f"Pass the {applied}'s input", Applicability.UNSAFE)
         ctx.report(op.node, message, fix)
+
+
+    @staticmethod
+    def _compiled(ctx, op, applied):
+        """`model.compile(loss=SparseCategoricalCrossentropy(from_logits=True))` of a model
+        whose last layer applies the softmax."""
+        output = ctx.model.compiled_output(op)
+        if output is None or output.kind not in APPLIES.values():
+            return
+        recovered = losses.keras_recovers_logits(op, output)
+        if recovered:
+            return
+        if output.kind != applied:
+            message = (f"the model's last layer applies a {output.kind}, and its loss, on "
+                       f"logits, applies a {applied}")
+        else:
+            message = (f"the model's last layer applies a {applied} and its loss, on logits "
+                       f"(`from_logits=True`), applies it again: wrong values, vanishing "
+                       "gradients; remove the activation from the last layer")
+        if recovered is None:
+            message += " (Keras recovers the logits on its TensorFlow backend only)"
+        call = op.node
+        where = next((k.value for k in call.keywords if k.arg == "loss"), None)
+        if where is None:
+            where = call.args[1] if len(call.args) > 1 else call
+        ctx.report(where, message)
 
 
 # -- examples: the rule's tests, its documentation and the input of its proofs -----------
@@ -264,6 +315,37 @@ EXAMPLES = (
         def loss(logits, targets):
             return F.cross_entropy(torch.sigmoid(logits), targets)
         """, title="a sigmoid fed to a softmax loss: reported without a fix"),
+    bad("torch", """
+        import torch.nn.functional as F
+
+        def classification_loss(logits, targets):
+            return F.cross_entropy(logits, targets)
+
+        def step(scores, targets):
+            probs = F.softmax(scores, dim=1)
+            return classification_loss(probs, targets)
+        """, title="a softmax passed to a function computing the loss: reported at the call"),
+    bad("keras", """
+        import keras
+        from keras import layers
+
+        def train(x, y):
+            model = keras.Sequential([layers.Dense(64, activation="relu"),
+                                      layers.Dense(10, activation="softmax")])
+            model.compile(optimizer="adam",
+                          loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            return model.fit(x, y)
+        """, title="a model ending in a softmax compiled with `from_logits=True`: reported"),
+    good("keras", """
+        import keras
+        from keras import layers
+
+        def train(x, y):
+            model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
+            model.compile(optimizer="adam",
+                          loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            return model.fit(x, y)
+        """, title="the model returns logits"),
     good("torch", """
         import torch.nn.functional as F
 

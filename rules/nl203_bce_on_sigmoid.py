@@ -7,6 +7,7 @@ from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, on_branch, switch_to_logits, unclipped,
                       without_gradient)
+from ._passed import passed, takes
 
 
 class BceOnSigmoid(Rule):
@@ -16,7 +17,7 @@ class BceOnSigmoid(Rule):
                "the logits form (`binary_cross_entropy_with_logits`, `from_logits=True`)")
     frameworks = ("torch", "tensorflow", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("binary_cross_entropy",)
+    operations = ("binary_cross_entropy", "sigmoid")
     requires = (("binary_cross_entropy", "sigmoid"),)
 
     what = """
@@ -27,6 +28,9 @@ sigmoid layer held in an attribute, or a model whose last layer is `nn.Sigmoid()
 the sigmoid's output is clipped or given an epsilon first
 (`F.binary_cross_entropy(torch.clamp(torch.sigmoid(x), 1e-7, 1 - 1e-7), y)`): the loss is
 capped all the same, and its gradient vanishes where the model is confidently wrong.
+Also a sigmoid output passed to a function of the project that passes to such a loss as that parameter (the function
+in the same module or in another, directly or through a name): reported at the call site,
+naming the function and the line of its loss, without a fix (see NL101).
 """
     why = """
 `sigmoid(x)` rounds to exactly `1.0` for `x` above about 37 in float64 (17 in float32) and to
@@ -65,6 +69,15 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
     )
 
     def check(self, ctx, op):
+        if op.form == "compiled":
+            return  # a model compiled with a loss on probabilities: Keras's own usage
+        if op.kind == "sigmoid":
+            for record in passed(ctx, op, ("binary_cross_entropy",), (losses.PROBABILITIES,)):
+                ctx.report(record.argument,
+                           f"{takes(record, 'computes a binary cross-entropy of')}, passed a "
+                           "sigmoid output here: the loss is clamped, capped and its gradient "
+                           "vanishes; pass the logits and use the logits form there")
+            return
         if losses.prediction(op) != losses.PROBABILITIES:
             return
         sigmoid = activation(ctx, op.operand, op.scope, kinds=("sigmoid",))
@@ -224,6 +237,16 @@ EXAMPLES = (
         """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
         proof=Proof(extreme={"labels": [[1.0, 0.0]], "logits": [[-50.0, 30.0]]}, constants=("labels",), dtypes=("float32",), reference="np.mean(np.logaddexp(0, logits) - labels * logits, axis=-1)", why="the sigmoid saturates to 0 or 1, which Keras clips: the loss is capped at 16.1")),
     # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def bce(probs, targets):
+            return F.binary_cross_entropy(probs, targets)
+
+        def step(logits, targets):
+            return bce(torch.sigmoid(logits), targets)
+        """, title="a sigmoid passed to a function computing the loss: reported at the call"),
     good("torch", """
         import torch.nn.functional as F
 

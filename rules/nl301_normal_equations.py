@@ -1,12 +1,14 @@
 """NL301 normal-equations: `inv(X.T @ X) @ X.T @ y` instead of a least-squares solver."""
 
 import ast
+from typing import Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table.linalg import NORMAL_EQUATIONS_BY_DEFAULT, SYMMETRIC_NEUTRAL
 
 from ._linalg import (
-    enclosing_product, factor, gram, gram_inverse, moment, plain, product, second_operand,
+    Gram, enclosing_product, factor, gram, gram_inverse, inverse, moment, plain, product,
+    second_operand,
 )
 
 
@@ -26,8 +28,16 @@ Checks for least squares solved through the normal equations `XᵀX b = Xᵀy`: 
 `tf.matmul(X, X, transpose_a=True)`, `tf.transpose(X)`, `X.t()`, `X.mT`, `torch.inverse`,
 `pinv(X.T @ X)`), the parenthesised `inv(X.T @ X) @ (X.T @ y)`, `solve(X.T @ X, X.T @ y)`, the
 pseudo-inverse `inv(X.T @ X) @ X.T` and the hat matrix `X @ inv(X.T @ X) @ X.T`, also when
-`X.T @ X` or `X.T @ y` were assigned to names first. It also reports TensorFlow's
+`X.T @ X` or `X.T @ y` were assigned to names first, and a right-hand side written transposed
+(`solve(Q, A.T @ B.T)` with `Q = A.T @ A` is `lstsq(A, B.T)`). It also reports TensorFlow's
 `tf.linalg.lstsq(A, b)` with its default `fast=True`, which is the normal equations too.
+
+A regularised problem solved the same way, a ridge regression
+`inv(X.T @ X + lam * I) @ X.T @ y` or `solve(X.T @ X + P, X.T @ y)` (a penalty `P` added to
+the Gram matrix), is reported without a fix: it is the normal equations of the augmented
+least-squares problem `[X; sqrt(lam) I] b = [y; 0]`, whose condition number it squares. A
+penalty whose coefficient is a constant of at least 1e-3 is not reported: it bounds the
+condition number (below).
 """
     why = """
 Forming `XᵀX` squares the condition number of the problem: with `cond(X) = 1e8` the normal
@@ -64,6 +74,17 @@ offered only when nothing rebinds `X` or `y` in between. Adding `fast=False` to 
 `lstsq` is unsafe: it makes the solution non-differentiable. No fix is offered when the
 inverse or the solver has other arguments (`rcond=`), or the operations come from different
 libraries.
+
+A ridge's normal equations are reported without a fix, unless the penalty's coefficient is a
+constant of at least 1e-3 (`alpha = 1` ... `alpha * np.identity(n)`). The penalty bounds their condition
+number by `(σ₁² + λ) / λ`, so they are accurate when `λ` is large against the smallest squared
+singular value of `X`, and noise when it is a small jitter added to make the inverse exist:
+on the degree-11 Vandermonde fit above, `solve(X.T @ X + λI, X.T @ y)` is off from the
+augmented least-squares solution by 2e-11 (relative) with `λ = 1e-3`, 2.6e-8 with `1e-6`,
+1.5e-4 with `1e-10` and 0.7 with `1e-14`, and the explicit inverse by about a hundred to a
+thousand times more. The stable rewrite, `lstsq` of `X` stacked on `sqrt(λ) I` against `y`
+padded with zeros, needs the penalty's square root and the shapes of `X` and `y`, which the
+code does not spell; it is left to the reader.
 """
     references = (
         "https://numpy.org/doc/stable/reference/generated/numpy.linalg.lstsq.html",
@@ -101,6 +122,11 @@ libraries.
                     self._report(ctx, p.op, "lstsq", inv, g, [inner.op],
                                  X=transposed.matrix, y=p.right, stack=transposed.stack)
                 return
+            ridge = _ridge_inverse(ctx, inner.left, scope)
+            if ridge is not None and transposed is not None and _applies(p):
+                if ctx.same(transposed.matrix, ridge[1].matrix):
+                    self._report_ridge(ctx, p.op, ridge[1], [ridge[0].origin])
+                return
             # `(X @ inv(XᵀX)) @ Xᵀ`: the hat matrix
             found = gram_inverse(ctx, inner.right, scope)
             _, transposed = factor(ctx, p, 1, scope)
@@ -114,6 +140,11 @@ libraries.
             return
         found = gram_inverse(ctx, p.left, scope)
         if found is None:
+            ridge = _ridge_inverse(ctx, p.left, scope)
+            m = moment(ctx, p.right, scope) if ridge is not None else None
+            if m is not None and ctx.same(m.matrix, ridge[1].matrix):
+                # `inv(XᵀX + P) @ (Xᵀ @ y)`
+                self._report_ridge(ctx, p.op, ridge[1], [ridge[0].origin, m.origin])
             return
         inv, g = found
         _, transposed = factor(ctx, p, 1, scope)
@@ -138,7 +169,13 @@ libraries.
         if not plain(op, *SYMMETRIC_NEUTRAL.get(op.spec.name, ())):
             return  # `left=False`, `adjoint=True`: some other system
         g = gram(ctx, op.operand, op.scope)
-        m = moment(ctx, rhs, op.scope) if g else None
+        if g is None:  # `solve(XᵀX + P, Xᵀy)`: a ridge
+            ridge = _regularised(ctx, op.operand, op.scope)
+            m = moment(ctx, rhs, op.scope) if ridge is not None else None
+            if m is not None and ctx.same(m.matrix, ridge.matrix):
+                self._report_ridge(ctx, op, ridge, [m.origin], solver=True)
+            return
+        m = moment(ctx, rhs, op.scope)
         if m is None or not ctx.same(m.matrix, g.matrix):
             return
         self._report(ctx, op, "lstsq", None, g, [m.product.op], X=m.matrix, y=m.rhs,
@@ -181,6 +218,20 @@ libraries.
             fix = ctx.fix(op.node, replacement, "Replace with `{callee}`", applicability)
         ctx.report(op.node, message, fix)
 
+    def _report_ridge(self, ctx, op, g, origins, solver=False):
+        """The normal equations of a regularised least-squares problem, `XᵀX + P`: reported
+        without a fix (the stable form, least squares on the augmented system, needs the
+        penalty's square root and the shapes of `X` and `y`)."""
+        origins = [o for o in [*g.origins, *origins] if o]
+        if not all(ctx.portable(o, op.node) for o in origins if o.remote):
+            return  # a name in between may hold another matrix: not provably the same X
+        written = ("`solve(X.T @ X + P, X.T @ y)`" if solver
+                   else "`inv(X.T @ X + P) @ X.T @ y`")
+        ctx.report(op.node, f"{written} solves the normal equations of a regularised least-"
+                            "squares problem: forming `X.T @ X` squares the condition number, "
+                            "which the penalty bounds only when it is large; solve the augmented "
+                            "least-squares problem (`[X; sqrt(lam) * I] b = [y; 0]`) instead")
+
     def _fast_lstsq(self, ctx, op):
         """TensorFlow's `lstsq(A, b)`: its default `fast=True` is the normal equations."""
         spec = op.spec
@@ -202,6 +253,55 @@ libraries.
         ctx.report(op.node, "`lstsq` with the default `fast=True` solves the normal equations, "
                             "which square the condition number; pass `fast=False`, or use "
                             "`pinv(A) @ b` where a gradient is needed", fix)
+
+
+def _regularised(ctx, expr, scope) -> Optional[Gram]:
+    """The Gram matrix of `XᵀX + P` (or `P + XᵀX`, `P` a penalty: `lam * I`, a matrix),
+    through names; its origins include the sum's."""
+    origin = ctx.origin(expr, scope)
+    op = origin.op
+    if op is None or op.kind != "add" or op.left is None or op.right is None:
+        return None
+    for side, penalty in ((op.left, op.right), (op.right, op.left)):
+        g = gram(ctx, side, origin.scope)
+        if g is not None:
+            if _large_penalty(ctx, penalty, origin.scope):
+                return None
+            return Gram(g.matrix, g.stack, g.product, [origin, *g.origins], g.outer)
+    return None
+
+
+# A penalty whose coefficient is a constant at least this large bounds the normal equations'
+# condition number enough (measured on a Vandermonde fit with `cond(X) = 1.2e8`: with `1e-3` the
+# ridge's normal equations agree with the augmented least squares to 2e-11).
+LARGE_PENALTY = 1e-3
+
+
+def _large_penalty(ctx, penalty, scope) -> bool:
+    """Whether the penalty is `c * M` (or `M * c`, or `c`) with `c` a numeric constant (also
+    held in a name) of at least LARGE_PENALTY: a deliberate ridge, not a jitter."""
+    origin = ctx.origin(penalty, scope)
+    terms = [origin.expr]
+    if origin.op is not None and origin.op.kind == "mul" and origin.op.left is not None:
+        terms = [origin.op.left, origin.op.right]
+    for term in terms:
+        value = ctx.origin(term, origin.scope).expr
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+            value = value.operand
+        number = value.value if isinstance(value, ast.Constant) else None
+        if isinstance(number, (int, float)) and not isinstance(number, bool) \
+                and abs(number) >= LARGE_PENALTY:
+            return True
+    return False
+
+
+def _ridge_inverse(ctx, expr, scope):
+    """`inv(XᵀX + P)`, through names: (the inverse, the Gram matrix)."""
+    found = inverse(ctx, expr, scope)
+    if found is None or found.op.operand is None:
+        return None
+    g = _regularised(ctx, found.op.operand, found.origin.scope)
+    return (found, g) if g is not None else None
 
 
 def _applies(p) -> bool:
@@ -323,6 +423,34 @@ EXAMPLES = (
             return np.linalg.pinv(X) @ y
         """, title="a stack of matrices",
         proof=FIT),
+    bad("numpy", """
+        import numpy as np
+
+        def fit(A, B):
+            Q = A.T @ A
+            return np.linalg.solve(Q, A.T @ B.T)
+        """, """
+        import numpy as np
+
+        def fit(A, B):
+            return np.linalg.lstsq(A, B.T, rcond=None)[0]
+        """, unsafe=True, title="a transposed right-hand side, the Gram matrix in a name (unsafe)",
+        proof=Proof(extreme={"A": _LAUCHLI, "B": [[1.0, 2e-8, 1e-8]]},
+                    reference="np.linalg.lstsq(A, B.T, rcond=None)[0]", dtypes=("float64",),
+                    why=_WHY)),
+    bad("numpy", """
+        import numpy as np
+
+        def ridge(X, y, lam):
+            return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+        """, title="a ridge regression's normal equations: reported without a fix"),
+    bad("torch", """
+        import torch
+
+        def ridge(X, y, lam):
+            gram = X.T @ X
+            return torch.linalg.inv(gram + lam * torch.eye(X.shape[1])) @ X.T @ y
+        """, title="a ridge with an explicit inverse (NL302 also reports the inverse)"),
     bad("torch", """
         import torch
 
@@ -430,9 +558,10 @@ EXAMPLES = (
     good("numpy", """
         import numpy as np
 
-        def ridge(X, y, lam):
-            return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-        """, title="a ridge penalty bounds the condition number"),
+        def ridge(X, y):
+            alpha = 1.0
+            return np.linalg.solve(X.T @ X + alpha * np.eye(X.shape[1]), X.T @ y)
+        """, title="a ridge penalty of a known, large coefficient bounds the condition number"),
     good("numpy", """
         import numpy as np
 

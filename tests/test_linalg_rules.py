@@ -47,14 +47,16 @@ def test_the_normal_equations_are_reported_once_by_nl301(expression):
     assert [code for code, _, _ in summary(source)] == ["NL301"]
 
 
-def test_a_ridge_penalty_is_not_the_normal_equations_but_still_an_inverse():
+def test_a_ridge_is_the_normal_equations_without_a_fix_and_still_an_inverse():
+    """NL301 reports the ridge's normal equations (no fix: the augmented system is not
+    spelled); NL302's fix of the explicit inverse still applies."""
     source = """
         import numpy as np
 
         def ridge(X, y, lam):
             return np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1])) @ X.T @ y
         """
-    assert summary(source) == [("NL302", 4, "safe")]
+    assert summary(source) == [("NL301", 4, None), ("NL302", 4, "safe")]
     assert fixed(source).endswith(
         "return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T) @ y\n")
 

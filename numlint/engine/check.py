@@ -353,7 +353,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
             project is not None and prefilter.may_fire(
                 text.text, rules,
                 project.provided_kinds(tree, prefilter.missing_kinds(
-                    text.text, rules, project.providable)))):
+                    text.text, rules, project.providable_for(text.text))))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
     model.held_layers = prefilter.spells(text.text, _layer_kinds(tuple(dispatch)))

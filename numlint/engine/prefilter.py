@@ -286,6 +286,18 @@ def spells(text: str, kinds: Iterable[str]) -> bool:
     return any(spelling(kind).present(text) for kind in kinds)
 
 
+def spelled_here(text: str, kinds: Iterable[str]) -> bool:
+    """`spells`, for the module being checked: shares what `may_fire` learnt of its text."""
+    known = _known_for(text)
+    for kind in kinds:
+        s = spelling(kind)
+        if id(s) not in known:
+            known[id(s)] = s.present(text)
+        if known[id(s)]:
+            return True
+    return False
+
+
 def requirement_names(kinds: Iterable[str]) -> Dict[str, Optional[FrozenSet[str]]]:
     """For documentation and tests: the identifiers each kind is recognised by (None: any)."""
     out: Dict[str, Optional[FrozenSet[str]]] = {}

@@ -21,8 +21,11 @@ import ast
 from typing import Dict, List, Optional, Set, Tuple
 
 from numlint.engine import table
+from numlint.engine.table import losses
 from numlint.engine.semantic.dataflow import Dataflow, Origin
-from numlint.engine.semantic.project import Fact, ProjectView, Returned, spec_of
+from numlint.engine.semantic.project import (
+    SINK_KINDS, Fact, Forward, ProjectView, Returned, Sink, forwards_of, positional_parameters,
+    spec_of, standard_module)
 from numlint.engine.semantic.operations import (
     BINARY_KINDS, COMPARE_KIND, SIDED_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view,
     bind_arguments, bind_call, unify_frameworks)
@@ -62,6 +65,13 @@ class SemanticModel:
         self.held_layers = True
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec, Optional[str]]]] = {}
         self.scope_by_node: Dict[ast.AST, Scope] = {}
+        # Of each module-level function (its node), the parameters reaching a hazardous
+        # position (`parameter_sinks`); of each scope, the names passed as arguments
+        # (`passed_into`); what each value is passed into.
+        self._sinks: Optional[Dict[ast.AST, Tuple[Sink, ...]]] = None
+        self._forwards: Optional[Dict[ast.AST, Tuple[Forward, ...]]] = None
+        self._arguments: Dict[Scope, Dict[str, List[Tuple[ast.Name, ast.Call]]]] = {}
+        self._passed: Dict[ast.AST, List["Passed"]] = {}
         # Where each node is, kept here rather than on the (caller's) tree: for every
         # expression its (scope, parent node, statement); for every statement its (parent
         # node, field), i.e. the block it is in.
@@ -83,6 +93,10 @@ class SemanticModel:
         self._qualnames.clear()
         self.augmented_reads.clear()
         self._returns.clear()
+        self._sinks = None
+        self._forwards = None
+        self._arguments.clear()
+        self._passed.clear()
         self.dataflow.release()
         self.scope_by_node.clear()
         self.operations.clear()
@@ -256,6 +270,10 @@ class SemanticModel:
                 return self._fact_op(network, call, scope, "model")
             return None
         if isinstance(func, ast.Attribute):
+            if func.attr == "compile" and (call.keywords or len(call.args) > 1):
+                compiled = self._compiled_loss(call, scope, func)
+                if compiled is not None:
+                    return compiled
             specs = table.METHODS.get(func.attr)
             if specs:
                 op = self._method_op(call, scope, func, specs)
@@ -264,6 +282,76 @@ class SemanticModel:
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self._held_op(call, scope)
         return None
+
+    # -- a Keras model compiled with a loss --------------------------------------------------------
+    def _compiled_loss(self, call: ast.Call, scope: Scope, func: ast.Attribute) -> Optional[Op]:
+        """`model.compile(optimizer, loss=keras.losses.CategoricalCrossentropy(from_logits=True))`
+        (or a name holding the loss object): the loss the model is trained with, as an
+        operation of the loss's kind and form "compiled". Its constructor's arguments configure
+        it (`op.option("from_logits")`), its `receiver` is the model; it has no operand: what
+        the loss is given is the model's output (`compiled_output`)."""
+        loss = next((k.value for k in call.keywords if k.arg == "loss"), None)
+        if loss is None and len(call.args) > 1 and \
+                not any(isinstance(a, ast.Starred) for a in call.args[:2]):
+            loss = call.args[1]  # `Model.compile(optimizer="rmsprop", loss=None, ...)`
+        constructor: Optional[ast.expr] = loss
+        where = scope
+        if isinstance(loss, (ast.Name, ast.Attribute)):
+            held = self.dataflow.value_of(loss, scope)
+            constructor, where = held if held is not None else (None, scope)
+        if not isinstance(constructor, ast.Call):
+            return None
+        spec = self._layer_spec(constructor, where)
+        if spec is None or spec.kind not in _COMPILED_KINDS:
+            return None
+        layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
+        op = Op(self, spec.kind, "compiled", call, scope, spec, {}, {}, func.value)
+        op.layer_args = layer_args if layer_args is not None else {}
+        op.layer_keywords = layer_keywords
+        op.constructor = constructor
+        if layer_args is None:
+            op.args = None
+        return op
+
+    def compiled_output(self, op: Op) -> Optional[Op]:
+        """The activation the output of the model a "compiled" loss trains ends in (its last
+        layer `Dense(10, activation="softmax")`, a `Softmax()` layer, a model built by a
+        factory of this module or of another), as an operation of form "model"; None if
+        unknown."""
+        model = op.receiver
+        constructor: Optional[ast.expr] = model
+        where = op.scope
+        if isinstance(model, (ast.Name, ast.Attribute)):
+            held = self.dataflow.value_of(model, op.scope)
+            constructor, where = held if held is not None else (None, op.scope)
+        if not isinstance(constructor, ast.Call):
+            return None
+        output = self.network_output(constructor, where)
+        if output is None and isinstance(model, ast.Name) and not constructor.args and \
+                self.qualname(constructor.func, where) in table.SEQUENTIAL:
+            output = self._last_added(model, op)  # `model = Sequential(); model.add(...)`
+        if output is None:
+            return None
+        spec = spec_of(output)
+        return Op(self, output.kind, "model", op.node, op.scope, spec) if spec is not None \
+            else None
+
+    def _last_added(self, model: ast.Name, op: Op) -> Optional[Returned]:
+        """What the last layer `model.add(layer)` before `op` (in the same scope) outputs."""
+        last: Optional[ast.Call] = None
+        node_at = op.node
+        position = (getattr(node_at, "lineno", 0), getattr(node_at, "col_offset", 0))
+        for node in self.operations:
+            if type(node) is ast.Call and type(node.func) is ast.Attribute \
+                    and node.func.attr == "add" and type(node.func.value) is ast.Name \
+                    and node.func.value.id == model.id and len(node.args) == 1 \
+                    and self.scope_of(node) is op.scope \
+                    and (node.lineno, node.col_offset) < position:
+                if last is None or (node.lineno, node.col_offset) > (last.lineno, last.col_offset):
+                    last = node
+        if last is None or not isinstance(last.args[0], ast.Call):
+            return None
+        return self.network_output(last.args[0], op.scope)
 
     # -- calls through the dataflow ---------------------------------------------------------------
     def _held_op(self, call: ast.Call, scope: Scope) -> Optional[Op]:
@@ -429,6 +517,197 @@ class SemanticModel:
         parameter whose value is its operand when they all agree on one."""
         return self._returned_kind(function)
 
+    # -- parameters that reach a hazardous position --------------------------------------------
+    def parameter_sinks(self) -> Dict[ast.AST, Tuple[Sink, ...]]:
+        """Of each module-level function (by its node), the parameters whose value reaches a
+        hazardous position in it: the operand of a `log` (or entries of it selected,
+        `log(p[i])`), the prediction argument of a loss (`F.binary_cross_entropy(p, y)`),
+        directly or through local names; also through a call of another function of the
+        module that puts its parameter there (`def loss(p): return nll(p)`). Operations the
+        parameter reaches only after an operation of its own (`log(p + eps)`, `log(clip(p))`)
+        are not hazardous positions. Computed once, from the calls whose name can be such an
+        operation."""
+        if self._sinks is not None:
+            return self._sinks
+        found: Dict[ast.AST, List[Sink]] = {}
+        local_calls: List[Tuple[ast.Call, Scope]] = []
+        names = _sink_names()
+        for node in self.operations:
+            if type(node) is not ast.Call:
+                continue
+            func = node.func
+            if type(func) is ast.Call:  # `nn.BCELoss()(p, y)`
+                func = func.func
+            name = func.attr if type(func) is ast.Attribute else \
+                func.id if type(func) is ast.Name else None
+            if name is None:
+                continue
+            scope = self.scope_of(node)
+            if scope is None or scope.kind != "function" or scope.parent is not self.module_scope:
+                continue
+            if name not in names:
+                if type(node.func) is ast.Name:
+                    local_calls.append((node, scope))
+                continue
+            op = self.op(node, scope)
+            if op is None or op.kind not in SINK_KINDS:
+                continue
+            holds = None
+            if op.kind != "log":
+                holds = losses.prediction(op)
+                if holds is None:
+                    continue
+            parameter = self._sink_parameter(op.operand, scope)
+            if parameter is not None:
+                sink = Sink(parameter, op.kind, holds, node.lineno)
+                found.setdefault(scope.node, [])
+                if sink not in found[scope.node]:
+                    found[scope.node].append(sink)
+        # Through the module's own functions: `loss(p)` calling `nll(p)` (a fixed point, a
+        # few rounds: call chains in one module are short).
+        for _ in range(3):
+            changed = False
+            for call, scope in local_calls:
+                callee = self._module_function(call.func, scope)
+                if callee is None or callee not in found or callee is scope.node:
+                    continue
+                for argument, parameter in _arguments_by_parameter(
+                        call, positional_parameters(callee)):
+                    caller_parameter = self._sink_parameter(argument, scope)
+                    if caller_parameter is None:
+                        continue
+                    for sink in list(found[callee]):
+                        if sink.parameter != parameter:
+                            continue
+                        passed = Sink(caller_parameter, sink.kind, sink.holds, sink.line)
+                        mine = found.setdefault(scope.node, [])
+                        if passed not in mine:
+                            mine.append(passed)
+                            changed = True
+            if not changed:
+                break
+        self._sinks = {node: tuple(sinks) for node, sinks in found.items()}
+        return self._sinks
+
+    def _module_forwards(self) -> Dict[ast.AST, Tuple["Forward", ...]]:
+        """Of each module-level function, its parameters passed on to another module's
+        functions (`numlint.engine.semantic.project.Forward`), once."""
+        if self._forwards is None:
+            view = self.project
+            self._forwards = forwards_of(self, view.module) \
+                if view is not None and view.module is not None else {}
+        return self._forwards
+
+    def _sink_parameter(self, expr: Optional[ast.expr], function: Scope) -> Optional[str]:
+        """The parameter of `function` that `expr` is (or selects entries of: `p[i]`)."""
+        if expr is None:
+            return None
+        found = self._parameter_of(expr, function, function)
+        if found is None and isinstance(expr, ast.Subscript):
+            found = self._parameter_of(expr.value, function, function)
+        return found
+
+    def _module_function(self, func: ast.expr, scope: Scope) -> Optional[ast.AST]:
+        """The node of the module-level function `func` names (its only binding), if any."""
+        if not isinstance(func, ast.Name):
+            return None
+        owner, bindings = self.lookup(func.id, scope)
+        if owner is self.module_scope and len(bindings) == 1 and bindings[0].kind == "def":
+            return bindings[0].node
+        return None
+
+    def passed_into(self, expr: ast.expr, scope: Scope) -> List["Passed"]:
+        """Where the value of `expr` (an operation's result) is passed to a function of the
+        project that puts that parameter in a hazardous position (`nll(softmax(z))`, or
+        `p = softmax(z)` ... `nll(p)`, `nll` a function of this module or of another whose
+        summary says so). Each `Passed` names the argument, the call, the sink and the
+        function, so a rule reports at the call site: a module checked alone knows the
+        functions it calls, never its callers."""
+        if expr in self._passed:
+            return self._passed[expr]
+        found: List[Passed] = []
+        for argument, call, where in self._arguments_holding(expr, scope):
+            callee = self._callee_sinks(call, where)
+            if callee is None:
+                continue
+            sinks, parameters, name = callee
+            for passed, parameter in _arguments_by_parameter(call, parameters):
+                if passed is not argument:
+                    continue
+                for sink in sinks:
+                    if sink.parameter == parameter:
+                        found.append(Passed(argument, call, sink, name))
+        self._passed[expr] = found
+        return found
+
+    def _arguments_holding(self, expr: ast.expr, scope: Scope):
+        """The arguments of calls that hold the value of `expr`: `expr` itself as an
+        argument, or a name it is assigned to (`p = expr`) whose value there is `expr`."""
+        parent = self.parent_of(expr)
+        if isinstance(parent, ast.Call) and parent.func is not expr:
+            yield expr, parent, scope
+            return
+        if isinstance(parent, ast.keyword):
+            call = self.parent_of(parent)
+            if isinstance(call, ast.Call):
+                yield expr, call, scope
+            return
+        statement = self.statement_of(expr)
+        if not (isinstance(statement, ast.Assign) and statement.value is expr
+                and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)) \
+                and not (isinstance(statement, ast.AnnAssign) and statement.value is expr
+                         and isinstance(statement.target, ast.Name)):
+            return
+        target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+        assert isinstance(target, ast.Name)
+        for use, call in self._name_arguments(scope).get(target.id, ()):
+            where = self.scope_of(use) or scope
+            if self.dataflow.origin(use, where).expr is expr:
+                yield use, call, where
+
+    def _name_arguments(self, scope: Scope) -> Dict[str, List[Tuple[ast.Name, ast.Call]]]:
+        """The names passed as arguments to calls in `scope` (and the scopes it holds)."""
+        if scope in self._arguments:
+            return self._arguments[scope]
+        found: Dict[str, List[Tuple[ast.Name, ast.Call]]] = {}
+        root = self.tree if scope is self.module_scope else scope.node
+        for node in ast.walk(root):
+            if type(node) is ast.Call:
+                for argument in node.args:
+                    if type(argument) is ast.Name:
+                        found.setdefault(argument.id, []).append((argument, node))
+                for keyword in node.keywords:
+                    if type(keyword.value) is ast.Name:
+                        found.setdefault(keyword.value.id, []).append((keyword.value, node))
+        self._arguments[scope] = found
+        return found
+
+    def _callee_sinks(self, call: ast.Call, scope: Scope):
+        """(sinks, positional parameters, name) of the function of the project `call`
+        calls, if it puts some parameter in a hazardous position."""
+        node = self._module_function(call.func, scope)
+        if node is not None:
+            sinks = self.parameter_sinks().get(node, ())
+            forwards = self._module_forwards().get(node)
+            view = self.project
+            if forwards and view is not None and view.module is not None:
+                # It passes the parameter on to another module's function.
+                name = f"{view.module}.{getattr(node, 'name', '?')}"
+                sinks += tuple(s for s in view._forwarded(name, forwards, 0) if s not in sinks)
+            if not sinks:
+                return None
+            return sinks, positional_parameters(node), getattr(node, "name", "?")
+        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        qualname = self.qualname(call.func, scope)
+        if qualname is None or qualname in table.FUNCTIONS or standard_module(qualname):
+            return None
+        fact = self.fact(qualname)
+        if fact is None or not fact.sinks:
+            return None
+        absolute = self.project.absolute(qualname) if self.project is not None else None
+        return fact.sinks, fact.parameters, absolute or qualname
+
     # -- the project: first-party modules -------------------------------------------------------
     def fact(self, qualname: str) -> Optional[Fact]:
         """What a first-party qualified name refers to (another module's summary)."""
@@ -480,6 +759,11 @@ class SemanticModel:
         final = self._final_activation(constructor, scope)
         if final is not None:
             return Returned(final.kind, table.spec_key(final), "model")
+        activation = self._activation_argument(constructor, scope)  # `Dense(10, activation=...)`
+        if activation is not None:
+            return Returned(activation.kind, table.spec_key(activation), "model")
+        if self.qualname(constructor.func, scope) in table.FUNCTIONAL_MODELS:
+            return self._functional_output(constructor, scope, depth)
         func = constructor.func
         if isinstance(func, ast.Name):
             owner, bindings = self.lookup(func.id, scope)
@@ -501,6 +785,26 @@ class SemanticModel:
             return fact.cls.output
         if fact.returned is not None and fact.returned.form == "network":
             return Returned(fact.returned.kind, fact.returned.spec, "model")
+        return None
+
+    def _functional_output(self, constructor: ast.Call, scope: Scope,
+                           depth: int) -> Optional[Returned]:
+        """`keras.Model(inputs, outputs)`: the activation `outputs` ends in (a layer applied,
+        `Dense(10, activation="softmax")(h)`, or an activation function)."""
+        outputs = next((k.value for k in constructor.keywords if k.arg == "outputs"), None)
+        if outputs is None and len(constructor.args) > 1 and \
+                not any(isinstance(a, ast.Starred) for a in constructor.args[:2]):
+            outputs = constructor.args[1]
+        if outputs is None:
+            return None
+        origin = self.dataflow.origin(outputs, scope)
+        if not isinstance(origin.expr, ast.Call):
+            return None
+        if isinstance(origin.expr.func, ast.Call):  # a layer applied
+            return self.network_output(origin.expr.func, origin.scope, depth + 1)
+        op = self.op(origin.expr, origin.scope)
+        if op is not None and op.kind in table.ACTIVATIONS and op.spec is not None:
+            return Returned(op.kind, table.spec_key(op.spec), "model")
         return None
 
     def _class_output(self, cls: ast.ClassDef) -> Optional[Returned]:
@@ -560,6 +864,9 @@ class SemanticModel:
             if fact is not None and fact.cls is not None:
                 if name in fact.cls.methods:
                     return fact.cls.methods[name]
+                if name in fact.cls.delegations:  # a method returning a function's result
+                    delegated = self.fact(f"{fact.qualname}.{name}")
+                    return delegated.returned if delegated is not None else None
         return None
 
     def _method_of_instance(self, func: ast.Attribute, scope: Scope) -> Optional[Op]:
@@ -576,8 +883,13 @@ class SemanticModel:
                 return self._returned_op(call, scope, method)
             inherited = self._inherited_method(cls_node, func.attr)
             return self._fact_op(inherited, call, scope, "returned") if inherited else None
-        if cls_fact is not None and func.attr in cls_fact.methods:
-            return self._fact_op(cls_fact.methods[func.attr], call, scope, "returned")
+        if cls_fact is not None and func.attr in cls_fact.cls.methods:
+            return self._fact_op(cls_fact.cls.methods[func.attr], call, scope, "returned")
+        if cls_fact is not None and func.attr in cls_fact.cls.delegations:
+            delegated = self.fact(f"{cls_fact.qualname}.{func.attr}")
+            if delegated is not None and delegated.returned is not None \
+                    and delegated.returned.form == "returned":
+                return self._fact_op(delegated.returned, call, scope, "returned")
         return None
 
     def _instance_class(self, name: ast.Name, scope: Scope):
@@ -603,7 +915,7 @@ class SemanticModel:
         if qualname is None or qualname in table.FUNCTIONS:
             return None, None
         fact = self.fact(qualname)
-        return None, (fact.cls if fact is not None else None)
+        return None, (fact if fact is not None and fact.cls is not None else None)
 
     def origin(self, expr: ast.expr, scope: Optional[Scope] = None) -> "Origin":
         """Where the value of `expr` comes from (see `numlint.engine.semantic.dataflow`)."""
@@ -738,6 +1050,60 @@ class SemanticModel:
         """Array frameworks the module imports, in table order."""
         found = {table.framework_of_module(q) for q in self.imported_names}
         return tuple(f for f in table.FRAMEWORK_ORDER if f in found)
+
+
+class Passed:
+    """A value passed to a function that puts it in a hazardous position: the `argument`
+    holding it, the `call`, the callee's `sink`, and the callee's `name` (a function of this
+    module, or the qualified name of another module's)."""
+
+    __slots__ = ("argument", "call", "sink", "name")
+
+    def __init__(self, argument: ast.expr, call: ast.Call, sink: Sink, name: str):
+        self.argument = argument
+        self.call = call
+        self.sink = sink
+        self.name = name
+
+    @property
+    def function(self) -> str:
+        """The callee's own name (`nll`)."""
+        return self.name.rpartition(".")[2]
+
+    @property
+    def location(self) -> str:
+        """Where its hazardous operation is: `line 3`, or `pkg.losses, line 3`."""
+        module = self.sink.module or self.name.rpartition(".")[0]
+        return f"{module}, line {self.sink.line}" if module else f"line {self.sink.line}"
+
+
+def _arguments_by_parameter(call: ast.Call, parameters: Tuple[str, ...]):
+    """(argument, parameter name) of each argument of `call` whose parameter is known."""
+    for index, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            break  # the positions after it are unknown
+        if index < len(parameters):
+            yield argument, parameters[index]
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            yield keyword.value, keyword.arg
+
+
+# The losses a Keras model may be compiled with that rules ask about.
+_COMPILED_KINDS = frozenset({"cross_entropy", "binary_cross_entropy"})
+
+_SINK_NAMES: List[frozenset] = []
+
+
+def _sink_names() -> frozenset:
+    """The last names of the table's spellings of the sink kinds (`log`, `BCELoss`, ...)."""
+    if not _SINK_NAMES:
+        names = {q.rpartition(".")[2] for q, spec in table.FUNCTIONS.items()
+                 if spec.kind in SINK_KINDS}
+        names |= {m for m, specs in table.METHODS.items()
+                  if any(spec.kind in SINK_KINDS for spec in specs)}
+        _SINK_NAMES.append(frozenset(names))
+    return _SINK_NAMES[0]
 
 
 def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 
 from numlint.engine import table
@@ -37,7 +37,14 @@ MAX_DEPTH = 8
 # A function returning another first-party function's result is followed through at most
 # this many delegations (`predict` returns `probs(x)`, which returns a softmax).
 MAX_DELEGATIONS = 4
-SCHEMA = 2  # bumped when the summaries' shape changes (they are cached)
+SCHEMA = 3  # bumped when the summaries' shape changes (they are cached)
+# The operations whose input is a hazardous position for a parameter: a `log` (of a softmax or
+# a sigmoid output it underflows), a loss's prediction argument (probabilities or logits).
+SINK_KINDS = frozenset({"log", "binary_cross_entropy", "cross_entropy", "nll_loss"})
+# Kinds the summaries of imported modules may provide to the prefilter (`provided_kinds`).
+PROVIDABLE = table.PROVIDED_KINDS | SINK_KINDS
+# What a loss's prediction argument holds (`numlint.engine.table.losses`).
+_HOLDS = ("logits", "probabilities", "log_probabilities")
 
 
 # -- the facts ------------------------------------------------------------------------------------
@@ -117,6 +124,58 @@ class Delegation:
 
 
 @dataclass(frozen=True)
+class Sink:
+    """A parameter of a function whose value reaches a hazardous position in it: the operand
+    of a `log` (`kind` "log"), or the prediction argument of a loss (`kind` the loss's, `holds`
+    what that argument holds: "logits", "probabilities" or "log_probabilities"). `line` is
+    where that operation is, in the function's module (for messages at the call sites)."""
+
+    parameter: str
+    kind: str
+    holds: Optional[str] = None
+    line: int = 0
+    # The module of that operation, once read from a summary (not stored: a summary's own
+    # sinks are in its module; a function forwarding its parameter gets its callee's).
+    module: Optional[str] = field(default=None, compare=False)
+
+    def to_json(self) -> list:
+        return [self.parameter, self.kind, self.holds, self.line]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Sink":
+        parameter, kind, holds, line = data
+        if not (isinstance(parameter, str) and kind in SINK_KINDS
+                and (holds is None or holds in _HOLDS)
+                and type(line) is int and line >= 0):
+            raise ValueError("bad sink")
+        return cls(parameter, kind, holds, line)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A function's `parameter` passed to a first-party function of another module, `target`
+    (its absolute qualified name as written: not looked up), as its argument at `position` or
+    by `keyword`: the callee's sinks become the function's when a check asks."""
+
+    parameter: str
+    target: str
+    position: Optional[int] = None
+    keyword: Optional[str] = None
+
+    def to_json(self) -> list:
+        return [self.parameter, self.target, self.position, self.keyword]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Forward":
+        parameter, target, position, keyword = data
+        if not (isinstance(parameter, str) and isinstance(target, str)
+                and ((type(position) is int and position >= 0 and keyword is None)
+                     or (position is None and isinstance(keyword, str)))):
+            raise ValueError("bad forward")
+        return cls(parameter, target, position, keyword)
+
+
+@dataclass(frozen=True)
 class ClassSummary:
     """A class: its bases (qualified names), what its methods return, what calling an
     instance returns (its `forward`/`__call__`/`call`), and what its initializer binds to
@@ -128,6 +187,10 @@ class ClassSummary:
     output: Optional[Returned] = None
     attributes: Dict[str, Returned] = field(default_factory=dict)
     functions: Dict[str, str] = field(default_factory=dict)
+    # Methods that return a first-party function's result (`return probs(X @ self.w)`),
+    # followed when asked, and their positional parameters (after `self`).
+    delegations: Dict[str, "Delegation"] = field(default_factory=dict)
+    parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
@@ -142,7 +205,9 @@ class ClassSummary:
                 "methods": {k: v.to_json() for k, v in self.methods.items()},
                 "output": self.output.to_json() if self.output else None,
                 "attributes": {k: v.to_json() for k, v in self.attributes.items()},
-                "functions": dict(self.functions)}
+                "functions": dict(self.functions),
+                "delegations": {k: v.to_json() for k, v in self.delegations.items()},
+                "parameters": {k: list(v) for k, v in self.parameters.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ClassSummary":
@@ -154,9 +219,17 @@ class ClassSummary:
                 not isinstance(functions, dict) or \
                 not all(isinstance(k, str) and isinstance(v, str) for k, v in functions.items()):
             raise ValueError("bad class fact")
+        delegations, parameters = data["delegations"], data["parameters"]
+        if not isinstance(delegations, dict) or not all(isinstance(k, str) for k in delegations) \
+                or not isinstance(parameters, dict) or \
+                not all(isinstance(k, str) and isinstance(v, list)
+                        and all(isinstance(p, str) for p in v) for k, v in parameters.items()):
+            raise ValueError("bad class fact")
         return cls(tuple(bases), _returned_map(data["methods"]),
                    Returned.from_json(data["output"]) if data["output"] is not None else None,
-                   _returned_map(data["attributes"]), dict(functions))
+                   _returned_map(data["attributes"]), dict(functions),
+                   {k: Delegation.from_json(v) for k, v in delegations.items()},
+                   {k: tuple(v) for k, v in parameters.items()})
 
 
 @dataclass(frozen=True)
@@ -169,14 +242,21 @@ class ModuleSummary:
     aliases: Dict[str, str] = field(default_factory=dict)   # name -> qualified name
     values: Dict[str, Returned] = field(default_factory=dict)  # name -> a network it holds
     delegations: Dict[str, Delegation] = field(default_factory=dict)
-    # The positional parameters of the functions above whose operand is a parameter, and of
-    # the delegating ones (to map a callee's parameter to the caller's argument).
+    # The positional parameters of the functions above whose operand is a parameter, of the
+    # delegating ones and of those with sinks (to map a callee's parameter to an argument).
     parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Of each function, the parameters that reach a hazardous position in it.
+    sinks: Dict[str, Tuple[Sink, ...]] = field(default_factory=dict)
+    # Of each function, the parameters it passes to another module's functions (their sinks).
+    forwards: Dict[str, Tuple[Forward, ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
-        """The operation kinds a caller can obtain from this module (for the prefilter)."""
+        """The operation kinds a caller can obtain from this module (for the prefilter): what
+        its functions return, and where they put their parameters (`nll(softmax(z))` is a log
+        of a softmax)."""
         found = {r.kind for r in self.functions.values()} | {r.kind for r in self.values.values()}
+        found |= {s.kind for sinks in self.sinks.values() for s in sinks}
         for cls in self.classes.values():
             found |= cls.kinds
         return frozenset(found)
@@ -188,7 +268,9 @@ class ModuleSummary:
                 "aliases": dict(self.aliases),
                 "values": {k: v.to_json() for k, v in self.values.items()},
                 "delegations": {k: v.to_json() for k, v in self.delegations.items()},
-                "parameters": {k: list(v) for k, v in self.parameters.items()}}
+                "parameters": {k: list(v) for k, v in self.parameters.items()},
+                "sinks": {k: [s.to_json() for s in v] for k, v in self.sinks.items()},
+                "forwards": {k: [f.to_json() for f in v] for k, v in self.forwards.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ModuleSummary":
@@ -211,11 +293,18 @@ class ModuleSummary:
                             and all(isinstance(p, str) for p in v)
                             for k, v in parameters.items()):
                 raise ValueError("bad delegations")
+            sinks, forwards = data["sinks"], data["forwards"]
+            if not all(isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, list)
+                                                   and v for k, v in m.items())
+                       for m in (sinks, forwards)):
+                raise ValueError("bad sinks")
             return cls(data["module"], _returned_map(data["functions"]),
                        {str(k): ClassSummary.from_json(v) for k, v in classes.items()},
                        dict(aliases), _returned_map(data["values"]),
                        {str(k): Delegation.from_json(v) for k, v in delegations.items()},
-                       {k: tuple(v) for k, v in parameters.items()})
+                       {k: tuple(v) for k, v in parameters.items()},
+                       {k: tuple(Sink.from_json(s) for s in v) for k, v in sinks.items()},
+                       {k: tuple(Forward.from_json(f) for f in v) for k, v in forwards.items()})
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad summary: {exc}") from None
 
@@ -260,11 +349,12 @@ class Fact:
     cls: Optional[ClassSummary] = None
     function_alias: Optional[str] = None     # a library function under another name
     parameters: Tuple[str, ...] = ()         # a function's positional parameters, if known
+    sinks: Tuple[Sink, ...] = ()             # its parameters that reach a hazardous position
 
     @property
     def kinds(self) -> frozenset:
         """The operation kinds a module importing this name can obtain from it."""
-        found = set()
+        found = {s.kind for s in self.sinks}
         if self.returned is not None:
             found.add(self.returned.kind)
         if self.cls is not None:
@@ -317,7 +407,18 @@ class ProjectView:
 
     @property
     def providable(self) -> frozenset:
-        """The kinds other modules' summaries may provide to the prefilter."""
+        """The kinds other modules' summaries may provide to the prefilter: what their
+        functions return, and the hazardous positions their parameters reach."""
+        return PROVIDABLE
+
+    def providable_for(self, text: str) -> frozenset:
+        """`providable`, for a module whose text is `text`: a hazardous position in an
+        imported function matters only to a module that spells an activation to pass it
+        (`nll(softmax(z))`), so the sink kinds are asked for only then (a `log` is missing
+        from most modules: asking for it everywhere would summarise most imports)."""
+        from numlint.engine.prefilter import spelled_here
+        if spelled_here(text, table.ACTIVATIONS):
+            return PROVIDABLE
         return table.PROVIDED_KINDS
 
     def provided_kinds(self, tree: ast.Module, wanted: frozenset) -> frozenset:
@@ -325,7 +426,7 @@ class ProjectView:
         module level) can hand it, from their summaries. A module whose text spells none of
         `wanted` and does not import the name again (a re-export) is not summarised."""
         found: set = set()
-        wanted = wanted & table.PROVIDED_KINDS
+        wanted = wanted & PROVIDABLE
         if not wanted or self.project is None:
             return frozenset()
         for statement in tree.body:
@@ -341,9 +442,12 @@ class ProjectView:
                 absolute = self.absolute(module) if module.strip(".") or name else None
                 if absolute is None or absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
                     continue
-                facts = self._text_facts(absolute, wanted)
-                if facts is None and name is not None:  # `from pkg import module`
-                    absolute, name = f"{absolute}.{name}", None
+                facts = None
+                if name is not None:  # `from pkg import module`, a module of the package
+                    facts = self._text_facts(f"{absolute}.{name}", wanted)
+                    if facts is not None:
+                        absolute, name = f"{absolute}.{name}", None
+                if facts is None:
                     facts = self._text_facts(absolute, wanted)
                 if facts is None:
                     continue
@@ -358,11 +462,17 @@ class ProjectView:
                     fact = self.resolve(f"{absolute}.{name}")
                     if fact is not None:
                         found |= fact.kinds
+                        if fact.cls is not None:  # and what its delegating methods return
+                            for method in fact.cls.delegations:
+                                returned = self.resolve(f"{fact.qualname}.{method}")
+                                if returned is not None:
+                                    found |= returned.kinds
                     continue
                 summary = self.summary(absolute)  # `import m`: what m itself defines
                 if summary is not None:
                     found |= summary.kinds
-                    for delegating in summary.delegations:  # and what its functions return
+                    # and what its functions return, or where they pass their parameters on
+                    for delegating in (*summary.delegations, *summary.forwards):
                         fact = self.resolve(f"{absolute}.{delegating}")
                         if fact is not None:
                             found |= fact.kinds
@@ -404,18 +514,57 @@ class ProjectView:
                 return Fact(qualname, cls=cls)
             if len(rest) == 1 and rest[0] in cls.methods:
                 return Fact(qualname, returned=cls.methods[rest[0]])
+            if len(rest) == 1 and rest[0] in cls.delegations:
+                return self._delegated(qualname, cls.delegations[rest[0]],
+                                       cls.parameters.get(rest[0], ()), depth)
             return None
         if rest:
             return None
+        fact: Optional[Fact] = None
         if name in summary.functions:
-            return Fact(qualname, returned=summary.functions[name],
+            fact = Fact(qualname, returned=summary.functions[name],
                         parameters=summary.parameters.get(name, ()))
-        if name in summary.values:
-            return Fact(qualname, returned=summary.values[name])
-        if name in summary.delegations:
-            return self._delegated(qualname, summary.delegations[name],
+        elif name in summary.values:
+            fact = Fact(qualname, returned=summary.values[name])
+        elif name in summary.delegations:
+            fact = self._delegated(qualname, summary.delegations[name],
                                    summary.parameters.get(name, ()), depth)
-        return None
+        sinks = tuple(replace(s, module=summary.module) for s in summary.sinks.get(name, ()))
+        if name in summary.forwards:  # and where the functions it passes them to put them
+            sinks += tuple(s for s in self._forwarded(qualname, summary.forwards[name], depth)
+                           if s not in sinks)
+        if sinks:  # where the function puts its parameters, whatever it returns
+            fact = replace(fact or Fact(qualname), sinks=sinks,
+                           parameters=summary.parameters.get(name, ()))
+        return fact
+
+    def _forwarded(self, qualname: str, forwards: Tuple[Forward, ...],
+                   depth: int) -> Tuple[Sink, ...]:
+        """The sinks a function's parameters reach through the functions of other modules it
+        passes them to (as delegations: bounded, a cycle contributes nothing, every summary
+        read recorded)."""
+        if qualname in self._following or len(self._following) >= MAX_DELEGATIONS:
+            return ()
+        self._following.append(qualname)
+        found: List[Sink] = []
+        try:
+            for forward in forwards:
+                callee = self.resolve(forward.target, depth + 1)
+                if callee is None or not callee.sinks:
+                    continue
+                parameter = forward.keyword
+                if parameter is None and forward.position is not None \
+                        and forward.position < len(callee.parameters):
+                    parameter = callee.parameters[forward.position]
+                for sink in callee.sinks:
+                    if sink.parameter == parameter:
+                        mine = Sink(forward.parameter, sink.kind, sink.holds, sink.line,
+                                    sink.module)
+                        if mine not in found:
+                            found.append(mine)
+        finally:
+            self._following.pop()
+        return tuple(found)
 
     def _delegated(self, qualname: str, delegation: Delegation, parameters: Tuple[str, ...],
                    depth: int) -> Optional[Fact]:
@@ -495,6 +644,10 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
     values: Dict[str, Returned] = {}
     delegations: Dict[str, Delegation] = {}
     parameters: Dict[str, Tuple[str, ...]] = {}
+    sinks: Dict[str, Tuple[Sink, ...]] = {}
+    forwards: Dict[str, Tuple[Forward, ...]] = {}
+    by_node = model.parameter_sinks()
+    forwarded = forwards_of(model, module)
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -506,6 +659,12 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 aliases[name] = absolute
         elif binding.kind == "def":
             function = model.scope_by_node.get(binding.node)
+            if binding.node in by_node:
+                sinks[name] = by_node[binding.node]
+                parameters[name] = positional_parameters(binding.node)
+            if binding.node in forwarded:
+                forwards[name] = forwarded[binding.node]
+                parameters[name] = positional_parameters(binding.node)
             if function is not None:
                 returned = returned_fact(model, function)
                 delegation = None
@@ -518,11 +677,11 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                     # Followed when asked: the callee's operand mapped to this function's
                     # parameter (one hop within the module loses it).
                     delegations[name] = delegation
-                    parameters[name] = _positional(binding.node)
+                    parameters[name] = positional_parameters(binding.node)
                 elif returned is not None:
                     functions[name] = returned
                     if returned.operand is not None:
-                        parameters[name] = _positional(binding.node)
+                        parameters[name] = positional_parameters(binding.node)
         elif binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
             summary = _class_summary(model, binding.node, scope)
             if summary is not None:
@@ -536,10 +695,47 @@ def summarize(model: "SemanticModel", module: str) -> ModuleSummary:
                 network = model.network_output(binding.value, scope)
                 if network is not None:
                     values[name] = network
-    return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters)
+    return ModuleSummary(module, functions, classes, aliases, values, delegations, parameters,
+                         sinks, forwards)
 
 
-def _positional(node: Optional[ast.AST]) -> Tuple[str, ...]:
+def forwards_of(model: "SemanticModel", module: str) -> Dict[ast.AST, Tuple[Forward, ...]]:
+    """Of each module-level function, its parameters passed as such to a first-party function
+    of another module (`def loss(p, y): return losses.nll(p, y)`). Only calls with a parameter
+    among their arguments are looked up."""
+    found: Dict[ast.AST, List[Forward]] = {}
+    for node in model.operations:
+        if type(node) is not ast.Call or type(node.func) not in (ast.Name, ast.Attribute):
+            continue
+        scope = model.scope_of(node)
+        if scope is None or scope.kind != "function" or scope.parent is not model.module_scope:
+            continue
+        arguments: List[Tuple[ast.expr, Optional[int], Optional[str]]] = []
+        for index, argument in enumerate(node.args):
+            if isinstance(argument, ast.Starred):
+                break
+            arguments.append((argument, index, None))
+        arguments += [(k.value, None, k.arg) for k in node.keywords if k.arg is not None]
+        if not any(type(a) is ast.Name and _is_parameter(scope, a.id) for a, _, _ in arguments):
+            continue
+        target = _callee(model, node.func, scope, module)
+        if target is None or target.startswith(f"{module}."):
+            continue  # not first-party, or of this module (`parameter_sinks` follows those)
+        for argument, position, keyword in arguments:
+            if type(argument) is ast.Name and _is_parameter(scope, argument.id):
+                forward = Forward(argument.id, target, position, keyword)
+                mine = found.setdefault(scope.node, [])
+                if forward not in mine:
+                    mine.append(forward)
+    return {node: tuple(forwards) for node, forwards in found.items()}
+
+
+def _is_parameter(scope: "Scope", name: str) -> bool:
+    bindings = scope.bindings.get(name, ())
+    return len(bindings) == 1 and bindings[0].kind == "param"
+
+
+def positional_parameters(node: Optional[ast.AST]) -> Tuple[str, ...]:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return ()
     return tuple(a.arg for a in node.args.posonlyargs + node.args.args)
@@ -595,6 +791,11 @@ def _callee(model: "SemanticModel", func: ast.expr, scope: "Scope",
 _STANDARD_MODULES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 
 
+def standard_module(qualname: str) -> bool:
+    """Whether `qualname` names something of the standard library (or a builtin)."""
+    return qualname.partition(".")[0] in _STANDARD_MODULES
+
+
 def returned_fact(model: "SemanticModel", function: "Scope") -> Optional[Returned]:
     """What a function returns, as a fact: the operation every `return` performs (with the
     parameter that is its operand), or a network ending in an activation (a factory)."""
@@ -616,7 +817,10 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
             if absolute is not None:
                 bases.append(absolute)
     methods: Dict[str, Returned] = {}
+    delegations: Dict[str, Delegation] = {}
+    parameters: Dict[str, Tuple[str, ...]] = {}
     output = None
+    module = model.project.module if model.project is not None else None
     for method, _ in model.dataflow.class_methods(cls):
         node = method.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -624,6 +828,11 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
         returned = returned_fact(model, method)
         if returned is not None:
             methods[node.name] = returned
+        elif module is not None:  # `return probs(X @ self.w)`, `probs` first-party
+            delegation = _delegation(model, method, module)
+            if delegation is not None:
+                delegations[node.name] = delegation
+                parameters[node.name] = positional_parameters(node)[1:]  # after `self`
     for name in table.FORWARD_METHODS:
         if name in methods and methods[name].kind in table.ACTIVATIONS:
             forward = methods[name]
@@ -647,9 +856,10 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
                 network = model.network_output(value, method)
                 if network is not None:
                     attributes[attribute] = network
-    if not (bases or methods or output or attributes or functions):
+    if not (bases or methods or output or attributes or functions or delegations):
         return None
-    return ClassSummary(tuple(bases), methods, output, attributes, functions)
+    return ClassSummary(tuple(bases), methods, output, attributes, functions, delegations,
+                        parameters)
 
 
 def spec_of(returned: Returned) -> Optional[Spec]:

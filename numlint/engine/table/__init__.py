@@ -346,6 +346,9 @@ STABLE: Dict[str, Dict[str, Tuple[Target, ...]]] = {
 SEQUENTIAL = frozenset({"torch.nn.Sequential", "tensorflow.keras.Sequential",
                         "tensorflow.keras.models.Sequential", "keras.Sequential",
                         "keras.models.Sequential"})
+# Keras's functional models, `Model(inputs, outputs)`: their output is `outputs`.
+FUNCTIONAL_MODELS = frozenset({"keras.Model", "keras.models.Model", "tensorflow.keras.Model",
+                               "tensorflow.keras.models.Model"})
 # Keras layers that apply an activation named by their `activation` argument
 # (`Dense(10, activation="softmax")`), and the table entry each name stands for.
 ACTIVATION_LAYERS = frozenset(

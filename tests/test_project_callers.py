@@ -1,0 +1,348 @@
+"""A function that puts its parameter in a hazardous position (`def nll(p): return
+-torch.log(p).mean()`), called with a softmax or sigmoid output (issue 12).
+
+Reported at the call site, naming the function: the findings for a file depend only on the
+modules it imports, so they are the same whether the whole project, the file alone or stdin is
+checked, and a warm cache drops them when the function's module changes."""
+
+import json
+
+import pytest
+
+from test_project import check, findings, make
+
+PROJECT = {
+    "pkg/__init__.py": "from .losses import nll as negative_log_likelihood\n",
+    "pkg/losses.py": """
+        import torch
+        import torch.nn.functional as F
+
+
+        def nll(p, y):
+            return -torch.log(p)[torch.arange(len(y)), y].mean()
+
+
+        def bce(p, y):
+            return F.binary_cross_entropy(p, y)
+
+
+        def total(p, y):
+            return nll(p, y) + bce(p.max(-1).values, y.float())
+
+
+        def guarded(p):
+            return torch.log(p + 1e-8)
+
+
+        def ce(logits, targets):
+            return F.cross_entropy(logits, targets)
+
+
+        def log_prob_loss(logp, t):
+            return F.nll_loss(logp, t)
+        """,
+    "pkg/train.py": """
+        import torch
+        import torch.nn.functional as F
+
+        from pkg import negative_log_likelihood
+        from .losses import bce, ce, guarded, log_prob_loss, nll, total
+
+
+        def step(z, y):
+            a = nll(torch.softmax(z, -1), y)
+            p = torch.softmax(z, dim=-1)
+            b = total(p, y=y)
+            c = bce(torch.sigmoid(z), y)
+            d = guarded(p) + nll(z, y)
+            e = negative_log_likelihood(y=y, p=p)
+            f = ce(p, y) + log_prob_loss(F.softmax(z, 1), y)
+            return a + b + c + d + e + f
+        """,
+}
+FINDINGS = {("pkg/train.py", 9, "NL101"),    # nll(softmax(z))
+            ("pkg/train.py", 11, "NL101"),   # total(p): through nll in the same module
+            ("pkg/train.py", 12, "NL203"),   # bce(sigmoid(z))
+            ("pkg/train.py", 14, "NL101"),   # a re-export, keyword arguments
+            ("pkg/train.py", 15, "NL202"),   # ce(softmax): cross_entropy applies a softmax
+            ("pkg/train.py", 15, "NL201")}   # nll_loss of probabilities
+
+
+def test_reported_at_the_call_site_at_every_scope(run, write, tmp_path):
+    make(write, PROJECT)
+    assert check(run, ".") == FINDINGS
+    assert check(run, "pkg/train.py") == FINDINGS
+    source = (tmp_path / "pkg" / "train.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/train.py", "-", input=source)
+    assert findings(result) == FINDINGS
+
+
+def test_the_message_names_the_function_and_its_line(run, write):
+    make(write, PROJECT)
+    result = run("check", "--no-cache", "--output-format", "json", "pkg/train.py")
+    messages = {(d["location"]["row"], d["code"]): d["message"] for d in json.loads(result.output)}
+    assert messages[(9, "NL101")].startswith(
+        "`nll` takes the log of its parameter `p` (pkg.losses, line 6)")
+    assert "(pkg.losses, line 10)" in messages[(12, "NL203")]
+    assert all(d["fix"] is None for d in json.loads(result.output))
+
+
+def test_a_warm_cache_drops_the_finding_when_the_function_guards_its_log(run, write, tmp_path):
+    make(write, PROJECT)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == FINDINGS
+    assert warm() == FINDINGS  # from the cache
+    losses = tmp_path / "pkg" / "losses.py"
+    original = losses.read_text()
+    losses.write_text(original.replace("-torch.log(p)[", "-torch.log(p + 1e-8)["))
+    assert warm() == FINDINGS - {("pkg/train.py", 9, "NL101"), ("pkg/train.py", 11, "NL101"),
+                                 ("pkg/train.py", 14, "NL101")}
+    losses.write_text(original)
+    assert warm() == FINDINGS
+
+
+def test_within_one_module(run, write):
+    write("m.py", """
+        import torch
+
+
+        def nll(p, y):
+            return -torch.log(p).mean()
+
+
+        def step(z, y):
+            probs = torch.softmax(z, dim=-1)
+            loss = nll(probs, y)
+            probs = z
+            return loss + nll(probs, y) + nll(y, torch.softmax(z, -1))
+        """)
+    assert check(run, ".") == {("m.py", 10, "NL101")}  # not the rebound name, not `y`
+
+
+def test_a_prefiltered_module_asks_its_imports_for_the_log(run, write):
+    """`train.py` spells a softmax but no log: the log its import provides lets it through."""
+    make(write, {
+        "pkg/__init__.py": "",
+        "pkg/losses.py": "import torch\n\ndef nll(p):\n    return -torch.log(p).mean()\n",
+        "pkg/train.py": "import torch\nfrom .losses import nll\n\n"
+                        "def step(z):\n    return nll(torch.softmax(z, -1))\n",
+    })
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL101")}
+
+
+def test_sinks_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import ModuleSummary, Sink
+    summary = ModuleSummary("m", sinks={"nll": (Sink("p", "log", None, 3),),
+                                        "bce": (Sink("p", "binary_cross_entropy",
+                                                     "probabilities", 7),)},
+                            parameters={"nll": ("p",), "bce": ("p", "y")})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    assert {"log", "binary_cross_entropy"} <= summary.kinds
+    for bad in (["p", "exp", None, 3], ["p", "log", "odds", 3], [1, "log", None, 3],
+                ["p", "log", None, -1], ["p", "log", None, True], ["p", "log", None]):
+        broken = summary.to_json()
+        broken["sinks"] = {"nll": [bad]}
+        with pytest.raises(ValueError):
+            ModuleSummary.from_json(broken)
+    broken = summary.to_json()
+    broken["schema"] = 2
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)
+
+
+# -- methods returning another module's function's result --------------------------------------
+
+METHODS = {
+    "pkg/__init__.py": "",
+    "pkg/ops.py": """
+        from scipy.special import softmax
+
+
+        def probs(z):
+            return softmax(z, axis=1)
+        """,
+    "pkg/models.py": """
+        from .ops import probs
+
+
+        class SoftmaxRegression:
+            def __init__(self, w):
+                self.w = w
+
+            def predict_proba(self, X):
+                return probs(X @ self.w)
+        """,
+    "pkg/train.py": """
+        import numpy as np
+
+        from .models import SoftmaxRegression
+
+
+        class Sub(SoftmaxRegression):
+            def predict_log_proba(self, X):
+                return np.log(self.predict_proba(X))
+
+
+        def nll(model: SoftmaxRegression, X):
+            return np.log(model.predict_proba(X))
+
+
+        def fit(X, w):
+            clf = SoftmaxRegression(w)
+            return np.log(clf.predict_proba(X))
+        """,
+}
+METHOD_FINDINGS = {("pkg/train.py", 8, "NL101"),    # an inherited method
+                   ("pkg/train.py", 12, "NL101"),   # an annotated parameter
+                   ("pkg/train.py", 17, "NL101")}   # an instance in a name
+
+
+def test_a_method_returning_another_modules_function_result(run, write, tmp_path):
+    """`models.py` never spells a softmax: its method delegates to `ops.probs`."""
+    make(write, METHODS)
+    assert check(run, ".") == METHOD_FINDINGS
+    assert check(run, "pkg/train.py") == METHOD_FINDINGS
+    source = (tmp_path / "pkg" / "train.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/train.py", "-", input=source)
+    assert findings(result) == METHOD_FINDINGS
+
+
+def test_a_warm_cache_follows_a_method_delegation(run, write, tmp_path):
+    make(write, METHODS)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == METHOD_FINDINGS
+    assert warm() == METHOD_FINDINGS
+    ops = tmp_path / "pkg" / "ops.py"
+    original = ops.read_text()
+    ops.write_text(original.replace("return softmax(z, axis=1)", "return z"))
+    assert warm() == set()
+    ops.write_text(original)
+    assert warm() == METHOD_FINDINGS
+
+
+def test_class_delegations_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import ClassSummary, Delegation, ModuleSummary
+    summary = ModuleSummary("m", classes={"C": ClassSummary(
+        delegations={"predict": Delegation("pkg.ops.probs", ("X",))},
+        parameters={"predict": ("X",)})})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    broken = summary.to_json()
+    broken["classes"]["C"]["delegations"] = {"predict": ["pkg.ops.probs", [3], {}]}
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)
+    broken = summary.to_json()
+    del broken["classes"]["C"]["parameters"]
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(broken)
+
+
+# -- a parameter passed on to another module's function -----------------------------------------
+
+FORWARDS = {
+    "pkg/__init__.py": "",
+    "pkg/losses.py": """
+        import torch
+
+
+        def nll(p, y):
+            return -torch.log(p)[torch.arange(len(y)), y].mean()
+        """,
+    "pkg/utils.py": """
+        from . import losses
+        from .losses import nll
+
+
+        def compute_loss(probs, targets):
+            return losses.nll(probs, targets) * 2
+
+
+        def by_keyword(q, y):
+            return nll(y=y, p=q)
+
+
+        def not_the_probabilities(q, y):
+            return nll(y, q)
+        """,
+    "pkg/train.py": """
+        import torch
+
+        from .utils import by_keyword, compute_loss, not_the_probabilities
+
+
+        def step(z, y):
+            a = compute_loss(torch.softmax(z, -1), y)
+            b = by_keyword(torch.softmax(z, 1), y)
+            return a + b + not_the_probabilities(torch.softmax(z, 1), y)
+        """,
+}
+FORWARD_FINDINGS = {("pkg/train.py", 7, "NL101"), ("pkg/train.py", 8, "NL101")}
+
+
+def test_a_parameter_passed_on_to_another_modules_function(run, write, tmp_path):
+    """Neither `train.py` nor `utils.py` spells a log: `utils.compute_loss` passes its
+    parameter to `losses.nll`, which takes its log."""
+    make(write, FORWARDS)
+    assert check(run, ".") == FORWARD_FINDINGS
+    assert check(run, "pkg/train.py") == FORWARD_FINDINGS
+    result = run("check", "--no-cache", "--output-format", "json", "pkg/train.py")
+    message = next(d["message"] for d in json.loads(result.output) if d["location"]["row"] == 7)
+    assert message.startswith("`compute_loss` takes the log of its parameter `probs` "
+                              "(pkg.losses, line 5)")
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == FORWARD_FINDINGS
+    losses = tmp_path / "pkg" / "losses.py"
+    original = losses.read_text()
+    losses.write_text(original.replace("torch.log(p)", "torch.log(p.clamp_min(1e-12))"))
+    assert warm() == set()
+    losses.write_text(original)
+    assert warm() == FORWARD_FINDINGS
+
+
+def test_forwarding_in_a_cycle_ends_silently(run, write):
+    write("a.py", "import b\n\ndef f(p):\n    return b.g(p)\n")
+    write("b.py", "import a\n\ndef g(p):\n    return a.f(p)\n")
+    write("c.py", "import torch\nfrom a import f\n\ndef h(z):\n    return f(torch.softmax(z, -1))\n")
+    assert check(run, ".") == set()
+
+
+def test_forwards_survive_json_and_reject_nonsense():
+    from numlint.engine.semantic.project import Forward, ModuleSummary
+    summary = ModuleSummary("m", forwards={"f": (Forward("p", "pkg.losses.nll", 0),
+                                                 Forward("y", "pkg.losses.nll", None, "y"))},
+                            parameters={"f": ("p", "y")})
+    again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.digest() == summary.digest()
+    for bad in (["p", "t", None, None], ["p", "t", 0, "y"], ["p", "t", -1, None],
+                ["p", "t", True, None], [1, "t", 0, None], ["p", "t", 0]):
+        broken = summary.to_json()
+        broken["forwards"] = {"f": [bad]}
+        with pytest.raises(ValueError):
+            ModuleSummary.from_json(broken)
+
+
+def test_a_function_of_the_checked_module_passing_its_parameter_on(run, write, tmp_path):
+    """`same.py` spells no log, and imports the module (`from . import losses`), not the
+    function: the prefilter reads the submodule's summary."""
+    make(write, {"pkg/__init__.py": "", "pkg/losses.py": FORWARDS["pkg/losses.py"],
+                 "pkg/same.py": """
+                     import torch
+
+                     from . import losses
+
+
+                     def loss(p, y):
+                         return losses.nll(p, y)
+
+
+                     def step(z, y):
+                         return loss(torch.softmax(z, -1), y)
+                     """})
+    assert check(run, ".") == {("pkg/same.py", 11, "NL101")}
+    source = (tmp_path / "pkg" / "same.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/same.py", "-", input=source)
+    assert findings(result) == {("pkg/same.py", 11, "NL101")}
