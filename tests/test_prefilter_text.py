@@ -158,3 +158,31 @@ def test_a_module_whose_imports_never_spell_the_kind_is_not_summarised(run, writ
     result = run("check", "--output-format", "json", "pkg/train.py")
     found = {(os.path.basename(d["filename"]), d["code"]) for d in json.loads(result.output)}
     assert found == {("train.py", "NL101")}
+
+
+def test_a_re_exported_name_is_followed_to_its_module(tmp_path):
+    # The package's `__init__` imports a module that spells softmax, but `scale` comes from
+    # one that does not: asking for `pkg.scale` reads util.py's imports, not the package's.
+    index = _index(tmp_path, {
+        "pkg/__init__.py": "from .util import scale as scale\nfrom .ops import probs\n",
+        "pkg/util.py": "def scale(x):\n    return 2 * x\n",
+        "pkg/ops.py": "import torch\n\ndef probs(z):\n    return torch.softmax(z, -1)\n",
+        "pkg/alias.py": "from .util import scale as _scale\n\n"
+                        "def scale(x):\n    return probs(_scale(x))\n\nfrom .ops import probs\n",
+    })
+    softmax = frozenset({"softmax"})
+    reached, _, read = index.text_facts("pkg", softmax, "scale")
+    assert not reached
+    assert set(read) == {run_project.TEXT + "pkg", run_project.TEXT + "pkg.util"}
+    assert index.text_facts("pkg", softmax, "probs")[0]
+    assert index.text_facts("pkg", softmax)[0]  # the package as a whole reaches ops.py
+    # A name the module defines itself is answered from it, whatever it imports.
+    assert index.text_facts("pkg.alias", softmax, "scale")[0]
+
+
+def test_a_star_import_stops_the_following(tmp_path):
+    index = _index(tmp_path, {
+        "pkg/__init__.py": "from .ops import *\n",
+        "pkg/ops.py": "import torch\n\ndef probs(z):\n    return torch.softmax(z, -1)\n",
+    })
+    assert index.text_facts("pkg", frozenset({"softmax"}), "probs")[0]

@@ -42,7 +42,7 @@ class ProjectIndex:
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
         self._digests: Dict[str, Optional[str]] = {}
-        self._facts: Dict[Tuple[str, frozenset],
+        self._facts: Dict[Tuple[str, frozenset, Optional[str]],
                           Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]] = {}
         self._spelled: Dict[Tuple[str, frozenset], bool] = {}
         self._imports: Dict[str, Tuple[str, ...]] = {}
@@ -87,28 +87,69 @@ class ProjectIndex:
         self._paths[module] = found
         return found
 
-    def text_facts(self, module: str, wanted: frozenset
+    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
                    ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
-        """(whether anything `module`'s summary leads to can spell one of `wanted`, the names
-        its import statements mention, the digests of the texts read when nothing does);
-        None if it is not a first-party module.
+        """(whether anything `module`'s summary leads to can spell one of `wanted` — for
+        `name`, what the module hands out under that name —, the names its import statements
+        mention, the digests of the texts read when nothing does); None if it is not a
+        first-party module.
 
         A summary's facts come from its module's own text, or from first-party modules it
         imports (re-exports, delegations, base classes): if neither the module's text nor
         that of any first-party module reachable through import statements spells a kind,
-        no chain through its summary can provide it. Texts only, no parse."""
-        key = (module, wanted)
+        no chain through its summary can provide it. A name the module only re-exports
+        (`from .ops import probs` in a package's `__init__`) is followed to the module that
+        defines it first, so that a package importing everything does not answer for each of
+        its names. Texts only, no parse."""
+        key = (module, wanted, name)
         if key not in self._facts:
             from numlint.engine.semantic.project import imported_names
             text = self.text_of(module)
             if text is None:
                 self._facts[key] = None
             else:
-                reached, read = self._reaches(module, wanted)
+                start, chain = self._defined_in(module, name) if name else (module, [module])
+                reached, read = self._reaches(start, wanted)
                 self._facts[key] = (reached, frozenset(imported_names(text)),
                                     {} if reached else {TEXT + m: self._digest_of(TEXT + m)
-                                                        for m in read})
+                                                        for m in sorted({*chain, *read})})
         return self._facts[key]
+
+    def _defined_in(self, module: str, name: str) -> Tuple[str, List[str]]:
+        """The first-party module whose own definitions `module.name` comes from, following
+        re-exports by their text (`from .ops import probs as p`), and the modules read on the
+        way. It stops, answering where it is, at a name the module may define itself or import
+        from a library, a star import, a cycle or a depth of MAX_DEPTH."""
+        chain = [module]
+        for _ in range(MAX_DEPTH):
+            text = self.text_of(module)
+            if text is None or any("*" in n for _, n in _import_statements(text)) or \
+                    re.search(rf"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+{re.escape(name)}\b|"
+                              rf"^[ \t]*{re.escape(name)}[ \t]*(?::|=[^=])", text, re.MULTILINE):
+                return module, chain
+            found = None
+            for source, names in _import_statements(text):
+                for imported, bound in _bindings(names):
+                    if bound == name:
+                        found = (source, imported)
+            if found is None:
+                return module, chain
+            source, imported = found
+            absolute = _absolute(source, self._package_of(module))
+            if absolute is None:
+                return module, chain
+            if self.path_of(f"{absolute}.{imported}") is not None:
+                return f"{absolute}.{imported}", chain + [f"{absolute}.{imported}"]
+            if self.path_of(absolute) is None or absolute in chain:
+                return module, chain  # a library's name (spelled here) or a cycle
+            module, name = absolute, imported
+            chain.append(module)
+        return module, chain
+
+    def _package_of(self, module: str) -> str:
+        path = self.path_of(module) or ""
+        return module if os.path.basename(path).startswith("__init__.") \
+            else module.rpartition(".")[0]
 
     def _reaches(self, start: str, wanted: frozenset) -> Tuple[bool, List[str]]:
         """Whether `start` or a first-party module reachable from it through import
@@ -147,8 +188,7 @@ class ProjectIndex:
         path = self.path_of(module)
         if text is None or path is None:
             return
-        package = module if os.path.basename(path).startswith("__init__.") \
-            else module.rpartition(".")[0]
+        package = self._package_of(module)
         for name, names in _import_statements(text):
             absolute = _absolute(name, package)
             if absolute is None:
@@ -258,6 +298,8 @@ class ProjectIndex:
         return all(self._digest_of(module) == digest for module, digest in dependencies.items())
 
 
+# Re-exports `text_facts` follows by their text (as `ProjectView.resolve` follows aliases).
+MAX_DEPTH = 8
 # Modules a reachability walk of `text_facts` visits before it answers "maybe".
 MAX_REACHED = 400
 # A dependency on a module's text rather than its summary (`ProjectIndex._digest_of`).
@@ -270,7 +312,7 @@ _FROM_IMPORT = re.compile(
     re.MULTILINE)
 _PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;\\]*(?:\\[^\0][^\n#;\\]*)*)",
                            re.MULTILINE)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\*")
 
 
 def _import_statements(text: str):
@@ -284,6 +326,18 @@ def _import_statements(text: str):
             words = part.split()
             if words:
                 yield words[0], []
+
+
+def _bindings(names: List[str]):
+    """(imported name, bound name) of an import statement's words (`a as b, c`)."""
+    index = 0
+    while index < len(names):
+        if index + 2 < len(names) and names[index + 1] == "as":
+            yield names[index], names[index + 2]
+            index += 3
+        else:
+            yield names[index], names[index]
+            index += 1
 
 
 def _absolute(name: str, package: str) -> Optional[str]:

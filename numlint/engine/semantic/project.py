@@ -324,7 +324,7 @@ def _returned_map(data: Any) -> Dict[str, Returned]:
 class Project(Protocol):
     """The run layer's view of the project (`numlint.run.project.ProjectIndex`)."""
 
-    def text_facts(self, module: str, wanted: frozenset
+    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
                    ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
         """Cheap facts about a first-party module's text, before its summary is computed:
         whether it, or a first-party module it imports, spells any of the kinds `wanted`; the
@@ -448,7 +448,7 @@ class ProjectView:
                     if facts is not None:
                         absolute, name = f"{absolute}.{name}", None
                 if facts is None:
-                    facts = self._text_facts(absolute, wanted)
+                    facts = self._text_facts(absolute, wanted, name)
                 if facts is None:
                     continue
                 spelled, _, read = facts
@@ -478,11 +478,11 @@ class ProjectView:
                             found |= fact.kinds
         return frozenset(found & wanted)
 
-    def _text_facts(self, module: str, wanted: frozenset):
+    def _text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None):
         """`Project.text_facts`; None if it is not a first-party module."""
         if self.project is None:
             return None
-        return self.project.text_facts(module, wanted)
+        return self.project.text_facts(module, wanted, name)
 
     def resolve(self, qualname: str, depth: int = 0) -> Optional[Fact]:
         """The fact behind a first-party qualified name, through re-exports and aliases."""
