@@ -164,23 +164,14 @@ class Dataflow:
         skipped = False  # some path skipped a loop that binds the name
         current: ast.AST = use
         while True:
-            block = self.model.block_of(current)
-            if block is None:
+            preceding = self._preceding(current)
+            if preceding is None:
                 return found, local  # the scope's start: the name may be unbound here
-            node, field_name = block
-            statements = getattr(node, field_name, [])
-            try:
-                index = next(i for i, s in enumerate(statements) if s is current)
-            except StopIteration:
+            node, before = preceding
+            step = self._gather(before, mine, None, found, skipped)
+            if step is None:
                 return None
-            result = self._exit(statements[:index], mine, None)
-            if result is None:
-                return None
-            values, falls, skips = result
-            if skipped and values:
-                return None  # the value before a loop that may not have run
-            found += values
-            skipped = skipped or skips
+            falls, skipped = step
             if not falls:
                 return found, True
             if isinstance(node, LOOPS) and any(self._is_ancestor(node, b.node)
@@ -196,6 +187,32 @@ class Dataflow:
                 found.append((header[0], None))
                 return found, True
             current = node
+
+    def _preceding(self, current: ast.AST) -> Optional[Tuple[ast.AST, Optional[List[ast.stmt]]]]:
+        """The node whose block holds `current` and the statements before it in that block
+        (None if `current` is not found in it); None at the start of the scope."""
+        block = self.model.block_of(current)
+        if block is None:
+            return None
+        node, field_name = block
+        statements = getattr(node, field_name, [])
+        index = next((i for i, s in enumerate(statements) if s is current), None)
+        return node, (statements[:index] if index is not None else None)
+
+    def _gather(self, before: Optional[List[ast.stmt]], bindings: List["Binding"],
+                note: Optional[str], found: List[Tuple["Binding", Optional[str]]],
+                skipped: bool) -> Optional[Tuple[bool, bool]]:
+        """Adds to `found` the assignments among `bindings` that reach the end of `before`;
+        (whether some path falls through them, whether a path so far skipped a loop binding
+        the name), or None when that is unknown."""
+        result = self._exit(before, bindings, note) if before is not None else None
+        if result is None:
+            return None
+        values, falls, skips = result
+        if skipped and values:
+            return None  # the value before a loop that may not have run
+        found += values
+        return falls, skipped or skips
 
     def _exit(self, statements: List[ast.stmt], bindings: List["Binding"], note: Optional[str]
               ) -> Optional[Tuple[List[Tuple["Binding", Optional[str]]], bool, bool]]:
@@ -312,23 +329,14 @@ class Dataflow:
         skipped = False
         current: ast.AST = start
         while True:
-            block = self.model.block_of(current)
-            if block is None:
+            preceding = self._preceding(current)
+            if preceding is None:
                 return None
-            node, field_name = block
-            statements = getattr(node, field_name, [])
-            try:
-                index = next(i for i, s in enumerate(statements) if s is current)
-            except StopIteration:
+            node, before = preceding
+            step = self._gather(before, bindings, note, found, skipped)
+            if step is None:
                 return None
-            result = self._exit(statements[:index], bindings, note)
-            if result is None:
-                return None
-            values, falls, skips = result
-            if skipped and values:
-                return None
-            found += values
-            skipped = skipped or skips
+            falls, skipped = step
             if not falls:
                 return found, skipped
             if node is stop:

@@ -304,14 +304,8 @@ class SemanticModel:
         spec = self._layer_spec(constructor, where)
         if spec is None or spec.kind not in _COMPILED_KINDS:
             return None
-        layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
         op = Op(self, spec.kind, "compiled", call, scope, spec, {}, {}, func.value)
-        op.layer_args = layer_args if layer_args is not None else {}
-        op.layer_keywords = layer_keywords
-        op.constructor = constructor
-        if layer_args is None:
-            op.args = None
-        return op
+        return _built_by(op, spec, constructor)
 
     def compiled_output(self, op: Op) -> Optional[Op]:
         """The activation the output of the model a "compiled" loss trains ends in (its last
@@ -983,15 +977,9 @@ class SemanticModel:
     def _layer_op(self, call: ast.Call, scope: Scope, spec: Spec, constructor: ast.Call) -> Op:
         """A layer applied: `constructor` built it (its arguments configure the operation),
         `call` applies it (its arguments bind to the layer's call signature)."""
-        layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
         args, keywords = bind_call(spec.call_signature, call.args, call.keywords)
         op = Op(self, spec.kind, "layer", call, scope, spec, args, keywords)
-        op.layer_args = layer_args if layer_args is not None else {}
-        op.layer_keywords = layer_keywords
-        op.constructor = constructor
-        if layer_args is None:
-            op.args = None
-        return op
+        return _built_by(op, spec, constructor)
 
     def _method_op(self, call: ast.Call, scope: Scope, func: ast.Attribute,
                    specs: Tuple[Spec, ...]) -> Optional[Op]:
@@ -1130,3 +1118,15 @@ def _returned_values(function: Scope) -> List[ast.expr]:
     if function.generator or len(values) != len(function.returns):
         return []
     return values
+
+
+def _built_by(op: Op, spec: Spec, constructor: ast.Call) -> Op:
+    """`op`, an operation of a layer or loss object, with the arguments its constructor bound
+    (`nn.CrossEntropyLoss(reduction="sum")`); no arguments at all if they do not bind."""
+    layer_args, layer_keywords = bind_arguments(spec, constructor.args, constructor.keywords)
+    op.layer_args = layer_args if layer_args is not None else {}
+    op.layer_keywords = layer_keywords
+    op.constructor = constructor
+    if layer_args is None:
+        op.args = None
+    return op
