@@ -12,8 +12,9 @@ possibly fire (any one set suffices). A kind occurs only if something in the tex
 * an operator: its character (`/` div, `-` sub and neg, `@` matmul, `**` pow, ...).
 
 A combination may also hold a `TextCondition`: a test of the text beyond the kinds it spells,
-for rules that report only with a literal of some value (`NUMBERS` gives the values of the number
-literals the text holds): NL604 needs a step below 1e-5, NL605's `d ** 0.5` the number 0.5.
+for rules that report only with a literal of some value (`numbers(text)` gives the values of the
+number literals the text holds): NL604 needs a step below 3.5e-6, NL605's `d ** 0.5` the number
+0.5.
 Such a condition is never provided by another module (the model never follows a literal across
 modules), and like a kind it must hold on each of the rule's bad examples, else the declaration
 is ignored.
