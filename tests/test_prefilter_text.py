@@ -132,9 +132,9 @@ def test_the_gate_follows_imports_to_the_module_that_spells_the_kind(tmp_path):
         "pkg/io.py": "import json\n\ndef load(p):\n    return json.load(open(p))\n",
     })
     softmax = frozenset({"softmax"})
-    reached, _, read = index.text_facts("pkg", softmax)
+    reached, read = index.text_facts("pkg", softmax)
     assert reached and read == {}
-    reached, _, read = index.text_facts("pkg.io", softmax)
+    reached, read = index.text_facts("pkg.io", softmax)
     assert not reached and set(read) == {run_project.TEXT + "pkg.io"}
     assert index.computed == {}  # texts only: no module was summarised to answer
 
@@ -171,7 +171,7 @@ def test_a_re_exported_name_is_followed_to_its_module(tmp_path):
                         "def scale(x):\n    return probs(_scale(x))\n\nfrom .ops import probs\n",
     })
     softmax = frozenset({"softmax"})
-    reached, _, read = index.text_facts("pkg", softmax, "scale")
+    reached, read = index.text_facts("pkg", softmax, "scale")
     assert not reached
     assert set(read) == {run_project.TEXT + "pkg", run_project.TEXT + "pkg.util"}
     assert index.text_facts("pkg", softmax, "probs")[0]

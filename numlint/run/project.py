@@ -43,7 +43,7 @@ class ProjectIndex:
         self._paths: Dict[str, Optional[str]] = {}
         self._digests: Dict[str, Optional[str]] = {}
         self._facts: Dict[Tuple[str, frozenset, Optional[str]],
-                          Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]] = {}
+                          Optional[Tuple[bool, Dict[str, Optional[str]]]]] = {}
         self._spelled: Dict[Tuple[str, frozenset], bool] = {}
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
@@ -88,11 +88,10 @@ class ProjectIndex:
         return found
 
     def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
-                   ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
+                   ) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
         """(whether anything `module`'s summary leads to can spell one of `wanted` — for
-        `name`, what the module hands out under that name —, the names its import statements
-        mention, the digests of the texts read when nothing does); None if it is not a
-        first-party module.
+        `name`, what the module hands out under that name —, the digests of the texts read
+        when nothing does); None if it is not a first-party module.
 
         A summary's facts come from its module's own text, or from first-party modules it
         imports (re-exports, delegations, base classes): if neither the module's text nor
@@ -103,16 +102,13 @@ class ProjectIndex:
         its names. Texts only, no parse."""
         key = (module, wanted, name)
         if key not in self._facts:
-            from numlint.engine.semantic.project import imported_names
-            text = self.text_of(module)
-            if text is None:
+            if self.text_of(module) is None:
                 self._facts[key] = None
             else:
                 start, chain = self._defined_in(module, name) if name else (module, [module])
                 reached, read = self._reaches(start, wanted)
-                self._facts[key] = (reached, frozenset(imported_names(text)),
-                                    {} if reached else {TEXT + m: self._digest_of(TEXT + m)
-                                                        for m in sorted({*chain, *read})})
+                self._facts[key] = (reached, {} if reached else {
+                    TEXT + m: self._digest_of(TEXT + m) for m in sorted({*chain, *read})})
         return self._facts[key]
 
     def _defined_in(self, module: str, name: str) -> Tuple[str, List[str]]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
@@ -325,12 +324,12 @@ class Project(Protocol):
     """The run layer's view of the project (`numlint.run.project.ProjectIndex`)."""
 
     def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
-                   ) -> Optional[Tuple[bool, frozenset, Dict[str, Optional[str]]]]:
+                   ) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
         """Cheap facts about a first-party module's text, before its summary is computed:
-        whether it, or a first-party module it imports, spells any of the kinds `wanted`; the
-        names its import statements mention (`imported_names`); and when nothing spells them,
-        the digests of the texts read to say so (dependencies of a result, as summaries are);
-        None if it is not found or unreadable."""
+        whether it (for `name`, the module defining what it hands out under that name), or a
+        first-party module it imports, spells any of the kinds `wanted`; and when nothing
+        does, the digests of the texts read to say so (dependencies of a result, as summaries
+        are). None if it is not found or unreadable."""
 
     def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
         """The module name a file is imported as, and whether it is a package's
@@ -451,7 +450,7 @@ class ProjectView:
                     facts = self._text_facts(absolute, wanted, name)
                 if facts is None:
                     continue
-                spelled, _, read = facts
+                spelled, read = facts
                 # Spelled by neither the module nor the first-party modules it imports (which
                 # re-exports and delegations reach): nothing it hands out can be one of them
                 # (an answer that depends on the texts read, as a finding on summaries).
@@ -602,35 +601,6 @@ class ProjectView:
             return Fact(qualname, returned=Returned(output.kind, output.spec, "network"),
                         parameters=parameters)
         return None
-
-
-# Among a module's imported names (`Project.text_facts`): it imports from a first-party module.
-FIRST_PARTY = "."
-
-_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t][^\n]*?)?import[ \t]+([^\n#]*)", re.MULTILINE)
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\*")
-
-
-def imported_names(text: str):
-    """The names the import statements of `text` mention (on their first line: enough to
-    recognise a re-export; `*` for a star import)."""
-    for match in _IMPORT_LINE.finditer(text):
-        yield from _WORD.findall(match.group(1))
-
-
-_FROM_LINE = re.compile(r"^[ \t]*from[ \t]+(\.*[A-Za-z0-9_.]*)[ \t]+import\b", re.MULTILINE)
-_IMPORT_MODULES = re.compile(r"^[ \t]*import[ \t]+([^\n#;]*)", re.MULTILINE)
-
-
-def imported_modules(text: str):
-    """The modules the import statements of `text` import from (`.nets`, `pkg.nets`)."""
-    for match in _FROM_LINE.finditer(text):
-        yield match.group(1)
-    for match in _IMPORT_MODULES.finditer(text):
-        for part in match.group(1).split(","):
-            words = part.split()
-            if words and not words[0].startswith("("):
-                yield words[0]
 
 
 # -- computing a summary -------------------------------------------------------------------------
