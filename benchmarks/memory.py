@@ -119,16 +119,31 @@ def measure(operation: str, how: str, path: Path) -> Dict[str, float]:
 
 # -- the inputs --------------------------------------------------------------------------------
 
-def generated(size: int, hazards: bool, directory: Path) -> Path:
+def generated(size: int, hazards: bool, directory: Path, hoisted: bool = False) -> Path:
     """A module of about `size` bytes made of rule examples (bad ones: hazards; good ones: none,
-    though the prefilter lets them through), functions renamed so each is defined once."""
+    though the prefilter lets them through), functions renamed so each is defined once.
+
+    As concatenated, each example keeps its imports: the module imports `numpy as np` again
+    before each function (thousands of bindings of one name in one scope). `hoisted`: the
+    examples' top-level imports, once each, at the top of the module instead (the shape of a
+    big hand-written module)."""
     import re
     sys.path.insert(0, str(HERE.parent))
     from numlint.engine.registry import all_rules
     chunks = [e.code for r in all_rules() for e in r.examples
               if e.good != hazards and e.framework in ("numpy", "torch", "jax", "tensorflow")]
-    parts: List[str] = []
-    total = 0
+    header: Dict[str, None] = {}
+    if hoisted:
+        bodies = []
+        for chunk in chunks:
+            lines = chunk.splitlines()
+            for line in lines:
+                if line.startswith(("import ", "from ")) and not line.endswith(("(", "\\")):
+                    header[line] = None
+            bodies.append("\n".join(line for line in lines if line not in header))
+        chunks = bodies
+    parts: List[str] = ["\n".join(header) + "\n\n\n"] if header else []
+    total = len(parts[0]) if parts else 0
     index = 0
     while total < size:
         code = re.sub(r"\b(def|class) (\w+)", rf"\1 \2_{index}", chunks[index % len(chunks)])
@@ -136,7 +151,8 @@ def generated(size: int, hazards: bool, directory: Path) -> Path:
         total += len(parts[-1])
         index += 1
     text = "".join(parts)
-    path = directory / f"{'hazards' if hazards else 'clean'}_{size}.py"
+    kind = "hazards" if hazards else "clean"
+    path = directory / f"{kind}{'_hoisted' if hoisted else ''}_{size}.py"
     path.write_text(text, encoding="utf-8")
     return path
 

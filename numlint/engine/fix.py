@@ -8,9 +8,10 @@ is the model Ruff uses, and it maps one to one onto the `edits` of the JSON outp
 
 from __future__ import annotations
 
+import bisect
 import enum
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Sequence, Set, Tuple
 
 
 class Applicability(str, enum.Enum):
@@ -68,13 +69,32 @@ def select_fixes(fixes: Sequence[Fix]) -> List[Fix]:
     """Choose fixes whose edits do not overlap, in source order; the rest wait a round.
 
     An edit identical to one already chosen (the same import, say) is shared, not a conflict.
-    """
+    The edits taken do not overlap one another, so in the order of their starts their ends
+    increase too: an edit overlaps one of them if the last one starting before its end ends
+    after its start (found by bisection: the thousands of fixes of a big module are not
+    compared pairwise)."""
     chosen: List[Fix] = []
-    taken: List[Edit] = []
+    taken: Set[Edit] = set()
+    spans: List[Tuple[int, int]] = []   # (start, end) of the edits taken, in order
+    insertions: Set[int] = set()        # where an empty edit was taken
     for fix in sorted(fixes, key=lambda f: min(e.start for e in f.edits)):
         new = [e for e in fix.edits if e not in taken]
-        if any(e.overlaps(t) for e in new for t in taken):
+        if any(_overlaps_taken(e, spans, insertions) for e in new):
             continue
         chosen.append(fix)
-        taken.extend(new)
+        for edit in new:
+            if edit not in taken:
+                taken.add(edit)
+                bisect.insort(spans, (edit.start, edit.end))
+                if edit.start == edit.end:
+                    insertions.add(edit.start)
     return chosen
+
+
+def _overlaps_taken(edit: Edit, spans: List[Tuple[int, int]], insertions: Set[int]) -> bool:
+    """`edit.overlaps(t)` for some edit `t` of `spans` (sorted, not overlapping each other)."""
+    if edit.start == edit.end and edit.start in insertions:
+        return True  # two insertions at one point
+    # The spans starting before `edit` ends; of those, the last ends the furthest.
+    index = bisect.bisect_left(spans, (edit.end, -1)) - 1
+    return index >= 0 and spans[index][1] > edit.start

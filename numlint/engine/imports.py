@@ -25,6 +25,10 @@ JSON `edits`, in `--diff`, in the fixed file):
   statements from one module), the statement is a parenthesized import of one name, or the
   merged line would be longer than the module's longest line (at least 79).
 
+Not done (the fix's edits are returned as they are) on a module over 1 MB, or on one whose
+scope analysis would be quadratic (one name bound hundreds of times in one scope and read
+thousands of times): see `_too_costly`.
+
 The edits are applied, the result is parsed by libcst and analysed, and the changed
 statements are rewritten by a libcst transformer; the changed lines become edits on the text
 after the fix, which are composed with the fix's edits into edits on the original text. The
@@ -65,7 +69,7 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     try:
         after = apply_edits(text, edits)
         regions = _regions(edits)
-        if not _may_need(text, regions):
+        if not _may_need(text, regions) or _too_costly(text):
             return edits
         cleanup = _cleanup(text, after, regions, path, keep)
         if not cleanup:
@@ -233,6 +237,83 @@ def _facts(text: str, names: FrozenSet[str]) -> _Facts:
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+# -- what the analysis would cost ------------------------------------------------------------------
+
+# libcst's `ScopeProvider` links every reference of a name to every assignment of that name
+# in the scope it resolves to: its time and memory grow with the sum, over references, of the
+# assignments each one reaches. That is about the number of references in ordinary code, but
+# a module that binds one name a thousand times in one scope (`import numpy as np` before each
+# of a thousand generated functions, a long script reassigning `x`) and uses it thousands of
+# times costs millions. The clean-up is not done on such a module (its fixes are applied
+# without it), so that fixing stays in proportion to the module's size: at most
+# `_COST_PER_BYTE` links per byte of text beyond `_COST_FREE` (real modules make well under
+# 0.1 per byte: 0.07 in the most of the 40 biggest files of torch, TensorFlow, SciPy, SymPy).
+# libcst's tree and metadata also hold about 1.2 GB per MB of module (CPython's `ast` about
+# 0.16 GB): no clean-up either on a module over `_SIZE_LIMIT` characters (none of those 40
+# files is; the default size limit of a checked file is 5 MB).
+_COST_FREE = 200_000
+_COST_PER_BYTE = 2
+_SIZE_LIMIT = 1_000_000
+
+
+def _too_costly(text: str) -> bool:
+    """Whether the clean-up of `text` is not done (too big, or libcst's scope analysis of it
+    would be quadratic)."""
+    if len(text) > _SIZE_LIMIT:
+        return True
+    return _scope_links(text) > _COST_FREE + _COST_PER_BYTE * len(text)
+
+
+@lru_cache(maxsize=8)
+def _scope_links(text: str) -> int:
+    """How many (reference, assignment) pairs libcst's scope analysis of `text` makes, about:
+    each name read, times the bindings of that name in the scope it resolves to (the nearest
+    function, lambda, comprehension or the module binding it; a class's names are not seen
+    from the functions in it). One walk of the tree, with an explicit stack."""
+    tree = ast.parse(text)
+    module: Dict[str, Any] = {"": None}  # a scope: name -> bindings; "" -> its parent
+    reads: List[Tuple[Dict[str, Any], str]] = []
+    stack: List[Tuple[ast.AST, Dict[str, Any], Dict[str, Any]]] = [(tree, module, module)]
+    while stack:
+        node, scope, visible = stack.pop()  # visible: where names read here are looked up
+        kind = type(node)
+        if kind is ast.Name:
+            if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                reads.append((visible, node.id))  # type: ignore[attr-defined]
+            else:
+                scope[node.id] = scope.get(node.id, 0) + 1  # type: ignore[attr-defined]
+            continue
+        bound: Sequence[str] = ()
+        if kind is ast.Import or kind is ast.ImportFrom:
+            bound = [(a.asname or a.name).partition(".")[0]
+                     for a in node.names if a.name != "*"]  # type: ignore[attr-defined]
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            bound = (node.name,)  # type: ignore[attr-defined]
+        for name in bound:
+            scope[name] = scope.get(name, 0) + 1
+        if kind in _SCOPES:
+            # The names a function reads are looked up past the classes around it.
+            parent = visible
+            while "\0" in parent:
+                parent = parent[""]
+            inner: Dict[str, Any] = {"": parent}
+            if kind is ast.ClassDef:
+                inner["\0"] = True  # a class: `\0` is no name
+            stack.extend((child, inner, inner) for child in ast.iter_child_nodes(node))
+            continue
+        if kind is ast.arg:
+            scope[node.arg] = scope.get(node.arg, 0) + 1  # type: ignore[attr-defined]
+        stack.extend((child, scope, visible) for child in ast.iter_child_nodes(node))
+    links = 0
+    for where, name in reads:
+        current: Optional[Dict[str, Any]] = where
+        while current is not None and name not in current:
+            current = current[""]
+        if current is not None:
+            links += current[name]
+    return links
 
 
 # -- the analysis --------------------------------------------------------------------------------
@@ -751,11 +832,75 @@ def _line_edits(before: str, after: str) -> List[Edit]:
     for line in old:
         starts.append(starts[-1] + len(line))
     edits = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            edits.append(Edit(starts[i1], starts[i2], "".join(new[j1:j2])))
+    i = j = 0
+    for a, b in _matched_lines(old, new) + [(len(old), len(new))]:
+        if a > i or b > j:
+            edits.append(Edit(starts[i], starts[a], "".join(new[j:b])))
+        i, j = a + 1, b + 1
     return edits
+
+
+_DIFF_CELLS = 250_000  # the largest gap between anchors given to difflib (lines x lines)
+
+
+def _matched_lines(old: Sequence[str], new: Sequence[str]) -> List[Tuple[int, int]]:
+    """Pairs (i, j) of equal lines `old[i] == new[j]`, increasing in both: the longest
+    increasing run of the lines that occur once in each text (anchors, as in patience
+    diff), and between two anchors difflib's matches. The clean-up changes a few import
+    lines of a module that may have a hundred thousand: difflib alone is quadratic in the
+    lines between two changes, which is the whole module when they are spread over it."""
+    low, high_old, high_new = 0, len(old), len(new)
+    while low < high_old and low < high_new and old[low] == new[low]:
+        low += 1
+    while high_old > low and high_new > low and old[high_old - 1] == new[high_new - 1]:
+        high_old -= 1
+        high_new -= 1
+    pairs = [(k, k) for k in range(low)]
+    counts: Dict[str, List[int]] = {}
+    for k in range(low, high_old):
+        counts.setdefault(old[k], [0, 0, k, 0])[0] += 1
+    for k in range(low, high_new):
+        entry = counts.get(new[k])
+        if entry is not None:
+            entry[1] += 1
+            entry[3] = k
+    unique = sorted((e[2], e[3]) for e in counts.values() if e[0] == 1 and e[1] == 1)
+    anchors = _increasing(unique)
+    i, j = low, low
+    for a, b in anchors + [(high_old, high_new)]:
+        if (a - i) * (b - j) <= _DIFF_CELLS:
+            matcher = difflib.SequenceMatcher(None, old[i:a], new[j:b], autojunk=False)
+            for x, y, size in matcher.get_matching_blocks():
+                pairs.extend((i + x + k, j + y + k) for k in range(size))
+        pairs.append((a, b))
+        i, j = a + 1, b + 1
+    pairs.pop()  # the end
+    shift = high_old - high_new
+    pairs.extend((k + shift, k) for k in range(high_new, len(new)))
+    return pairs
+
+
+def _increasing(pairs: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """The longest subsequence of `pairs` (sorted by their first) whose seconds increase."""
+    import bisect
+    tails: List[int] = []        # the smallest second ending a run of each length
+    ends: List[int] = []         # the index in `pairs` of that run's last pair
+    previous: List[int] = []
+    for index, (_, second) in enumerate(pairs):
+        length = bisect.bisect_left(tails, second)
+        if length == len(tails):
+            tails.append(second)
+            ends.append(index)
+        else:
+            tails[length] = second
+            ends[length] = index
+        previous.append(ends[length - 1] if length else -1)
+    run: List[Tuple[int, int]] = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = previous[index]
+    return run[::-1]
 
 
 def _compose(edits: Sequence[Edit], after: str, cleanup: Sequence[Edit]) -> List[Edit]:
