@@ -22,6 +22,7 @@ the number of files?
 
     python benchmarks/memory.py                       # sizes, real files (a table)
     python benchmarks/memory.py --sizes 1e3,1e5 --real 0
+    python benchmarks/memory.py --sizes 5e5,1e6,2e6,5e6 --kinds hazards --real 0 --ways rss
     python benchmarks/memory.py --tier /work/measure/perf/tree-large --sizes ''
     python benchmarks/memory.py --top FILE            # what holds memory at the check's peak
 
@@ -238,6 +239,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES,
                         help="sizes in bytes of the generated files, comma-separated ('' none)")
+    parser.add_argument("--kinds", default="hazards,clean",
+                        help="generated modules: hazards, clean, hazards-hoisted, "
+                             "clean-hoisted (imports once at the top), comma-separated")
     parser.add_argument("--real", type=int, default=5, help="the N biggest real files")
     parser.add_argument("--files", default="", help="more files to measure, comma-separated")
     parser.add_argument("--tier", type=Path, help="a tree: peak of a whole run per file count")
@@ -258,21 +262,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         inputs: List[Path] = []
+        kinds = args.kinds.split(",")
         for size in [int(float(s)) for s in args.sizes.split(",") if s]:
-            inputs += [generated(size, True, Path(scratch)), generated(size, False, Path(scratch))]
+            inputs += [generated(size, kind.startswith("hazards"), Path(scratch),
+                                 hoisted=kind.endswith("hoisted")) for kind in kinds]
         inputs += biggest_real(args.real) if args.real else []
         inputs += [Path(f) for f in args.files.split(",") if f]
         operations = args.operations.split(",")
         ways = args.ways.split(",")
         print("| file | MB | " + " | ".join(f"{o} {w} MB" for w in ways for o in operations)
-              + " | check / parse | fix / parse |")
+              + " | check / parse | fix / parse | "
+              + " | ".join(f"{o} s/MB" for o in operations) + " |")
         print("| --- | ---: | " + " | ".join("---:" for _ in ways for _ in operations)
-              + " | ---: | ---: |")
+              + " | ---: | ---: | " + " | ".join("---:" for _ in operations) + " |")
         for path in inputs:
             row = {"file": str(path), "mb": path.stat().st_size / 2**20}
             for way in ways:
                 for operation in operations:
-                    row[f"{operation} {way}"] = measure(operation, way, path)["peak_mb"]
+                    measured = measure(operation, way, path)
+                    row[f"{operation} {way}"] = measured["peak_mb"]
+                    # CPU time in the RSS run (tracemalloc slows the other down)
+                    if way == "rss" or f"{operation} cpu" not in row:
+                        row[f"{operation} cpu"] = measured["cpu_s"]
             rows.append(row)
             way = ways[0]
             ratios = [row.get(f"{o} {way}", 0) / max(row.get(f"parse {way}", 0), 1e-9)
@@ -280,7 +291,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             name = path.name if path.parent == Path(scratch) else "/".join(path.parts[-3:])
             print(f"| {name} | {row['mb']:.2f} | "
                   + " | ".join(f"{row[f'{o} {w}']:.1f}" for w in ways for o in operations)
-                  + f" | {ratios[0]:.2f} | {ratios[1]:.2f} |", flush=True)
+                  + f" | {ratios[0]:.2f} | {ratios[1]:.2f} | "
+                  + " | ".join(f"{row[f'{o} cpu'] / max(row['mb'], 1e-9):.2f}"
+                               for o in operations) + " |", flush=True)
     if args.tier:
         print("\n| files | MB | peak RSS MB | CPU s |\n| ---: | ---: | ---: | ---: |")
         for row in tier(args.tier, [int(c) for c in args.counts.split(",")]):
