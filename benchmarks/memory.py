@@ -16,9 +16,9 @@ Operations: `parse` (`ast.parse` of the decoded text), `check` (`numlint.check_s
 the default rules), `fix` (`numlint.fix_source`, safe fixes). Files: generated modules from 1
 KB to 5 MB, made of the rule examples' code with hazards (`bad` examples) and without (`good`
 examples, which the prefilter lets through: the model is built), and the biggest real files of
-the installed site-packages. `--tier DIR` measures `numlint check DIR --no-cache --jobs 1` on
-growing prefixes of a tree's files (peak RSS of the process, from `wait4`): is the peak flat in
-the number of files?
+the installed site-packages. `--tier DIR` measures `numlint check DIR --no-cache --jobs 1`
+(`--jobs`, `--format`) on growing prefixes of a tree's files (peak RSS of the process or of
+its biggest worker, from `wait4`): is the peak flat in the number of files?
 
     python benchmarks/memory.py                       # sizes, real files (a table)
     python benchmarks/memory.py --sizes 1e3,1e5 --real 0
@@ -173,7 +173,8 @@ def biggest_real(count: int) -> List[Path]:
 
 # -- the large tier ------------------------------------------------------------------------------
 
-def tier(directory: Path, counts: List[int]) -> List[Dict[str, float]]:
+def tier(directory: Path, counts: List[int], jobs: int = 1,
+         output_format: str = "concise") -> List[Dict[str, float]]:
     files = sorted(p for p in directory.rglob("*.py") if p.is_file())
     rows = []
     for count in counts:
@@ -182,8 +183,8 @@ def tier(directory: Path, counts: List[int]) -> List[Dict[str, float]]:
             listing.write("\n".join(map(str, subset)))
         code = ("import sys\nfrom numlint.cli.main import main\n"
                 "paths = open(sys.argv[1]).read().split('\\n')\n"
-                "sys.argv = ['numlint', 'check', '--no-cache', '--jobs', '1', '--exit-zero',"
-                " '--output-format', 'concise', *paths]\nmain()\n")
+                f"sys.argv = ['numlint', 'check', '--no-cache', '--jobs', '{jobs}', '--exit-zero',"
+                f" '--output-format', '{output_format}', *paths]\nmain()\n")
         started = time.time()
         process = subprocess.Popen([sys.executable, "-c", code, listing.name],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -247,6 +248,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--tier", type=Path, help="a tree: peak of a whole run per file count")
     parser.add_argument("--counts", default="100,500,1000,2500,0",
                         help="file counts for --tier (0: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="--jobs of the --tier runs "
+                        "(the peak is the biggest of the process and its workers)")
+    parser.add_argument("--format", default="concise", help="--output-format of the --tier runs")
     parser.add_argument("--operations", default=",".join(OPERATIONS))
     parser.add_argument("--ways", default="tracemalloc,rss")
     parser.add_argument("--json", type=Path, help="write the rows as JSON")
@@ -296,7 +300,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                for o in operations) + " |", flush=True)
     if args.tier:
         print("\n| files | MB | peak RSS MB | CPU s |\n| ---: | ---: | ---: | ---: |")
-        for row in tier(args.tier, [int(c) for c in args.counts.split(",")]):
+        for row in tier(args.tier, [int(c) for c in args.counts.split(",")], args.jobs,
+                        args.format):
             rows.append(row)
             print(f"| {row['files']} | {row['bytes'] / 2**20:.1f} | {row['peak_mb']:.0f} | "
                   f"{row['cpu_s']:.1f} |", flush=True)

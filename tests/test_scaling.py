@@ -167,3 +167,47 @@ def test_line_edits_of_changes_spread_over_a_big_module_are_small_and_quick():
     assert len(edits) == 200 and all(e.content == "" for e in edits)
     assert all(before[e.start:e.end] == "    import numpy as np\n" for e in edits)
     assert cpu < 2.0, f"{cpu:.1f} s"
+
+
+# -- a run does not hold the text of every file with a finding ------------------------------------
+
+HAZARD = "import numpy as np\n\n\ndef f(x):\n    return np.log(np.sum(np.exp(x)))\n"
+
+
+def test_a_released_text_is_read_back_while_the_file_holds_it(tmp_path):
+    from numlint.run.report import FileResult
+    path = tmp_path / "m.py"
+    path.write_text(HAZARD, encoding="utf-8")
+    result = FileResult("m.py", check_source(HAZARD, "m.py"), source=HAZARD)
+    result.release_source(path)
+    assert result.source is None and result.text() == HAZARD
+    path.write_text(HAZARD + "y = 1\n", encoding="utf-8")  # changed since: not its text
+    assert result.text() is None
+    path.unlink()
+    assert result.text() is None
+
+
+def test_a_fixed_text_shown_as_a_diff_is_kept():
+    from numlint.run.mode import Mode
+    from numlint.run.report import FileResult
+    result = FileResult("m.py", [], source="fixed\n", diff="--- a\n+++ b\n")
+    result.release_source("m.py", Mode.from_flags(diff=True))
+    assert result.source == "fixed\n" and result.source_file is None
+    written = FileResult("m.py", [], source="fixed\n", diff="--- a\n+++ b\n")
+    written.release_source("m.py", Mode.from_flags(fix=True))
+    assert written.source is None and written.source_file is not None
+
+
+def test_outputs_show_the_lines_of_released_texts(tmp_path):
+    import json
+    import subprocess
+    for index in range(3):
+        (tmp_path / f"m{index}.py").write_text(HAZARD, encoding="utf-8")
+    run = [sys.executable, "-m", "numlint", "check", ".", "--no-cache", "--exit-zero"]
+    text = subprocess.run(run + ["--output-format", "full"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout
+    assert text.count("return np.log(np.sum(np.exp(x)))") >= 3
+    found = json.loads(subprocess.run(run + ["--output-format", "json"], cwd=tmp_path,
+                                      capture_output=True, text=True).stdout)
+    fixes = [f["fix"] for f in found if f["code"] == "NL102"]
+    assert len(fixes) == 3 and all(f is not None and f["edits"] for f in fixes)

@@ -732,7 +732,11 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
              merges: Dict[int, List[Any]], dropped: Set[int]) -> str:
     import libcst as cst
 
-    removed_lines: Set[int] = set()   # ids of lines the transformer emptied
+    # The lines the transformer emptied, by id; the nodes are kept here too, so that no id is
+    # reused: a line dropped from an inner block is freed, and a new node of an outer block
+    # (`return g` after a nested `def g` that lost its import) could get its id, and be
+    # dropped as well.
+    removed_lines: Dict[int, Any] = {}
 
     class Rewrite(cst.CSTTransformer):
         def _names(self, original):
@@ -756,7 +760,7 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
         def leave_SimpleStatementLine(self, original, updated):
             if id(original) in dropped or not updated.body:
                 replacement = updated.with_changes(body=[cst.Pass()])
-                removed_lines.add(id(replacement))
+                removed_lines[id(replacement)] = replacement
                 return replacement
             return self._semicolons(original, updated)
 
