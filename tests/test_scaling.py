@@ -211,3 +211,25 @@ def test_outputs_show_the_lines_of_released_texts(tmp_path):
                                       capture_output=True, text=True).stdout)
     fixes = [f["fix"] for f in found if f["code"] == "NL102"]
     assert len(fixes) == 3 and all(f is not None and f["edits"] for f in fixes)
+
+
+def test_the_unified_diff_of_a_big_fix_is_difflibs_shape_in_linear_time():
+    from numlint.engine.fix import _Anchored, unified_diff
+    lines = []
+    for i in range(15_000):
+        lines += [f"def f_{i}(x):\n", "    return np.log(np.sum(np.exp(x)))\n", "\n"]
+    after = [line if k % 30 != 1 else "    return np.logaddexp.reduce(x)\n"
+             for k, line in enumerate(lines)]
+    matcher = _Anchored(lines, after)
+    rebuilt = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            assert lines[i1:i2] == after[j1:j2]
+        rebuilt += after[j1:j2]
+    assert rebuilt == after
+    cpu = _cpu(lambda: list(unified_diff(lines, after, "a/m.py", "b/m.py")))
+    diff = list(unified_diff(lines, after, "a/m.py", "b/m.py"))
+    assert diff[:2] == ["--- a/m.py\n", "+++ b/m.py\n"]
+    assert sum(line.startswith("-    return") for line in diff) == 1500
+    assert diff[2] == "@@ -1,5 +1,5 @@\n"
+    assert cpu < 2.0, f"{cpu:.1f} s"  # difflib: minutes

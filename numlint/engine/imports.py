@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from numlint.engine.fix import Edit, apply_edits
+from numlint.engine.fix import Edit, apply_edits, matched_lines
 
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -837,74 +837,11 @@ def _line_edits(before: str, after: str) -> List[Edit]:
         starts.append(starts[-1] + len(line))
     edits = []
     i = j = 0
-    for a, b in _matched_lines(old, new) + [(len(old), len(new))]:
+    for a, b in matched_lines(old, new) + [(len(old), len(new))]:
         if a > i or b > j:
             edits.append(Edit(starts[i], starts[a], "".join(new[j:b])))
         i, j = a + 1, b + 1
     return edits
-
-
-_DIFF_CELLS = 250_000  # the largest gap between anchors given to difflib (lines x lines)
-
-
-def _matched_lines(old: Sequence[str], new: Sequence[str]) -> List[Tuple[int, int]]:
-    """Pairs (i, j) of equal lines `old[i] == new[j]`, increasing in both: the longest
-    increasing run of the lines that occur once in each text (anchors, as in patience
-    diff), and between two anchors difflib's matches. The clean-up changes a few import
-    lines of a module that may have a hundred thousand: difflib alone is quadratic in the
-    lines between two changes, which is the whole module when they are spread over it."""
-    low, high_old, high_new = 0, len(old), len(new)
-    while low < high_old and low < high_new and old[low] == new[low]:
-        low += 1
-    while high_old > low and high_new > low and old[high_old - 1] == new[high_new - 1]:
-        high_old -= 1
-        high_new -= 1
-    pairs = [(k, k) for k in range(low)]
-    counts: Dict[str, List[int]] = {}
-    for k in range(low, high_old):
-        counts.setdefault(old[k], [0, 0, k, 0])[0] += 1
-    for k in range(low, high_new):
-        entry = counts.get(new[k])
-        if entry is not None:
-            entry[1] += 1
-            entry[3] = k
-    unique = sorted((e[2], e[3]) for e in counts.values() if e[0] == 1 and e[1] == 1)
-    anchors = _increasing(unique)
-    i, j = low, low
-    for a, b in anchors + [(high_old, high_new)]:
-        if (a - i) * (b - j) <= _DIFF_CELLS:
-            matcher = difflib.SequenceMatcher(None, old[i:a], new[j:b], autojunk=False)
-            for x, y, size in matcher.get_matching_blocks():
-                pairs.extend((i + x + k, j + y + k) for k in range(size))
-        pairs.append((a, b))
-        i, j = a + 1, b + 1
-    pairs.pop()  # the end
-    shift = high_old - high_new
-    pairs.extend((k + shift, k) for k in range(high_new, len(new)))
-    return pairs
-
-
-def _increasing(pairs: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
-    """The longest subsequence of `pairs` (sorted by their first) whose seconds increase."""
-    import bisect
-    tails: List[int] = []        # the smallest second ending a run of each length
-    ends: List[int] = []         # the index in `pairs` of that run's last pair
-    previous: List[int] = []
-    for index, (_, second) in enumerate(pairs):
-        length = bisect.bisect_left(tails, second)
-        if length == len(tails):
-            tails.append(second)
-            ends.append(index)
-        else:
-            tails[length] = second
-            ends[length] = index
-        previous.append(ends[length - 1] if length else -1)
-    run: List[Tuple[int, int]] = []
-    index = ends[-1] if ends else -1
-    while index >= 0:
-        run.append(pairs[index])
-        index = previous[index]
-    return run[::-1]
 
 
 def _compose(edits: Sequence[Edit], after: str, cleanup: Sequence[Edit]) -> List[Edit]:
