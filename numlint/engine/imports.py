@@ -67,10 +67,10 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     if not edits:
         return edits
     try:
-        after = apply_edits(text, edits)
         regions = _regions(edits)
         if not _may_need(text, regions) or _too_costly(text):
-            return edits
+            return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
+        after = apply_edits(text, edits)
         cleanup = _cleanup(text, after, regions, path, keep)
         if not cleanup:
             return edits
@@ -150,10 +150,18 @@ def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
     is parenthesized over several lines)."""
     if not names:
         return False
-    if re.search(r"\bimport\s*\(", text):
+    parenthesized, lines = _import_lines(text)
+    if parenthesized:
         return True
-    lines = [line for line in text.splitlines() if "import" in line]
     return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
+
+
+@lru_cache(maxsize=8)
+def _import_lines(text: str) -> Tuple[bool, Tuple[str, ...]]:
+    """Whether `text` has a parenthesized import, and its lines that say `import` (read once
+    per text: the JSON and SARIF outputs complete each fix of a module on the same text)."""
+    return (bool(re.search(r"\bimport\s*\(", text)),
+            tuple(line for line in text.splitlines() if "import" in line))
 
 
 def _may_merge(facts: "_Facts", content: str) -> bool:
