@@ -16,12 +16,13 @@ Operations: `parse` (`ast.parse` of the decoded text), `check` (`numlint.check_s
 the default rules), `fix` (`numlint.fix_source`, safe fixes). Files: generated modules from 1
 KB to 5 MB, made of the rule examples' code with hazards (`bad` examples) and without (`good`
 examples, which the prefilter lets through: the model is built), and the biggest real files of
-the installed site-packages. `--tier DIR` measures `numlint check DIR --no-cache --jobs 1` on
-growing prefixes of a tree's files (peak RSS of the process, from `wait4`): is the peak flat in
-the number of files?
+the installed site-packages. `--tier DIR` measures `numlint check DIR --no-cache --jobs 1`
+(`--jobs`, `--format`) on growing prefixes of a tree's files (peak RSS of the process or of
+its biggest worker, from `wait4`): is the peak flat in the number of files?
 
     python benchmarks/memory.py                       # sizes, real files (a table)
     python benchmarks/memory.py --sizes 1e3,1e5 --real 0
+    python benchmarks/memory.py --sizes 5e5,1e6,2e6,5e6 --kinds hazards --real 0 --ways rss
     python benchmarks/memory.py --tier /work/measure/perf/tree-large --sizes ''
     python benchmarks/memory.py --top FILE            # what holds memory at the check's peak
 
@@ -119,16 +120,31 @@ def measure(operation: str, how: str, path: Path) -> Dict[str, float]:
 
 # -- the inputs --------------------------------------------------------------------------------
 
-def generated(size: int, hazards: bool, directory: Path) -> Path:
+def generated(size: int, hazards: bool, directory: Path, hoisted: bool = False) -> Path:
     """A module of about `size` bytes made of rule examples (bad ones: hazards; good ones: none,
-    though the prefilter lets them through), functions renamed so each is defined once."""
+    though the prefilter lets them through), functions renamed so each is defined once.
+
+    As concatenated, each example keeps its imports: the module imports `numpy as np` again
+    before each function (thousands of bindings of one name in one scope). `hoisted`: the
+    examples' top-level imports, once each, at the top of the module instead (the shape of a
+    big hand-written module)."""
     import re
     sys.path.insert(0, str(HERE.parent))
     from numlint.engine.registry import all_rules
     chunks = [e.code for r in all_rules() for e in r.examples
               if e.good != hazards and e.framework in ("numpy", "torch", "jax", "tensorflow")]
-    parts: List[str] = []
-    total = 0
+    header: Dict[str, None] = {}
+    if hoisted:
+        bodies = []
+        for chunk in chunks:
+            lines = chunk.splitlines()
+            for line in lines:
+                if line.startswith(("import ", "from ")) and not line.endswith(("(", "\\")):
+                    header[line] = None
+            bodies.append("\n".join(line for line in lines if line not in header))
+        chunks = bodies
+    parts: List[str] = ["\n".join(header) + "\n\n\n"] if header else []
+    total = len(parts[0]) if parts else 0
     index = 0
     while total < size:
         code = re.sub(r"\b(def|class) (\w+)", rf"\1 \2_{index}", chunks[index % len(chunks)])
@@ -136,7 +152,8 @@ def generated(size: int, hazards: bool, directory: Path) -> Path:
         total += len(parts[-1])
         index += 1
     text = "".join(parts)
-    path = directory / f"{'hazards' if hazards else 'clean'}_{size}.py"
+    kind = "hazards" if hazards else "clean"
+    path = directory / f"{kind}{'_hoisted' if hoisted else ''}_{size}.py"
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -156,7 +173,8 @@ def biggest_real(count: int) -> List[Path]:
 
 # -- the large tier ------------------------------------------------------------------------------
 
-def tier(directory: Path, counts: List[int]) -> List[Dict[str, float]]:
+def tier(directory: Path, counts: List[int], jobs: int = 1,
+         output_format: str = "concise") -> List[Dict[str, float]]:
     files = sorted(p for p in directory.rglob("*.py") if p.is_file())
     rows = []
     for count in counts:
@@ -165,8 +183,8 @@ def tier(directory: Path, counts: List[int]) -> List[Dict[str, float]]:
             listing.write("\n".join(map(str, subset)))
         code = ("import sys\nfrom numlint.cli.main import main\n"
                 "paths = open(sys.argv[1]).read().split('\\n')\n"
-                "sys.argv = ['numlint', 'check', '--no-cache', '--jobs', '1', '--exit-zero',"
-                " '--output-format', 'concise', *paths]\nmain()\n")
+                f"sys.argv = ['numlint', 'check', '--no-cache', '--jobs', '{jobs}', '--exit-zero',"
+                f" '--output-format', '{output_format}', *paths]\nmain()\n")
         started = time.time()
         process = subprocess.Popen([sys.executable, "-c", code, listing.name],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -222,11 +240,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES,
                         help="sizes in bytes of the generated files, comma-separated ('' none)")
+    parser.add_argument("--kinds", default="hazards,clean",
+                        help="generated modules: hazards, clean, hazards-hoisted, "
+                             "clean-hoisted (imports once at the top), comma-separated")
     parser.add_argument("--real", type=int, default=5, help="the N biggest real files")
     parser.add_argument("--files", default="", help="more files to measure, comma-separated")
     parser.add_argument("--tier", type=Path, help="a tree: peak of a whole run per file count")
     parser.add_argument("--counts", default="100,500,1000,2500,0",
                         help="file counts for --tier (0: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="--jobs of the --tier runs "
+                        "(the peak is the biggest of the process and its workers)")
+    parser.add_argument("--format", default="concise", help="--output-format of the --tier runs")
     parser.add_argument("--operations", default=",".join(OPERATIONS))
     parser.add_argument("--ways", default="tracemalloc,rss")
     parser.add_argument("--json", type=Path, help="write the rows as JSON")
@@ -242,21 +266,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         inputs: List[Path] = []
+        kinds = args.kinds.split(",")
         for size in [int(float(s)) for s in args.sizes.split(",") if s]:
-            inputs += [generated(size, True, Path(scratch)), generated(size, False, Path(scratch))]
+            inputs += [generated(size, kind.startswith("hazards"), Path(scratch),
+                                 hoisted=kind.endswith("hoisted")) for kind in kinds]
         inputs += biggest_real(args.real) if args.real else []
         inputs += [Path(f) for f in args.files.split(",") if f]
         operations = args.operations.split(",")
         ways = args.ways.split(",")
         print("| file | MB | " + " | ".join(f"{o} {w} MB" for w in ways for o in operations)
-              + " | check / parse | fix / parse |")
+              + " | check / parse | fix / parse | "
+              + " | ".join(f"{o} s/MB" for o in operations) + " |")
         print("| --- | ---: | " + " | ".join("---:" for _ in ways for _ in operations)
-              + " | ---: | ---: |")
+              + " | ---: | ---: | " + " | ".join("---:" for _ in operations) + " |")
         for path in inputs:
             row = {"file": str(path), "mb": path.stat().st_size / 2**20}
             for way in ways:
                 for operation in operations:
-                    row[f"{operation} {way}"] = measure(operation, way, path)["peak_mb"]
+                    measured = measure(operation, way, path)
+                    row[f"{operation} {way}"] = measured["peak_mb"]
+                    # CPU time in the RSS run (tracemalloc slows the other down)
+                    if way == "rss" or f"{operation} cpu" not in row:
+                        row[f"{operation} cpu"] = measured["cpu_s"]
             rows.append(row)
             way = ways[0]
             ratios = [row.get(f"{o} {way}", 0) / max(row.get(f"parse {way}", 0), 1e-9)
@@ -264,10 +295,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             name = path.name if path.parent == Path(scratch) else "/".join(path.parts[-3:])
             print(f"| {name} | {row['mb']:.2f} | "
                   + " | ".join(f"{row[f'{o} {w}']:.1f}" for w in ways for o in operations)
-                  + f" | {ratios[0]:.2f} | {ratios[1]:.2f} |", flush=True)
+                  + f" | {ratios[0]:.2f} | {ratios[1]:.2f} | "
+                  + " | ".join(f"{row[f'{o} cpu'] / max(row['mb'], 1e-9):.2f}"
+                               for o in operations) + " |", flush=True)
     if args.tier:
         print("\n| files | MB | peak RSS MB | CPU s |\n| ---: | ---: | ---: | ---: |")
-        for row in tier(args.tier, [int(c) for c in args.counts.split(",")]):
+        for row in tier(args.tier, [int(c) for c in args.counts.split(",")], args.jobs,
+                        args.format):
             rows.append(row)
             print(f"| {row['files']} | {row['bytes'] / 2**20:.1f} | {row['peak_mb']:.0f} | "
                   f"{row['cpu_s']:.1f} |", flush=True)

@@ -112,9 +112,15 @@ def test_sweep_site_packages_command_line(tmp_path):
             shutil.copyfile(path, target)
             count += 1
     started = time.time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     problems = cli_violations(tree, tmp_path)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    # The peak of the biggest process the runs started (a command line or one of its
+    # workers): the kernel keeps the largest of the children waited for.
     print(f"\nsweep through the command line: {count} files, 6 runs in "
-          f"{time.time() - started:.0f} s wall")
+          f"{time.time() - started:.0f} s wall, {cpu:.0f} s CPU, peak RSS of a process "
+          f"{after.ru_maxrss / 1024:.0f} MB")
     for problem in problems:
         print(f"FAIL {problem[:2000]}")
     if problems:

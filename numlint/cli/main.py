@@ -251,7 +251,7 @@ def _add_noqa(paths: Sequence[Path], overrides, *, jobs=None, use_cache=True,
                        err=True)
             continue
         source = read_source(path, config)
-        if not hasattr(source, "text") or source.text != result.source:
+        if not hasattr(source, "text") or source.text != result.text():
             click.echo(f"{result.path}: changed while being checked: skipped", err=True)
             continue
         text, added, skipped = noqa.add_directives(source, findings)

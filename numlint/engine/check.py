@@ -135,14 +135,16 @@ def apply_in_rounds(state, diagnostics: List[Diagnostic], *, unsafe: bool, apply
             break
         chosen = select_fixes([d.fix for d in fixes if d.fix is not None])
         candidate = apply(state, [e for fix in chosen for e in fix.edits])
+        applied = set(chosen)  # (fixes are values: one equal to a chosen one is chosen too)
         if not parses(python(candidate)):
-            failed = [d for d in fixes if d.fix in chosen]
-            diagnostics = [d.with_fix(None) if d in failed else d for d in diagnostics]
+            failed = [d for d in fixes if d.fix in applied]
+            dropped = {id(d) for d in failed}  # (`fixes` holds the same objects)
+            diagnostics = [d.with_fix(None) if id(d) in dropped else d for d in diagnostics]
             diagnostics.append(broken("a fix produced invalid code and was not applied: "
                                       + ", ".join(sorted({d.code for d in failed}))))
             break
         for diagnostic in fixes:
-            if diagnostic.fix in chosen:
+            if diagnostic.fix in applied:
                 fixed[diagnostic.code] += 1
         state = candidate
         diagnostics = check(state)

@@ -402,7 +402,7 @@ class Context:
             owner, bindings = self.model.lookup(name, scope)
             if not bindings:
                 return name not in BUILTINS
-            return all(b.kind in ("import", "none") for b in bindings)
+            return not self.model.binding_summary(bindings)[1]  # imports (or `None`) only
         return test
 
     def _printed_ranges_around(self, start: int, end: int) -> List[Tuple[int, int]]:

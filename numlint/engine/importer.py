@@ -43,6 +43,7 @@ class Importer:
         self._insertion: Optional[int] = None
         self._reverse: Optional[Dict[str, List[str]]] = None
         self._unguarded: Optional[FrozenSet[str]] = None
+        self._guarded: Dict[Tuple[str, int], bool] = {}  # (name, id of its scope): guarded?
 
     def reference(self, target: str, scope: Scope, site: FrozenSet[str] = frozenset()
                   ) -> Optional[Tuple[str, Optional[Edit]]]:
@@ -175,8 +176,13 @@ class Importer:
         owner, bindings = self.model.lookup(name, scope)
         if owner is None:
             return True
-        return any(b.kind == "import" and not self.unconditional(b.node, owner.node)
-                   for b in bindings)
+        key = (name, id(owner))
+        guarded = self._guarded.get(key)
+        if guarded is None:
+            guarded = any(b.kind == "import" and not self.unconditional(b.node, owner.node)
+                          for b in bindings)
+            self._guarded[key] = guarded
+        return guarded
 
     def _submodule_loaded(self, module: str) -> bool:
         """Whether importing a package above `module` makes `module` an attribute path."""

@@ -25,6 +25,10 @@ JSON `edits`, in `--diff`, in the fixed file):
   statements from one module), the statement is a parenthesized import of one name, or the
   merged line would be longer than the module's longest line (at least 79).
 
+Not done (the fix's edits are returned as they are) on a module over 1 MB, or on one whose
+scope analysis would be quadratic (one name bound hundreds of times in one scope and read
+thousands of times): see `_too_costly`.
+
 The edits are applied, the result is parsed by libcst and analysed, and the changed
 statements are rewritten by a libcst transformer; the changed lines become edits on the text
 after the fix, which are composed with the fix's edits into edits on the original text. The
@@ -43,7 +47,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from numlint.engine.fix import Edit, apply_edits
+from numlint.engine.fix import Edit, apply_edits, matched_lines
 
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -63,10 +67,10 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     if not edits:
         return edits
     try:
-        after = apply_edits(text, edits)
         regions = _regions(edits)
-        if not _may_need(text, regions):
-            return edits
+        if not _may_need(text, regions) or _too_costly(text):
+            return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
+        after = apply_edits(text, edits)
         cleanup = _cleanup(text, after, regions, path, keep)
         if not cleanup:
             return edits
@@ -146,10 +150,18 @@ def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
     is parenthesized over several lines)."""
     if not names:
         return False
-    if re.search(r"\bimport\s*\(", text):
+    parenthesized, lines = _import_lines(text)
+    if parenthesized:
         return True
-    lines = [line for line in text.splitlines() if "import" in line]
     return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
+
+
+@lru_cache(maxsize=8)
+def _import_lines(text: str) -> Tuple[bool, Tuple[str, ...]]:
+    """Whether `text` has a parenthesized import, and its lines that say `import` (read once
+    per text: the JSON and SARIF outputs complete each fix of a module on the same text)."""
+    return (bool(re.search(r"\bimport\s*\(", text)),
+            tuple(line for line in text.splitlines() if "import" in line))
 
 
 def _may_merge(facts: "_Facts", content: str) -> bool:
@@ -233,6 +245,83 @@ def _facts(text: str, names: FrozenSet[str]) -> _Facts:
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+# -- what the analysis would cost ------------------------------------------------------------------
+
+# libcst's `ScopeProvider` links every reference of a name to every assignment of that name
+# in the scope it resolves to: its time and memory grow with the sum, over references, of the
+# assignments each one reaches. That is about the number of references in ordinary code, but
+# a module that binds one name a thousand times in one scope (`import numpy as np` before each
+# of a thousand generated functions, a long script reassigning `x`) and uses it thousands of
+# times costs millions. The clean-up is not done on such a module (its fixes are applied
+# without it), so that fixing stays in proportion to the module's size: at most
+# `_COST_PER_BYTE` links per byte of text beyond `_COST_FREE` (real modules make well under
+# 0.1 per byte: 0.07 in the most of the 40 biggest files of torch, TensorFlow, SciPy, SymPy).
+# libcst's tree and metadata also hold about 1.2 GB per MB of module (CPython's `ast` about
+# 0.16 GB): no clean-up either on a module over `_SIZE_LIMIT` characters (none of those 40
+# files is; the default size limit of a checked file is 5 MB).
+_COST_FREE = 200_000
+_COST_PER_BYTE = 2
+_SIZE_LIMIT = 1_000_000
+
+
+def _too_costly(text: str) -> bool:
+    """Whether the clean-up of `text` is not done (too big, or libcst's scope analysis of it
+    would be quadratic)."""
+    if len(text) > _SIZE_LIMIT:
+        return True
+    return _scope_links(text) > _COST_FREE + _COST_PER_BYTE * len(text)
+
+
+@lru_cache(maxsize=8)
+def _scope_links(text: str) -> int:
+    """How many (reference, assignment) pairs libcst's scope analysis of `text` makes, about:
+    each name read, times the bindings of that name in the scope it resolves to (the nearest
+    function, lambda, comprehension or the module binding it; a class's names are not seen
+    from the functions in it). One walk of the tree, with an explicit stack."""
+    tree = ast.parse(text)
+    module: Dict[str, Any] = {"": None}  # a scope: name -> bindings; "" -> its parent
+    reads: List[Tuple[Dict[str, Any], str]] = []
+    stack: List[Tuple[ast.AST, Dict[str, Any], Dict[str, Any]]] = [(tree, module, module)]
+    while stack:
+        node, scope, visible = stack.pop()  # visible: where names read here are looked up
+        kind = type(node)
+        if kind is ast.Name:
+            if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                reads.append((visible, node.id))  # type: ignore[attr-defined]
+            else:
+                scope[node.id] = scope.get(node.id, 0) + 1  # type: ignore[attr-defined]
+            continue
+        bound: Sequence[str] = ()
+        if kind is ast.Import or kind is ast.ImportFrom:
+            bound = [(a.asname or a.name).partition(".")[0]
+                     for a in node.names if a.name != "*"]  # type: ignore[attr-defined]
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            bound = (node.name,)  # type: ignore[attr-defined]
+        for name in bound:
+            scope[name] = scope.get(name, 0) + 1
+        if kind in _SCOPES:
+            # The names a function reads are looked up past the classes around it.
+            parent = visible
+            while "\0" in parent:
+                parent = parent[""]
+            inner: Dict[str, Any] = {"": parent}
+            if kind is ast.ClassDef:
+                inner["\0"] = True  # a class: `\0` is no name
+            stack.extend((child, inner, inner) for child in ast.iter_child_nodes(node))
+            continue
+        if kind is ast.arg:
+            scope[node.arg] = scope.get(node.arg, 0) + 1  # type: ignore[attr-defined]
+        stack.extend((child, scope, visible) for child in ast.iter_child_nodes(node))
+    links = 0
+    for where, name in reads:
+        current: Optional[Dict[str, Any]] = where
+        while current is not None and name not in current:
+            current = current[""]
+        if current is not None:
+            links += current[name]
+    return links
 
 
 # -- the analysis --------------------------------------------------------------------------------
@@ -651,7 +740,11 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
              merges: Dict[int, List[Any]], dropped: Set[int]) -> str:
     import libcst as cst
 
-    removed_lines: Set[int] = set()   # ids of lines the transformer emptied
+    # The lines the transformer emptied, by id; the nodes are kept here too, so that no id is
+    # reused: a line dropped from an inner block is freed, and a new node of an outer block
+    # (`return g` after a nested `def g` that lost its import) could get its id, and be
+    # dropped as well.
+    removed_lines: Dict[int, Any] = {}
 
     class Rewrite(cst.CSTTransformer):
         def _names(self, original):
@@ -675,7 +768,7 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
         def leave_SimpleStatementLine(self, original, updated):
             if id(original) in dropped or not updated.body:
                 replacement = updated.with_changes(body=[cst.Pass()])
-                removed_lines.add(id(replacement))
+                removed_lines[id(replacement)] = replacement
                 return replacement
             return self._semicolons(original, updated)
 
@@ -751,10 +844,11 @@ def _line_edits(before: str, after: str) -> List[Edit]:
     for line in old:
         starts.append(starts[-1] + len(line))
     edits = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            edits.append(Edit(starts[i1], starts[i2], "".join(new[j1:j2])))
+    i = j = 0
+    for a, b in matched_lines(old, new) + [(len(old), len(new))]:
+        if a > i or b > j:
+            edits.append(Edit(starts[i], starts[a], "".join(new[j:b])))
+        i, j = a + 1, b + 1
     return edits
 
 

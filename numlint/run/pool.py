@@ -62,6 +62,7 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
     for index, (path, config) in enumerate(files):
         hit = _from_cache(cache, path, config, keys, index) if use_cache else None
         if hit is not None:
+            hit.release_source(path, mode)  # the text is read back if the output shows it
             results[index] = hit
             continue
         pending.append(index)
@@ -90,12 +91,14 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
         if parallel:
             tasks.sort(key=lambda t: -sizes[t[0]])
             for index, result in _run_pool(tasks, configs, jobs, mode):
+                result.release_source(files[index][0], mode)
                 results[index] = result
                 bar.advance()
         else:
             _init_worker(configs, mode)
             for task in tasks:
                 index, result = _work(task)
+                result.release_source(files[index][0], mode)
                 results[index] = result
                 bar.advance()
     if use_cache:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
@@ -21,6 +23,9 @@ class FileResult:
     diff: str = ""          # unified diff of the fixes (fix and diff modes)
     written: bool = False   # the fixed source was written back
     source: Optional[str] = None  # the text the diagnostics refer to (kept only if any)
+    # Instead of `source`, where the same text is on disk: (path, digest of the text), read
+    # back when an output needs it (`text()`); see `release_source`.
+    source_file: Optional[Tuple[str, str]] = None
     # Notebooks: `source` is the joined code cells; this maps its rows to cells.
     cells: Optional[CellIndex] = None
     # The summaries of other modules the findings depend on (module -> digest; None: the
@@ -33,6 +38,38 @@ class FileResult:
     @property
     def has_error(self) -> bool:
         return any(d.error for d in self.diagnostics)
+
+    def text(self) -> Optional[str]:
+        """The text the diagnostics refer to: `source`, or the file it was released to if
+        the file still holds that text (None if it changed since, or cannot be read)."""
+        if self.source is not None or self.source_file is None:
+            return self.source
+        path, digest = self.source_file
+        try:
+            from numlint.engine.source import SourceText
+            with open(path, "rb") as handle:
+                text = SourceText.from_bytes(handle.read()).text
+        except Exception:  # unreadable now: the findings are reported without their lines
+            return None
+        return text if _digest(text) == digest else None
+
+    def release_source(self, path: "os.PathLike[str] | str", mode: Mode = CHECK) -> None:
+        """Hold where the text is instead of the text, when the file `path` holds it: a run
+        over thousands of files does not keep the text of every file with a finding until
+        the report is written (most formats never show it). The file holds the text checked
+        in check mode, and the text fixed when fixes are written back (or the text as it was,
+        when the file could not be written); not with `--diff` when something was fixed,
+        nor for a notebook (the text is its joined code cells)."""
+        if self.source is None or self.cells is not None:
+            return
+        if mode.fixing and not mode.writes and self.diff:
+            return
+        self.source_file = (os.fspath(path), _digest(self.source))
+        self.source = None
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 @dataclass

@@ -9,7 +9,6 @@ the fixer, the write) is reported on that file and the run goes on.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import stat
@@ -24,6 +23,7 @@ from numlint.run.mode import CHECK, Mode
 from numlint.run.project import index_for
 from numlint.run.report import FileResult
 from numlint.run.notebook import is_notebook, joined_source, lint_notebook
+from numlint.engine.fix import unified_diff as line_diff
 from numlint.engine.source import BinaryFileError, DecodeError, SourceText
 
 
@@ -184,9 +184,8 @@ def cached_notebook_result(data: bytes, shown: str, diagnostics) -> FileResult:
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True),
-                                 after.splitlines(keepends=True),
-                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    lines = line_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                      f"a/{path}", f"b/{path}")  # difflib's, but linear on big files
     text = ""
     for line in lines:
         text += line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"

@@ -14,7 +14,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Optional, Tuple
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.run.report import Report
@@ -23,9 +23,30 @@ from numlint.engine.source import Position, SourceText
 FALLBACK = Position(1, 1)
 
 
-def sources(report: Report) -> Dict[str, SourceText]:
+def sources(report: Report) -> "Sources":
     """The text each file's diagnostics refer to (kept only for files with diagnostics)."""
-    return {r.path: SourceText(r.source) for r in report.results if r.source is not None}
+    return Sources(report)
+
+
+class Sources:
+    """The text each file's diagnostics refer to, by path: read when first asked for (from the
+    result, or back from the file: `FileResult.text()`), one file at a time. The report's
+    diagnostics are in the order of their paths, so each text is read once, and only one is
+    held at a time."""
+
+    def __init__(self, report: Report):
+        self._results = {r.path: r for r in report.results
+                         if r.source is not None or r.source_file is not None}
+        self._last: Tuple[Optional[str], Optional[SourceText]] = (None, None)
+
+    def get(self, path: str) -> Optional[SourceText]:
+        if path == self._last[0]:
+            return self._last[1]
+        result = self._results.get(path)
+        text = result.text() if result is not None else None
+        source = SourceText(text) if text is not None else None
+        self._last = (path, source)
+        return source
 
 
 def where(diagnostic: Diagnostic) -> str:

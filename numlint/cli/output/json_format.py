@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, TextIO
 
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.fix import Edit, Fix
-from numlint.cli.output.common import rule_url
+from numlint.cli.output.common import rule_url, sources
 from numlint.run.report import Report
 from numlint.engine.source import SourceText
 
@@ -34,9 +34,9 @@ def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
         json.dump(rows, stream, indent=2)
         stream.write("\n")
         return
-    sources = {r.path: SourceText(r.source) for r in report.results if r.source is not None}
+    texts = sources(report)
     cells = {r.path: r.cells for r in report.results if r.cells is not None}  # notebooks
-    items = [diagnostic_to_json(d, sources.get(d.path), cells.get(d.path))
+    items = [diagnostic_to_json(d, texts.get(d.path), cells.get(d.path))
              for d in report.diagnostics]
     json.dump(items, stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -26,6 +26,7 @@ from rich.text import Text
 from numlint.engine.diagnostic import Diagnostic
 from numlint.engine.fix import Fix, apply_edits
 from numlint.run.report import Report
+from numlint.cli.output.common import sources
 from numlint.engine.source import SourceText
 
 MAX_FRAME_LINES = 6
@@ -50,10 +51,10 @@ def write(report: Report, stream: TextIO, statistics: bool = False) -> None:
     if statistics:
         write_statistics(report, console)
         return
-    sources = {r.path: SourceText(r.source) for r in report.results if r.source is not None}
+    texts = sources(report)
     for diagnostic in report.diagnostics:
         console.print(header(diagnostic, report))
-        source = sources.get(diagnostic.path)
+        source = texts.get(diagnostic.path)
         if source is not None and not diagnostic.error:
             for line in frame(diagnostic, source):
                 console.print(line)

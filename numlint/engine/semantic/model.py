@@ -18,7 +18,7 @@ Rules only ever see `Op`s; they never name a library API.
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from numlint.engine import table
 from numlint.engine.table import losses
@@ -63,6 +63,7 @@ class SemanticModel:
         # Whether the text can spell a layer of a kind some rule is called on (`run_rules`
         # says): if not, no call dispatched to a rule is a layer held in a name.
         self.held_layers = True
+        self._summaries: Dict[int, tuple] = {}  # of each bindings list (`binding_summary`)
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec, Optional[str]]]] = {}
         self.scope_by_node: Dict[ast.AST, Scope] = {}
         # Of each module-level function (its node), the parameters reaching a hazardous
@@ -97,6 +98,7 @@ class SemanticModel:
         self._forwards = None
         self._arguments.clear()
         self._passed.clear()
+        self._summaries.clear()
         self.dataflow.release()
         self.scope_by_node.clear()
         self.operations.clear()
@@ -169,11 +171,9 @@ class SemanticModel:
     def _name_qualname(self, name: str, scope: Scope) -> Optional[str]:
         owner, bindings = self.lookup(name, scope)
         if bindings:
-            qualnames = {b.qualname for b in bindings if b.kind == "import"}
-            # `except ImportError: np = None` leaves the name usable only as the import.
-            others = [b for b in bindings if b.kind not in ("import", "none")]
+            qualnames, others = self.binding_summary(bindings)
             if len(qualnames) == 1 and not others:
-                found = qualnames.pop()
+                found = next(iter(qualnames))
                 return table.canonical(found) if found is not None else None
             if not qualnames and len(others) == 1 and owner is not None:
                 return self._alias_qualname(name, others[0], owner)
@@ -189,6 +189,21 @@ class SemanticModel:
         if name in BUILTINS:
             return f"builtins.{name}"
         return None
+
+    def binding_summary(self, bindings: List[Binding]
+                        ) -> Tuple[FrozenSet[Optional[str]], Tuple[Binding, ...]]:
+        """Of one name's bindings in a scope: the qualified names its imports bind, and its
+        bindings other than imports and `None` (`except ImportError: np = None` leaves the
+        name usable only as the import). Summarised once per list: a module that imports
+        `np` a thousand times is not read a thousand times per use of `np`."""
+        key = id(bindings)
+        summary = self._summaries.get(key)
+        if summary is None or summary[0] is not bindings or summary[1] != len(bindings):
+            summary = (bindings, len(bindings),
+                       frozenset(b.qualname for b in bindings if b.kind == "import"),
+                       tuple(b for b in bindings if b.kind not in ("import", "none")))
+            self._summaries[key] = summary
+        return summary[2], summary[3]
 
     def _alias_qualname(self, name: str, binding: Binding, owner: Scope) -> Optional[str]:
         """`E = np.mean`, the one binding of `E`: a known function under another name."""

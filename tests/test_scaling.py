@@ -1,0 +1,235 @@
+"""Work in proportion to a module's size: checking and fixing a module four times as big makes
+about four times the function calls, whatever the module repeats (a name bound in one scope a
+thousand times, a line that occurs everywhere). Calls are counted (`sys.setprofile`), not
+timed: the count does not depend on the machine's load; a quadratic step makes the ratio for
+four times the module 6-7 or more (measured before it was made linear), a linear one 4."""
+
+from __future__ import annotations
+
+import gc
+import random
+import sys
+import time
+
+import pytest
+
+from numlint.engine import imports
+from numlint.engine.check import check_source, fix_source
+from numlint.engine.fix import Applicability, Edit, Fix, apply_edits, select_fixes
+from numlint.engine.imports import _line_edits, _scope_links, _too_costly
+
+# Each function imports NumPy again (as concatenated examples do): one name, bound once per
+# function in the module's scope and read three times per function.
+REPEATED = ("import numpy as np\n\n\ndef f_{i}(x):\n"
+            "    return np.log(np.sum(np.exp(x)))\n\n\n")
+# One import inside a function: the fixes' import clean-up has something to look at.
+LOCAL = "def g(x):\n    import numpy as np\n    return np.log(np.sum(np.exp(x)))\n"
+
+
+def _module(count: int, local: bool = False) -> str:
+    return "".join(REPEATED.format(i=i) for i in range(count)) + (LOCAL if local else "")
+
+
+def _calls(function, *args) -> int:
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        function(*args)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _ratio(function, small: str, big: str) -> float:
+    function(_module(5, True))  # warm: rules and tables loaded
+    return _calls(function, big) / _calls(function, small)
+
+
+def _cpu(function, *args) -> float:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        started = time.process_time()
+        function(*args)
+        return time.process_time() - started
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_names_bound_a_thousand_times_are_resolved_once():
+    ratio = _ratio(lambda text: check_source(text, "m.py"), _module(200), _module(800))
+    assert ratio < 4.6, f"4x the module made {ratio:.1f}x the calls to check"
+
+
+def test_the_findings_stay_those_of_each_function():
+    found = check_source(_module(50), "m.py")
+    assert len([d for d in found if d.code == "NL102"]) == 50
+
+
+def test_fixing_a_module_that_rebinds_a_name_stays_linear():
+    small, big = _module(400, True), _module(1600, True)
+    assert _too_costly(small) and not _too_costly(_module(3, True))
+    ratio = _ratio(lambda text: fix_source(text, "m.py"), small, big)
+    assert ratio < 4.6, f"4x the module made {ratio:.1f}x the calls to fix"
+    fixed = fix_source(big, "m.py")
+    assert fixed.fixed.get("NL102") == 1601
+    assert "np.log(np.sum(np.exp(x)))" not in fixed.source.text
+
+
+def test_select_fixes_takes_those_pairwise_comparison_takes():
+    def pairwise(fixes):
+        chosen, taken = [], []
+        for fix in sorted(fixes, key=lambda f: min(e.start for e in f.edits)):
+            new = [e for e in fix.edits if e not in taken]
+            if any(e.overlaps(t) for e in new for t in taken):
+                continue
+            chosen.append(fix)
+            taken.extend(new)
+        return chosen
+
+    rng = random.Random(0)
+    for _ in range(5000):
+        fixes = []
+        for _ in range(rng.randint(0, 8)):
+            edits: list = []
+            for _ in range(rng.randint(1, 3)):
+                start = rng.randint(0, 20)
+                edit = Edit(start, start + rng.choice([0, 0, 1, 2, 3, 5]), rng.choice(["", "x"]))
+                if not any(edit.overlaps(other) for other in edits):
+                    edits.append(edit)
+            fixes.append(Fix(Applicability.SAFE, str(rng.random()), tuple(edits)))
+        assert select_fixes(fixes) == pairwise(fixes)
+
+
+def test_scope_links_count_reads_times_bindings_reached():
+    assert _scope_links("import numpy as np\nimport numpy as np\nnp.a\nnp.b\n") == 4
+    # A function sees the module's binding; a class's names are not seen from its methods.
+    text = "x = 1\nx = 2\nclass A:\n    x = 3\n    y = x\n    def f(self):\n        return x\n"
+    assert _scope_links(text) == 1 + 2  # `y = x` reads the class's; `return x` the module's
+    # A parameter shadows the module's name.
+    assert _scope_links("x = 1\nx = 2\ndef f(x):\n    return x\n") == 1
+
+
+def test_the_clean_up_is_kept_on_ordinary_modules():
+    text = "import numpy as np\nfrom scipy.special import logsumexp\n\n\ndef f(x):\n" \
+           "    return np.log(np.sum(np.exp(x)))\n"
+    assert not _too_costly(text)
+    fixed = fix_source(text, "m.py").source.text
+    assert "import numpy" not in fixed and "logsumexp(x" in fixed
+
+
+def test_the_clean_up_is_not_done_on_a_module_over_the_size_limit(monkeypatch):
+    text = "import numpy as np\nfrom scipy.special import logsumexp\n\n\ndef f(x):\n" \
+           "    return np.log(np.sum(np.exp(x)))\n"
+    monkeypatch.setattr(imports, "_SIZE_LIMIT", len(text) - 1)
+    fixed = fix_source(text, "m.py").source.text
+    assert "import numpy as np" in fixed and "logsumexp(x" in fixed  # fixed, not tidied
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_edits_make_the_new_text(seed):
+    rng = random.Random(seed)
+    vocabulary = ["import numpy as np\n", "\n", "    return x\n", "x = 1\n", "def f():\n",
+                  "pass\n"] + [f"u{i}\n" for i in range(40)]
+    for _ in range(400):
+        old = [rng.choice(vocabulary) for _ in range(rng.randint(0, 40))]
+        new = list(old)
+        for _ in range(rng.randint(0, 6)):
+            action = rng.random()
+            if action < 0.4 and new:
+                del new[rng.randrange(len(new))]
+            elif action < 0.7:
+                new.insert(rng.randint(0, len(new)), rng.choice(vocabulary))
+            elif new:
+                new[rng.randrange(len(new))] = rng.choice(vocabulary)
+        before, after = "".join(old), "".join(new)
+        if rng.random() < 0.2:
+            before = before.rstrip("\n")
+        assert apply_edits(before, _line_edits(before, after)) == after
+
+
+def test_line_edits_of_changes_spread_over_a_big_module_are_small_and_quick():
+    lines = []
+    for i in range(20_000):
+        lines += [f"def f_{i}(x):\n", "    import numpy as np\n", "    return x\n", "\n"]
+    before = "".join(lines)
+    after = "".join(line for k, line in enumerate(lines) if not (k % 4 == 1 and k % 400 == 1))
+    cpu = _cpu(_line_edits, before, after)  # difflib alone: minutes
+    edits = _line_edits(before, after)
+    assert apply_edits(before, edits) == after
+    assert len(edits) == 200 and all(e.content == "" for e in edits)
+    assert all(before[e.start:e.end] == "    import numpy as np\n" for e in edits)
+    assert cpu < 2.0, f"{cpu:.1f} s"
+
+
+# -- a run does not hold the text of every file with a finding ------------------------------------
+
+HAZARD = "import numpy as np\n\n\ndef f(x):\n    return np.log(np.sum(np.exp(x)))\n"
+
+
+def test_a_released_text_is_read_back_while_the_file_holds_it(tmp_path):
+    from numlint.run.report import FileResult
+    path = tmp_path / "m.py"
+    path.write_text(HAZARD, encoding="utf-8")
+    result = FileResult("m.py", check_source(HAZARD, "m.py"), source=HAZARD)
+    result.release_source(path)
+    assert result.source is None and result.text() == HAZARD
+    path.write_text(HAZARD + "y = 1\n", encoding="utf-8")  # changed since: not its text
+    assert result.text() is None
+    path.unlink()
+    assert result.text() is None
+
+
+def test_a_fixed_text_shown_as_a_diff_is_kept():
+    from numlint.run.mode import Mode
+    from numlint.run.report import FileResult
+    result = FileResult("m.py", [], source="fixed\n", diff="--- a\n+++ b\n")
+    result.release_source("m.py", Mode.from_flags(diff=True))
+    assert result.source == "fixed\n" and result.source_file is None
+    written = FileResult("m.py", [], source="fixed\n", diff="--- a\n+++ b\n")
+    written.release_source("m.py", Mode.from_flags(fix=True))
+    assert written.source is None and written.source_file is not None
+
+
+def test_outputs_show_the_lines_of_released_texts(tmp_path):
+    import json
+    import subprocess
+    for index in range(3):
+        (tmp_path / f"m{index}.py").write_text(HAZARD, encoding="utf-8")
+    run = [sys.executable, "-m", "numlint", "check", ".", "--no-cache", "--exit-zero"]
+    text = subprocess.run(run + ["--output-format", "full"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout
+    assert text.count("return np.log(np.sum(np.exp(x)))") >= 3
+    found = json.loads(subprocess.run(run + ["--output-format", "json"], cwd=tmp_path,
+                                      capture_output=True, text=True).stdout)
+    fixes = [f["fix"] for f in found if f["code"] == "NL102"]
+    assert len(fixes) == 3 and all(f is not None and f["edits"] for f in fixes)
+
+
+def test_the_unified_diff_of_a_big_fix_is_difflibs_shape_in_linear_time():
+    from numlint.engine.fix import _Anchored, unified_diff
+    lines = []
+    for i in range(15_000):
+        lines += [f"def f_{i}(x):\n", "    return np.log(np.sum(np.exp(x)))\n", "\n"]
+    after = [line if k % 30 != 1 else "    return np.logaddexp.reduce(x)\n"
+             for k, line in enumerate(lines)]
+    matcher = _Anchored(lines, after)
+    rebuilt = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            assert lines[i1:i2] == after[j1:j2]
+        rebuilt += after[j1:j2]
+    assert rebuilt == after
+    cpu = _cpu(lambda: list(unified_diff(lines, after, "a/m.py", "b/m.py")))
+    diff = list(unified_diff(lines, after, "a/m.py", "b/m.py"))
+    assert diff[:2] == ["--- a/m.py\n", "+++ b/m.py\n"]
+    assert sum(line.startswith("-    return") for line in diff) == 1500
+    assert diff[2] == "@@ -1,5 +1,5 @@\n"
+    assert cpu < 2.0, f"{cpu:.1f} s"  # difflib: minutes
