@@ -95,8 +95,8 @@ class Importer:
         """The top-level packages the imports binding `name` (seen from `scope`) are written
         with, before any alias is resolved (`cp` bound to `cupy`: cupy)."""
         bindings = self.model.lookup(name, scope)[1]
-        return frozenset(_package(b.qualname) for b in bindings
-                         if b.kind == "import" and b.qualname and not b.qualname.startswith("."))
+        qualnames = self.model.binding_summary(bindings)[0] if bindings else frozenset()
+        return frozenset(_package(q) for q in qualnames if q and not q.startswith("."))
 
     def _visible(self, target: str, scope: Scope, site: FrozenSet[str]) -> Optional[str]:
         module, attrs = split_target(target)

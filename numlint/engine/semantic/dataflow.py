@@ -110,7 +110,7 @@ class Dataflow:
             if func.id in _CAST_NAMES:
                 return True
             _, bindings = self.model.lookup(func.id, scope)
-            return any(b.kind != "import" for b in bindings)
+            return bool(bindings) and bool(self.model.binding_summary(bindings)[1])
         return False
 
     def origins(self, expr: ast.expr, scope: "Scope") -> Tuple[List[Origin], bool]:
