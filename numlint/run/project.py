@@ -119,12 +119,13 @@ class ProjectIndex:
         chain = [module]
         for _ in range(MAX_DEPTH):
             text = self.text_of(module)
-            if text is None or any("*" in n for _, n in _import_statements(text)) or \
+            statements = list(_import_statements(text)) if text is not None else []
+            if text is None or any("*" in n for _, n in statements) or \
                     re.search(rf"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+{re.escape(name)}\b|"
                               rf"^[ \t]*{re.escape(name)}[ \t]*(?::|=[^=])", text, re.MULTILINE):
                 return module, chain
             found = None
-            for source, names in _import_statements(text):
+            for source, names in statements:
                 for imported, bound in _bindings(names):
                     if bound == name:
                         found = (source, imported)
