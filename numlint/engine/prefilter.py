@@ -157,6 +157,11 @@ def numbers(text: str) -> FrozenSet[float]:
     return _NUMBERS[1]
 
 
+def _texts(text: str) -> Tuple[str, ...]:
+    """The text, and with non-ASCII characters its NFKC form too (as Python reads names)."""
+    return (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+
+
 @lru_cache(maxsize=None)
 def spelling(kind: str) -> Spelling:
     from numlint.engine.table import CONSTANTS, FUNCTIONS, METHODS
@@ -243,7 +248,7 @@ def may_fire(text: str, rules: Sequence, provided: FrozenSet[str] = frozenset())
         return True
     if not plan:
         return False  # no rule selected
-    texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    texts = _texts(text)
     known = _known_for(text)
     for combination in plan:
         for s in combination:
@@ -265,7 +270,7 @@ def missing_kinds(text: str, rules: Sequence,
     plan = _plan(tuple(rules))
     if not plan:
         return frozenset()
-    texts = (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    texts = _texts(text)
     known = _known_for(text)
 
     def present(s: Spelling) -> bool:
@@ -292,8 +297,8 @@ def spelled_here(text: str, kinds: Iterable[str]) -> bool:
     known = _known_for(text)
     for kind in kinds:
         s = spelling(kind)
-        if id(s) not in known:
-            known[id(s)] = s.present(text)
+        if id(s) not in known:  # as `may_fire` learns it (the memo is shared)
+            known[id(s)] = any(s.present(t) for t in _texts(text))
         if known[id(s)]:
             return True
     return False
