@@ -358,7 +358,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
                     text.text, rules, project.providable_for(text.text))))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
-    model.held_layers = prefilter.spells(text.text, _layer_kinds(tuple(dispatch)))
+    model.held_layers = prefilter.spelled_here(text.text, _layer_kinds(tuple(dispatch)))
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     try:
