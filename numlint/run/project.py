@@ -44,7 +44,11 @@ class ProjectIndex:
         self._digests: Dict[str, Optional[str]] = {}
         self._facts: Dict[Tuple[str, frozenset, Optional[str]],
                           Optional[Tuple[bool, Dict[str, Optional[str]]]]] = {}
-        self._spelled: Dict[Tuple[str, frozenset], bool] = {}
+        # The kinds of `numlint.engine.semantic.project.PROVIDABLE` each module's text spells
+        # (one scan of a text for all of them; the frozensets are shared).
+        self._spelled: Dict[str, frozenset] = {}
+        self._kind_sets: Dict[frozenset, frozenset] = {}
+        self._definitions: Dict[Tuple[str, str], Tuple[str, List[str]]] = {}
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
@@ -102,7 +106,7 @@ class ProjectIndex:
         its names. Texts only, no parse."""
         key = (module, wanted, name)
         if key not in self._facts:
-            if self.text_of(module) is None:
+            if self.path_of(module) is None or self._spelled_in(module) is None:
                 self._facts[key] = None
             else:
                 start, chain = self._defined_in(module, name) if name else (module, [module])
@@ -115,14 +119,22 @@ class ProjectIndex:
         """The first-party module whose own definitions `module.name` comes from, following
         re-exports by their text (`from .ops import probs as p`), and the modules read on the
         way. It stops, answering where it is, at a name the module may define itself or import
-        from a library, a star import, a cycle or a depth of MAX_DEPTH."""
+        from a library, a star import, a cycle or a depth of MAX_DEPTH. Remembered per name:
+        a package's `__init__` is asked for the same names by every module importing them."""
+        key = (module, name)
+        found = self._definitions.get(key)
+        if found is None:
+            found = self._definitions[key] = self._follow_definition(module, name)
+        return found[0], list(found[1])
+
+    def _follow_definition(self, module: str, name: str) -> Tuple[str, List[str]]:
         chain = [module]
         for _ in range(MAX_DEPTH):
             text = self.text_of(module)
-            statements = list(_import_statements(text)) if text is not None else []
-            if text is None or any("*" in n for _, n in statements) or \
-                    re.search(rf"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+{re.escape(name)}\b|"
-                              rf"^[ \t]*{re.escape(name)}[ \t]*(?::|=[^=])", text, re.MULTILINE):
+            if text is None or _defines(text, name):
+                return module, chain
+            statements = list(_import_statements(text))
+            if any("*" in n for _, n in statements):
                 return module, chain
             found = None
             for source, names in statements:
@@ -152,24 +164,33 @@ class ProjectIndex:
         """Whether `start` or a first-party module reachable from it through import
         statements spells one of `wanted` (True also when the walk is cut short), and the
         modules whose texts were read to say no: if one of them changes, the answer may."""
-        from numlint.engine.prefilter import spells
         seen = {start}
         queue = [start]
         while queue:
             if len(seen) > MAX_REACHED:
                 return True, []  # unknown: the caller summarises
             module = queue.pop()
-            key = (module, wanted)
-            if key not in self._spelled:
-                text = self.text_of(module)
-                self._spelled[key] = text is not None and spells(text, wanted)
-            if self._spelled[key]:
+            spelled = self._spelled_in(module)
+            if spelled is not None and not spelled.isdisjoint(wanted):
                 return True, []
             for imported in self._first_party_imports(module):
                 if imported not in seen:
                     seen.add(imported)
                     queue.append(imported)
         return False, sorted(seen)
+
+    def _spelled_in(self, module: str) -> Optional[frozenset]:
+        """The kinds other modules may ask for that `module`'s text spells (None if it cannot
+        be read): each text is scanned once for all of them."""
+        if module not in self._spelled:
+            text = self.text_of(module)
+            if text is None:
+                return None
+            from numlint.engine.prefilter import spells
+            from numlint.engine.semantic.project import PROVIDABLE
+            kinds = frozenset(kind for kind in PROVIDABLE if spells(text, (kind,)))
+            self._spelled[module] = self._kind_sets.setdefault(kinds, kinds)
+        return self._spelled[module]
 
     def _first_party_imports(self, module: str) -> Tuple[str, ...]:
         """The first-party modules the import statements of `module` may load: `from X
@@ -314,15 +335,64 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\*")
 
 def _import_statements(text: str):
     """(module, names) of every import statement the text may hold (a superset: comments
-    and strings included)."""
-    for match in _FROM_IMPORT.finditer(text):
-        yield match.group(1), _NAME.findall(match.group(2).partition("#")[0]
-                                            if "(" not in match.group(2) else match.group(2))
-    for match in _PLAIN_IMPORT.finditer(text):
-        for part in match.group(1).replace("\\", " ").split(","):
-            words = part.split()
-            if words:
-                yield words[0], []
+    and strings included). The patterns are tried only at the start of the lines where the
+    word `import` occurs (a scan of the whole text for line starts costs more)."""
+    starts = []
+    find = text.find
+    i = find("import")
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        if not starts or starts[-1] != start:
+            starts.append(start)
+        newline = find("\n", i)
+        if newline < 0:
+            break
+        i = find("import", newline + 1)
+    end = 0
+    for start in starts:
+        if start < end:
+            continue  # within the parentheses of the previous statement
+        match = _FROM_IMPORT.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match.group(1), _NAME.findall(match.group(2).partition("#")[0]
+                                                if "(" not in match.group(2) else match.group(2))
+    for start in starts:
+        match = _PLAIN_IMPORT.match(text, start)
+        if match is not None:
+            for part in match.group(1).replace("\\", " ").split(","):
+                words = part.split()
+                if words:
+                    yield words[0], []
+
+
+def _defines(text: str, name: str) -> bool:
+    """Whether a line of `text` may define `name` itself: `def name`, `class name`, `name =`,
+    `name: T` at the start of a line (indented or not). The occurrences of the word are
+    found first; only their lines are matched."""
+    find = text.find
+    size = len(name)
+    i = find(name)
+    while i >= 0:
+        end = i + size
+        if (i == 0 or not _is_word(text[i - 1])) and (end == len(text) or not _is_word(text[end])):
+            start = text.rfind("\n", 0, i) + 1
+            before = text[start:i]
+            if before.strip(" \t") == "":
+                if _ASSIGNED.match(text, end):
+                    return True
+            elif _DEFINED.fullmatch(before):
+                return True
+        i = find(name, i + 1)
+    return False
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+_ASSIGNED = re.compile(r"[ \t]*(?::|=[^=])")
+_DEFINED = re.compile(r"[ \t]*(?:async[ \t]+def|def|class)[ \t]+")
 
 
 def _bindings(names: List[str]):
