@@ -186,3 +186,98 @@ def test_a_star_import_stops_the_following(tmp_path):
         "pkg/ops.py": "import torch\n\ndef probs(z):\n    return torch.softmax(z, -1)\n",
     })
     assert index.text_facts("pkg", frozenset({"softmax"}), "probs")[0]
+
+
+# -- the `@` of a matrix product, told from decorators and e-mail addresses ---------------------
+
+MATMUL_AT = {
+    "@property\ndef f(self): pass\n": False,
+    "class A:\n    @property\n    def f(self): pass\n": False,
+    "class A:\n    @_fit_context(\n        prefer=True\n    )\n    def fit(self): pass\n": False,
+    "@mark.parametrize('a', [1, 2])\n@mark.parametrize(\"b\", [')'])\ndef test(a, b): pass\n":
+        False,
+    "@dec\n\n# c\n\nasync def f(): pass\n": False,
+    "# Author: A <a@b.org>\nx = 1\n": False,
+    "x = 1  # see a@b\n": False,
+    '"""\n>>> @dataclass\n... class A: pass\n"""\n': False,
+    "y = a @ b\n": True,
+    "x @= y\n": True,
+    "y = (a\n     @b)\n": True,
+    "y = (a\n@b\n)\ndef f(): pass\n": True,
+    "y = a \\\n@b\ndef f(): pass\n": True,
+    "y = (a\n@b # (\n)\ndef f(): pass\n": True,
+    'y = (a\n@b(c, "(")\n)\ndef f(): pass\n': True,
+    "y = (a\n@b(c, '''(''')\n)\ndef f(): pass\n": True,
+    '"""Author: a@b.org"""\n': True,  # in a string: cannot be told from code
+    "s = '@'; y = a@b\n": True,
+    "@ property\ndef f(): pass\n": True,
+    '"""\n@param x: the input\n"""\n': True,  # in a docstring, not followed by a def
+}
+
+
+@pytest.mark.parametrize("text,product", list(MATMUL_AT.items()))
+def test_the_matmul_operator_is_told_from_decorators_and_comments(text, product):
+    assert prefilter.may_hold_matmul_operator(text) is product
+    ast.parse(text)  # every case is Python
+
+
+def _has_matmul(text: str) -> bool:
+    return any(isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult)
+               for node in ast.walk(ast.parse(text)))
+
+
+@pytest.mark.parametrize("text", [*MATMUL_AT, *EXAMPLE_CODE,
+                                  *(p.read_text("utf-8") for p in SOURCES)],
+                         ids=lambda t: str(hash(t))[-8:])
+def test_a_module_with_a_matrix_product_spells_it(text):
+    # A superset: every module whose code holds `@` as an operator is said to.
+    if _has_matmul(text):
+        assert prefilter.may_hold_matmul_operator(text)
+        assert prefilter.spelling("matmul").present(text)
+
+
+def test_a_decorated_module_does_not_ask_its_imports_for_an_inverse():
+    # NL301/NL302 pair an inverse with a product: a module whose only `@` are decorators
+    # spells no product, so the prefilter asks no imported module whether it returns an
+    # inverse (it would summarise most of a package's imports for nothing).
+    text = "from .ops import helper\n\n\nclass A:\n    @property\n    def x(self):\n" \
+           "        return helper(self)\n"
+    rules = [rules_by_code()["NL301"], rules_by_code()["NL302"]]
+    assert not prefilter.may_fire(text, rules)
+    assert "inv" not in prefilter.missing_kinds(text, rules, frozenset({"inv", "pinv"}))
+    assert "inv" in prefilter.missing_kinds(text.replace("return helper(self)",
+                                                         "return helper(self) @ self.w"),
+                                            rules, frozenset({"inv", "pinv"}))
+
+
+# The readings of import statements and definitions (`ProjectIndex._defined_in`) were
+# first written as regular expressions over the whole text; the line-by-line readings must
+# say the same.
+def _imports_by_pattern(text):
+    for match in run_project._FROM_IMPORT.finditer(text):
+        yield match.group(1), run_project._NAME.findall(
+            match.group(2).partition("#")[0] if "(" not in match.group(2) else match.group(2))
+    for match in run_project._PLAIN_IMPORT.finditer(text):
+        for part in match.group(1).replace("\\", " ").split(","):
+            if part.split():
+                yield part.split()[0], []
+
+
+def _defines_by_pattern(text, name):
+    import re
+    return re.search(rf"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+{re.escape(name)}\b|"
+                     rf"^[ \t]*{re.escape(name)}[ \t]*(?::|=[^=])", text, re.MULTILINE) is not None
+
+
+TRICKY_IMPORTS = ("from . import (a,\n  import_b)\nimport x\nx = 1  # import y\n"
+                  "'''\nimport z\n'''\nfrom importlib import import_module\ndef name(): pass\n"
+                  "name2: int = 3\n  name3 = 4\nname4 == 5\nclass  name5 : pass\nimport")
+
+
+@pytest.mark.parametrize("text", [TRICKY_IMPORTS, *(p.read_text("utf-8") for p in SOURCES)],
+                         ids=lambda t: str(hash(t))[-8:])
+def test_imports_and_definitions_are_read_as_the_patterns_say(text):
+    assert list(run_project._import_statements(text)) == list(_imports_by_pattern(text))
+    import re
+    for name in sorted(set(re.findall(r"[A-Za-z_]\w*", text)))[:400]:
+        assert run_project._defines(text, name) == _defines_by_pattern(text, name), name

@@ -63,10 +63,13 @@ class Spelling:
         if self.unknown:
             return True
         for c in self.chars:
-            if c in text:
+            if c in text and c not in OPERATOR_TESTS:
                 return True
         for name in self.names:
             if has_word(text, name):
+                return True
+        for c in self.chars:  # characters that are not always the operator: tested last
+            if c in OPERATOR_TESTS and c in text and OPERATOR_TESTS[c](text):
                 return True
         return False
 
@@ -86,6 +89,113 @@ def has_word(text: str, name: str) -> bool:
 
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+def may_hold_matmul_operator(text: str) -> bool:
+    """False only if no `@` of the text can be the matrix product operator: each is a
+    decorator's (`@name` first on its line and followed, after its arguments, by another
+    decorator or by the `def` or `class` it decorates at the same indentation), or stands
+    after a `#` or a `>>>` with no quote before it on its line (in a comment, or in a
+    string that cannot end before it). Modules spell `@` mostly in decorators and in
+    authors' e-mail addresses; a matrix product written at the start of a continuation line
+    (`(A\n @B)`) is followed by more of its expression, not by a `def`."""
+    find = text.find
+    i = find("@")
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        before = text[start:i]
+        if '"' in before or "'" in before:
+            return True
+        if not ("#" in before or before.strip(" \t") == ">>>"
+                or (not before.strip(" \t") and _decorator(text, start, i))):
+            return True
+        i = find("@", i + 1)
+    return False
+
+
+def _decorator(text: str, start: int, at: int) -> bool:
+    """Whether the `@` at `at`, first on the line beginning at `start`, is a decorator's."""
+    if not (text[at + 1:at + 2].isalpha() or text[at + 1:at + 2] == "_"):
+        return False  # `@ name`, `@(expr)`: rare in decorators, read as maybe a product
+    indentation = text[start:at]
+    # Not joined by a backslash to the line before (the nearest one that is not blank).
+    end = start - 1  # the newline that ends the line before
+    while end > 0:
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].rstrip(" \t\r")
+        if line:
+            if line.endswith("\\"):
+                return False
+            break
+        end = begin - 1
+    # Its arguments: lines until the brackets it opens are closed (strings skipped).
+    position = at
+    depth = 0
+    for _ in range(_DECORATOR_LINES):
+        end = find_line_end(text, position)
+        depth = _bracket_depth(text[position:end], depth)
+        if depth is None:
+            return False  # a closing bracket it did not open, a triple quote, a backslash
+        position = end + 1
+        if depth == 0:
+            break
+    else:
+        return False
+    # Then, after blank and comment lines, what it decorates (or another decorator).
+    while position < len(text):
+        end = find_line_end(text, position)
+        line = text[position:end]
+        stripped = line.strip(" \t\r")
+        position = end + 1
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line.startswith(indentation) or line[len(indentation):len(indentation) + 1] \
+                in (" ", "\t"):
+            return False
+        return stripped.startswith(("@", "def ", "class ", "async ", "def\t", "class\t"))
+    return False
+
+
+_DECORATOR_LINES = 200  # lines of arguments a decorator is followed over
+
+
+def find_line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _bracket_depth(line: str, depth: int) -> Optional[int]:
+    """`depth` after the brackets of `line` (its strings and comment skipped); None if it
+    closes one it did not open, or holds what this reading does not follow (a triple quote,
+    a backslash at its end)."""
+    index = 0
+    size = len(line)
+    while index < size:
+        char = line[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "#":
+            break
+        elif char == '"' or char == "'":
+            if line.startswith(char * 3, index):
+                return None
+            index += 1
+            while index < size and line[index] != char:
+                index += 2 if line[index] == "\\" else 1
+            if index >= size:
+                return None  # unterminated on its line
+        index += 1
+    if line.rstrip(" \t\r").endswith("\\"):
+        return None
+    return depth
+
+
+# Characters that spell an operator only sometimes, and the test that tells.
+OPERATOR_TESTS: Dict[str, Callable[[str], bool]] = {"@": may_hold_matmul_operator}
 
 
 class TextCondition:
