@@ -69,6 +69,13 @@ class Context:
         self._facts.clear()
         self._origins.clear()
 
+    def spells(self, *kinds: str) -> bool:
+        """Whether the module's text can spell one of `kinds` (the prefilter's test, shared
+        with it): a rule called on every comparison of a module asks first whether a NaN is
+        written anywhere in it."""
+        from numlint.engine.prefilter import spelled_here
+        return self._fact(("spells", kinds), lambda: spelled_here(self.source.text, kinds))
+
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
         return self.model.op(expr, scope)

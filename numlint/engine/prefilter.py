@@ -224,7 +224,8 @@ class TextCondition:
 _NUMBER = re.compile(
     r"(?<![\w.])(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
     r"|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)[jJ]?")
-_NUMBERS: list = [None, frozenset()]  # the last text scanned, and its numbers
+_NUMBERS: list = [None, frozenset(), None, frozenset()]  # the last two texts scanned, and
+# their numbers (a module's text and its NFKC form are tested one after the other)
 
 
 _EXPONENT = re.compile(r"[0-9_.][eE][-+]?[0-9]")
@@ -255,6 +256,8 @@ def numbers(text: str) -> FrozenSet[float]:
     infinite). Remembered for the last text, which the prefilter tests rule after rule."""
     if _NUMBERS[0] is text:
         return _NUMBERS[1]
+    if _NUMBERS[2] is text:
+        return _NUMBERS[3]
     found = set()
     for token in _NUMBER.findall(text):
         token = token.rstrip("jJ").replace("_", "")
@@ -263,13 +266,22 @@ def numbers(text: str) -> FrozenSet[float]:
                           else float(token)))
         except (ValueError, OverflowError):  # a hexadecimal integer beyond any float
             found.add(float("inf"))
+    _NUMBERS[2], _NUMBERS[3] = _NUMBERS[0], _NUMBERS[1]
     _NUMBERS[0], _NUMBERS[1] = text, frozenset(found)
     return _NUMBERS[1]
 
 
 def _texts(text: str) -> Tuple[str, ...]:
-    """The text, and with non-ASCII characters its NFKC form too (as Python reads names)."""
-    return (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text))
+    """The text, and with non-ASCII characters its NFKC form too (as Python reads names);
+    the form is remembered for the last text (tested rule after rule)."""
+    if text.isascii():
+        return (text,)
+    if _NFKC[0] is not text:
+        _NFKC[0], _NFKC[1] = text, (text, unicodedata.normalize("NFKC", text))
+    return _NFKC[1]
+
+
+_NFKC: list = [None, ()]
 
 
 @lru_cache(maxsize=None)
