@@ -167,7 +167,10 @@ def _framework(ctx, value, scope, nan: str) -> Optional[str]:
 
 def _fix(ctx, op, value, nan: str, negated: bool):
     framework = _framework(ctx, value, op.scope, nan)
-    replacement = ctx.render("not_isnan" if negated else "isnan", framework, op.scope, x=value)
+    # `like`: the comparison, so that a NaN written with CuPy (`x == cp.nan`) is fixed in
+    # CuPy (`cp.isnan(x)`), the library whose arrays the module compares.
+    replacement = ctx.render("not_isnan" if negated else "isnan", framework, op.scope,
+                             like=op, x=value)
     return ctx.fix(op.node, replacement, "Replace with `{callee}`", Applicability.UNSAFE)
 
 

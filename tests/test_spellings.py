@@ -37,6 +37,31 @@ def test_cupy_code_is_fixed_with_cupy_beside_numpy():
     assert "return cp.expm1(x), np.expm1(x), cp.logaddexp(a, b)" in fixed
 
 
+def test_a_comparison_with_cupy_nan_is_fixed_in_cupy():
+    # The NaN constant names the library of the arrays compared: `cp.isnan`, never NumPy's
+    # (not imported) and never nothing.
+    code = """
+        import cupy as cp
+
+        def f(x, y):
+            return cp.where(x == cp.nan, 0, x), y != cp.nan
+        """
+    assert _codes(code, ["NL601"]) == ["NL601", "NL601"]
+    fixed = _fixed(code, ["NL601"], unsafe=True)
+    assert "return cp.where(cp.isnan(x), 0, x), ~cp.isnan(y)" in fixed \
+        or "return cp.where(cp.isnan(x), 0, x), cp.logical_not(cp.isnan(y))" in fixed, fixed
+    assert "numpy" not in fixed
+    both = """
+        import numpy as np
+        import cupy as cp
+
+        def f(x, y):
+            return x == cp.nan, y == np.nan
+        """
+    fixed = _fixed(both, ["NL601"], unsafe=True)
+    assert "return cp.isnan(x), np.isnan(y)" in fixed, fixed
+
+
 def test_cupyx_special_is_reused_or_imported_from_cupyx():
     code = """
         import cupy as cp
