@@ -309,7 +309,21 @@ def _plan(rules: Tuple) -> Optional[Tuple[Tuple[Spelling, ...], ...]]:
         for combination in combinations:
             plan.append(tuple(sorted((_spelling(kind) for kind in combination),
                                      key=_commonness)))
+    # A reduction with operators (`mean` and `-`, `sum` and `/`) holds in most modules that
+    # hold any combination, and is told by two scans: tried first, it decides a large module
+    # before the rare names of the other combinations are looked for in all of it (the text
+    # test of the large tier: 2.6 s -> 2.1 s).
+    plan.sort(key=lambda combination: not _reduction_and_operators(combination))
     return tuple(plan)
+
+
+def _reduction_and_operators(combination) -> bool:
+    named = [s for s in combination if not s.chars]
+    return len(named) == 1 and named[0].kind in _REDUCTIONS and not named[0].unknown \
+        and not isinstance(named[0], TextCondition)
+
+
+_REDUCTIONS = frozenset({"mean", "sum", "norm", "std", "var"})
 
 
 @lru_cache(maxsize=None)
