@@ -358,7 +358,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
                     text.text, rules, project.providable_for(text.text))))):
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
-    model.held_layers = prefilter.spelled_here(text.text, _layer_kinds(tuple(dispatch)))
+    model.held_layers = prefilter.has_any_word(text.text, _layer_names(tuple(dispatch)))
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     try:
@@ -395,12 +395,14 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
 
 
 @lru_cache(maxsize=64)
-def _layer_kinds(kinds: Tuple[str, ...]) -> Tuple[str, ...]:
-    """Among `kinds`, those a layer of the table computes (`nn.CrossEntropyLoss()` held in a
-    name and called is a `cross_entropy`)."""
+def _layer_names(kinds: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The names of the table's layers that compute one of `kinds` (`nn.CrossEntropyLoss()`
+    held in a name and called is a `cross_entropy`): a layer held in a name was built by a
+    call that spells its class (`self.loss = nn.CrossEntropyLoss()`, or the import of an
+    alias), so a module that spells none holds none."""
     from numlint.engine.table import FUNCTIONS
-    layers = {spec.kind for spec in FUNCTIONS.values() if spec.is_class}
-    return tuple(kind for kind in kinds if kind in layers)
+    return tuple(sorted({qualname.rsplit(".", 1)[-1] for qualname, spec in FUNCTIONS.items()
+                         if spec.is_class and spec.kind in kinds}))
 
 
 def _describe_model_failure(exc: Exception, node) -> str:

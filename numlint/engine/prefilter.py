@@ -440,6 +440,11 @@ def spelled_here(text: str, kinds: Iterable[str]) -> bool:
     return False
 
 
+def has_any_word(text: str, names: Iterable[str]) -> bool:
+    """Whether `text` (or its NFKC form) holds one of `names` as a whole word."""
+    return any(has_word(t, name) for t in _texts(text) for name in names)
+
+
 def requirement_names(kinds: Iterable[str]) -> Dict[str, Optional[FrozenSet[str]]]:
     """For documentation and tests: the identifiers each kind is recognised by (None: any)."""
     out: Dict[str, Optional[FrozenSet[str]]] = {}
