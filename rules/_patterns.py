@@ -2,7 +2,7 @@
 
 import ast
 import enum
-from typing import Optional
+from typing import List, Optional, Set, Tuple
 
 # How many assignments the sign analysis follows back.
 _DEPTH = 6
@@ -195,3 +195,56 @@ def _integer(node):
             and not isinstance(node.value, bool) and float(node.value).is_integer():
         return int(node.value)
     return None
+
+
+def changed_in_place(ctx, region) -> Tuple[Set[str], List[ast.expr]]:
+    """The expressions the code of `region` (a function, class or module node) may change in
+    place: `n[n == 0] = 1`, `n.clamp_(min=eps)`, `np.maximum(n, eps, out=n)`, or a call for
+    its side effects with `n` as an argument (`np.copyto(n, ...)`). As the names and
+    attribute chains (`n`, `self.n`, as `chain`) and the other expressions (compared
+    structurally by the caller, only when asked). Computed once per region and module,
+    whichever rule asks."""
+    return ctx.shared(("changed in place", region), lambda: _changed_in(region))
+
+
+def _changed_in(region) -> Tuple[Set[str], List[ast.expr]]:
+    chains: Set[str] = set()
+    others: List[ast.expr] = []
+
+    def add(node) -> None:
+        key = chain(node)
+        if key is not None:
+            chains.add(key)
+        else:
+            others.append(node)
+
+    for node in ast.walk(region):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            add(node.value)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
+                    and not func.attr.startswith("_"):
+                add(func.value)
+            for k in node.keywords:
+                if k.arg == "out":
+                    add(k.value)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            for a in call.args:
+                add(a)
+            for k in call.keywords:
+                add(k.value)
+    return chains, others
+
+
+def chain(node) -> Optional[str]:
+    """`n` or `self.n.m` as a dotted string; None for any other expression."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

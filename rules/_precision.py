@@ -11,7 +11,7 @@ from numlint.engine.table.precision import (
     DEFAULT_FLOAT, DTYPE_METHODS, DTYPE_NAMES, DTYPE_STRINGS, FLOAT_FORMATS, LINEAR_PRODUCTS,
 )
 
-from ._patterns import radicand, square_base, strip_casts
+from ._patterns import changed_in_place, radicand, square_base, strip_casts
 
 # How many assignments a pattern is followed back through.
 _DEPTH = 4
@@ -21,17 +21,19 @@ def follow(ctx, expr, scope):
     """The operation that computed `expr`, through names, indexing (`n[:, None]`) and dtype
     casts; None if unknown or if the function may change the array in place
     (`c[c > 1] = 1`, `c.clamp_(-1, 1)`)."""
+    followed = []  # what was read through, asked last whether it changes in place
     for _ in range(_DEPTH):
         while isinstance(expr, ast.Subscript):
             expr = expr.value
         expr = strip_casts(ctx, expr, scope)
-        if mutated(ctx, expr, scope):
-            return None
+        followed.append((expr, scope))
         origin = ctx.origin(expr, scope)
         op = origin.op
         if op is None and origin.remote:
             expr, scope = origin.expr, origin.scope
             continue
+        if op is None or any(mutated(ctx, e, s) for e, s in followed):
+            return None
         return op
     return None
 
@@ -160,29 +162,7 @@ def mutated(ctx, holder, scope) -> bool:
     as an argument. Conservative: anywhere in the function."""
     if not isinstance(holder, ast.Name):
         return False
-    region = scope.node
-    return _key(holder) in ctx.memo(("mutated", region), lambda: _mutated_in(region))
-
-
-def _mutated_in(region) -> set:
-    found = set()
-    for node in ast.walk(region):
-        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            found.add(_key(node.value))
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
-                    and not func.attr.startswith("_"):
-                found.add(_key(func.value))
-            found.update(_key(k.value) for k in node.keywords if k.arg == "out")
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            found.update(_key(a) for a in node.value.args)
-            found.update(_key(k.value) for k in node.value.keywords)
-    return found
-
-
-def _key(node) -> str:
-    return ast.dump(node, annotate_fields=False)
+    return holder.id in changed_in_place(ctx, scope.node)[0]
 
 
 def default_dtype(ctx, framework, scope) -> str:
@@ -201,7 +181,7 @@ def visible_dtypes(ctx, scope) -> set:
     """The dtypes the function holding `scope` (or, at module level, the module) names:
     `np.float32`, `torch.double`, `x.half()`, `dtype="float16"`, `x.astype("float32")`."""
     region = scope.node
-    return ctx.memo(("dtypes", region), lambda: _visible_in(ctx, region))
+    return ctx.shared(("dtypes", region), lambda: _visible_in(ctx, region))
 
 
 def _visible_in(ctx, region) -> set:
@@ -209,6 +189,8 @@ def _visible_in(ctx, region) -> set:
     found = set()
     for node in ast.walk(region):
         if isinstance(node, ast.Attribute):
+            if node.attr not in _DTYPE_ATTRIBUTES:
+                continue  # (module aliases rename a module, never the attribute)
             scope = model.scope_of(node)
             if scope is not None:
                 dtype = DTYPE_NAMES.get(model.qualname(node, scope) or "")
@@ -223,6 +205,9 @@ def _visible_in(ctx, region) -> set:
                 if keyword.arg == "dtype":
                     found.update(_dtype_string(keyword.value))
     return found
+
+
+_DTYPE_ATTRIBUTES = frozenset(qualname.rsplit(".", 1)[-1] for qualname in DTYPE_NAMES)
 
 
 def _dtype_string(node) -> Tuple[str, ...]:

@@ -10,8 +10,8 @@ from typing import List, Optional, Tuple
 from numlint.engine.table import linalg, stats
 from numlint.engine.rule import Applicability, Fixability, Op, Proof, Rule, bad, good
 
-from ._patterns import (NONNEG, in_assertion, radicand, shifted_by_max, sign, square_base,
-                        strip_casts)
+from ._patterns import (NONNEG, chain, changed_in_place, in_assertion, radicand,
+                        shifted_by_max, sign, square_base, strip_casts)
 
 # The floor the fix puts under a divisor, `max(d, EPS)`. It must be a nonzero number in the
 # data's dtype, which numlint cannot see: 1e-7 (Keras's default fuzz factor) is the smallest
@@ -638,59 +638,12 @@ def _mutated(ctx, holder, scope) -> bool:
     if isinstance(holder, ast.Attribute) and scope.parent is not None \
             and scope.parent.kind == "class":
         region = scope.parent.node
-    # Computed once per function, class or module.
-    chains, others = ctx.memo(("mutated", region), lambda: _mutated_in(region))
-    key = _chain(holder)
+    chains, others = changed_in_place(ctx, region)
+    key = chain(holder)
     if key is not None:
         return key in chains
     dumped = ast.dump(holder, annotate_fields=False)
     return any(ast.dump(node, annotate_fields=False) == dumped for node in others)
-
-
-def _mutated_in(region) -> Tuple[set, list]:
-    """The expressions `region` may change in place: the names and attribute chains
-    (`n`, `self.n`, as `_chain`), and the other expressions (compared structurally, only
-    when asked: dumping every one costs more than the rest of the rule)."""
-    chains: set = set()
-    others: list = []
-
-    def add(node) -> None:
-        key = _chain(node)
-        if key is not None:
-            chains.add(key)
-        else:
-            others.append(node)
-
-    for node in ast.walk(region):
-        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            add(node.value)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr.endswith("_") \
-                    and not func.attr.startswith("_"):
-                add(func.value)
-            for k in node.keywords:
-                if k.arg == "out":
-                    add(k.value)
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            call = node.value
-            for a in call.args:
-                add(a)
-            for k in call.keywords:
-                add(k.value)
-    return chains, others
-
-
-def _chain(node) -> Optional[str]:
-    """`n` or `self.n.m` as a dotted string; None for any other expression."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 # -- the fix -------------------------------------------------------------------------------------

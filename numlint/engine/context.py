@@ -53,6 +53,12 @@ class Context:
             value = self._memo[full] = compute()
             return value
 
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per module for each `key`, whichever rule asks: a fact of the
+        module that several rules read (the dtypes a function names, the names it changes in
+        place), computed by a helper they share."""
+        return self._fact(("shared", key), compute)
+
     def _fact(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, once per module for each `key`: a fact of the module itself, the same
         whichever rule asks (the ranges an f-string prints, the names that hold an array
