@@ -15,6 +15,7 @@ TF1's spellings (`reduction_indices`, `keep_dims`, `dim`) as aliases. Facts behi
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from numlint.engine.table.schema import ALL, IMPLICIT, REQUIRED, Spec, index_specs, parse_spec
@@ -85,6 +86,7 @@ MODULE_ALIASES = {
 _ALIASES_LONGEST_FIRST = sorted(MODULE_ALIASES.items(), key=lambda item: -len(item[0]))
 
 
+@lru_cache(maxsize=4096)
 def canonical(qualname: str) -> str:
     """`keras.src.ops.log` is `keras.ops.log`; other names as they are."""
     for alias, module in _ALIASES_LONGEST_FIRST:
