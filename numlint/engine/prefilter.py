@@ -417,8 +417,12 @@ def missing_kinds(text: str, rules: Sequence,
 
     wanted: set = set()
     for combination in plan:
-        missing = {s.kind for s in combination if not present(s)}
-        if missing and len(missing) < len(combination) and missing <= providable:
+        # What imports cannot provide must be spelled here: looked for first, it rules most
+        # combinations out before the names of the others are looked for.
+        if not all(present(s) for s in combination if s.kind not in providable):
+            continue
+        missing = {s.kind for s in combination if s.kind in providable and not present(s)}
+        if missing and len(missing) < len(combination):
             wanted |= missing
     return frozenset(wanted)
 
