@@ -120,6 +120,53 @@ def test_within_one_module(run, write):
     assert check(run, ".") == {("m.py", 10, "NL101")}  # not the rebound name, not `y`
 
 
+def test_a_loss_object_held_in_a_name_is_a_hazardous_position(run, write, tmp_path):
+    # `criterion(p, y)` after `criterion = nn.BCELoss()` (at module level or in the function)
+    # puts `p` in a loss as `F.binary_cross_entropy(p, y)` does.
+    make(write, {
+        "pkg/__init__.py": "",
+        "pkg/losses.py": """
+            import torch.nn as nn
+
+            criterion = nn.BCELoss()
+
+
+            def bce(p, y):
+                return criterion(p, y)
+
+
+            def ce(p, y):
+                loss = nn.CrossEntropyLoss()
+                return loss(p, y)
+
+
+            def named(p, y):
+                other = len
+                return other(p)
+            """,
+        "pkg/train.py": """
+            import torch
+
+            from .losses import bce, ce, named
+
+
+            def step(z, y):
+                a = bce(torch.sigmoid(z), y)
+                b = ce(torch.softmax(z, -1), y)
+                return a + b + named(torch.sigmoid(z), y)
+            """,
+    })
+    expected = {("pkg/train.py", 7, "NL203"), ("pkg/train.py", 8, "NL202")}
+    assert check(run, ".") == expected
+    assert check(run, "pkg/train.py") == expected
+    losses = tmp_path / "pkg" / "losses.py"
+    losses.write_text(losses.read_text().replace("criterion = nn.BCELoss()",
+                                                 "criterion = nn.BCEWithLogitsLoss()"))
+    # A logits loss given a sigmoid output: the sigmoid is applied twice (NL202, not NL203).
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 7, "NL202"),
+                                          ("pkg/train.py", 8, "NL202")}
+
+
 def test_a_prefiltered_module_asks_its_imports_for_the_log(run, write):
     """`train.py` spells a softmax but no log: the log its import provides lets it through."""
     make(write, {

@@ -527,10 +527,26 @@ class SemanticModel:
         return self._returned_kind(function)
 
     # -- parameters that reach a hazardous position --------------------------------------------
+    def _holds_sink_layer(self, name: str, scope: Scope) -> bool:
+        """Whether `name` may hold a loss or log layer: a binding of it is a call of a class
+        spelled as one of the table's (`criterion = nn.BCELoss()` at module level); the
+        operation of a call of it says."""
+        bindings = self.lookup(name, scope)[1]
+        for binding in bindings:
+            value = binding.value
+            if binding.kind == "assign" and type(value) is ast.Call:
+                func = value.func
+                called = func.attr if type(func) is ast.Attribute else \
+                    func.id if type(func) is ast.Name else None
+                if called in _sink_names():
+                    return True
+        return False
+
     def parameter_sinks(self) -> Dict[ast.AST, Tuple[Sink, ...]]:
         """Of each module-level function (by its node), the parameters whose value reaches a
         hazardous position in it: the operand of a `log` (or entries of it selected,
-        `log(p[i])`), the prediction argument of a loss (`F.binary_cross_entropy(p, y)`),
+        `log(p[i])`), the prediction argument of a loss (`F.binary_cross_entropy(p, y)`, or
+        of a loss object held in a name, `criterion(p, y)` after `criterion = nn.BCELoss()`),
         directly or through local names; also through a call of another function of the
         module that puts its parameter there (`def loss(p): return nll(p)`). Operations the
         parameter reaches only after an operation of its own (`log(p + eps)`, `log(clip(p))`)
@@ -555,10 +571,12 @@ class SemanticModel:
             if scope is None or scope.kind != "function" or scope.parent is not self.module_scope:
                 continue
             if name not in names:
-                if type(node.func) is ast.Name:
+                if type(node.func) is not ast.Name:
+                    continue
+                if not self._holds_sink_layer(node.func.id, scope):
                     local_calls.append((node, scope))
-                continue
-            op = self.op(node, scope)
+                    continue
+            op = self.op(node, scope)  # (a loss object held in a name: `criterion(p, y)`)
             if op is None or op.kind not in SINK_KINDS:
                 continue
             holds = None
