@@ -9,7 +9,9 @@ possibly fire (any one set suffices). A kind occurs only if something in the tex
   qualified name appears as an identifier somewhere in the module, in the import statement or
   the attribute access that reaches it (the model resolves names within one module only);
 * a method of the table (`x.sum(1)`): its name, after a dot;
-* an operator: its character (`/` div, `-` sub and neg, `@` matmul, `**` pow, ...).
+* an operator: its character (`/` div, `-` sub and neg, `@` matmul, `**` pow, ...); an `@`
+  only where it can be the operator (`may_hold_matmul_operator`: not a decorator's, not in a
+  comment), since most modules spell `@` in decorators only.
 
 A combination may also hold a `TextCondition`: a test of the text beyond the kinds it spells,
 for rules that report only with a literal of some value (`numbers(text)` gives the values of the
