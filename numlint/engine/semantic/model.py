@@ -529,8 +529,8 @@ class SemanticModel:
     # -- parameters that reach a hazardous position --------------------------------------------
     def _holds_sink_layer(self, name: str, scope: Scope) -> bool:
         """Whether `name` may hold a loss or log layer: a binding of it is a call of a class
-        spelled as one of the table's (`criterion = nn.BCELoss()` at module level); the
-        operation of a call of it says."""
+        spelled as one of the table's (`criterion = nn.BCELoss()`, at module level or in the
+        function); the operation of a call of it says."""
         bindings = self.lookup(name, scope)[1]
         for binding in bindings:
             value = binding.value
