@@ -6,6 +6,7 @@ from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 
 from ._elementary import (Term, constant, framework_for, naive_sigmoid, offset_from_one,
                           rewrite)
+from ._passed import passed, takes
 from ._patterns import in_assertion
 
 
@@ -16,7 +17,7 @@ class LogOfSigmoid(Rule):
                "underflows or rounds to 1; use `log_sigmoid`")
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
-    operations = ("log",)
+    operations = ("log", "sigmoid")
     requires = (("log", "sigmoid"), ("log", "div", "exp"))
 
     what = """
@@ -30,6 +31,12 @@ fed to `nll_loss`, a hand-written binary cross-entropy) is NL201's finding, and 
 silent there, so that one hazard gives one finding; it reports the other logs of a sigmoid:
 log-likelihoods (`log(sigmoid(pos)).mean()` in negative sampling), entropies
 (`p * log(p)`), log-odds terms.
+
+Also a sigmoid output passed to a function of the project that takes the log of that
+parameter (`def log_lik(p): return torch.log(p).sum()` ... `log_lik(torch.sigmoid(z))`, the
+function in the same module or in another): reported at the call site, naming the function
+and the line of its log, without a fix (the function's contract would change), as NL101 does
+for a softmax.
 """
     why = """
 `sigmoid(x)` underflows to `0` below about -745 in float64 (-104 in float32) and rounds to
@@ -57,6 +64,13 @@ tensors, which `torch.sigmoid` accepted.
     )
 
     def check(self, ctx, op):
+        if op.kind == "sigmoid":
+            for record in passed(ctx, op, ("log",)):
+                ctx.report(record.argument,
+                           f"{takes(record, 'takes the log of')}, passed a sigmoid output "
+                           "here: it is `-inf` once the sigmoid underflows; pass the logits "
+                           "and use `log_sigmoid` there")
+            return
         complement = offset_from_one(ctx, op.operand, op.scope)
         if complement is not None and not complement.negated:
             return  # `log(1 + sigmoid(x))`: NL501's business
@@ -259,4 +273,22 @@ EXAMPLES = (
             return -cp.logaddexp(0, -z)
         """,
         title="the fix is written with CuPy; checked as text, not executed (CuPy needs a GPU)"),
+    bad("torch", """
+        import torch
+
+        def log_likelihood(p):
+            return torch.log(p).sum()
+
+        def score(z):
+            return log_likelihood(torch.sigmoid(z))
+        """, title="a sigmoid passed to a function that takes its log: reported at the call"),
+    good("torch", """
+        import torch
+
+        def log_likelihood(p):
+            return torch.log(p.clamp_min(1e-12)).sum()
+
+        def score(z):
+            return log_likelihood(torch.sigmoid(z))
+        """, title="a function that clamps before its log"),
 )

@@ -167,6 +167,19 @@ def test_a_loss_object_held_in_a_name_is_a_hazardous_position(run, write, tmp_pa
                                           ("pkg/train.py", 8, "NL202")}
 
 
+def test_a_sigmoid_passed_to_another_modules_log(run, write):
+    # NL505 at the call site, as NL101 for a softmax; `train.py` spells no log (its import
+    # provides it to the prefilter).
+    make(write, {
+        "pkg/__init__.py": "",
+        "pkg/scores.py": "import torch\n\ndef log_lik(p):\n    return torch.log(p).sum()\n",
+        "pkg/train.py": "import torch\nfrom .scores import log_lik\n\n"
+                        "def step(z):\n    return log_lik(torch.sigmoid(z))\n",
+    })
+    assert check(run, ".") == {("pkg/train.py", 5, "NL505")}
+    assert check(run, "pkg/train.py") == {("pkg/train.py", 5, "NL505")}
+
+
 def test_a_prefiltered_module_asks_its_imports_for_the_log(run, write):
     """`train.py` spells a softmax but no log: the log its import provides lets it through."""
     make(write, {
