@@ -132,10 +132,10 @@ def _decorator(text: str, start: int, at: int) -> bool:
         end = begin - 1
     # Its arguments: lines until the brackets it opens are closed (strings skipped).
     position = at
-    depth = 0
+    depth: Optional[int] = 0
     for _ in range(_DECORATOR_LINES):
         end = find_line_end(text, position)
-        depth = _bracket_depth(text[position:end], depth)
+        depth = _bracket_depth(text[position:end], depth or 0)
         if depth is None:
             return False  # a closing bracket it did not open, a triple quote, a backslash
         position = end + 1

@@ -337,7 +337,7 @@ def _import_statements(text: str):
     """(module, names) of every import statement the text may hold (a superset: comments
     and strings included). The patterns are tried only at the start of the lines where the
     word `import` occurs (a scan of the whole text for line starts costs more)."""
-    starts = []
+    starts: List[int] = []
     find = text.find
     i = find("import")
     while i >= 0:
