@@ -167,6 +167,42 @@ def test_a_loss_object_held_in_a_name_is_a_hazardous_position(run, write, tmp_pa
                                           ("pkg/train.py", 8, "NL202")}
 
 
+def test_methods_of_the_checked_module_are_hazardous_positions(run, write):
+    # A method that puts its parameter in a loss or a log (also through a loss object its
+    # `__init__` holds), called on `self` or on an instance of the class.
+    write("m.py", """
+        import torch
+        import torch.nn.functional as F
+
+
+        class Model:
+            def __init__(self):
+                self.criterion = torch.nn.BCELoss()
+
+            def loss(self, p, y):
+                return F.binary_cross_entropy(p, y)
+
+            def held(self, p, y):
+                return self.criterion(p, y)
+
+            @staticmethod
+            def nll(p):
+                return -torch.log(p).mean()
+
+            def step(self, z, y):
+                a = self.loss(torch.sigmoid(z), y)
+                b = self.held(torch.sigmoid(z), y) + self.nll(torch.softmax(z, -1))
+                return a + b + self.loss(z, y) + self.nll(z)
+
+
+        def train(z, y):
+            model = Model()
+            return model.loss(torch.sigmoid(z), y)
+        """)
+    assert check(run, ".") == {("m.py", 20, "NL203"), ("m.py", 21, "NL203"),
+                               ("m.py", 21, "NL101"), ("m.py", 27, "NL203")}
+
+
 def test_a_sigmoid_passed_to_another_modules_log(run, write):
     # NL505 at the call site, as NL101 for a softmax; `train.py` spells no log (its import
     # provides it to the prefilter).

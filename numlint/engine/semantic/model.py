@@ -70,6 +70,7 @@ class SemanticModel:
         # position (`parameter_sinks`); of each scope, the names passed as arguments
         # (`passed_into`); what each value is passed into.
         self._sinks: Optional[Dict[ast.AST, Tuple[Sink, ...]]] = None
+        self._class_sinks: Optional[Dict[int, set]] = None  # (`_sink_attributes`)
         self._forwards: Optional[Dict[ast.AST, Tuple[Forward, ...]]] = None
         self._arguments: Dict[Scope, Dict[str, List[Tuple[ast.Name, ast.Call]]]] = {}
         self._passed: Dict[ast.AST, List["Passed"]] = {}
@@ -95,6 +96,7 @@ class SemanticModel:
         self.augmented_reads.clear()
         self._returns.clear()
         self._sinks = None
+        self._class_sinks = None
         self._forwards = None
         self._arguments.clear()
         self._passed.clear()
@@ -542,6 +544,35 @@ class SemanticModel:
                     return True
         return False
 
+    def _holds_sink_layer_attribute(self, func: ast.Attribute, scope: Scope) -> bool:
+        """Whether `self.loss` (in a method) may hold a loss or log layer: a method of the
+        class assigns it a call of a class spelled as one of the table's
+        (`self.loss = nn.BCELoss()` in `__init__`)."""
+        cls = scope.parent
+        if not isinstance(func.value, ast.Name) or cls is None or cls.kind != "class":
+            return False
+        return f"{func.value.id}.{func.attr}" in self._sink_attributes(cls)
+
+    def _sink_attributes(self, cls: Scope) -> Set[str]:
+        """The attributes (`self.loss`) the methods of a class assign a call of a class
+        spelled as a loss or log layer, read once per class."""
+        if self._class_sinks is None:
+            self._class_sinks = {}
+            for method in self.scopes:
+                parent = method.parent
+                if method.kind != "function" or parent is None or parent.kind != "class":
+                    continue
+                for key, bindings in method.attributes.items():
+                    for binding in bindings:
+                        value = binding.value
+                        if type(value) is ast.Call:
+                            func = value.func
+                            called = func.attr if type(func) is ast.Attribute else \
+                                func.id if type(func) is ast.Name else None
+                            if called in _sink_names():
+                                self._class_sinks.setdefault(id(parent), set()).add(key)
+        return self._class_sinks.get(id(cls), set())
+
     def parameter_sinks(self) -> Dict[ast.AST, Tuple[Sink, ...]]:
         """Of each module-level function (by its node), the parameters whose value reaches a
         hazardous position in it: the operand of a `log` (or entries of it selected,
@@ -568,15 +599,19 @@ class SemanticModel:
             if name is None:
                 continue
             scope = self.scope_of(node)
-            if scope is None or scope.kind != "function" or scope.parent is not self.module_scope:
+            if scope is None or scope.kind != "function" or not self._summarised_function(scope):
                 continue
             if name not in names:
-                if type(node.func) is not ast.Name:
+                if type(node.func) is ast.Attribute:
+                    if not self._holds_sink_layer_attribute(node.func, scope):
+                        continue
+                elif type(node.func) is not ast.Name:
                     continue
-                if not self._holds_sink_layer(node.func.id, scope):
+                elif not self._holds_sink_layer(node.func.id, scope):
                     local_calls.append((node, scope))
                     continue
-            op = self.op(node, scope)  # (a loss object held in a name: `criterion(p, y)`)
+            # (a loss object held in a name or attribute: `criterion(p, y)`, `self.loss(...)`)
+            op = self.op(node, scope)
             if op is None or op.kind not in SINK_KINDS:
                 continue
             holds = None
@@ -615,6 +650,13 @@ class SemanticModel:
                 break
         self._sinks = {node: tuple(sinks) for node, sinks in found.items()}
         return self._sinks
+
+    def _summarised_function(self, scope: Scope) -> bool:
+        """A module-level function, or a method of a module-level class (its sinks serve
+        calls in this module: `self.loss(p, y)`; other modules read functions' only)."""
+        parent = scope.parent
+        return parent is self.module_scope or (
+            parent is not None and parent.kind == "class" and parent.parent is self.module_scope)
 
     def _module_forwards(self) -> Dict[ast.AST, Tuple["Forward", ...]]:
         """Of each module-level function, its parameters passed on to another module's
@@ -726,6 +768,15 @@ class SemanticModel:
             return sinks, positional_parameters(node), getattr(node, "name", "?")
         if not isinstance(call.func, (ast.Name, ast.Attribute)):
             return None
+        method = self._called_method(call.func, scope)
+        if method is not None:  # `self.loss(p, y)`, `criterion.loss(p, y)`: this module's
+            sinks = self.parameter_sinks().get(method, ())
+            if not sinks:
+                return None
+            parameters = positional_parameters(method)
+            if not _static(method):
+                parameters = parameters[1:]  # bound: the first parameter is the instance
+            return sinks, parameters, getattr(method, "name", "?")
         qualname = self.qualname(call.func, scope)
         if qualname is None or qualname in table.FUNCTIONS or standard_module(qualname):
             return None
@@ -734,6 +785,19 @@ class SemanticModel:
             return None
         absolute = self.project.absolute(qualname) if self.project is not None else None
         return fact.sinks, fact.parameters, absolute or qualname
+
+    def _called_method(self, func: ast.expr, scope: Scope) -> Optional[ast.AST]:
+        """The node of the method of a class of this module that `func` (`self.loss`,
+        `criterion.loss` with `criterion = Criterion()`) names, if any."""
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            return None
+        cls = self.dataflow.self_class(func.value.id, scope)
+        if cls is None:
+            cls = self._instance_class(func.value, scope)[0]
+        if cls is None:
+            return None
+        method = self.dataflow.method_scope(cls, func.attr)
+        return method.node if method is not None else None
 
     # -- the project: first-party modules -------------------------------------------------------
     def fact(self, qualname: str) -> Optional[Fact]:
@@ -1142,6 +1206,12 @@ def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:
                     return None
             return annotation if isinstance(annotation, (ast.Name, ast.Attribute)) else None
     return None
+
+
+def _static(function: ast.AST) -> bool:
+    """Whether a method is a `@staticmethod` (called without the instance)."""
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod"
+               for d in getattr(function, "decorator_list", ()))
 
 
 def _returned_values(function: Scope) -> List[ast.expr]:
