@@ -133,6 +133,54 @@ def test_the_clean_up_is_not_done_on_a_module_over_the_size_limit(monkeypatch):
     assert "import numpy as np" in fixed and "logsumexp(x" in fixed  # fixed, not tidied
 
 
+# Each function imports NumPy under its own name, and uses it once more: each fix (written
+# with the module's `np`) drops a name of its own, which stays in use.
+ALIASED = ("import numpy as np{i}\n\n\ndef h_{i}(x):\n    y = np{i}.pi\n"
+           "    return np{i}.log(np{i}.sum(np{i}.exp(x))) + y\n\n\n")
+
+
+def _json(text: str) -> str:
+    """The JSON output of a module's findings, each fix with its import clean-up."""
+    import io
+    from numlint.cli.output import json_format
+    from numlint.run.report import FileResult, Report
+    stream = io.StringIO()
+    json_format.write(Report([FileResult("m.py", check_source(text, "m.py"), source=text)]),
+                      stream)
+    return stream.getvalue()
+
+
+def test_the_json_output_of_a_big_module_stays_linear():
+    """Every fix of the JSON output is completed with its import clean-up on the module's
+    text: the module is analysed once, not once per fix (nor its import lines searched for
+    each fix's names)."""
+    def module(count: int) -> str:
+        return "".join(REPEATED.format(i=i) + ALIASED.format(i=i) for i in range(count))
+
+    _json(module(3))  # warm
+    small, big = module(150), module(600)
+    ratio = _calls(_json, big) / _calls(_json, small)
+    assert ratio < 4.6, f"4x the module made {ratio:.1f}x the calls to write its JSON"
+    import json
+    fixes = [f["fix"] for f in json.loads(_json(small)) if f["code"] == "NL102"]
+    assert len(fixes) == 300 and all(len(f["edits"]) == 1 for f in fixes)
+
+
+def test_the_json_fixes_are_completed_as_before_on_a_small_module():
+    """The per-module facts answer as the per-fix walk did: a fix that leaves an import
+    unused removes it (in the JSON edits too), one that keeps a use leaves it."""
+    import json
+    text = ("import numpy as np\nfrom scipy.special import logsumexp\nimport numpy as xp\n\n\n"
+            "def f(x):\n    return np.log(np.sum(np.exp(x)))\n\n\n"
+            "def g(x):\n    return xp.log(xp.sum(xp.exp(x))) + xp.pi\n")
+    found = {f["location"]["row"]: f["fix"] for f in json.loads(_json(text))
+             if f["code"] == "NL102"}
+    assert sorted(found) == [7, 11]
+    removes = [e for e in found[7]["edits"] if e["content"] == ""]
+    assert [e["location"]["row"] for e in removes] == [1]  # `import numpy as np` goes
+    assert len(found[11]["edits"]) == 1  # xp is still used: nothing else
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_line_edits_make_the_new_text(seed):
     rng = random.Random(seed)
