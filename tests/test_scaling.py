@@ -281,3 +281,43 @@ def test_the_unified_diff_of_a_big_fix_is_difflibs_shape_in_linear_time():
     assert sum(line.startswith("-    return") for line in diff) == 1500
     assert diff[2] == "@@ -1,5 +1,5 @@\n"
     assert cpu < 2.0, f"{cpu:.1f} s"  # difflib: minutes
+
+
+# -- a warm run does not decode the files it finds in the cache ------------------------------------
+
+@pytest.mark.parametrize("data, decoded", [
+    (HAZARD.encode(), False),
+    (("# é\n" + HAZARD).encode("utf-8"), False),
+    (b"\xef\xbb\xbf" + HAZARD.encode(), False),                            # a BOM
+    (("# -*- coding: latin-1 -*-\n# é\n" + HAZARD).encode("latin-1"), True),  # decoded
+])
+def test_a_cached_file_is_digested_from_its_bytes(tmp_path, monkeypatch, data, decoded):
+    from numlint.engine.source import SourceText
+    from numlint.run import pool
+    from numlint.run.cache import Cache
+    from numlint.run.config import config_for_path
+    from numlint.run.report import _digest
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+    files = [(path, config_for_path(path))]
+    cache = Cache(tmp_path / "cache")
+    cold = pool.check_files(files, jobs=1, cache=cache, progress=False)
+    cache.save()
+    calls = []
+    from_bytes = SourceText.from_bytes.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, raw):
+        calls.append(raw)
+        return from_bytes(cls, raw)
+
+    monkeypatch.setattr(SourceText, "from_bytes", classmethod(counted))
+    warm = pool.check_files(files, jobs=1, cache=Cache(tmp_path / "cache"), progress=False)
+    # Once to check the cache's entry against the file (`numlint.run.cache.decode_entry`);
+    # not again to digest it, unless the file is in another encoding.
+    assert len(calls) == (2 if decoded else 1)
+    monkeypatch.undo()
+    assert warm[0].diagnostics == cold[0].diagnostics and warm[0].diagnostics
+    assert warm[0].source is None
+    text = SourceText.from_bytes(data).text
+    assert warm[0].source_file == (str(path), _digest(text)) or decoded
+    assert warm[0].text() == cold[0].text() == text
