@@ -321,3 +321,55 @@ def test_a_cached_file_is_digested_from_its_bytes(tmp_path, monkeypatch, data, d
     text = SourceText.from_bytes(data).text
     assert warm[0].source_file == (str(path), _digest(text)) or decoded
     assert warm[0].text() == cold[0].text() == text
+
+
+# -- a run without a cache keeps little per file ---------------------------------------------------
+
+def _project(root, count: int) -> list:
+    """`count` modules of a package, each taking the log of the softmax the one before it
+    defines (whole-project analysis summarises them), one in ten with a finding of its own."""
+    from numlint.run.config import config_for_path
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for index in range(count):
+        body = (f"from pkg.m{index - 1} import f{index - 1}\n" if index else "") + \
+            f"import numpy as np\n\n\ndef f{index}(z):\n" \
+            "    return np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)\n"
+        if index:  # the log of the softmax of the module before: its summary is read
+            body += f"\n\ndef h{index}(z):\n    return np.log(f{index - 1}(z))\n"
+        if index % 10 == 0:
+            body += f"\n\ndef g{index}(x):\n    return np.log(np.sum(np.exp(x)))\n"
+        (package / f"m{index}.py").write_text(body)
+    paths = sorted(package.glob("m*.py"))
+    return [(path, config_for_path(path)) for path in paths]
+
+
+def _retained(files) -> tuple:
+    import tracemalloc
+    from numlint.run.pool import check_files
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        results = check_files(files, jobs=1, cache=None, progress=False)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before, results
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_run_without_a_cache_keeps_neither_summaries_nor_dependencies(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.numlint]\n")
+    small = _project(tmp_path / "a", 40) if (tmp_path / "a").mkdir() is None else []
+    big = _project(tmp_path / "b", 160) if (tmp_path / "b").mkdir() is None else []
+    _retained(small[:3])  # warm: rules and tables loaded
+    kept_small, results = _retained(small)
+    codes = [d.code for r in results for d in r.diagnostics]
+    assert codes.count("NL102") == 4 and codes.count("NL103") >= 39, codes  # summaries read
+    assert all(not r.summaries and not r.dependencies for r in results)
+    kept_big, _ = _retained(big)
+    per_file = (kept_big - kept_small) / (len(big) - len(small))
+    print(f"{per_file:.0f} bytes kept per file")
+    assert per_file < 3000, f"{per_file:.0f} bytes kept per file until the report"

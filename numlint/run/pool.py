@@ -91,14 +91,14 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
         if parallel:
             tasks.sort(key=lambda t: -sizes[t[0]])
             for index, result in _run_pool(tasks, configs, jobs, mode):
-                result.release_source(files[index][0], mode)
+                _settle(result, files[index][0], mode, use_cache)
                 results[index] = result
                 bar.advance()
         else:
             _init_worker(configs, mode)
             for task in tasks:
                 index, result = _work(task)
-                result.release_source(files[index][0], mode)
+                _settle(result, files[index][0], mode, use_cache)
                 results[index] = result
                 bar.advance()
     if use_cache:
@@ -111,6 +111,17 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
             cache.put_summary(content, module, summary, dependencies)
         cache.save()
     return results  # type: ignore[return-value]
+
+
+def _settle(result: FileResult, path: Path, mode: Mode, use_cache: bool) -> None:
+    """What a result keeps until the report is written: not its text, where the file holds
+    it (`FileResult.release_source`), nor, without a cache, what only the cache needs (the
+    summaries read and computed while checking: a run over thousands of files held them for
+    every file)."""
+    result.release_source(path, mode)
+    if not use_cache:
+        result.dependencies.clear()
+        result.summaries.clear()
 
 
 def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[FileResult]:
