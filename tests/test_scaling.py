@@ -133,6 +133,54 @@ def test_the_clean_up_is_not_done_on_a_module_over_the_size_limit(monkeypatch):
     assert "import numpy as np" in fixed and "logsumexp(x" in fixed  # fixed, not tidied
 
 
+# Each function imports NumPy under its own name, and uses it once more: each fix (written
+# with the module's `np`) drops a name of its own, which stays in use.
+ALIASED = ("import numpy as np{i}\n\n\ndef h_{i}(x):\n    y = np{i}.pi\n"
+           "    return np{i}.log(np{i}.sum(np{i}.exp(x))) + y\n\n\n")
+
+
+def _json(text: str) -> str:
+    """The JSON output of a module's findings, each fix with its import clean-up."""
+    import io
+    from numlint.cli.output import json_format
+    from numlint.run.report import FileResult, Report
+    stream = io.StringIO()
+    json_format.write(Report([FileResult("m.py", check_source(text, "m.py"), source=text)]),
+                      stream)
+    return stream.getvalue()
+
+
+def test_the_json_output_of_a_big_module_stays_linear():
+    """Every fix of the JSON output is completed with its import clean-up on the module's
+    text: the module is analysed once, not once per fix (nor its import lines searched for
+    each fix's names)."""
+    def module(count: int) -> str:
+        return "".join(REPEATED.format(i=i) + ALIASED.format(i=i) for i in range(count))
+
+    _json(module(3))  # warm
+    small, big = module(150), module(600)
+    ratio = _calls(_json, big) / _calls(_json, small)
+    assert ratio < 4.6, f"4x the module made {ratio:.1f}x the calls to write its JSON"
+    import json
+    fixes = [f["fix"] for f in json.loads(_json(small)) if f["code"] == "NL102"]
+    assert len(fixes) == 300 and all(len(f["edits"]) == 1 for f in fixes)
+
+
+def test_the_json_fixes_are_completed_as_before_on_a_small_module():
+    """The per-module facts answer as the per-fix walk did: a fix that leaves an import
+    unused removes it (in the JSON edits too), one that keeps a use leaves it."""
+    import json
+    text = ("import numpy as np\nfrom scipy.special import logsumexp\nimport numpy as xp\n\n\n"
+            "def f(x):\n    return np.log(np.sum(np.exp(x)))\n\n\n"
+            "def g(x):\n    return xp.log(xp.sum(xp.exp(x))) + xp.pi\n")
+    found = {f["location"]["row"]: f["fix"] for f in json.loads(_json(text))
+             if f["code"] == "NL102"}
+    assert sorted(found) == [7, 11]
+    removes = [e for e in found[7]["edits"] if e["content"] == ""]
+    assert [e["location"]["row"] for e in removes] == [1]  # `import numpy as np` goes
+    assert len(found[11]["edits"]) == 1  # xp is still used: nothing else
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_line_edits_make_the_new_text(seed):
     rng = random.Random(seed)
@@ -233,3 +281,95 @@ def test_the_unified_diff_of_a_big_fix_is_difflibs_shape_in_linear_time():
     assert sum(line.startswith("-    return") for line in diff) == 1500
     assert diff[2] == "@@ -1,5 +1,5 @@\n"
     assert cpu < 2.0, f"{cpu:.1f} s"  # difflib: minutes
+
+
+# -- a warm run does not decode the files it finds in the cache ------------------------------------
+
+@pytest.mark.parametrize("data, decoded", [
+    (HAZARD.encode(), False),
+    (("# é\n" + HAZARD).encode("utf-8"), False),
+    (b"\xef\xbb\xbf" + HAZARD.encode(), False),                            # a BOM
+    (("# -*- coding: latin-1 -*-\n# é\n" + HAZARD).encode("latin-1"), True),  # decoded
+])
+def test_a_cached_file_is_digested_from_its_bytes(tmp_path, monkeypatch, data, decoded):
+    from numlint.engine.source import SourceText
+    from numlint.run import pool
+    from numlint.run.cache import Cache
+    from numlint.run.config import config_for_path
+    from numlint.run.report import _digest
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+    files = [(path, config_for_path(path))]
+    cache = Cache(tmp_path / "cache")
+    cold = pool.check_files(files, jobs=1, cache=cache, progress=False)
+    cache.save()
+    calls = []
+    from_bytes = SourceText.from_bytes.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, raw):
+        calls.append(raw)
+        return from_bytes(cls, raw)
+
+    monkeypatch.setattr(SourceText, "from_bytes", classmethod(counted))
+    warm = pool.check_files(files, jobs=1, cache=Cache(tmp_path / "cache"), progress=False)
+    # Once to check the cache's entry against the file (`numlint.run.cache.decode_entry`);
+    # not again to digest it, unless the file is in another encoding.
+    assert len(calls) == (2 if decoded else 1)
+    monkeypatch.undo()
+    assert warm[0].diagnostics == cold[0].diagnostics and warm[0].diagnostics
+    assert warm[0].source is None
+    text = SourceText.from_bytes(data).text
+    assert warm[0].source_file == (str(path), _digest(text)) or decoded
+    assert warm[0].text() == cold[0].text() == text
+
+
+# -- a run without a cache keeps little per file ---------------------------------------------------
+
+def _project(root, count: int) -> list:
+    """`count` modules of a package, each taking the log of the softmax the one before it
+    defines (whole-project analysis summarises them), one in ten with a finding of its own."""
+    from numlint.run.config import config_for_path
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for index in range(count):
+        body = (f"from pkg.m{index - 1} import f{index - 1}\n" if index else "") + \
+            f"import numpy as np\n\n\ndef f{index}(z):\n" \
+            "    return np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)\n"
+        if index:  # the log of the softmax of the module before: its summary is read
+            body += f"\n\ndef h{index}(z):\n    return np.log(f{index - 1}(z))\n"
+        if index % 10 == 0:
+            body += f"\n\ndef g{index}(x):\n    return np.log(np.sum(np.exp(x)))\n"
+        (package / f"m{index}.py").write_text(body)
+    paths = sorted(package.glob("m*.py"))
+    return [(path, config_for_path(path)) for path in paths]
+
+
+def _retained(files) -> tuple:
+    import tracemalloc
+    from numlint.run.pool import check_files
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        results = check_files(files, jobs=1, cache=None, progress=False)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before, results
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_run_without_a_cache_keeps_neither_summaries_nor_dependencies(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.numlint]\n")
+    small = _project(tmp_path / "a", 40) if (tmp_path / "a").mkdir() is None else []
+    big = _project(tmp_path / "b", 160) if (tmp_path / "b").mkdir() is None else []
+    _retained(small[:3])  # warm: rules and tables loaded
+    kept_small, results = _retained(small)
+    codes = [d.code for r in results for d in r.diagnostics]
+    assert codes.count("NL102") == 4 and codes.count("NL103") >= 39, codes  # summaries read
+    assert all(not r.summaries and not r.dependencies for r in results)
+    kept_big, _ = _retained(big)
+    per_file = (kept_big - kept_small) / (len(big) - len(small))
+    print(f"{per_file:.0f} bytes kept per file")
+    assert per_file < 3000, f"{per_file:.0f} bytes kept per file until the report"

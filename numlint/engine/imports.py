@@ -25,7 +25,7 @@ JSON `edits`, in `--diff`, in the fixed file):
   statements from one module), the statement is a parenthesized import of one name, or the
   merged line would be longer than the module's longest line (at least 79).
 
-Not done (the fix's edits are returned as they are) on a module over 1 MB, or on one whose
+Not done (the fix's edits are returned as they are) on a module over 100 KB, or on one whose
 scope analysis would be quadratic (one name bound hundreds of times in one scope and read
 thousands of times): see `_too_costly`.
 
@@ -54,6 +54,7 @@ _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)
                    re.IGNORECASE)
 _TYPE_COMMENT = re.compile(r"#\s*type:(.*)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORDS = re.compile(r"\w+")  # what `\b` delimits
 _NAME = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")  # a word that is not an attribute
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -67,6 +68,8 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     if not edits:
         return edits
     try:
+        if len(text) > _SIZE_LIMIT:
+            return edits  # never cleaned (`_too_costly`): nothing of the text is read
         regions = _regions(edits)
         if not _may_need(text, regions) or _too_costly(text):
             return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
@@ -150,18 +153,21 @@ def _named_by_an_import_line(text: str, names: Sequence[str]) -> bool:
     is parenthesized over several lines)."""
     if not names:
         return False
-    parenthesized, lines = _import_lines(text)
-    if parenthesized:
-        return True
-    return any(re.search(rf"\b{re.escape(name)}\b", line) for name in names for line in lines)
+    parenthesized, words = _import_words(text)
+    return parenthesized or any(name in words for name in names)
 
 
 @lru_cache(maxsize=8)
-def _import_lines(text: str) -> Tuple[bool, Tuple[str, ...]]:
-    """Whether `text` has a parenthesized import, and its lines that say `import` (read once
-    per text: the JSON and SARIF outputs complete each fix of a module on the same text)."""
+def _import_words(text: str) -> Tuple[bool, FrozenSet[str]]:
+    """Whether `text` has a parenthesized import, and the words of its lines that say
+    `import` (maximal runs of word characters: a name is one of them exactly when
+    `\\bname\\b` finds it in such a line). Read once per text: the JSON and SARIF outputs
+    complete each fix of a module on the same text, and a set answers each fix at once where
+    searching every import line for each name made the output quadratic in a module that
+    imports again before each function."""
     return (bool(re.search(r"\bimport\s*\(", text)),
-            tuple(line for line in text.splitlines() if "import" in line))
+            frozenset(word for line in text.splitlines() if "import" in line
+                      for word in _WORDS.findall(line)))
 
 
 def _may_merge(facts: "_Facts", content: str) -> bool:
@@ -184,12 +190,29 @@ class _Facts:
     from_modules: FrozenSet[str]           # modules of the top-level `from m import`s
 
 
-@lru_cache(maxsize=8)
 def _facts(text: str, names: FrozenSet[str]) -> _Facts:
-    """One walk of the module's tree, for `names` only (kept: one module's fixes are
-    completed one after another on the same text; the tree is not kept, so that the garbage
-    collector does not walk it again and again)."""
+    """The facts of `names` in the module's text: those of all the names its imports bind,
+    found by one analysis of the text (`_module_facts`), restricted to `names`. (`local` and
+    `loads` are those of the names an import binds: `_may_need` asks of no other.)"""
+    facts = _module_facts(text)
+    bound = names & facts.bound
+    return _Facts(bound, names & facts.local,
+                  {name: facts.loads[name] for name in bound if name in facts.loads},
+                  facts.from_modules)
+
+
+@lru_cache(maxsize=8)
+def _module_facts(text: str) -> _Facts:
+    """The facts of every name an import of the module binds: two walks of the module's
+    tree, once per text (kept: one module's fixes are completed one after another on the
+    same text, and each drops its own names; parsing the module again for each set of names
+    made the JSON output of a big module quadratic). The tree is not kept, so that the
+    garbage collector does not walk it again and again."""
     tree = ast.parse(text)
+    names = frozenset(
+        (alias.asname or alias.name).partition(".")[0]
+        for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names)
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
@@ -258,12 +281,16 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
 # without it), so that fixing stays in proportion to the module's size: at most
 # `_COST_PER_BYTE` links per byte of text beyond `_COST_FREE` (real modules make well under
 # 0.1 per byte: 0.07 in the most of the 40 biggest files of torch, TensorFlow, SciPy, SymPy).
-# libcst's tree and metadata also hold about 1.2 GB per MB of module (CPython's `ast` about
-# 0.16 GB): no clean-up either on a module over `_SIZE_LIMIT` characters (none of those 40
-# files is; the default size limit of a checked file is 5 MB).
+# libcst's tree and metadata also hold about 1.2 GB per MB of module, 7 times what CPython's
+# `ast.parse` of it peaks at (its native parser alone 4.3 times; measured on 0.05-0.9 MB in
+# benchmarks/README.md, "Issue 15: the last items"): no clean-up either on a module over
+# `_SIZE_LIMIT` characters, so that fixing a big module peaks near its parse, and completing
+# each fix of the JSON output costs at most one analysis of that size (304 of the 10,929
+# `.py` files of torch, TensorFlow, JAX, SciPy, SymPy, Keras, NumPy and what they require are
+# bigger, 2.8%; the default size limit of a checked file is 5 MB).
 _COST_FREE = 200_000
 _COST_PER_BYTE = 2
-_SIZE_LIMIT = 1_000_000
+_SIZE_LIMIT = 100_000
 
 
 def _too_costly(text: str) -> bool:
@@ -615,7 +642,7 @@ def _cleanup(before: str, after: str, regions, path: str,
     removals: Dict[int, Set[int]] = {}   # id(statement) -> indices of aliases to remove
     candidates = [b for b in analysis.unused if b.removable]
     if candidates:
-        already = Counter(b.key for b in _analyse(before, path, keep).unused)
+        already = _unused_before(before, path, keep)
         for binding in candidates:
             if already[binding.key]:
                 continue
@@ -630,6 +657,14 @@ def _cleanup(before: str, after: str, regions, path: str,
         return []
     ast.parse(new_code)
     return _line_edits(after, new_code)
+
+
+@lru_cache(maxsize=8)
+def _unused_before(before: str, path: str, keep: FrozenSet[str]) -> Counter:
+    """The imports unused in the text before the edits, by key: the same for every fix of a
+    module (the JSON and SARIF outputs complete each fix on the same text), so analysed once
+    per text; only the keys are kept, not libcst's tree."""
+    return Counter(b.key for b in _analyse(before, path, keep).unused)
 
 
 def _plan_merges(analysis: _Analysis, inserted: List[_Statement], removals, text: str):

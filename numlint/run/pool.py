@@ -91,14 +91,14 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
         if parallel:
             tasks.sort(key=lambda t: -sizes[t[0]])
             for index, result in _run_pool(tasks, configs, jobs, mode):
-                result.release_source(files[index][0], mode)
+                _settle(result, files[index][0], mode, use_cache)
                 results[index] = result
                 bar.advance()
         else:
             _init_worker(configs, mode)
             for task in tasks:
                 index, result = _work(task)
-                result.release_source(files[index][0], mode)
+                _settle(result, files[index][0], mode, use_cache)
                 results[index] = result
                 bar.advance()
     if use_cache:
@@ -111,6 +111,17 @@ def check_files(files: Sequence[Tuple[Path, Config]], mode: Mode = CHECK, *,
             cache.put_summary(content, module, summary, dependencies)
         cache.save()
     return results  # type: ignore[return-value]
+
+
+def _settle(result: FileResult, path: Path, mode: Mode, use_cache: bool) -> None:
+    """What a result keeps until the report is written: not its text, where the file holds
+    it (`FileResult.release_source`), nor, without a cache, what only the cache needs (the
+    summaries read and computed while checking: a run over thousands of files held them for
+    every file)."""
+    result.release_source(path, mode)
+    if not use_cache:
+        result.dependencies.clear()
+        result.summaries.clear()
 
 
 def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[FileResult]:
@@ -134,14 +145,39 @@ def _from_cache(cache, path: Path, config: Config, keys, index) -> Optional[File
         return None  # a module its findings depend on changed: checked again
     if is_notebook(path):  # numlint/notebook.py: diagnostics refer to the joined code cells
         return cached_notebook_result(data, shown, diagnostics)
-    source = None
+    result = FileResult(shown, list(diagnostics))
     if diagnostics:
-        from numlint.engine.source import SourceText
-        try:
-            source = SourceText.from_bytes(data).text
-        except Exception:
-            source = None
-    return FileResult(shown, list(diagnostics), source=source)
+        digest = _utf8_digest(data)
+        if digest is not None:  # the file holds the text: read back if an output shows it
+            result.source_file = (os.fspath(path), digest)
+        else:
+            from numlint.engine.source import SourceText
+            try:
+                result.source = SourceText.from_bytes(data).text
+            except Exception:
+                pass
+    return result
+
+
+def _utf8_digest(data: bytes) -> Optional[str]:
+    """The digest `FileResult` keeps of the text `data` decodes to, from the bytes alone
+    when the file is UTF-8 (its BOM left out): a warm run does not decode each cached file
+    only to digest it and drop the text. None for another encoding (the text is decoded).
+    Bytes that are not valid UTF-8 get a digest too, never compared: `FileResult.text()`
+    fails to decode the file and shows no lines, as when the text was not kept."""
+    import codecs
+    import hashlib
+    import io
+    import tokenize
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return None
+    if encoding == "utf-8-sig":
+        data = data[len(codecs.BOM_UTF8):]
+    elif encoding != "utf-8":
+        return None
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # -- the pool -------------------------------------------------------------------------------------
