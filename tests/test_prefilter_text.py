@@ -209,6 +209,7 @@ MATMUL_AT = {
     'y = (a\n@b(c, "(")\n)\ndef f(): pass\n': True,
     "y = (a\n@b(c, '''(''')\n)\ndef f(): pass\n": True,
     '"""Author: a@b.org"""\n': True,  # in a string: cannot be told from code
+    'a = b = 1\ns = f"""\n# {a @ b}\n"""\n': True,  # an f-string's field on a `#` line
     "s = '@'; y = a@b\n": True,
     "@ property\ndef f(): pass\n": True,
     '"""\n@param x: the input\n"""\n': True,  # in a docstring, not followed by a def

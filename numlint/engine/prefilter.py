@@ -98,7 +98,8 @@ def may_hold_matmul_operator(text: str) -> bool:
     decorator's (`@name` first on its line and followed, after its arguments, by another
     decorator or by the `def` or `class` it decorates at the same indentation), or stands
     after a `#` or a `>>>` with no quote before it on its line (in a comment, or in a
-    string that cannot end before it). Modules spell `@` mostly in decorators and in
+    string that cannot end before it, unless a `{` before it may open the field of a
+    triple-quoted f-string). Modules spell `@` mostly in decorators and in
     authors' e-mail addresses; a matrix product written at the start of a continuation line
     (`(A\n @B)`) is followed by more of its expression, not by a `def`."""
     find = text.find
@@ -108,7 +109,8 @@ def may_hold_matmul_operator(text: str) -> bool:
         before = text[start:i]
         if '"' in before or "'" in before:
             return True
-        if not ("#" in before or before.strip(" \t") == ">>>"
+        if not (("#" in before and "{" not in before)  # (`{`: maybe an f-string's field)
+                or before.strip(" \t") == ">>>"
                 or (not before.strip(" \t") and _decorator(text, start, i))):
             return True
         i = find("@", i + 1)
