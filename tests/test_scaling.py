@@ -373,3 +373,31 @@ def test_a_run_without_a_cache_keeps_neither_summaries_nor_dependencies(tmp_path
     per_file = (kept_big - kept_small) / (len(big) - len(small))
     print(f"{per_file:.0f} bytes kept per file")
     assert per_file < 3000, f"{per_file:.0f} bytes kept per file until the report"
+
+
+def test_the_json_output_of_many_clean_ups_is_bounded():
+    """Each fix of the JSON output that may need an import clean-up costs one libcst
+    analysis of the module; past `CLEANUP_BUDGET` characters analysed for one text, the later
+    fixes come without their clean-up, so such a module's JSON finishes (before: one analysis
+    per fix, 910 of a 95 KB module did not finish in 11 minutes)."""
+    import json
+    from numlint.engine import imports
+    text = "".join(ALIASED.replace("    y = np{i}.pi\n", "").format(i=i) for i in range(60))
+    analyses = []
+    original = imports._analyse
+
+    def counting(*args, **kwargs):
+        analyses.append(len(args[0]))
+        return original(*args, **kwargs)
+
+    previous = imports.CLEANUP_BUDGET
+    imports._analyse, imports.CLEANUP_BUDGET = counting, 10 * len(text)
+    try:
+        fixes = [f["fix"] for f in json.loads(_json(text)) if f["code"] == "NL102"]
+    finally:
+        imports._analyse, imports.CLEANUP_BUDGET = original, previous
+    assert len(fixes) == 60
+    cleaned = [f for f in fixes if any(e["content"] == "" for e in f["edits"])]
+    # Each clean-up analyses the text after the fix (and, once, the text before it).
+    assert 1 <= len(cleaned) <= 10 and len(analyses) <= 10 + 2
+    assert all(len(f["edits"]) == 1 for f in fixes if f not in cleaned)

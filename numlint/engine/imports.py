@@ -73,6 +73,21 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
         regions = _regions(edits)
         if not _may_need(text, regions) or _too_costly(text):
             return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
+        key = (tuple(edits), path, keep)
+        done = _completed(text)
+        if key in done:
+            return list(done[key])  # asked again (an editor's code actions at each move)
+        if _over_budget(text):
+            return edits
+        done[key] = completed = _complete(text, edits, regions, path, keep)
+        return list(completed)
+    except Exception:  # a clean-up that fails leaves the fix as the rule made it
+        return edits
+
+
+def _complete(text: str, edits: List[Edit], regions, path: str,
+              keep: FrozenSet[str]) -> List[Edit]:
+    try:
         after = apply_edits(text, edits)
         cleanup = _cleanup(text, after, regions, path, keep)
         if not cleanup:
@@ -291,6 +306,33 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
 _COST_FREE = 200_000
 _COST_PER_BYTE = 2
 _SIZE_LIMIT = 100_000
+
+
+def _completed(text: str) -> Dict[tuple, List[Edit]]:
+    """The fixes of `text` completed so far (the last text only), by their edits (and the
+    path and kept names they were completed with)."""
+    if _ANALYSED[0] is not text:
+        _ANALYSED[0], _ANALYSED[1], _ANALYSED[2] = text, 0, {}
+    return _ANALYSED[2]
+
+
+def _over_budget(text: str) -> bool:
+    """Whether the clean-ups already computed for `text` (the same text completed fix by
+    fix, as the JSON and SARIF outputs do) analysed CLEANUP_BUDGET characters: each clean-up
+    is one libcst analysis of the whole module, so a module of many fixes that each drop an
+    import would cost one analysis per fix (910 fixes of a 95 KB module had not finished in
+    11 minutes). The later fixes of such a module are given without their clean-up (applied,
+    their imports stay); `--fix` cleans up once per round and never reaches it."""
+    _completed(text)
+    if _ANALYSED[1] >= CLEANUP_BUDGET:
+        return True
+    _ANALYSED[1] += len(text)
+    return False
+
+
+CLEANUP_BUDGET = 10 * _SIZE_LIMIT  # characters analysed per text: 10 analyses of 100 KB
+# The last text completed, the characters analysed for it, and its completed fixes.
+_ANALYSED: list = [None, 0, {}]
 
 
 def _too_costly(text: str) -> bool:
