@@ -36,3 +36,11 @@ def takes(record, what: str) -> str:
     """"`nll` takes the log of its parameter `p` (pkg.losses, line 6)"."""
     return (f"`{record.function}` {what} its parameter `{record.sink.parameter}` "
             f"({record.location})")
+
+
+def report_passed(ctx, op, kinds, does: str, consequence: str, holds=None) -> None:
+    """Report each argument holding the output of `op` that a function of the project puts in
+    an operation of one of `kinds`: "`nll` <does> its parameter `p` (pkg.losses, line 6),
+    <consequence>"."""
+    for record in passed(ctx, op, kinds, holds):
+        ctx.report(record.argument, f"{takes(record, does)}, {consequence}")

@@ -4,7 +4,7 @@ import ast
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 
-from ._passed import passed, takes
+from ._passed import report_passed
 
 
 class LogOfSoftmax(Rule):
@@ -63,11 +63,9 @@ should return logits, a change of its contract.
 
     def check(self, ctx, op):
         if op.kind == "softmax":
-            for record in passed(ctx, op, ("log",)):
-                ctx.report(record.argument,
-                           f"{takes(record, 'takes the log of')}, passed a softmax output "
-                           "here: it underflows to `-inf`; pass the logits and use "
-                           "`log_softmax` there")
+            report_passed(ctx, op, ("log",), "takes the log of",
+                          "passed a softmax output here: it underflows to `-inf`; pass the "
+                          "logits and use `log_softmax` there")
             return
         origin = ctx.origin(op.operand, op.scope)
         softmax = origin.op if origin is not None else None

@@ -10,7 +10,7 @@ from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, combine, negated, switch_to_logits,
                       unclipped, without_gradient)
-from ._passed import passed, takes
+from ._passed import report_passed
 
 
 @dataclass
@@ -126,16 +126,14 @@ wherever the clip or the epsilon was active.
     # -- softmax probabilities passed to a function that takes log-probabilities --------------
     @staticmethod
     def _passed(ctx, op):
-        for record in passed(ctx, op, ("nll_loss",)):
-            ctx.report(record.argument,
-                       f"{takes(record, 'computes `nll_loss` of')}, which takes "
-                       "log-probabilities, passed softmax probabilities here: it computes "
-                       "`-p[target]`, not the cross-entropy; pass `log_softmax` of the logits")
-        for record in passed(ctx, op, ("cross_entropy",), (losses.PROBABILITIES,)):
-            ctx.report(record.argument,
-                       f"{takes(record, 'computes a crossentropy on probabilities of')}, passed "
-                       "softmax probabilities here: they are clipped, the loss is capped and "
-                       "its gradient vanishes; pass the logits to a loss with `from_logits=True`")
+        report_passed(ctx, op, ("nll_loss",), "computes `nll_loss` of",
+                      "which takes log-probabilities, passed softmax probabilities here: it "
+                      "computes `-p[target]`, not the cross-entropy; pass `log_softmax` of the "
+                      "logits")
+        report_passed(ctx, op, ("cross_entropy",), "computes a crossentropy on probabilities of",
+                      "passed softmax probabilities here: they are clipped, the loss is capped "
+                      "and its gradient vanishes; pass the logits to a loss with "
+                      "`from_logits=True`", (losses.PROBABILITIES,))
 
     # -- the log of probabilities -----------------------------------------------------------
     def _log(self, ctx, op):

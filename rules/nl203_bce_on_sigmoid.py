@@ -7,7 +7,7 @@ from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, on_branch, switch_to_logits, unclipped,
                       without_gradient)
-from ._passed import passed, takes
+from ._passed import report_passed
 
 
 class BceOnSigmoid(Rule):
@@ -72,11 +72,11 @@ backends is affected; `tf.keras.activations.sigmoid` is not reported, `tf.sigmoi
         if op.form == "compiled":
             return  # a model compiled with a loss on probabilities: Keras's own usage
         if op.kind == "sigmoid":
-            for record in passed(ctx, op, ("binary_cross_entropy",), (losses.PROBABILITIES,)):
-                ctx.report(record.argument,
-                           f"{takes(record, 'computes a binary cross-entropy of')}, passed a "
-                           "sigmoid output here: the loss is clamped, capped and its gradient "
-                           "vanishes; pass the logits and use the logits form there")
+            report_passed(ctx, op, ("binary_cross_entropy",),
+                          "computes a binary cross-entropy of",
+                          "passed a sigmoid output here: the loss is clamped, capped and its "
+                          "gradient vanishes; pass the logits and use the logits form there",
+                          (losses.PROBABILITIES,))
             return
         if losses.prediction(op) != losses.PROBABILITIES:
             return

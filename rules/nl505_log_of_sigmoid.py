@@ -6,7 +6,7 @@ from numlint.engine.rule import Fixability, Proof, Rule, bad, good
 
 from ._elementary import (Term, constant, framework_for, naive_sigmoid, offset_from_one,
                           rewrite)
-from ._passed import passed, takes
+from ._passed import report_passed
 from ._patterns import in_assertion
 
 
@@ -65,11 +65,9 @@ tensors, which `torch.sigmoid` accepted.
 
     def check(self, ctx, op):
         if op.kind == "sigmoid":
-            for record in passed(ctx, op, ("log",)):
-                ctx.report(record.argument,
-                           f"{takes(record, 'takes the log of')}, passed a sigmoid output "
-                           "here: it is `-inf` once the sigmoid underflows; pass the logits "
-                           "and use `log_sigmoid` there")
+            report_passed(ctx, op, ("log",), "takes the log of",
+                          "passed a sigmoid output here: it is `-inf` once the sigmoid "
+                          "underflows; pass the logits and use `log_sigmoid` there")
             return
         complement = offset_from_one(ctx, op.operand, op.scope)
         if complement is not None and not complement.negated:

@@ -40,7 +40,6 @@ loads it.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field

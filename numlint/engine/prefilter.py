@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Tuple
 
 # Set False to run every rule on every file (the agreement test compares both).
 ENABLED = True
@@ -78,15 +78,21 @@ class Spelling:
 
 def has_word(text: str, name: str) -> bool:
     """Whether `name` occurs in `text` as a whole word (not inside a longer identifier)."""
+    for _ in word_starts(text, name):
+        return True
+    return False
+
+
+def word_starts(text: str, name: str) -> Iterator[int]:
+    """The positions where `name` occurs in `text` as a whole word."""
     find = text.find
     size = len(name)
     i = find(name)
     while i >= 0:
         end = i + size
         if (i == 0 or not _is_word(text[i - 1])) and (end == len(text) or not _is_word(text[end])):
-            return True
+            yield i
         i = find(name, i + 1)
-    return False
 
 
 def _is_word(char: str) -> bool:

@@ -370,25 +370,16 @@ def _defines(text: str, name: str) -> bool:
     """Whether a line of `text` may define `name` itself: `def name`, `class name`, `name =`,
     `name: T` at the start of a line (indented or not). The occurrences of the word are
     found first; only their lines are matched."""
-    find = text.find
-    size = len(name)
-    i = find(name)
-    while i >= 0:
-        end = i + size
-        if (i == 0 or not _is_word(text[i - 1])) and (end == len(text) or not _is_word(text[end])):
-            start = text.rfind("\n", 0, i) + 1
-            before = text[start:i]
-            if before.strip(" \t") == "":
-                if _ASSIGNED.match(text, end):
-                    return True
-            elif _DEFINED.fullmatch(before):
+    from numlint.engine.prefilter import word_starts
+    for i in word_starts(text, name):
+        start = text.rfind("\n", 0, i) + 1
+        before = text[start:i]
+        if before.strip(" \t") == "":
+            if _ASSIGNED.match(text, i + len(name)):
                 return True
-        i = find(name, i + 1)
+        elif _DEFINED.fullmatch(before):
+            return True
     return False
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 _ASSIGNED = re.compile(r"[ \t]*(?::|=[^=])")
