@@ -73,32 +73,31 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
         if not _may_need(text, regions) or _too_costly(text):
             return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
         key = (tuple(edits), path, keep)
-        done = _completed(text)
-        if key in done:
-            return list(done[key])  # asked again (an editor's code actions at each move)
-        if _over_budget(text):
+        last = _completed(text)
+        if key in last.fixes:
+            return list(last.fixes[key])  # asked again (an editor's code actions at each move)
+        if last.analysed >= CLEANUP_BUDGET:
             return edits
-        done[key] = completed = _complete(text, edits, regions, path, keep)
-        return list(completed)
+        last.analysed += len(text)
+        last.fixes[key] = _complete(text, edits, regions, path, keep)
+        return list(last.fixes[key])
     except Exception:  # a clean-up that fails leaves the fix as the rule made it
         return edits
 
 
 def _complete(text: str, edits: List[Edit], regions, path: str,
               keep: FrozenSet[str]) -> List[Edit]:
-    try:
-        after = apply_edits(text, edits)
-        cleanup = _cleanup(text, after, regions, path, keep)
-        if not cleanup:
-            return edits
-        composed = _compose(edits, after, cleanup)
-        result = apply_edits(text, composed)
-        if result != apply_edits(after, cleanup):
-            return edits  # the composition must mean the edits, then the clean-up
-        ast.parse(result)
-        return composed
-    except Exception:  # a clean-up that fails leaves the fix as the rule made it
+    """The edits with their clean-up (`complete`, which catches what this raises)."""
+    after = apply_edits(text, edits)
+    cleanup = _cleanup(text, after, regions, path, keep)
+    if not cleanup:
         return edits
+    composed = _compose(edits, after, cleanup)
+    result = apply_edits(text, composed)
+    if result != apply_edits(after, cleanup):
+        return edits  # the composition must mean the edits, then the clean-up
+    ast.parse(result)
+    return composed
 
 
 def apply(text: str, edits: Iterable[Edit], path: str = "<unknown>",
@@ -307,31 +306,33 @@ _COST_PER_BYTE = 2
 _SIZE_LIMIT = 100_000
 
 
-def _completed(text: str) -> Dict[tuple, List[Edit]]:
-    """The fixes of `text` completed so far (the last text only), by their edits (and the
-    path and kept names they were completed with)."""
-    if _ANALYSED[0] is not text:
-        _ANALYSED[0], _ANALYSED[1], _ANALYSED[2] = text, 0, {}
-    return _ANALYSED[2]
+class _Completed:
+    """The last text completed: the characters its clean-ups analysed, and its fixes as
+    completed (by their edits, path and kept names)."""
+
+    __slots__ = ("text", "analysed", "fixes")
+
+    def __init__(self, text: Optional[str] = None):
+        self.text = text
+        self.analysed = 0
+        self.fixes: Dict[tuple, List[Edit]] = {}
 
 
-def _over_budget(text: str) -> bool:
-    """Whether the clean-ups already computed for `text` (the same text completed fix by
-    fix, as the JSON and SARIF outputs do) analysed CLEANUP_BUDGET characters: each clean-up
-    is one libcst analysis of the whole module, so a module of many fixes that each drop an
-    import would cost one analysis per fix (910 fixes of a 95 KB module had not finished in
-    11 minutes). The later fixes of such a module are given without their clean-up (applied,
-    their imports stay); `--fix` cleans up once per round and never reaches it."""
-    _completed(text)
-    if _ANALYSED[1] >= CLEANUP_BUDGET:
-        return True
-    _ANALYSED[1] += len(text)
-    return False
+def _completed(text: str) -> _Completed:
+    global _LAST
+    if _LAST.text is not text:
+        _LAST = _Completed(text)
+    return _LAST
 
 
-CLEANUP_BUDGET = 10 * _SIZE_LIMIT  # characters analysed per text: 10 analyses of 100 KB
-# The last text completed, the characters analysed for it, and its completed fixes.
-_ANALYSED: list = [None, 0, {}]
+_LAST = _Completed()
+# Characters of one text the clean-ups of its fixes may analyse (10 analyses of 100 KB): each
+# clean-up is one libcst analysis of the whole module, and the JSON and SARIF outputs complete
+# each fix on its own, so a module of many fixes that each drop an import cost one analysis per
+# fix (910 fixes of a 95 KB module had not finished in 11 minutes). The later fixes of such a
+# module come without their clean-up (applied, their imports stay); `--fix` cleans up once per
+# round and never reaches it.
+CLEANUP_BUDGET = 10 * _SIZE_LIMIT
 
 
 def _too_costly(text: str) -> bool:

@@ -24,7 +24,7 @@ from numlint.run.notebook import is_notebook
 from numlint.run.mode import CHECK, Mode
 from numlint.run.project import forget as forget_projects
 from numlint.run.project import drain_all, index_for, use_store
-from numlint.run.report import FileResult
+from numlint.run.report import FileResult, bytes_digest
 from numlint.engine.check import meta_diagnostic
 from numlint.run.runner import cached_notebook_result, display_path, process_file
 
@@ -166,7 +166,6 @@ def _utf8_digest(data: bytes) -> Optional[str]:
     Bytes that are not valid UTF-8 get a digest too, never compared: `FileResult.text()`
     fails to decode the file and shows no lines, as when the text was not kept."""
     import codecs
-    import hashlib
     import io
     import tokenize
     try:
@@ -177,7 +176,7 @@ def _utf8_digest(data: bytes) -> Optional[str]:
         data = data[len(codecs.BOM_UTF8):]
     elif encoding != "utf-8":
         return None
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return bytes_digest(data)
 
 
 # -- the pool -------------------------------------------------------------------------------------

@@ -69,7 +69,12 @@ class FileResult:
 
 
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return bytes_digest(text.encode("utf-8", "surrogatepass"))
+
+
+def bytes_digest(data: bytes) -> str:
+    """The digest `FileResult.source_file` keeps, of a text's UTF-8 bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass
