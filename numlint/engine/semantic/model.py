@@ -533,16 +533,8 @@ class SemanticModel:
         """Whether `name` may hold a loss or log layer: a binding of it is a call of a class
         spelled as one of the table's (`criterion = nn.BCELoss()`, at module level or in the
         function); the operation of a call of it says."""
-        bindings = self.lookup(name, scope)[1]
-        for binding in bindings:
-            value = binding.value
-            if binding.kind == "assign" and type(value) is ast.Call:
-                func = value.func
-                called = func.attr if type(func) is ast.Attribute else \
-                    func.id if type(func) is ast.Name else None
-                if called in _sink_names():
-                    return True
-        return False
+        return any(binding.kind == "assign" and _builds_sink_layer(binding.value)
+                   for binding in self.lookup(name, scope)[1])
 
     def _holds_sink_layer_attribute(self, func: ast.Attribute, scope: Scope) -> bool:
         """Whether `self.loss` (in a method) may hold a loss or log layer: a method of the
@@ -563,14 +555,8 @@ class SemanticModel:
                 if method.kind != "function" or parent is None or parent.kind != "class":
                     continue
                 for key, bindings in method.attributes.items():
-                    for binding in bindings:
-                        value = binding.value
-                        if type(value) is ast.Call:
-                            func = value.func
-                            called = func.attr if type(func) is ast.Attribute else \
-                                func.id if type(func) is ast.Name else None
-                            if called in _sink_names():
-                                self._class_sinks.setdefault(id(parent), set()).add(key)
+                    if any(_builds_sink_layer(binding.value) for binding in bindings):
+                        self._class_sinks.setdefault(id(parent), set()).add(key)
         return self._class_sinks.get(id(cls), set())
 
     def parameter_sinks(self) -> Dict[ast.AST, Tuple[Sink, ...]]:
@@ -594,8 +580,7 @@ class SemanticModel:
             func = node.func
             if type(func) is ast.Call:  # `nn.BCELoss()(p, y)`
                 func = func.func
-            name = func.attr if type(func) is ast.Attribute else \
-                func.id if type(func) is ast.Name else None
+            name = _last_name(func)
             if name is None:
                 continue
             scope = self.scope_of(node)
@@ -1178,6 +1163,18 @@ def _arguments_by_parameter(call: ast.Call, parameters: Tuple[str, ...]):
 _COMPILED_KINDS = frozenset({"cross_entropy", "binary_cross_entropy"})
 
 _SINK_NAMES: List[frozenset] = []
+
+
+def _last_name(func: ast.expr) -> Optional[str]:
+    """The name a call is written with: `f` of `f(x)`, `BCELoss` of `nn.BCELoss()`."""
+    return func.attr if type(func) is ast.Attribute else \
+        func.id if type(func) is ast.Name else None
+
+
+def _builds_sink_layer(value: Optional[ast.expr]) -> bool:
+    """Whether `value` is a call of a class spelled as one of the table's loss or log layers
+    (`nn.BCELoss()`): a name or attribute bound to it may hold one."""
+    return type(value) is ast.Call and _last_name(value.func) in _sink_names()
 
 
 def _sink_names() -> frozenset:
