@@ -143,20 +143,6 @@ def test_origins_after_loops(source, expected):
     assert _origins(source) == expected
 
 
-def test_a_loop_that_reweights_a_softmax_still_hides_it():
-    """transformers' watermarking processor: after `p = softmax(z)` and a loop `p = p * w`,
-    the log is of the product."""
-    assert _findings("""
-        import torch
-
-        def update(scores, g, depth):
-            probs = torch.softmax(scores, dim=1)
-            for i in range(depth):
-                probs = probs * (1 + g[:, :, i])
-            return torch.log(probs)
-        """) == []
-
-
 def test_a_softmax_left_by_a_loop_is_reported_naming_the_loop():
     found = _findings("""
         import torch
