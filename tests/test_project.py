@@ -276,6 +276,35 @@ def test_the_cache_stores_summaries_and_dependencies(run, write, tmp_path):
     assert with_dependencies and "gan.nets" in with_dependencies[0][2]
 
 
+def test_a_warm_run_validates_by_the_stored_digests_without_decoding_summaries(
+        run, write, tmp_path, monkeypatch):
+    """The summaries a cached result depends on are validated by the digest stored with each
+    (same answer, no summary decoded); a stored digest that does not match makes the result be
+    checked again, never changes the answer."""
+    from numlint.engine.semantic.project import ModuleSummary
+    from numlint.run import cache as cache_module
+    make(write, GAN)
+    warm = lambda: findings(run("check", "--output-format", "json", "."))  # noqa: E731
+    assert warm() == GAN_FINDINGS
+    stored = cache_module.open_cache(tmp_path).summaries
+    nets = next(raw for key, raw in stored.items() if key.endswith(":gan.nets"))
+    assert nets[3] == ModuleSummary.from_json(nets[1]).digest()
+    decoded = []
+    original = ModuleSummary.from_json.__func__
+    monkeypatch.setattr(ModuleSummary, "from_json", classmethod(
+        lambda cls, data: decoded.append(data) or original(cls, data)))
+    assert warm() == GAN_FINDINGS
+    assert decoded == []  # every result came from the cache, validated by digests alone
+    # A damaged digest: train.py is checked again (it decodes the summary), same findings.
+    payload = cache_module.open_cache(tmp_path)
+    key = next(key for key in payload.summaries if key.endswith(":gan.nets"))
+    payload.summaries[key][3] = "0" * 32
+    payload.changed = True
+    payload.save()
+    assert warm() == GAN_FINDINGS
+    assert any(data.get("module") == "gan.nets" for data in decoded)
+
+
 def test_a_module_that_cannot_be_summarised_is_unknown(run, write, tmp_path):
     """A dependency that does not parse, is binary or is not UTF-8 tells nothing; the
     importing module is checked as usual (no internal error)."""

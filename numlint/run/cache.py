@@ -19,13 +19,17 @@ change an answer (issue 15). The file is one header line and a JSON payload:
     numlint-cache 2 sha256:<hex SHA-256 of the payload> <payload length in bytes>\\n
     {"engine": "<engine key>",
      "entries": {"<entry key>": [<time>, [<diagnostic>, ...], {<module>: <digest> or null}]},
-     "summaries": {"<content sha256>:<module>": [<time>, <summary>, {<module>: <digest>}]}}
+     "summaries": {"<content sha256>:<module>":
+                   [<time>, <summary>, {<module>: <digest>}, <the summary's digest>]}}
 
 An entry's third element lists the summaries of other modules its findings depend on (whole-
 project analysis, `numlint.run.project`): the entry holds only while each still has that digest
 (null: the module was not found). A module's summary is stored by the SHA-256 of its bytes and
-its module name, with the summaries it read itself; it is validated like an entry
-(`ModuleSummary.from_json`) and its dependencies checked when it is used.
+its module name, with the summaries it read itself and its own digest; it is validated like an
+entry (`ModuleSummary.from_json`) and its dependencies checked when it is used. A warm run
+validates the entries that depend on it by its stored digest alone (`summary_digest`): it never
+decodes the summary (what the digest of damaged data says is only ever "changed": the entries
+are checked again, and the summary, invalid, computed again).
 
 a diagnostic being a JSON array (see `_encode`):
 
@@ -78,6 +82,7 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 _HEADER = re.compile(rb"numlint-cache ([0-9]{1,9}) sha256:([0-9a-f]{64}) ([0-9]{1,15})")
 _KEY = re.compile(r"[0-9a-f]{40}")  # Cache.key: a 20-byte blake2b digest in hex
 _SUMMARY_KEY = re.compile(r"[0-9a-f]{64}:[A-Za-z_][A-Za-z0-9_.]*")  # content sha256:module
+_SUMMARY_DIGEST = re.compile(r"[0-9a-f]{32}")  # ModuleSummary.digest()
 _CODE = re.compile(r"[A-Z]{1,10}[0-9]{1,6}")
 _APPLICABILITY = {a.value: a for a in Applicability}
 _DIAGNOSTIC_FIELDS = 14
@@ -215,10 +220,24 @@ class Cache:
         self.used_summaries[f"{content}:{module}"] = raw
         return summary, dict(raw[2])
 
+    def summary_digest(self, content: str, module: str
+                       ) -> Optional[Tuple[str, Dict[str, Optional[str]]]]:
+        """The digest of the stored summary of `module` whose file's bytes hash to `content`
+        (`ModuleSummary.digest()`), and the summaries it read; None if there is none.
+
+        As stored, the summary not decoded: a warm run validating its results never builds
+        one. A digest that does not match what results recorded only invalidates them."""
+        key = f"{content}:{module}"
+        raw = self.summaries.get(key)
+        if raw is None or type(raw[1]) is not dict or raw[1].get("module") != module:
+            return None
+        self.used_summaries[key] = raw
+        return raw[3], dict(raw[2])
+
     def put_summary(self, content: str, module: str, summary,
                     dependencies: Dict[str, Optional[str]]) -> None:
         key = f"{content}:{module}"
-        raw = [time.time(), summary.to_json(), dict(dependencies)]
+        raw = [time.time(), summary.to_json(), dict(dependencies), summary.digest()]
         self.summaries[key] = raw
         self.used_summaries[key] = raw
         self.changed = True
@@ -303,8 +322,9 @@ def read_cache(blob: bytes, engine: str) -> Tuple[Dict[str, Entry], Dict[str, Li
     if type(found_summaries) is dict:
         for key, raw in found_summaries.items():
             if (type(key) is str and _SUMMARY_KEY.fullmatch(key) and type(raw) is list
-                    and len(raw) == 3 and type(raw[0]) is float and math.isfinite(raw[0])
-                    and type(raw[1]) is dict and _is_dependencies(raw[2])):
+                    and len(raw) == 4 and type(raw[0]) is float and math.isfinite(raw[0])
+                    and type(raw[1]) is dict and _is_dependencies(raw[2])
+                    and type(raw[3]) is str and _SUMMARY_DIGEST.fullmatch(raw[3])):
                 summaries[key] = raw
     return entries, summaries
 

@@ -307,9 +307,38 @@ class ProjectIndex:
                 self._digests[module] = _digest(text.encode("utf-8", "surrogateescape")) \
                     if text is not None else None
             else:
-                summary = self.summary(module)
-                self._digests[module] = summary.digest() if summary is not None else None
+                stored = self._stored_digest(module)
+                if stored is None:
+                    summary = self.summary(module)
+                    stored = summary.digest() if summary is not None else None
+                self._digests[module] = stored
         return self._digests[module]
+
+    def _stored_digest(self, module: str) -> Optional[str]:
+        """The digest of `module`'s summary as the store holds it for the module's current
+        bytes (its own dependencies still valid), without building the summary; None if the
+        store has none (the summary is then computed)."""
+        if self.store is None or module in self._summaries:
+            return None
+        path = self.path_of(module)
+        if path is None:
+            return None
+        try:
+            if os.stat(path).st_size > MAX_SUMMARY_SIZE:
+                return None
+            with open(path, "rb") as handle:
+                content = _digest(handle.read())
+        except OSError:
+            return None
+        found = self.store.summary_digest(content, module)
+        if found is None or module in self._computing:
+            return None
+        self._computing.add(module)  # (a cycle of dependencies is not valid)
+        try:
+            valid = all(self._digest_of(m) == d for m, d in found[1].items())
+        finally:
+            self._computing.discard(module)
+        return found[0] if valid else None
 
     def still_valid(self, dependencies: Dict[str, Optional[str]]) -> bool:
         """Whether the summaries a cached result read are still what they were."""
@@ -446,14 +475,9 @@ def _default_root(path: Optional[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _root_of_directory(start: str) -> str:
-    current = start
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
+    repository = _repository_of(start)
+    if repository is not None:
+        return repository
     current = start
     while os.path.isfile(os.path.join(current, "__init__.py")):
         parent = os.path.dirname(current)
@@ -461,6 +485,32 @@ def _root_of_directory(start: str) -> str:
             break
         current = parent
     return current
+
+
+def _repository_of(directory: str) -> Optional[str]:
+    """The nearest directory holding `.git`, from `directory` up; None if there is none.
+    Remembered per directory, so the files of a tree share the walk up from their parents."""
+    walked = []
+    current = directory
+    while current not in _REPOSITORIES:
+        walked.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            _REPOSITORIES[current] = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            _REPOSITORIES[current] = None
+            break
+        current = parent
+    found = _REPOSITORIES[current]
+    if len(_REPOSITORIES) > 65536:
+        _REPOSITORIES.clear()
+    for seen in walked:
+        _REPOSITORIES[seen] = found
+    return found
+
+
+_REPOSITORIES: Dict[str, Optional[str]] = {}  # directory -> its repository's root (or None)
 
 
 def index_for(config, path: Optional[str] = None, store=None) -> ProjectIndex:
@@ -491,3 +541,5 @@ def forget() -> None:
     global _STORE
     _INDEXES.clear()
     _STORE = None
+    _REPOSITORIES.clear()
+    _root_of_directory.cache_clear()
