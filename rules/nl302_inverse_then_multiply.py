@@ -8,7 +8,7 @@ from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, goo
 from ._patterns import in_assertion
 from ._linalg import (
     enclosing_product, factor, gram_inverse, inverse, normal_equations_product, plain, product,
-    used_once_here,
+    transpose_of, used_once_here,
 )
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
@@ -28,7 +28,8 @@ Checks for a linear system solved by multiplying with an explicit inverse: `inv(
 `inv(A).dot(b)`, `np.dot(inv(A), b)`, `torch.inverse(A).mm(b)`, `torch.mv(torch.inverse(A), b)`,
 `tf.linalg.matvec(tf.linalg.inv(A), b)`, the right division `B @ inv(A)` and the quadratic form
 `x.T @ inv(S) @ x`, with the inverse in the same expression or assigned to a name that is used
-only there (`A_inv = inv(A)` ... `A_inv @ b`). An inverse used for itself (a covariance
+only there (`A_inv = inv(A)` ... `A_inv @ b`); also a transposed inverse, `b @ inv(A).T`,
+`torch.matmul(b, A_inv.transpose(-1, -2))` (reported without a fix). An inverse used for itself (a covariance
 matrix, or one inverse applied to many right-hand sides) is not reported, and neither are the
 normal equations `inv(X.T @ X) @ X.T @ y`, which NL301 reports.
 """
@@ -88,12 +89,22 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
                 if not normal_equations_product(ctx, p, scope):
                     self._left(ctx, p, found, negated)
                 return
+            found = self._transposed_inverse(ctx, left, p, p.right)
+            if found is not None:
+                ctx.report(p.op.node, "`inv(A).T @ b` is less accurate than `solve(A.T, b)`")
+                return
         if p.kind != "matmul" or p.flipped[1]:
             return
         found = self._inverse(ctx, p.right, p)
         if found is not None:
             if enclosing_product(ctx, op.node) is None:
                 self._right(ctx, p, found)
+            return
+        found = self._transposed_inverse(ctx, p.right, p, p.left)
+        if found is not None:
+            if enclosing_product(ctx, op.node) is None:
+                ctx.report(p.op.node,
+                           "`B @ inv(A).T` is less accurate than solving `X Aᵀ = B`")
             return
         inner = product(ctx.op(p.left, scope))
         if inner is not None and inner.kind == "matmul" and not any(inner.flipped):
@@ -103,10 +114,11 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
 
     # -- the inverse ------------------------------------------------------------------------------
     @staticmethod
-    def _inverse(ctx, expr, p):
+    def _inverse(ctx, expr, p, other=None):
         """The inverse `expr` holds, when it is computed only for this product (written in
         it, or held in a name read only here), is not exact (of a diagonal matrix) and is not
-        multiplied by its own matrix (`inv(A) @ A`, a check of the inverse)."""
+        multiplied by its own matrix (`inv(A) @ A`, a check of the inverse; `other` is the
+        other factor, by default the other side of `p`)."""
         found = inverse(ctx, expr, p.op.scope, kinds=("inv",))
         if found is None:
             return None
@@ -115,10 +127,18 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
         matrix = found.op.operand
         if _diagonal(ctx, matrix, found.origin.scope):
             return None
-        other = p.right if expr is p.left else p.left
+        if other is None:
+            other = p.right if expr is p.left else p.left
         if _same_matrix(ctx, matrix, found.origin.scope, other, p.op.scope):
             return None
         return found
+
+    def _transposed_inverse(self, ctx, expr, p, other):
+        """The inverse whose transpose `expr` is (`inv(A).T`, `A_inv.mT`,
+        `A_inv.transpose(-1, -2)`), on the same conditions as `_inverse`."""
+        transposed = transpose_of(ctx, expr, p.op.scope)
+        matrix = transposed.matrix if transposed is not None else _swapped_last_axes(expr)
+        return self._inverse(ctx, matrix, p, other) if matrix is not None else None
 
     @staticmethod
     def _hat(ctx, inner, found, p) -> bool:
@@ -171,6 +191,24 @@ assigned in an earlier statement, the fix is unsafe and offered only when nothin
         if replacement is not None and negated:
             replacement.text = f"-{replacement.text}"
         return ctx.fix(p.op.node, replacement, "Replace with `{callee}`", safety)
+
+
+def _swapped_last_axes(expr):
+    """`x.transpose(-1, -2)`, `x.swapaxes(-2, -1)`, `x.swapdims(-1, -2)`: x (the method form;
+    the caller checks that x is an inverse), or None."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("transpose", "swapaxes", "swapdims")
+            and len(expr.args) == 2 and not expr.keywords):
+        return None
+    axes = {_integer(a) for a in expr.args}
+    return expr.func.value if axes == {-1, -2} else None
+
+
+def _integer(node):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
+        return -node.operand.value
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
 
 
 def _diagonal(ctx, matrix, scope, depth: int = 4) -> bool:
@@ -363,6 +401,19 @@ EXAMPLES = (
     bad("torch", """
         import torch
 
+        def filter_taps(correlation_matrix, correlation_vector):
+            inv_correlation_matrix = correlation_matrix.inverse()
+            return torch.matmul(correlation_vector, inv_correlation_matrix.transpose(-1, -2))
+        """, title="a transposed inverse, through a name (no fix)"),
+    bad("numpy", """
+        import numpy as np
+
+        def whiten(B, A):
+            return B @ np.linalg.inv(A).T
+        """, title="a transposed inverse (no fix)"),
+    bad("torch", """
+        import torch
+
         def whiten(B, A):
             return B.mm(A.inverse())
         """, """
@@ -408,6 +459,13 @@ EXAMPLES = (
             return jnp.linalg.solve(A, b)
         """,
         proof=SOLVE),
+    good("torch", """
+        import torch
+
+        def precision_and_taps(R, r):
+            R_inv = R.inverse()
+            return R_inv, torch.matmul(r, R_inv.transpose(-1, -2))
+        """, title="a transposed inverse also used for itself"),
     good("numpy", """
         import numpy as np
         from numpy.testing import assert_allclose
