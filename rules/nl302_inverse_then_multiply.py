@@ -4,6 +4,7 @@ import ast
 import itertools
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.table.losses import literal_int
 
 from ._patterns import in_assertion
 from ._linalg import (
@@ -29,9 +30,9 @@ Checks for a linear system solved by multiplying with an explicit inverse: `inv(
 `tf.linalg.matvec(tf.linalg.inv(A), b)`, the right division `B @ inv(A)` and the quadratic form
 `x.T @ inv(S) @ x`, with the inverse in the same expression or assigned to a name that is used
 only there (`A_inv = inv(A)` ... `A_inv @ b`); also a transposed inverse, `b @ inv(A).T`,
-`torch.matmul(b, A_inv.transpose(-1, -2))` (reported without a fix). An inverse used for itself (a covariance
-matrix, or one inverse applied to many right-hand sides) is not reported, and neither are the
-normal equations `inv(X.T @ X) @ X.T @ y`, which NL301 reports.
+`torch.matmul(b, A_inv.transpose(-1, -2))` (reported without a fix). An inverse used for
+itself (a covariance matrix, or one inverse applied to many right-hand sides) is not reported,
+and neither are the normal equations `inv(X.T @ X) @ X.T @ y`, which NL301 reports.
 """
     why = """
 Multiplying by a computed inverse leaves a residual `‖A x - b‖` up to `cond(A)·eps·‖A‖‖x‖`,
@@ -200,15 +201,8 @@ def _swapped_last_axes(expr):
             and expr.func.attr in ("transpose", "swapaxes", "swapdims")
             and len(expr.args) == 2 and not expr.keywords):
         return None
-    axes = {_integer(a) for a in expr.args}
+    axes = {literal_int(a) for a in expr.args}
     return expr.func.value if axes == {-1, -2} else None
-
-
-def _integer(node):
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
-        return -node.operand.value
-    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
 
 
 def _diagonal(ctx, matrix, scope, depth: int = 4) -> bool:

@@ -221,16 +221,9 @@ class ProjectIndex:
     def text_of(self, module: str) -> Optional[str]:
         """Read again at each call (the operating system caches it): kept, the texts of a
         large project would grow the run's memory with its size."""
-        text = None
         path = self.path_of(module)
-        if path is not None:
-            try:
-                if os.stat(path).st_size <= MAX_SUMMARY_SIZE:
-                    with open(path, "rb") as handle:
-                        text = handle.read().decode("utf-8", "replace")
-            except OSError:
-                text = None
-        return text
+        data = _read_summarisable(path) if path is not None else None
+        return data.decode("utf-8", "replace") if data is not None else None
 
     # -- summaries -------------------------------------------------------------------------------
     def summary(self, module: str) -> Optional["ModuleSummary"]:
@@ -252,12 +245,8 @@ class ProjectIndex:
         return result
 
     def _summarize(self, module: str, path: str) -> Optional["ModuleSummary"]:
-        try:
-            if os.stat(path).st_size > MAX_SUMMARY_SIZE:
-                return None  # a generated module: not summarised (as `max-file-size`)
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+        data = _read_summarisable(path)
+        if data is None:
             return None
         content = _digest(data)
         if self.store is not None:
@@ -318,20 +307,14 @@ class ProjectIndex:
         """The digest of `module`'s summary as the store holds it for the module's current
         bytes (its own dependencies still valid), without building the summary; None if the
         store has none (the summary is then computed)."""
-        if self.store is None or module in self._summaries:
+        if self.store is None or module in self._summaries or module in self._computing:
             return None
         path = self.path_of(module)
-        if path is None:
+        data = _read_summarisable(path) if path is not None else None
+        if data is None:
             return None
-        try:
-            if os.stat(path).st_size > MAX_SUMMARY_SIZE:
-                return None
-            with open(path, "rb") as handle:
-                content = _digest(handle.read())
-        except OSError:
-            return None
-        found = self.store.summary_digest(content, module)
-        if found is None or module in self._computing:
+        found = self.store.summary_digest(_digest(data), module)
+        if found is None:
             return None
         self._computing.add(module)  # (a cycle of dependencies is not valid)
         try:
@@ -439,6 +422,18 @@ def _absolute(name: str, package: str) -> Optional[str]:
         return None
     base = parts[:len(parts) - (level - 1)]
     return ".".join(base + ([rest] if rest else [])) or None
+
+
+def _read_summarisable(path: str) -> Optional[bytes]:
+    """The bytes of the module at `path`; None if it cannot be read or is over
+    MAX_SUMMARY_SIZE (a generated module: not summarised, as `max-file-size`)."""
+    try:
+        if os.stat(path).st_size > MAX_SUMMARY_SIZE:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _digest(data: bytes) -> str:

@@ -251,9 +251,9 @@ class ModuleSummary:
 
     @property
     def kinds(self) -> frozenset:
-        """The operation kinds a caller can obtain from this module (for the prefilter): what
-        its functions return, and where they put their parameters (`nll(softmax(z))` is a log
-        of a softmax)."""
+        """The operation kinds a caller can obtain from this module: what its functions
+        return, and where they put their parameters (`nll(softmax(z))` is a log of a
+        softmax)."""
         found = {r.kind for r in self.functions.values()} | {r.kind for r in self.values.values()}
         found |= {s.kind for sinks in self.sinks.values() for s in sinks}
         for cls in self.classes.values():
@@ -349,20 +349,6 @@ class Fact:
     function_alias: Optional[str] = None     # a library function under another name
     parameters: Tuple[str, ...] = ()         # a function's positional parameters, if known
     sinks: Tuple[Sink, ...] = ()             # its parameters that reach a hazardous position
-
-    @property
-    def kinds(self) -> frozenset:
-        """The operation kinds a module importing this name can obtain from it."""
-        found = {s.kind for s in self.sinks}
-        if self.returned is not None:
-            found.add(self.returned.kind)
-        if self.cls is not None:
-            found |= self.cls.kinds
-        if self.function_alias is not None:
-            spec = table.FUNCTIONS.get(self.function_alias)
-            if spec is not None:
-                found.add(spec.kind)
-        return frozenset(found)
 
 
 class ProjectView:
