@@ -17,6 +17,7 @@ from numlint.engine.fix import Edit, apply_edits
 from numlint.engine.registry import all_rules
 from numlint.run.notebook import fix_notebook
 
+import cleanup_reference
 from conftest import dedent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,24 @@ EXAMPLES = [
     for rule in all_rules() if not rule.meta
     for i, example in enumerate(rule.examples) if not example.good and example.fixed is not None
 ]
+
+
+@pytest.fixture(autouse=True)
+def against_the_reference(monkeypatch):
+    """Every clean-up these tests ask for (directly, or through `fix_source`, the notebooks,
+    the CLI in this process) is also asked of the implementation it replaced (libcst's
+    analysis of the module after each fix: tests/cleanup_reference.py): both write the same
+    text."""
+    completed = imports.complete
+
+    def both(text, edits, path="<unknown>", keep=frozenset()):
+        edits = list(edits)
+        new = completed(text, edits, path, keep)
+        old = cleanup_reference.complete(text, edits, path, keep)
+        assert new == old or apply_edits(text, new) == apply_edits(text, old), (edits, old, new)
+        return new
+
+    monkeypatch.setattr(imports, "complete", both)
 
 
 def flakes(text: str):

@@ -1,4 +1,4 @@
-"""Import clean-up after fixes, with libcst.
+"""Import clean-up after fixes.
 
 A fix replaces an expression; the names it no longer uses may leave imports behind
 (`np.log(softmax(z))` → `log_softmax(z)` leaves `import numpy as np` and
@@ -8,16 +8,17 @@ for, as edits on the same text, so that they are part of the fix that caused the
 JSON `edits`, in `--diff`, in the fixed file):
 
 * **Removed**: each import binding that is unused after the edits and was not unused before
-  them (used before, or added by the edits). Usage is libcst's `ScopeProvider`: an import is
-  used if any import of its name in its scope has a reference (as
-  `libcst.codemod.visitors.GatherUnusedImportsVisitor` decides it), or if the name is listed in
-  `__all__`, appears in a string annotation or a `# type:` comment, or is in `keep` (a
-  notebook's IPython lines). Never removed: an import carrying `# noqa` (bare or naming
-  F401), one in the body of a `try` whose handler catches a failed import (the `try` tests
-  availability), one at module level of a package's `__init__.py` (a re-export), `__future__`
-  imports, star imports, any import of a module that calls `locals()`, `globals()`, `vars()`,
-  `eval` or `exec`, and any import in a one-line suite holding several statements. A removed
-  import's own line goes (the comments above it stay); a block left empty gets `pass`.
+  them (used before, or added by the edits). Usage is libcst's `ScopeProvider`'s (replicated
+  on `ast`: numlint/engine/import_scopes.py): an import is used if any import of its name in
+  its scope has a reference (as `libcst.codemod.visitors.GatherUnusedImportsVisitor` decides
+  it), or if the name is listed in `__all__`, appears in a string annotation or a `# type:`
+  comment, or is in `keep` (a notebook's IPython lines). Never removed: an import carrying
+  `# noqa` (bare or naming F401), one in the body of a `try` whose handler catches a failed
+  import (the `try` tests availability), one at module level of a package's `__init__.py` (a
+  re-export), `__future__` imports, star imports, any import of a module that calls
+  `locals()`, `globals()`, `vars()`, `eval` or `exec`, and any import in a one-line suite
+  holding several statements. A removed import's own line goes (the comments above it stay);
+  a block left empty gets `pass`.
 * **Merged**: a `from m import a` the edits added at module level goes into the module's
   existing unconditional, module-level `from m import ...` above it, in that statement's
   layout (one line or parenthesized, its commas), in its order if its names are sorted
@@ -25,38 +26,48 @@ JSON `edits`, in `--diff`, in the fixed file):
   statements from one module), the statement is a parenthesized import of one name, or the
   merged line would be longer than the module's longest line (at least 79).
 
-Not done (the fix's edits are returned as they are) on a module over 100 KB, or on one whose
-scope analysis would be quadratic (one name bound hundreds of times in one scope and read
-thousands of times): see `_too_costly`.
-
-The edits are applied, the result is parsed by libcst and analysed, and the changed
-statements are rewritten by a libcst transformer; the changed lines become edits on the text
-after the fix, which are composed with the fix's edits into edits on the original text. The
-result must parse; if anything fails, the fix's own edits are returned unchanged. libcst is
-imported only here, and this module only when a fix is applied or shown: checking never
-loads it.
+How, in proportion to the module and to the number of fixes. The module's text is analysed
+once (`import_scopes.analyse`: one `ast` parse and one walk; kept for the last text, whose
+fixes the JSON and SARIF outputs and an editor's code actions complete one after another):
+which accesses reference which imports, and the scope and binding count at each expression
+that is not part of a larger one. A fix's usage is then derived from it: the accesses inside
+the expressions the fix rewrites are taken away, the names of the rewritten expressions are
+resolved where they stand (as libcst would in the fixed text), and the imports the fix adds at
+the top of the module are bound there. A fix this derivation does not cover (one that rewrites
+a binding, a lambda or comprehension, an annotation, a string that could be a type, a
+`# type:` comment, a statement, or adds an import elsewhere) is answered by analysing the text
+after it instead (one more `ast` analysis). The import statements that change are rewritten
+by libcst's transformer on a window of the text: the top-level statements around them (the
+one before, for the layout of the lines above a removed statement, and a stand-in for the one
+after), so that libcst never reads the whole module. The window's changed lines become edits
+on the text after the fix, composed with the fix's edits into edits on the original text; the
+rewritten windows and the statements the fix changed must parse. If anything fails, the fix's
+own edits are returned unchanged. libcst is imported only here, and this module only when a
+fix is applied or shown: checking never loads it.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from numlint.engine import import_scopes as scopes
 from numlint.engine.fix import Edit, apply_edits, matched_lines
+from numlint.engine.import_scopes import _noqa_f401
 
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
-                   re.IGNORECASE)
 _TYPE_COMMENT = re.compile(r"#\s*type:(.*)")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORDS = re.compile(r"\w+")  # what `\b` delimits
 _NAME = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")  # a word that is not an attribute
 _LINE_END = re.compile(r"\r\n|\r|\n")
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_HINTS = frozenset({"cast", "TypeVar", "NewType", "ForwardRef"})
+_NEW_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+               ast.NamedExpr)
 
 
 def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
@@ -67,43 +78,732 @@ def complete(text: str, edits: Iterable[Edit], path: str = "<unknown>",
     if not edits:
         return edits
     try:
-        if len(text) > _SIZE_LIMIT:
-            return edits  # never cleaned (`_too_costly`): nothing of the text is read
         regions = _regions(edits)
-        if not _may_need(text, regions) or _too_costly(text):
+        if not _may_need(text, regions):
             return edits  # (nothing here reads all of `text` again: JSON output asks per fix)
         key = (tuple(edits), path, keep)
         last = _completed(text)
         if key in last.fixes:
             return list(last.fixes[key])  # asked again (an editor's code actions at each move)
-        if last.analysed >= CLEANUP_BUDGET:
-            return edits
-        last.analysed += len(text)
         last.fixes[key] = _complete(text, edits, regions, path, keep)
         return list(last.fixes[key])
     except Exception:  # a clean-up that fails leaves the fix as the rule made it
         return edits
 
 
-def _complete(text: str, edits: List[Edit], regions, path: str,
-              keep: FrozenSet[str]) -> List[Edit]:
-    """The edits with their clean-up (`complete`, which catches what this raises)."""
-    after = apply_edits(text, edits)
-    cleanup = _cleanup(text, after, regions, path, keep)
-    if not cleanup:
-        return edits
-    composed = _compose(edits, after, cleanup)
-    result = apply_edits(text, composed)
-    if result != apply_edits(after, cleanup):
-        return edits  # the composition must mean the edits, then the clean-up
-    ast.parse(result)
-    return composed
-
-
 def apply(text: str, edits: Iterable[Edit], path: str = "<unknown>",
           keep: FrozenSet[str] = frozenset()) -> str:
     """`text` with `edits` and their import clean-up applied."""
     return apply_edits(text, complete(text, edits, path, keep))
+
+
+class _Completed:
+    """The last text completed: its analysis (by path and kept names), the keys of the
+    imports already unused in it, and its fixes as completed."""
+
+    __slots__ = ("text", "analyses", "fixes")
+
+    def __init__(self, text: Optional[str] = None):
+        self.text = text
+        self.analyses: Dict[tuple, Tuple[scopes.Analysis, Counter]] = {}
+        self.fixes: Dict[tuple, List[Edit]] = {}
+
+
+def _completed(text: str) -> _Completed:
+    global _LAST
+    if _LAST.text is not text and _LAST.text != text:
+        _LAST = _Completed(text)
+    return _LAST
+
+
+_LAST = _Completed()
+
+
+def _before(text: str, path: str, keep: FrozenSet[str]) -> Tuple[scopes.Analysis, Counter]:
+    """The analysis of the text before the fixes, and the keys of its unused imports: once
+    per text (and path and kept names)."""
+    last = _completed(text)
+    found = last.analyses.get((path, keep))
+    if found is None:
+        analysis = scopes.analyse(text, path, keep)
+        unused = Counter(b.key for b in analysis.bindings if not analysis.in_use(b))
+        found = last.analyses[(path, keep)] = (analysis, unused)
+    return found
+
+
+# -- the fix's usage ------------------------------------------------------------------------------
+
+@dataclass
+class _Statement:
+    """An import statement of the text after the fix (offsets in that text)."""
+
+    start: int
+    end: int
+    module_level: bool
+    module: Optional[str]
+    is_from: bool
+    in_suite: bool
+    inserted: bool
+    origin: Any = None   # its `import_scopes.Statement` (in the analysis it comes from)
+
+
+@dataclass
+class _After:
+    """What the plan needs of the text after the fix."""
+
+    text: str
+    candidates: List[Tuple[_Statement, int, tuple]]   # unused, removable: (statement, alias, key)
+    inserted: List[_Statement]
+    statements: Any                                  # () -> module-level `from` statements
+    units: "_Units"
+
+
+def _complete(text: str, edits: List[Edit], regions, path: str,
+              keep: FrozenSet[str]) -> List[Edit]:
+    """The edits with their clean-up (`complete`, which catches what this raises)."""
+    before, already = _before(text, path, keep)
+    after_text = apply_edits(text, edits)
+    after = _derived(before, text, edits, regions, after_text, path, keep)
+    if after is None:
+        after = _analysed(after_text, regions, path, keep)
+    removals: Dict[int, Tuple[_Statement, Set[int]]] = {}
+    for statement, index, key in after.candidates:
+        if already[key]:
+            continue
+        removals.setdefault(statement.start, (statement, set()))[1].add(index)
+    merges, dropped = _plan_merges(after, removals)
+    if not removals and not merges:
+        return edits
+    cleanup = _rewrite_windows(after, removals, merges, dropped)
+    if not cleanup:
+        return edits
+    composed = _compose(edits, after_text, cleanup)
+    result = apply_edits(text, composed)
+    if result != apply_edits(after_text, cleanup):
+        return edits  # the composition must mean the edits, then the clean-up
+    _check_parses(result, after, regions, cleanup)
+    return composed
+
+
+def _analysed(after_text: str, regions, path: str, keep: FrozenSet[str]) -> _After:
+    """The usage after the fix by analysing the text after it (a fix `_derived` does not
+    cover)."""
+    analysis = scopes.analyse(after_text, path, keep)
+    statements = [_Statement(s.start, s.end, s.module_level, s.module, s.is_from, s.in_suite,
+                             any(a <= s.start and s.end <= b for a, b, _ in regions), s)
+                  for s in analysis.statements]
+    by_origin = {id(s.origin): s for s in statements}
+    candidates = [(by_origin[id(b.statement)], b.index, b.key) for b in analysis.bindings
+                  if b.removable and not analysis.in_use(b)]
+    inserted = [s for s in statements if s.inserted]
+    units = _Units(after_text, [(u.start, u.end) for u in analysis.units])
+    return _After(after_text, candidates, inserted,
+                  lambda: [s for s in statements if s.module_level and s.is_from], units)
+
+
+def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, after_text: str,
+             path: str, keep: FrozenSet[str]) -> Optional[_After]:
+    """The usage after the fix from the analysis of the text before it, or None where the fix
+    is not one this covers (see the module's docstring)."""
+    expressions: Dict[int, Tuple[scopes.Expression, List[Edit]]] = {}
+    added: List[Tuple[Edit, List[ast.stmt]]] = []
+    for edit in edits:
+        if "#" in edit.content or "type:" in edit.content:
+            return None
+        statements = _added_imports(before, text, edit)
+        if statements is not None:
+            added.append((edit, statements))
+            continue
+        expression = _expression_of(before, edit)
+        if expression is None or _touches_type_comment(text, edit):
+            return None
+        expressions.setdefault(id(expression), (expression, []))[1].append(edit)
+    # An expression holding another's: the outer one is rewritten with both.
+    outer: List[Tuple[scopes.Expression, List[Edit]]] = []
+    for expression, group in sorted(expressions.values(), key=lambda item: (
+            item[0].start, -item[0].end)):
+        if outer and outer[-1][0].start <= expression.start and \
+                expression.end <= outer[-1][0].end:
+            outer[-1][1].extend(group)
+        else:
+            outer.append((expression, list(group)))
+    # The bindings the fix adds (names bound nowhere else in the module).
+    extra: Dict[str, int] = {}
+    new_bindings: List[Tuple[_Statement, int, tuple, Tuple[str, ...]]] = []
+    inserted: List[_Statement] = []
+    shift = _Shift(regions)
+    for edit, statements in added:
+        base = shift.start_of(edit)
+        rows = _line_starts(edit.content)
+        for node in statements:
+            assert isinstance(node, (ast.Import, ast.ImportFrom))
+            end_row: int = node.end_lineno  # type: ignore[assignment]
+            start = base + rows[node.lineno - 1]
+            end = base + rows[end_row - 1] + _characters(
+                edit.content, rows, end_row, node.end_col_offset)  # type: ignore[arg-type]
+            module = node.module if isinstance(node, ast.ImportFrom) and node.level == 0 \
+                else None
+            statement = _Statement(start, end, True, module, isinstance(node, ast.ImportFrom),
+                                   False, True)
+            inserted.append(statement)
+            for index, alias in enumerate(node.names):
+                imported = alias.name
+                if isinstance(node, ast.ImportFrom):
+                    imported = f"{'.' * node.level}{module or ''}:{imported}"
+                if alias.asname is not None:
+                    bound = alias.asname
+                    names: Tuple[str, ...] = (bound,)
+                else:
+                    bound = imported.rpartition(":")[2]
+                    parts = bound.split(".")
+                    names = tuple(".".join(parts[:k]) for k in range(len(parts), 0, -1))
+                for name in names:
+                    if name in before.assigned or name.partition(".")[0] in before.read or \
+                            _is_builtin(name.partition(".")[0]):
+                        return None
+                    extra[name] = min(extra.get(name, edit.start), edit.start)
+                removable = not (before.dynamic or _package_init(path))
+                new_bindings.append((statement, index, ((), bound, imported), names)
+                                    if removable else (statement, -1, (), names))
+    # The accesses the rewritten expressions lose, and those they make.
+    lost: Dict[Tuple[int, str], int] = {}
+    sets: Dict[Tuple[int, str], Any] = {}
+    made: Set[Tuple[int, str]] = set()
+    for expression, group in outer:
+        old = text[expression.start:expression.end]
+        new = apply_edits(old, [Edit(e.start - expression.start, e.end - expression.start,
+                                     e.content) for e in group])
+        old_tree = _expression_tree(old)
+        new_tree = _expression_tree(new)
+        if old_tree is None or new_tree is None or _special(old_tree) or _special(new_tree):
+            return None
+        if _overlaps(before.protected_spans, expression.start, expression.end):
+            return None
+        low = bisect.bisect_left(before.access_offsets, expression.start)
+        high = bisect.bisect_left(before.access_offsets, expression.end)
+        for offset, (scope, name) in before.accesses[low:high]:
+            key = (id(scope), name)
+            lost[key] = lost.get(key, 0) + 1
+            sets[key] = (scope, name)
+        for name in _reads(new_tree, expression.scope, extra):
+            for target, offsets in scopes.supports(
+                    before, expression.scope, name, [(expression.start, expression.count)],
+                    extra or None):
+                made.add((id(target), name))
+    # The sets of bindings left without a reference, and their unused imports.
+    candidates: List[Tuple[_Statement, int, tuple]] = []
+    unreferenced: Set[Tuple[int, str]] = set()
+    for key, count in lost.items():
+        if key in made:
+            continue
+        if len(before.support.get(key, ())) - count <= 0:
+            unreferenced.add(key)
+    if unreferenced:
+        statements_after: Dict[int, _Statement] = {}
+        seen: Set[int] = set()
+        for key in unreferenced:
+            scope, name = sets[key]
+            for binding in before.users.get(key, ()):
+                if id(binding) in seen or not binding.removable:
+                    continue
+                seen.add(id(binding))
+
+                def support(scope_, name_, binding=binding) -> bool:
+                    k = (id(scope_), name_)
+                    if k in made:
+                        return True
+                    if k in unreferenced:
+                        return False
+                    return bool(before.support.get(k))
+
+                if before.in_use(binding, support):
+                    continue
+                origin = binding.statement
+                found = statements_after.get(id(origin))
+                if found is None:
+                    start = shift.to_after(origin.start)
+                    found = statements_after[id(origin)] = _Statement(
+                        start, start + origin.end - origin.start, origin.module_level,
+                        origin.module, origin.is_from, origin.in_suite, False, origin)
+                candidates.append((found, binding.index, binding.key))
+    for statement, index, key, names in new_bindings:
+        if index < 0:
+            continue
+        if any(n in before.protected or n.partition(".")[0] in before.protected
+               for n in names):
+            continue
+        if any((id(before.module), n) in made for n in names):
+            continue
+        candidates.append((statement, index, key))
+    units = _Units(after_text, None, before, shift, inserted)
+
+    def module_from_statements() -> List[_Statement]:
+        found = [s for s in inserted if s.is_from]
+        for origin in before.statements:
+            if origin.module_level and origin.is_from:
+                start = shift.to_after(origin.start)
+                found.append(_Statement(start, start + origin.end - origin.start, True,
+                                        origin.module, True, False, False, origin))
+        return sorted(found, key=lambda s: s.start)
+
+    return _After(after_text, candidates, inserted, module_from_statements, units)
+
+
+def _characters(text: str, rows: List[int], row: int, column: int) -> int:
+    """A UTF-8 column of a row of `text` in characters."""
+    line = text[rows[row - 1]:rows[row] if row < len(rows) else len(text)]
+    return column if line.isascii() else len(line.encode("utf-8")[:column].decode("utf-8"))
+
+
+def _is_builtin(name: str) -> bool:
+    import builtins
+    return hasattr(builtins, name)
+
+
+def _package_init(path: str) -> bool:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py"
+
+
+def _added_imports(before: scopes.Analysis, text: str, edit: Edit) -> Optional[List[ast.stmt]]:
+    """The import statements an edit inserts as whole lines between the module's top-level
+    statements, or None."""
+    content = edit.content
+    if edit.start != edit.end or "import" not in content or \
+            not content.endswith(("\n", "\r")) or \
+            (edit.start > 0 and text[edit.start - 1] not in "\r\n"):
+        return None
+    try:
+        statements = ast.parse(content).body
+    except SyntaxError:
+        return None
+    if not statements or any(not isinstance(s, (ast.Import, ast.ImportFrom)) or s.col_offset
+                             or (isinstance(s, ast.ImportFrom) and (
+                                 s.module == "__future__" or
+                                 any(a.name == "*" for a in s.names)))
+                             for s in statements):
+        return None
+    units = before.units
+    index = bisect.bisect_right(before.unit_starts, edit.start) - 1
+    if index >= 0 and units[index].start < edit.start < units[index].end:
+        return None  # inside a statement
+    return statements
+
+
+def _expression_of(before: scopes.Analysis, edit: Edit) -> Optional[scopes.Expression]:
+    """The innermost expression whose parent is not an expression that holds the edit, if
+    it is plain (not under an attribute, not in an annotation or a type hint)."""
+    starts = before.expression_starts
+    index = bisect.bisect_right(starts, edit.start) - 1
+    unit = bisect.bisect_right(before.unit_starts, edit.start) - 1
+    floor = before.units[unit].start if unit >= 0 else 0
+    while index >= 0:
+        expression = before.expressions[index]
+        if expression.start < floor:
+            return None
+        if expression.start <= edit.start and edit.end <= expression.end:
+            return expression if expression.plain else None
+        index -= 1
+    return None
+
+
+def _touches_type_comment(text: str, edit: Edit) -> bool:
+    line_start = text.rfind("\n", 0, edit.start) + 1
+    line_end = text.find("\n", edit.end)
+    if line_end < 0:
+        line_end = len(text)
+    return bool(_TYPE_COMMENT.search(text, line_start, line_end)) or \
+        "\r" in text[line_start:line_end]
+
+
+def _overlaps(spans: Sequence[Tuple[int, int]], start: int, end: int) -> bool:
+    return any(a < end and start < b for a, b in spans)
+
+
+def _expression_tree(code: str) -> Optional[ast.AST]:
+    try:
+        return ast.parse("(" + code + "\n)", mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _special(tree: ast.AST) -> bool:
+    """Whether an expression binds a name, opens a scope, may hold a type in a string, is
+    protected by `_protected_names`, or calls what makes the module dynamic."""
+    for node in ast.walk(tree):
+        if isinstance(node, _NEW_SCOPES):
+            return True
+        if isinstance(node, ast.Name) and (node.id == "__all__" or
+                                           not isinstance(node.ctx, ast.Load)):
+            return True
+        if isinstance(node, ast.Call):
+            name = scopes._full_name(node.func) or ""
+            if name.rpartition(".")[2] in _HINTS or name in _DYNAMIC:
+                return True
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and any(
+                isinstance(inner, ast.Constant) and isinstance(inner.value, (str, bytes))
+                for inner in ast.walk(node.slice)):
+            return True
+    return False
+
+
+def _reads(tree: ast.AST, scope: scopes.Scope, extra) -> List[str]:
+    """The names an expression reads, each as libcst names it (the longest dotted prefix of
+    its attribute chain that the scope binds)."""
+    found: List[str] = []
+    stack: List[Tuple[ast.AST, Optional[ast.Attribute]]] = [(tree, None)]
+    overlay: Optional[Dict[str, Any]] = {name: [] for name in extra} if extra else None
+    while stack:
+        node, attribute = stack.pop()
+        if isinstance(node, ast.Name):
+            name = node.id
+            if attribute is not None:
+                for dotted in scopes._dotted_names(attribute):
+                    if scopes.contains(scope, dotted, overlay):
+                        name = dotted
+                        break
+            found.append(name)
+            continue
+        if isinstance(node, ast.Attribute):
+            stack.append((node.value, attribute if attribute is not None else node))
+            continue
+        if isinstance(node, ast.Call):
+            stack.append((node.func, None))
+            stack.extend((a, None) for a in node.args)
+            stack.extend((k.value, None) for k in node.keywords)
+            continue
+        stack.extend((child, attribute) for child in ast.iter_child_nodes(node))
+    return found
+
+
+class _Shift:
+    """Offsets of the text before the edits as offsets of the text after them."""
+
+    def __init__(self, regions):
+        self.regions = regions
+        self.starts = [edit.start for _, _, edit in regions]
+
+    def to_after(self, offset: int) -> int:
+        """An offset outside the edits (or at an edit's start)."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        while index >= 0 and self.regions[index][2].start == offset and \
+                self.regions[index][2].end > offset:
+            index -= 1  # (at an edit's start: before it)
+        if index < 0:
+            return offset
+        start, end, edit = self.regions[index]
+        if offset < edit.end:
+            return start  # inside an edit: its start
+        return end + (offset - edit.end)
+
+    def start_of(self, edit: Edit) -> int:
+        for start, _, e in self.regions:
+            if e is edit:
+                return start
+        raise KeyError(edit)
+
+    def start_of_offset(self, offset: int) -> int:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index < 0:
+            return offset
+        start, end, edit = self.regions[index]
+        if offset <= edit.start:
+            return start - (edit.start - offset)
+        if offset < edit.end:
+            return start
+        return end + (offset - edit.end)
+
+
+class _Units:
+    """The module's top-level logical lines in the text after the fix."""
+
+    def __init__(self, text: str, spans: Optional[List[Tuple[int, int]]],
+                 before: Optional[scopes.Analysis] = None, shift: Optional[_Shift] = None,
+                 inserted: Sequence[_Statement] = ()):
+        self.text = text
+        if spans is None:
+            assert before is not None and shift is not None
+            self.before = before
+            self.shift = shift
+            self.added = sorted(self._line(s.start) for s in inserted)
+            self.spans = None
+        else:
+            self.spans = spans
+            self.starts = [s for s, _ in spans]
+
+    def _line(self, offset: int) -> Tuple[int, int]:
+        start = self.text.rfind("\n", 0, offset) + 1
+        end = self.text.find("\n", offset)
+        return start, len(self.text) if end < 0 else end + 1
+
+    def around(self, offset: int) -> Tuple[Optional[int], Tuple[int, int], Optional[int]]:
+        """The start of the unit before the one holding `offset`, that unit, the start of the
+        unit after it (None: none)."""
+        if self.spans is not None:
+            index = bisect.bisect_right(self.starts, offset) - 1
+            previous = self.spans[index - 1][0] if index > 0 else None
+            following = self.spans[index + 1][0] if index + 1 < len(self.spans) else None
+            return previous, self.spans[index], following
+        for span in self.added:
+            if span[0] <= offset < span[1]:
+                return self._around_added(span)
+        before = self.before
+        # the unit in the text before (offsets outside the fix's edits map back)
+        index = self._unit_before(offset)
+        units = before.units
+        shift = self.shift
+        unit = (shift.to_after(units[index].start), shift.to_after(units[index].end))
+        previous = shift.to_after(units[index - 1].start) if index > 0 else None
+        following = shift.to_after(units[index + 1].start) if index + 1 < len(units) else None
+        for a, b in self.added:
+            if b <= unit[0] and (previous is None or a > previous):
+                previous = a
+            if a >= unit[1] and (following is None or a < following):
+                following = a
+        return previous, unit, following
+
+    def _unit_before(self, offset: int) -> int:
+        units = self.before.units
+        low, high = 0, len(units) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.shift.to_after(units[middle].start) <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def _around_added(self, span: Tuple[int, int]):
+        units = self.before.units
+        shift = self.shift
+        previous = None
+        following = None
+        if units:
+            index = self._unit_before(span[0])
+            start = shift.to_after(units[index].start)
+            if start < span[0]:
+                previous = start
+                if index + 1 < len(units):
+                    following = shift.to_after(units[index + 1].start)
+            else:
+                following = start
+        for a, b in self.added:
+            if b <= span[0] and (previous is None or a > previous):
+                previous = a
+            if a >= span[1] and (following is None or a < following):
+                following = a
+        return previous, span, following
+
+
+def _check_parses(result: str, after: _After, regions, cleanup: Sequence[Edit]) -> None:
+    """The text after the fix and its clean-up parses where they changed it: the top-level
+    statements the fix's edits are in (the rewritten windows were parsed already)."""
+    if after.units.spans is not None:
+        return  # the text after the fix was analysed whole: it parses
+    shift = _Shift(_regions(sorted(cleanup)))
+    checked: Set[Tuple[int, int]] = set()
+    for start, end, _ in regions:
+        _, unit, following = after.units.around(start)
+        span = (unit[0], following if following is not None else len(after.text))
+        if span in checked:
+            continue
+        checked.add(span)
+        ast.parse(result[shift.start_of_offset(span[0]):shift.start_of_offset(span[1])
+                         if span[1] < len(after.text) else len(result)])
+
+
+# -- the plan and the rewrite --------------------------------------------------------------------
+
+def _plan_merges(after: _After, removals):
+    """(target statement start -> (statement, its node, aliases to add), starts of the
+    inserted statements to drop)."""
+    merges: Dict[int, Tuple[_Statement, Any, List[Any]]] = {}
+    dropped: Set[int] = set()
+    inserted = after.inserted
+    if not any(s.is_from and s.module is not None and s.module_level for s in inserted):
+        return merges, dropped
+    text = after.text
+    existing = [s for s in after.statements() if not s.inserted and s.module_level and s.is_from]
+    nodes: Dict[int, Any] = {}
+
+    def node_of(statement: _Statement):
+        if statement.start not in nodes:
+            nodes[statement.start] = _statement_node(text[statement.start:statement.end])
+        return nodes[statement.start]
+
+    per_module = Counter(s.module for s in existing if s.module is not None)
+    if any(count > 1 for count in per_module.values()) and \
+            all(s.origin.names == 1 for s in existing):
+        return merges, dropped  # one name per `from` statement: the module's style
+    limit = max([79] + [len(line.rstrip("\r\n")) for line in text.splitlines()])
+    for new in inserted:
+        if not new.is_from or new.module is None or not new.module_level or \
+                not _alone_on_its_line(text, new):
+            continue
+        targets = [s for s in existing if s.module == new.module and s.end <= new.start]
+        if len(targets) != 1 or per_module[new.module] != 1:
+            continue
+        target = targets[0]
+        if any(_noqa_f401(line) or "isort" in line
+               for line in text[target.start:target.end].splitlines()):
+            continue
+        target_node = node_of(target)
+        have = {_dotted(a.name) for a in target_node.names}
+        adding = [a for a in node_of(new).names if _dotted(a.name) not in have]
+        merges.setdefault(target.start, (target, target_node, []))[2].extend(adding)
+        dropped.add(new.start)
+    # A merge that would make a line too long, or cannot keep the layout, is not made.
+    import libcst as cst
+    for start in list(merges):
+        target, target_node, extra = merges[start]
+        if not extra:
+            continue
+        removed = removals.get(start, (None, set()))[1]
+        merged = _merged_names(target_node, removed, extra)
+        if merged is None or (not _parenthesized(target_node) and len(
+                cst.Module([]).code_for_node(target_node.with_changes(names=merged))) > limit):
+            del merges[start]
+            for new in inserted:
+                if new.start in nodes and any(a in extra for a in nodes[new.start].names):
+                    dropped.discard(new.start)
+    return merges, dropped
+
+
+def _statement_node(code: str):
+    import libcst as cst
+    return cst.parse_statement(code).body[0]  # type: ignore[index]
+
+
+def _alone_on_its_line(text: str, statement: _Statement) -> bool:
+    """Whether an import statement is the only statement of its line (libcst's
+    `SimpleStatementLine` of one statement)."""
+    line_start = max(text.rfind("\n", 0, statement.start), text.rfind("\r", 0, statement.start))
+    if text[line_start + 1:statement.start].strip():
+        return False
+    match = _LINE_END.search(text, statement.end)
+    rest = text[statement.end:match.start() if match else len(text)].strip()
+    if rest.startswith(";"):
+        rest = rest[1:].strip()
+    return not rest or rest.startswith("#")
+
+
+def _rewrite_windows(after: _After, removals, merges, dropped: Set[int]) -> List[Edit]:
+    """Edits of the text after the fix that remove the `removals`, make the `merges` and drop
+    the `dropped` lines: libcst's transformer on windows of the text (the module's
+    top-level statements around each change: the one before it, for the lines above a removed
+    module-level statement, and a stand-in `pass` for the one after it)."""
+    text = after.text
+    changes: List[Tuple[int, bool]] = []   # (offset of a changed statement, module level)
+    statements: Dict[int, _Statement] = {}
+    for start, (statement, _) in removals.items():
+        changes.append((start, statement.module_level))
+        statements[start] = statement
+    for start, (statement, _, _) in merges.items():
+        changes.append((start, statement.module_level))
+        statements[start] = statement
+    for new in after.inserted:
+        if new.start in dropped:
+            changes.append((new.start, True))
+            statements[new.start] = new
+    windows: List[List[int]] = []   # [start, end (the next unit's start, or the text's end)]
+    for offset, module_level in sorted(changes):
+        previous, unit, following = after.units.around(offset)
+        start = unit[0]
+        if module_level:
+            start = previous if previous is not None else 0
+        end = following if following is not None else len(text)
+        windows.append([start, end])
+    windows.sort()
+    merged: List[List[int]] = []
+    for window in windows:
+        if merged and window[0] < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], window[1])
+        else:
+            merged.append(window)
+    newline_match = _LINE_END.search(text)
+    newline = newline_match.group(0) if newline_match else "\n"
+    edits: List[Edit] = []
+    for start, end in merged:
+        inside = [o for o in statements if start <= o < end]
+        part = text[start:end]
+        stub = end < len(text)
+        code = part + ("pass" + newline if stub else "")
+        new_code = _rewrite_window(code, start, newline, stub,
+                                   {o - start: removals[o][1] for o in inside if o in removals},
+                                   {o - start: merges[o][2] for o in inside if o in merges},
+                                   {o - start for o in inside if o in dropped})
+        if new_code is None:
+            return []
+        if stub:
+            tail = "pass" + newline
+            if not new_code.endswith(tail):
+                raise ValueError("the stand-in statement changed")
+            new_code = new_code[:-len(tail)]
+        edits.extend(Edit(e.start + start, e.end + start, e.content)
+                     for e in _line_edits(part, new_code))
+    return edits
+
+
+def _rewrite_window(code: str, offset: int, newline: str, stub: bool,
+                    removals: Dict[int, Set[int]], merges: Dict[int, List[Any]],
+                    dropped: Set[int]) -> Optional[str]:
+    """`code` (a window) rewritten; offsets relative to it."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = cst.parse_module(code)
+    if module.default_newline != newline:
+        raise ValueError("the window's newline is not the module's")
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    starts = _line_starts(code)
+    by_offset: Dict[int, Any] = {}
+    lines: Dict[int, Any] = {}
+
+    class Find(cst.CSTVisitor):
+        line = None
+
+        def visit_SimpleStatementLine(self, node) -> None:
+            Find.line = node
+
+        def leave_SimpleStatementLine(self, node) -> None:
+            Find.line = None
+
+        def visit_Import(self, node) -> bool:
+            self._found(node)
+            return False
+
+        def visit_ImportFrom(self, node) -> bool:
+            self._found(node)
+            return False
+
+        def _found(self, node) -> None:
+            where = positions[node].start
+            at = starts[where.line - 1] + where.column
+            by_offset[at] = node
+            lines[at] = Find.line
+
+    wrapper.module.visit(Find())
+    removal_ids: Dict[int, Set[int]] = {}
+    merge_ids: Dict[int, List[Any]] = {}
+    dropped_ids: Set[int] = set()
+    for at, indices in removals.items():
+        removal_ids[id(by_offset[at])] = indices
+    for at, extra in merges.items():
+        merge_ids[id(by_offset[at])] = extra
+    for at in dropped:
+        line = lines[at]
+        if line is None:
+            raise ValueError("a dropped import outside a line of its own")
+        dropped_ids.add(id(line))
+    new_code = _rewrite(wrapper.module, removal_ids, merge_ids, dropped_ids)
+    ast.parse(new_code)
+    return new_code
+
+
+def _line_starts(text: str) -> List[int]:
+    starts = [0]
+    starts.extend(m.end() for m in _LINE_END.finditer(text))
+    return starts
 
 
 # -- where the fix's edits are in the text after it ------------------------------------------------
@@ -283,477 +983,6 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-# -- what the analysis would cost ------------------------------------------------------------------
-
-# libcst's `ScopeProvider` links every reference of a name to every assignment of that name
-# in the scope it resolves to: its time and memory grow with the sum, over references, of the
-# assignments each one reaches. That is about the number of references in ordinary code, but
-# a module that binds one name a thousand times in one scope (`import numpy as np` before each
-# of a thousand generated functions, a long script reassigning `x`) and uses it thousands of
-# times costs millions. The clean-up is not done on such a module (its fixes are applied
-# without it), so that fixing stays in proportion to the module's size: at most
-# `_COST_PER_BYTE` links per byte of text beyond `_COST_FREE` (real modules make well under
-# 0.1 per byte: 0.07 in the most of the 40 biggest files of torch, TensorFlow, SciPy, SymPy).
-# libcst's tree and metadata also hold about 1.2 GB per MB of module, 7 times what CPython's
-# `ast.parse` of it peaks at (its native parser alone 4.3 times; measured on 0.05-0.9 MB in
-# benchmarks/README.md, "Issue 15: the last items"): no clean-up either on a module over
-# `_SIZE_LIMIT` characters, so that fixing a big module peaks near its parse, and completing
-# each fix of the JSON output costs at most one analysis of that size (304 of the 10,929
-# `.py` files of torch, TensorFlow, JAX, SciPy, SymPy, Keras, NumPy and what they require are
-# bigger, 2.8%; the default size limit of a checked file is 5 MB).
-_COST_FREE = 200_000
-_COST_PER_BYTE = 2
-_SIZE_LIMIT = 100_000
-
-
-class _Completed:
-    """The last text completed: the characters its clean-ups analysed, and its fixes as
-    completed (by their edits, path and kept names)."""
-
-    __slots__ = ("text", "analysed", "fixes")
-
-    def __init__(self, text: Optional[str] = None):
-        self.text = text
-        self.analysed = 0
-        self.fixes: Dict[tuple, List[Edit]] = {}
-
-
-def _completed(text: str) -> _Completed:
-    global _LAST
-    if _LAST.text is not text:
-        _LAST = _Completed(text)
-    return _LAST
-
-
-_LAST = _Completed()
-# Characters of one text the clean-ups of its fixes may analyse (10 analyses of 100 KB): each
-# clean-up is one libcst analysis of the whole module, and the JSON and SARIF outputs complete
-# each fix on its own, so a module of many fixes that each drop an import cost one analysis per
-# fix (910 fixes of a 95 KB module had not finished in 11 minutes). The later fixes of such a
-# module come without their clean-up (applied, their imports stay); `--fix` cleans up once per
-# round and never reaches it.
-CLEANUP_BUDGET = 10 * _SIZE_LIMIT
-
-
-def _too_costly(text: str) -> bool:
-    """Whether the clean-up of `text` is not done (too big, or libcst's scope analysis of it
-    would be quadratic)."""
-    if len(text) > _SIZE_LIMIT:
-        return True
-    return _scope_links(text) > _COST_FREE + _COST_PER_BYTE * len(text)
-
-
-@lru_cache(maxsize=8)
-def _scope_links(text: str) -> int:
-    """How many (reference, assignment) pairs libcst's scope analysis of `text` makes, about:
-    each name read, times the bindings of that name in the scope it resolves to (the nearest
-    function, lambda, comprehension or the module binding it; a class's names are not seen
-    from the functions in it). One walk of the tree, with an explicit stack."""
-    tree = ast.parse(text)
-    module: Dict[str, Any] = {"": None}  # a scope: name -> bindings; "" -> its parent
-    reads: List[Tuple[Dict[str, Any], str]] = []
-    stack: List[Tuple[ast.AST, Dict[str, Any], Dict[str, Any]]] = [(tree, module, module)]
-    while stack:
-        node, scope, visible = stack.pop()  # visible: where names read here are looked up
-        kind = type(node)
-        if kind is ast.Name:
-            if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-                reads.append((visible, node.id))  # type: ignore[attr-defined]
-            else:
-                scope[node.id] = scope.get(node.id, 0) + 1  # type: ignore[attr-defined]
-            continue
-        bound: Sequence[str] = ()
-        if kind is ast.Import or kind is ast.ImportFrom:
-            bound = [(a.asname or a.name).partition(".")[0]
-                     for a in node.names if a.name != "*"]  # type: ignore[attr-defined]
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            bound = (node.name,)  # type: ignore[attr-defined]
-        for name in bound:
-            scope[name] = scope.get(name, 0) + 1
-        if kind in _SCOPES:
-            # The names a function reads are looked up past the classes around it.
-            parent = visible
-            while "\0" in parent:
-                parent = parent[""]
-            inner: Dict[str, Any] = {"": parent}
-            if kind is ast.ClassDef:
-                inner["\0"] = True  # a class: `\0` is no name
-            stack.extend((child, inner, inner) for child in ast.iter_child_nodes(node))
-            continue
-        if kind is ast.arg:
-            scope[node.arg] = scope.get(node.arg, 0) + 1  # type: ignore[attr-defined]
-        stack.extend((child, scope, visible) for child in ast.iter_child_nodes(node))
-    links = 0
-    for where, name in reads:
-        current: Optional[Dict[str, Any]] = where
-        while current is not None and name not in current:
-            current = current[""]
-        if current is not None:
-            links += current[name]
-    return links
-
-
-# -- the analysis --------------------------------------------------------------------------------
-
-@dataclass
-class _Binding:
-    """One alias of an import statement."""
-
-    key: Tuple                 # (enclosing definitions, bound name, imported name)
-    alias: Any              # libcst.ImportAlias
-    statement: Any          # libcst.Import or libcst.ImportFrom
-    names: Tuple[str, ...]     # the names it binds, as the scope records them
-    removable: bool
-
-
-@dataclass
-class _Statement:
-    node: Any               # libcst.Import or libcst.ImportFrom
-    line: Any               # its libcst.SimpleStatementLine (None in a one-line suite)
-    start: int                 # offsets of the statement in the text
-    end: int
-    module_level: bool         # a statement of the module's body (not in a block)
-    module: Optional[str]      # `from` imports: the module's dotted name (level 0 only)
-
-
-@dataclass
-class _Analysis:
-    module: Any
-    bindings: List[_Binding] = field(default_factory=list)
-    statements: List[_Statement] = field(default_factory=list)
-    unused: List[_Binding] = field(default_factory=list)
-
-
-def _analyse(text: str, path: str, keep: FrozenSet[str]) -> _Analysis:
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
-
-    tree = ast.parse(text)
-    protected = _protected_names(tree, text) | set(keep)
-    dynamic = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                  and n.func.id in _DYNAMIC for n in ast.walk(tree))
-    package_init = path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py"
-    wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
-    scopes = wrapper.resolve(ScopeProvider)
-    positions = wrapper.resolve(PositionProvider)
-    starts = _line_starts(text)
-    analysis = _Analysis(wrapper.module)
-
-    def offset(position) -> int:
-        return starts[position.line - 1] + position.column
-
-    class Visitor(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.definitions: List[str] = []
-            self.guards: List[bool] = []    # inside a `try` body that catches ImportError
-            self.blocks = 0                 # compound statements around
-            self.line = None
-            self.suite_size = 0
-
-        def visit_FunctionDef(self, node) -> None:
-            self.definitions.append(node.name.value)
-
-        def leave_FunctionDef(self, node) -> None:
-            self.definitions.pop()
-
-        def visit_ClassDef(self, node) -> None:
-            self.definitions.append(node.name.value)
-
-        def leave_ClassDef(self, node) -> None:
-            self.definitions.pop()
-
-        def visit_IndentedBlock(self, node) -> None:
-            self.blocks += 1
-
-        def leave_IndentedBlock(self, node) -> None:
-            self.blocks -= 1
-
-        def visit_SimpleStatementSuite(self, node) -> None:
-            self.blocks += 1
-            self.suite_size = len(node.body)
-
-        def leave_SimpleStatementSuite(self, node) -> None:
-            self.blocks -= 1
-            self.suite_size = 0
-
-        def visit_Try(self, node) -> None:
-            self.guards.append(any(_catches_import_error(h) for h in node.handlers))
-
-        def leave_Try(self, node) -> None:
-            self.guards.pop()
-
-        def visit_TryStar(self, node) -> None:
-            self.guards.append(any(_catches_import_error(h) for h in node.handlers))
-
-        def leave_TryStar(self, node) -> None:
-            self.guards.pop()
-
-        def visit_ExceptHandler(self, node) -> None:
-            self.guards.append(False)  # a handler's body is not the guarded body
-
-        def leave_ExceptHandler(self, node) -> None:
-            self.guards.pop()
-
-        def visit_ExceptStarHandler(self, node) -> None:
-            self.guards.append(False)
-
-        def leave_ExceptStarHandler(self, node) -> None:
-            self.guards.pop()
-
-        def visit_Else(self, node) -> None:
-            self.guards.append(False)
-
-        def leave_Else(self, node) -> None:
-            self.guards.pop()
-
-        def visit_Finally(self, node) -> None:
-            self.guards.append(False)
-
-        def leave_Finally(self, node) -> None:
-            self.guards.pop()
-
-        def visit_SimpleStatementLine(self, node) -> None:
-            self.line = node
-
-        def leave_SimpleStatementLine(self, node) -> None:
-            self.line = None
-
-        def visit_Import(self, node) -> bool:
-            self._statement(node, None)
-            return False
-
-        def visit_ImportFrom(self, node) -> bool:
-            if isinstance(node.names, cst.ImportStar):
-                return False
-            module = None
-            if not node.relative and node.module is not None:
-                module = _dotted(node.module)
-            if module == "__future__":
-                return False
-            self._statement(node, module)
-            return False
-
-        def _statement(self, node, module: Optional[str]) -> None:
-            where = positions[node]
-            start, end = offset(where.start), offset(where.end)
-            line = self.line
-            module_level = self.blocks == 0
-            analysis.statements.append(_Statement(node, line, start, end, module_level, module))
-            first_row = where.start.line
-            last_row = where.end.line
-            noqa = any(_noqa_f401(_line(text, starts, row))
-                       for row in range(first_row, last_row + 1))
-            guarded = any(self.guards)
-            scope = scopes.get(node)
-            removable = not (noqa or guarded or dynamic or (package_init and module_level)
-                             or (line is None and self.suite_size > 1) or scope is None)
-            for alias in node.names:
-                imported = _dotted(alias.name)
-                if isinstance(node, cst.ImportFrom):
-                    imported = f"{'.' * len(node.relative)}{module or ''}:{imported}"
-                if alias.asname is not None:
-                    bound = alias.asname.name.value
-                    names: Tuple[str, ...] = (bound,)
-                else:
-                    bound = imported.rpartition(":")[2]
-                    parts = bound.split(".")
-                    names = tuple(".".join(parts[:k]) for k in range(len(parts), 0, -1))
-                binding = _Binding((tuple(self.definitions), bound, imported), alias, node,
-                                   names, removable)
-                analysis.bindings.append(binding)
-                if scope is not None and not _in_use(scope, names, protected):
-                    analysis.unused.append(binding)
-
-    wrapper.visit(Visitor())
-    return analysis
-
-
-def _in_use(scope, names: Tuple[str, ...], protected: Set[str]) -> bool:
-    from libcst.metadata import ImportAssignment
-    for name in names:
-        if name in protected or name.partition(".")[0] in protected:
-            return True
-        for assignment in scope[name]:
-            if isinstance(assignment, ImportAssignment) and len(assignment.references) > 0:
-                return True
-    return False
-
-
-def _protected_names(tree: ast.Module, text: str) -> Set[str]:
-    """Names used where libcst's scopes do not look: `__all__`, string annotations,
-    `# type:` comments."""
-    names: Set[str] = set()
-
-    def strings(node: Optional[ast.AST]) -> None:
-        if node is None:
-            return
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                names.update(_WORD.findall(inner.value))
-
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            strings(node.returns)
-            arguments = node.args
-            for arg in (arguments.posonlyargs + arguments.args + arguments.kwonlyargs
-                        + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]):
-                strings(arg.annotation)
-        elif isinstance(node, ast.AnnAssign):
-            strings(node.annotation)
-        elif isinstance(node, (ast.Assign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
-                strings(node.value)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else \
-                func.id if isinstance(func, ast.Name) else ""
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
-                    func.value.id == "__all__":
-                strings(node)
-            elif name in ("cast", "TypeVar", "NewType", "ForwardRef"):
-                strings(node)
-    for match in _TYPE_COMMENT.finditer(text):
-        names.update(_WORD.findall(match.group(1)))
-    return names
-
-
-def _noqa_f401(line: str) -> bool:
-    for match in _NOQA.finditer(line):
-        codes = match.group("codes")
-        if codes is None or "F401" in codes.upper():
-            return True
-    return False
-
-
-def _catches_import_error(handler) -> bool:
-    """Whether a libcst handler may catch a failed import and go on."""
-    import libcst as cst
-    body = getattr(handler.body, "body", ())
-    if body:
-        last = body[-1]
-        if isinstance(last, cst.SimpleStatementLine) and last.body and \
-                isinstance(last.body[-1], cst.Raise):
-            return False
-    kind = handler.type
-    if kind is None:
-        return True
-    names = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
-    for name in names:
-        text = name.attr.value if isinstance(name, cst.Attribute) else \
-            name.value if isinstance(name, cst.Name) else None
-        if text is None or text in _IMPORT_ERRORS:
-            return True
-        if text.endswith(("Error", "Exception", "Warning")):
-            continue
-        return True
-    return False
-
-
-def _dotted(node) -> str:
-    import libcst as cst
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    raise TypeError(type(node).__name__)
-
-
-def _line_starts(text: str) -> List[int]:
-    starts = [0]
-    starts.extend(m.end() for m in _LINE_END.finditer(text))
-    return starts
-
-
-def _line(text: str, starts: List[int], row: int) -> str:
-    if row - 1 >= len(starts):
-        return ""
-    end = starts[row] if row < len(starts) else len(text)
-    return text[starts[row - 1]:end]
-
-
-# -- the plan and the rewrite --------------------------------------------------------------------
-
-def _cleanup(before: str, after: str, regions, path: str,
-             keep: FrozenSet[str]) -> List[Edit]:
-    """Edits of `after` that remove the imports the edits made unused and merge the `from`
-    imports they added."""
-    analysis = _analyse(after, path, keep)
-    inserted = [s for s in analysis.statements
-                if any(a <= s.start and s.end <= b for a, b, _ in regions)]
-    removals: Dict[int, Set[int]] = {}   # id(statement) -> indices of aliases to remove
-    candidates = [b for b in analysis.unused if b.removable]
-    if candidates:
-        already = _unused_before(before, path, keep)
-        for binding in candidates:
-            if already[binding.key]:
-                continue
-            names = list(binding.statement.names)
-            index = next(i for i, a in enumerate(names) if a is binding.alias)
-            removals.setdefault(id(binding.statement), set()).add(index)
-    merges, dropped = _plan_merges(analysis, inserted, removals, after)
-    if not removals and not merges:
-        return []
-    new_code = _rewrite(analysis, removals, merges, dropped)
-    if new_code == after:
-        return []
-    ast.parse(new_code)
-    return _line_edits(after, new_code)
-
-
-@lru_cache(maxsize=8)
-def _unused_before(before: str, path: str, keep: FrozenSet[str]) -> Counter:
-    """The imports unused in the text before the edits, by key: the same for every fix of a
-    module (the JSON and SARIF outputs complete each fix on the same text), so analysed once
-    per text; only the keys are kept, not libcst's tree."""
-    return Counter(b.key for b in _analyse(before, path, keep).unused)
-
-
-def _plan_merges(analysis: _Analysis, inserted: List[_Statement], removals, text: str):
-    """(target statement id -> aliases to add, ids of inserted lines to drop)."""
-    import libcst as cst
-    merges: Dict[int, List[Any]] = {}
-    dropped: Set[int] = set()
-    if not inserted:
-        return merges, dropped
-    existing = [s for s in analysis.statements if s.module_level and s not in inserted
-                and s.line is not None and isinstance(s.node, cst.ImportFrom)]
-    per_module = Counter(s.module for s in existing if s.module is not None)
-    if any(count > 1 for count in per_module.values()) and \
-            all(len(s.node.names) == 1 for s in existing):
-        return merges, dropped  # one name per `from` statement: the module's style
-    limit = max([79] + [len(line.rstrip("\r\n")) for line in text.splitlines()])
-    for new in inserted:
-        node = new.node
-        if not isinstance(node, cst.ImportFrom) or new.module is None or \
-                not new.module_level or new.line is None or len(new.line.body) != 1:
-            continue
-        targets = [s for s in existing if s.module == new.module and s.end <= new.start]
-        if len(targets) != 1 or per_module[new.module] != 1:
-            continue
-        target = targets[0]
-        if any(_noqa_f401(line) or "isort" in line
-               for line in text[target.start:target.end].splitlines()):
-            continue
-        have = {_dotted(a.name) for a in target.node.names}
-        aliases: Any = node.names  # never a star: star imports are not recorded
-        adding = [a for a in aliases if _dotted(a.name) not in have]
-        merges.setdefault(id(target.node), []).extend(adding)
-        dropped.add(id(new.line))
-    # A merge that would make a line too long, or cannot keep the layout, is not made.
-    for statement in existing:
-        extra = merges.get(id(statement.node))
-        if not extra:
-            continue
-        merged = _merged_names(statement.node, removals.get(id(statement.node), set()), extra)
-        if merged is None or (not _parenthesized(statement.node) and len(
-                _single_line(analysis.module, statement.node, merged)) > limit):
-            del merges[id(statement.node)]
-            for new in inserted:
-                if any(a in extra for a in new.node.names):
-                    dropped.discard(id(new.line))
-    return merges, dropped
-
 
 def _parenthesized(node) -> bool:
     return bool(getattr(node, "lpar", None))
@@ -813,8 +1042,10 @@ def _merged_names(node, removed: Set[int], adding: List[Any]) -> Optional[List[A
     return result
 
 
-def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
-             merges: Dict[int, List[Any]], dropped: Set[int]) -> str:
+def _rewrite(module, removals: Dict[int, Set[int]], merges: Dict[int, List[Any]],
+             dropped: Set[int]) -> str:
+    """`module` with the aliases `removals` names removed (by id of their statement), those of
+    `merges` added and the lines `dropped` dropped: libcst's transformer."""
     import libcst as cst
 
     # The lines the transformer emptied, by id; the nodes are kept here too, so that no id is
@@ -890,7 +1121,17 @@ def _rewrite(analysis: _Analysis, removals: Dict[int, Set[int]],
             return updated.with_changes(body=kept,
                                         footer=list(carried) + list(updated.footer))
 
-    return analysis.module.visit(Rewrite()).code
+    return module.visit(Rewrite()).code
+
+
+def _dotted(node) -> str:
+    import libcst as cst
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    raise TypeError(type(node).__name__)
+
 
 
 def _join_lines(carried: Sequence[Any], own: Sequence[Any]) -> List[Any]:
