@@ -7,7 +7,13 @@ text, and their edits compared (and, where they differ, the texts they write).
         [--max-size BYTES]
 
 Prints the counts (files, fixes, fixes with a clean-up, identical edits, same text by other
-edits, differences) and each difference."""
+edits, differences) and each difference.
+
+Real modules rarely hold a hazard whose fix leaves an import unused, so `--synthetic K` adds,
+per file, K edits of each of three kinds (seeded): every read of one imported name replaced by
+`x` (its import is left unused: a removal), one read of a name replaced by `x`, and an import
+line inserted between two top-level statements with a read replaced by a call of the name it
+imports (an added binding, used or not, merged or not)."""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ import cleanup_reference as reference  # noqa: E402
 
 from numlint import check_source  # noqa: E402
 from numlint.engine import imports  # noqa: E402
-from numlint.engine.fix import apply_edits  # noqa: E402
+from numlint.engine.fix import Edit, apply_edits  # noqa: E402
 
 
 def compare(text: str, path: str, stats: dict, differences: list) -> None:
@@ -58,12 +64,91 @@ def compare(text: str, path: str, stats: dict, differences: list) -> None:
         differences.append((path, fix.edits, old, new))
 
 
+def synthetic(text: str, count: int, rng: random.Random):
+    """`count` edits of each kind (see the module's docstring) of `text`."""
+    tree = ast.parse(text)
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def span(node):
+        return (starts[node.lineno - 1] + len(text[starts[node.lineno - 1]:][:0]) +
+                _column(text, starts, node.lineno, node.col_offset),
+                starts[node.end_lineno - 1] + _column(text, starts, node.end_lineno,
+                                                      node.end_col_offset))
+
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound.add((alias.asname or alias.name).partition(".")[0])
+    reads = {}
+    loads = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads.append(node)
+            if node.id in bound:
+                top = node
+                while isinstance(parents.get(top), ast.Attribute) and parents[top].value is top:
+                    top = parents[top]
+                reads.setdefault(node.id, []).append(top)
+    few = sorted(name for name, found in reads.items() if len(found) <= 3)
+    for name in rng.sample(few, min(count, len(few))):
+        yield [Edit(*span(node), "x") for node in reads[name]]
+    for node in rng.sample(loads, min(count, len(loads))):
+        yield [Edit(*span(node), "x")]
+    body = tree.body
+    for _ in range(count if body and loads else 0):
+        at = starts[rng.choice(body).lineno - 1]
+        node = rng.choice(loads)
+        start, end = span(node)
+        if start <= at < end:
+            continue
+        line = rng.choice(["from numpy import logaddexp\n", "import scipy.special\n",
+                           "from os import path as logaddexp\n"])
+        use = "scipy.special.logsumexp(x)" if "scipy" in line else "logaddexp(x)"
+        yield [Edit(at, at, line), Edit(start, end, use)]
+
+
+def _column(text, starts, row, column):
+    line = text[starts[row - 1]:starts[row] if row < len(starts) else len(text)]
+    return column if line.isascii() else len(line.encode("utf-8")[:column].decode("utf-8"))
+
+
+def compare_edits(text: str, path: str, edits, stats: dict, differences: list) -> None:
+    edits = sorted(set(edits))
+    if any(a.end > b.start for a, b in zip(edits, edits[1:])):
+        return
+    stats["fixes"] += 1
+    started = time.process_time()
+    old = reference.complete(text, edits, path)
+    stats["old_cpu"] += time.process_time() - started
+    started = time.process_time()
+    new = imports.complete(text, edits, path)
+    stats["new_cpu"] += time.process_time() - started
+    if sorted(old) != edits:
+        stats["cleaned"] += 1
+    if old == new:
+        stats["identical"] += 1
+    elif apply_edits(text, old) == apply_edits(text, new):
+        stats["same_text"] += 1
+    else:
+        stats["different"] += 1
+        differences.append((path, edits, old, new))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--limit", type=int, default=0, help="files sampled (0: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-size", type=int, default=400_000)
+    parser.add_argument("--synthetic", type=int, default=0,
+                        help="synthetic edits of each kind per file")
     args = parser.parse_args(argv)
     files = []
     for name in args.paths:
@@ -82,7 +167,13 @@ def main(argv=None) -> int:
             ast.parse(text)
         except Exception:
             continue
-        compare(text, str(file), stats, differences)
+        if args.synthetic:
+            stats["files"] += 1
+            rng = random.Random(f"{args.seed}:{file}")
+            for edits in synthetic(text, args.synthetic, rng):
+                compare_edits(text, str(file), edits, stats, differences)
+        else:
+            compare(text, str(file), stats, differences)
     for path, edits, old, new in differences:
         print("DIFFERENT", path)
         print("   fix:", edits)
