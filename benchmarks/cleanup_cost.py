@@ -13,7 +13,7 @@ of the module after the fix; one fix, the first that needs a clean-up: each fix 
 same); `fix_source` (checking and fixing). `json`: CPU seconds (getrusage, single-threaded)
 of the JSON output of two modules: 910 functions each importing NumPy under its own name,
 which its fix leaves unused (78 KB), and a 250 KB module of hazards (`memory.py`'s, NumPy
-imported again before each function); `--implementation old` runs HEAD~'s clean-up (the
+imported again before each function); `--implementation old` runs the clean-up of `OLD_COMMIT` (the
 per-text budget version) from git, for comparison.
 """
 
@@ -38,6 +38,10 @@ sys.path.insert(0, str(HERE))
 
 ALIASED = ("import numpy as np{i}\n\n\ndef h_{i}(x):\n"
            "    return np{i}.log(np{i}.sum(np{i}.exp(x)))\n\n\n")
+
+
+# The last commit with the per-text budget (one libcst analysis of the module per fix).
+OLD_COMMIT = "4f28a87"
 
 
 def _old_implementation(commit: str) -> None:
@@ -141,7 +145,7 @@ def memory(sizes, kinds) -> None:
 
 def json_cpu(implementation: str) -> None:
     if implementation == "old":
-        _old_implementation("HEAD~1")
+        _old_implementation(OLD_COMMIT)
     from memory import generated
     from numlint import check_source
     from numlint.cli.output import json_format

@@ -108,8 +108,10 @@ def _edits_of(text: str):
                            Edit(start, end, content)]
 
 
-@pytest.mark.parametrize("text", [MODULE, MODULE.replace("import os  # noqa: F401\n", "")],
-                         ids=["module", "without-os"])
+@pytest.mark.parametrize("text", [MODULE, MODULE.replace("import os  # noqa: F401\n", ""),
+                                  MODULE.replace("\n", "\r\n"),
+                                  MODULE.replace("\n", "\r\n", 3)],
+                         ids=["module", "without-os", "crlf", "mixed-newlines"])
 def test_edits_of_every_kind_are_completed_as_before(text):
     compared = 0
     for edits in _edits_of(text):

@@ -407,12 +407,11 @@ def _expression_of(before: scopes.Analysis, edit: Edit) -> Optional[scopes.Expre
 
 
 def _touches_type_comment(text: str, edit: Edit) -> bool:
-    line_start = text.rfind("\n", 0, edit.start) + 1
-    line_end = text.find("\n", edit.end)
-    if line_end < 0:
-        line_end = len(text)
-    return bool(_TYPE_COMMENT.search(text, line_start, line_end)) or \
-        "\r" in text[line_start:line_end]
+    """Whether a line the edit is on holds a `# type:` comment (its names are protected)."""
+    line_start = max(text.rfind("\n", 0, edit.start), text.rfind("\r", 0, edit.start)) + 1
+    match = _LINE_END.search(text, edit.end)
+    line_end = match.start() if match else len(text)
+    return bool(_TYPE_COMMENT.search(text, line_start, line_end))
 
 
 def _overlaps(spans: Sequence[Tuple[int, int]], start: int, end: int) -> bool:
@@ -531,9 +530,10 @@ class _Units:
             self.starts = [s for s, _ in spans]
 
     def _line(self, offset: int) -> Tuple[int, int]:
-        start = self.text.rfind("\n", 0, offset) + 1
-        end = self.text.find("\n", offset)
-        return start, len(self.text) if end < 0 else end + 1
+        text = self.text
+        start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+        match = _LINE_END.search(text, offset)
+        return start, match.end() if match else len(text)
 
     def around(self, offset: int) -> Tuple[Optional[int], Tuple[int, int], Optional[int]]:
         """The start of the unit before the one holding `offset`, that unit, the start of the
@@ -721,6 +721,21 @@ def _rewrite_windows(after: _After, removals, merges, dropped: Set[int]) -> List
             merged.append(window)
     newline_match = _LINE_END.search(text)
     newline = newline_match.group(0) if newline_match else "\n"
+    try:
+        return _rewrite_spans(text, merged, newline, statements, removals, merges, dropped)
+    except _OtherNewline:
+        # A window whose first line ends otherwise than the module's first line: libcst would
+        # write the lines it makes with another newline. The whole text is the window.
+        return _rewrite_spans(text, [[0, len(text)]], newline, statements, removals, merges,
+                              dropped)
+
+
+class _OtherNewline(ValueError):
+    pass
+
+
+def _rewrite_spans(text: str, merged: List[List[int]], newline: str, statements,
+                   removals, merges, dropped: Set[int]) -> List[Edit]:
     edits: List[Edit] = []
     for start, end in merged:
         inside = [o for o in statements if start <= o < end]
@@ -752,7 +767,7 @@ def _rewrite_window(code: str, offset: int, newline: str, stub: bool,
 
     module = cst.parse_module(code)
     if module.default_newline != newline:
-        raise ValueError("the window's newline is not the module's")
+        raise _OtherNewline("the window's newline is not the module's")
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     starts = _line_starts(code)
