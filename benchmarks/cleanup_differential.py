@@ -10,10 +10,11 @@ Prints the counts (files, fixes, fixes with a clean-up, identical edits, same te
 edits, differences) and each difference.
 
 Real modules rarely hold a hazard whose fix leaves an import unused, so `--synthetic K` adds,
-per file, K edits of each of three kinds (seeded): every read of one imported name replaced by
-`x` (its import is left unused: a removal), one read of a name replaced by `x`, and an import
-line inserted between two top-level statements with a read replaced by a call of the name it
-imports (an added binding, used or not, merged or not)."""
+per file, K edits of each of four kinds (seeded): every read of one imported name replaced by
+`x` (its import is left unused: a removal), one read of a name replaced by `x`, the lines of a
+statement inside a function deleted, and an import line inserted between two top-level
+statements with a read replaced by a call of the name it imports (an added binding, used or
+not, merged or not)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,10 @@ def synthetic(text: str, count: int, rng: random.Random):
         yield [Edit(*span(node), "x") for node in reads[name]]
     for node in rng.sample(loads, min(count, len(loads))):
         yield [Edit(*span(node), "x")]
+    nested = [s for d in ast.walk(tree) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for s in d.body[:-1] if isinstance(s, (ast.Assign, ast.Expr, ast.AugAssign))]
+    for statement in rng.sample(nested, min(count, len(nested))):
+        yield [Edit(starts[statement.lineno - 1], starts[statement.end_lineno], "")]
     body = tree.body
     for _ in range(count if body and loads else 0):
         at = starts[rng.choice(body).lineno - 1]

@@ -90,12 +90,26 @@ def h(z):
 
 
 def _edits_of(text: str):
-    """Every replacement of one name, attribute chain or call by `z` or by `np.exp(z)`, and
-    insertions of import lines at each top-level boundary."""
+    """Every replacement of one name, attribute chain or call by `z` or by `np.exp(z)`,
+    insertions of import lines at each top-level boundary, and deletions of each statement
+    inside a definition (alone, and with a replacement after it)."""
     tree = ast.parse(text)
     starts = [0]
     for line in text.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
+    for definition in ast.walk(tree):
+        if isinstance(definition, (ast.FunctionDef, ast.ClassDef)):
+            for statement in definition.body:
+                start = starts[statement.lineno - 1]
+                end = starts[statement.end_lineno]
+                yield [Edit(start, end, "")]
+                following = definition.body[-1]
+                if following is not statement and isinstance(following, ast.Return) and \
+                        following.value is not None:
+                    value = following.value
+                    yield [Edit(start, end, ""),
+                           Edit(starts[value.lineno - 1] + value.col_offset,
+                                starts[value.end_lineno - 1] + value.end_col_offset, "z")]
     for node in ast.walk(tree):
         if isinstance(node, (ast.Name, ast.Attribute, ast.Call)) and hasattr(node, "lineno"):
             start = starts[node.lineno - 1] + node.col_offset

@@ -210,6 +210,7 @@ class Analysis:
         self.dynamic: bool = False
         self.dynamic_spans: List[Tuple[int, int]] = []
         self.assigned: Set[str] = set()      # every name bound anywhere (dotted import names too)
+        self.imported: Set[str] = set()      # every name an import binds (and their first parts)
         self.read: Set[str] = set()          # every name read anywhere
         # offsets of the accesses that reference an import of each (scope, name) set
         self.support: Dict[Tuple[int, str], List[int]] = {}
@@ -526,6 +527,8 @@ class _Walk:
                 assignment = Assignment(target, name, target.count, binding, qualified)
                 target.assign.setdefault(name, []).append(assignment)
                 result.assigned.add(name)
+                result.imported.add(name)
+                result.imported.add(name.partition(".")[0])
 
     def _line(self, row: int) -> str:
         if row - 1 >= len(self.starts):

@@ -51,6 +51,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -207,12 +208,16 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
     is not one this covers (see the module's docstring)."""
     expressions: Dict[int, Tuple[scopes.Expression, List[Edit]]] = {}
     added: List[Tuple[Edit, List[ast.stmt]]] = []
+    deleted: List[Edit] = []
     for edit in edits:
         if "#" in edit.content or "type:" in edit.content:
             return None
         statements = _added_imports(before, text, edit)
         if statements is not None:
             added.append((edit, statements))
+            continue
+        if _deleted_statements(before, text, edit):
+            deleted.append(edit)
             continue
         expression = _expression_of(before, edit)
         if expression is None or _touches_type_comment(text, edit):
@@ -290,6 +295,13 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
                     before, expression.scope, name, [(expression.start, expression.count)],
                     extra or None):
                 made.add((id(target), name))
+    for edit in deleted:
+        low = bisect.bisect_left(before.access_offsets, edit.start)
+        high = bisect.bisect_left(before.access_offsets, edit.end)
+        for offset, (scope, name) in before.accesses[low:high]:
+            key = (id(scope), name)
+            lost[key] = lost.get(key, 0) + 1
+            sets[key] = (scope, name)
     # The sets of bindings left without a reference, and their unused imports.
     candidates: List[Tuple[_Statement, int, tuple]] = []
     unreferenced: Set[Tuple[int, str]] = set()
@@ -389,7 +401,55 @@ def _added_imports(before: scopes.Analysis, text: str, edit: Edit) -> Optional[L
     return statements
 
 
-def _expression_of(before: scopes.Analysis, edit: Edit) -> Optional[scopes.Expression]:
+_DELETABLE = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass)
+
+
+def _deleted_statements(before: scopes.Analysis, text: str, edit: Edit) -> bool:
+    """Whether an edit deletes whole lines of simple statements inside a top-level statement
+    (a fix folding `e = np.exp(x)` into the expression that used `e`): assignments of names
+    no import binds, and expressions, with no scope of their own, cut through no expression.
+    Such a deletion takes its accesses away and changes no binding an import's use depends
+    on (the binding counts after it shift alike)."""
+    start, end = edit.start, edit.end
+    if edit.content or start >= end or (start > 0 and text[start - 1] not in "\r\n") or \
+            text[end - 1] not in "\r\n":
+        return False
+    units = before.units
+    index = bisect.bisect_right(before.unit_starts, start) - 1
+    if index < 0 or not units[index].start < start or end > units[index].end:
+        return False
+    deleted = text[start:end]
+    if _TYPE_COMMENT.search(deleted) or "__all__" in deleted:
+        return False
+    try:
+        statements = ast.parse(textwrap.dedent(deleted)).body
+    except (SyntaxError, ValueError):
+        return False
+    for statement in statements:
+        if not isinstance(statement, _DELETABLE):
+            return False
+        for node in ast.walk(statement):
+            if isinstance(node, _NEW_SCOPES):
+                return False
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and (
+                    node.id in before.imported or not isinstance(node.ctx, ast.Store)):
+                return False
+            if isinstance(node, ast.Call) and (scopes._full_name(node.func) or "") in _DYNAMIC:
+                return False
+    if _overlaps(before.protected_spans, start, end):
+        return False
+    # No expression of the text crosses the deleted lines' bounds.
+    expressions = before.expressions
+    first = bisect.bisect_left(before.expression_starts, start)
+    last = bisect.bisect_left(before.expression_starts, end)
+    if any(e.end > end for e in expressions[first:last]):
+        return False
+    around = _expression_of(before, Edit(start, start, ""), plain_only=False)
+    return around is None or around.start >= start
+
+
+def _expression_of(before: scopes.Analysis, edit: Edit,
+                   plain_only: bool = True) -> Optional[scopes.Expression]:
     """The innermost expression whose parent is not an expression that holds the edit, if
     it is plain (not under an attribute, not in an annotation or a type hint)."""
     starts = before.expression_starts
@@ -400,8 +460,9 @@ def _expression_of(before: scopes.Analysis, edit: Edit) -> Optional[scopes.Expre
         expression = before.expressions[index]
         if expression.start < floor:
             return None
-        if expression.start <= edit.start and edit.end <= expression.end:
-            return expression if expression.plain else None
+        if expression.start <= edit.start and edit.end <= expression.end and (
+                expression.start < edit.start or edit.start < expression.end or plain_only):
+            return expression if expression.plain or not plain_only else None
         index -= 1
     return None
 
