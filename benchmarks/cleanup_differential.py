@@ -164,7 +164,11 @@ def main(argv=None) -> int:
     stats = dict(files=0, fixes=0, cleaned=0, identical=0, same_text=0, different=0,
                  old_cpu=0.0, new_cpu=0.0)
     differences: list = []
-    for file in files:
+    for number, file in enumerate(files, 1):
+        if number % 50 == 0:
+            print(f"[{number}/{len(files)}]", " ".join(
+                f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()),
+                flush=True)
         try:
             text = file.read_text(encoding="utf-8")
             if len(text) > args.max_size:

@@ -696,7 +696,7 @@ class _Walk:
             if self.attributes[-1] is None:
                 self.attributes[-1] = node
                 push(self.leave_attribute, node)
-            push(self.visit_expr, (node.value, False))
+            push(self.visit_expr, (node.value, not isinstance(node.ctx, ast.Load)))
             return
         if kind is ast.Call:
             self.visit_call(node)
@@ -806,8 +806,11 @@ class _Walk:
         if ignored:
             self.ignored += 1
         push(self.leave_subscript, ignored)
-        push(self.visit_expr, (node.slice, False))
-        push(self.visit_expr, (node.value, False))
+        # Under an assignment or a `del`, the subscript's parts are read as expressions of
+        # their own (`x[x == np.nan] = 0`).
+        stored = not isinstance(node.ctx, ast.Load)
+        push(self.visit_expr, (node.slice, stored))
+        push(self.visit_expr, (node.value, stored))
 
     def leave_subscript(self, ignored: bool) -> None:
         self.hint.pop()

@@ -460,8 +460,7 @@ def _expression_of(before: scopes.Analysis, edit: Edit,
         expression = before.expressions[index]
         if expression.start < floor:
             return None
-        if expression.start <= edit.start and edit.end <= expression.end and (
-                expression.start < edit.start or edit.start < expression.end or plain_only):
+        if expression.start <= edit.start and edit.end <= expression.end:
             return expression if expression.plain or not plain_only else None
         index -= 1
     return None
