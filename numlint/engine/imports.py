@@ -152,7 +152,7 @@ class _Statement:
 class _After:
     """What the plan needs of the text after the fix."""
 
-    text: str
+    text: Optional[str]                              # made when a clean-up needs it
     candidates: List[Tuple[_Statement, int, tuple]]   # unused, removable: (statement, alias, key)
     inserted: List[_Statement]
     statements: Any                                  # () -> module-level `from` statements
@@ -163,15 +163,19 @@ def _complete(text: str, edits: List[Edit], regions, path: str,
               keep: FrozenSet[str]) -> List[Edit]:
     """The edits with their clean-up (`complete`, which catches what this raises)."""
     before, already = _before(text, path, keep)
-    after_text = apply_edits(text, edits)
-    after = _derived(before, text, edits, regions, after_text, path, keep)
+    after = _derived(before, text, edits, regions, path, keep)
     if after is None:
-        after = _analysed(after_text, regions, path, keep)
+        after = _analysed(apply_edits(text, edits), regions, path, keep)
     removals: Dict[int, Tuple[_Statement, Set[int]]] = {}
     for statement, index, key in after.candidates:
         if already[key]:
             continue
         removals.setdefault(statement.start, (statement, set()))[1].add(index)
+    if not removals and not any(s.is_from for s in after.inserted):
+        return edits  # (the text after the fix is not even made)
+    if after.text is None:
+        after.text = after.units.text = apply_edits(text, edits)
+    after_text = after.text
     merges, dropped = _plan_merges(after, removals)
     if not removals and not merges:
         return edits
@@ -202,8 +206,8 @@ def _analysed(after_text: str, regions, path: str, keep: FrozenSet[str]) -> _Aft
                   lambda: [s for s in statements if s.module_level and s.is_from], units)
 
 
-def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, after_text: str,
-             path: str, keep: FrozenSet[str]) -> Optional[_After]:
+def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, path: str,
+             keep: FrozenSet[str]) -> Optional[_After]:
     """The usage after the fix from the analysis of the text before it, or None where the fix
     is not one this covers (see the module's docstring)."""
     expressions: Dict[int, Tuple[scopes.Expression, List[Edit]]] = {}
@@ -236,6 +240,7 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
     extra: Dict[str, int] = {}
     new_bindings: List[Tuple[_Statement, int, tuple, Tuple[str, ...]]] = []
     inserted: List[_Statement] = []
+    lines: List[Tuple[int, int]] = []   # the lines of the inserted statements
     shift = _Shift(regions)
     for edit, statements in added:
         base = shift.start_of(edit)
@@ -251,6 +256,8 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
             statement = _Statement(start, end, True, module, isinstance(node, ast.ImportFrom),
                                    False, True)
             inserted.append(statement)
+            lines.append((start, base + (rows[end_row] if end_row < len(rows)
+                                         else len(edit.content))))
             for index, alias in enumerate(node.names):
                 imported = alias.name
                 if isinstance(node, ast.ImportFrom):
@@ -347,7 +354,7 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
         if any((id(before.module), n) in made for n in names):
             continue
         candidates.append((statement, index, key))
-    units = _Units(after_text, None, before, shift, inserted)
+    units = _Units(None, None, before, shift, lines)
 
     def module_from_statements() -> List[_Statement]:
         found = [s for s in inserted if s.is_from]
@@ -358,7 +365,7 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, aft
                                         origin.module, True, False, False, origin))
         return sorted(found, key=lambda s: s.start)
 
-    return _After(after_text, candidates, inserted, module_from_statements, units)
+    return _After(None, candidates, inserted, module_from_statements, units)
 
 
 def _characters(text: str, rows: List[int], row: int, column: int) -> int:
@@ -575,25 +582,19 @@ class _Shift:
 class _Units:
     """The module's top-level logical lines in the text after the fix."""
 
-    def __init__(self, text: str, spans: Optional[List[Tuple[int, int]]],
+    def __init__(self, text: Optional[str], spans: Optional[List[Tuple[int, int]]],
                  before: Optional[scopes.Analysis] = None, shift: Optional[_Shift] = None,
-                 inserted: Sequence[_Statement] = ()):
+                 added: Sequence[Tuple[int, int]] = ()):
         self.text = text
         if spans is None:
             assert before is not None and shift is not None
             self.before = before
             self.shift = shift
-            self.added = sorted(self._line(s.start) for s in inserted)
+            self.added = sorted(set(added))   # the inserted lines
             self.spans = None
         else:
             self.spans = spans
             self.starts = [s for s, _ in spans]
-
-    def _line(self, offset: int) -> Tuple[int, int]:
-        text = self.text
-        start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-        match = _LINE_END.search(text, offset)
-        return start, match.end() if match else len(text)
 
     def around(self, offset: int) -> Tuple[Optional[int], Tuple[int, int], Optional[int]]:
         """The start of the unit before the one holding `offset`, that unit, the start of the
@@ -659,16 +660,18 @@ def _check_parses(result: str, after: _After, regions, cleanup: Sequence[Edit]) 
     statements the fix's edits are in (the rewritten windows were parsed already)."""
     if after.units.spans is not None:
         return  # the text after the fix was analysed whole: it parses
+    assert after.text is not None
+    size = len(after.text)
     shift = _Shift(_regions(sorted(cleanup)))
     checked: Set[Tuple[int, int]] = set()
     for start, end, _ in regions:
         _, unit, following = after.units.around(start)
-        span = (unit[0], following if following is not None else len(after.text))
+        span = (unit[0], following if following is not None else size)
         if span in checked:
             continue
         checked.add(span)
         ast.parse(result[shift.start_of_offset(span[0]):shift.start_of_offset(span[1])
-                         if span[1] < len(after.text) else len(result)])
+                         if span[1] < size else len(result)])
 
 
 # -- the plan and the rewrite --------------------------------------------------------------------
@@ -682,6 +685,7 @@ def _plan_merges(after: _After, removals):
     if not any(s.is_from and s.module is not None and s.module_level for s in inserted):
         return merges, dropped
     text = after.text
+    assert text is not None
     existing = [s for s in after.statements() if not s.inserted and s.module_level and s.is_from]
     nodes: Dict[int, Any] = {}
 
@@ -752,6 +756,7 @@ def _rewrite_windows(after: _After, removals, merges, dropped: Set[int]) -> List
     top-level statements around each change: the one before it, for the lines above a removed
     module-level statement, and a stand-in `pass` for the one after it)."""
     text = after.text
+    assert text is not None
     changes: List[Tuple[int, bool]] = []   # (offset of a changed statement, module level)
     statements: Dict[int, _Statement] = {}
     for start, (statement, _) in removals.items():
