@@ -116,7 +116,7 @@ def _edits_of(text: str):
             end = starts[node.end_lineno - 1] + node.end_col_offset
             for content in ("z", "np.exp(z)", "log_softmax(z)"):
                 yield [Edit(start, end, content)]
-                for statement in tree.body[:3]:
+                for statement in tree.body[:3] + tree.body[-2:]:
                     at = starts[statement.lineno - 1]
                     yield [Edit(at, at, "from scipy.special import log_softmax\n"),
                            Edit(start, end, content)]

@@ -1003,7 +1003,8 @@ def supports(result: "Analysis", scope: Scope, name: str, found: Sequence[Tuple[
         if target is not scope:
             return [(target, [offset for offset, _ in found])]
         added = extra[name]
-        return [(target, [offset for offset, _ in found if offset >= added])]
+        later = [offset for offset, _ in found if offset >= added]
+        return [(target, later)] if later else []
     target = resolve(scope, name, scope)
     if target is None:
         return []

@@ -301,7 +301,8 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, pat
             for target, offsets in scopes.supports(
                     before, expression.scope, name, [(expression.start, expression.count)],
                     extra or None):
-                made.add((id(target), name))
+                if offsets:
+                    made.add((id(target), name))
     for edit in deleted:
         low = bisect.bisect_left(before.access_offsets, edit.start)
         high = bisect.bisect_left(before.access_offsets, edit.end)
