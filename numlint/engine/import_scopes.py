@@ -269,6 +269,7 @@ class _Walk:
         self.guards = 0
         self.unit = 0
         self.typing = "typing" in text
+        self.roots: Set[str] = set()   # the names the module's imports bind (first parts)
         self.statements_seen: Dict[Tuple[int, str], Tuple[int, Set[Any]]] = {}
 
     # -- positions --------------------------------------------------------------------------
@@ -330,7 +331,9 @@ class _Walk:
                 result.units.append(Unit(self.starts[row - 1], self._line_end(end_row), 0))
             previous_end_row = end_row
         for node in ast.walk(tree):  # type: ignore[assignment]
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.roots.update((a.asname or a.name).partition(".")[0] for a in node.names)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                     node.func.id in _DYNAMIC:
                 result.dynamic = True
                 result.dynamic_spans.append((self.start_of(node), self.end_of(node)))
@@ -671,10 +674,12 @@ class _Walk:
     # -- expressions -----------------------------------------------------------------------
 
     def access(self, name: str, offset: int, attribute) -> None:
+        self.result.read.add(name)
+        if name not in self.roots:
+            return  # no import binds it: it references no import (and is not kept)
         if self.string is not None:
             offset = self.string
         self.deferred.append((self.scope, name, attribute, offset, self.scope.count))
-        self.result.read.add(name)
 
     def visit_expr(self, item) -> None:
         node, top = item
