@@ -6,6 +6,10 @@ text, and their edits compared (and, where they differ, the texts they write).
     python benchmarks/cleanup_differential.py fixtures DIR ... [--limit N] [--seed S]
         [--max-size BYTES]
 
+`--analysis` compares the analyses instead: the unused imports of each module by libcst's
+`ScopeProvider` (the old `_analyse`) and by `import_scopes.analyse` (then `fixes` counts
+import bindings, `identical` modules).
+
 Prints the counts (files, fixes, fixes with a clean-up, identical edits, same text by other
 edits, differences) and each difference.
 
@@ -146,6 +150,26 @@ def compare_edits(text: str, path: str, edits, stats: dict, differences: list) -
         differences.append((path, edits, old, new))
 
 
+def compare_analysis(text: str, path: str, stats: dict, differences: list) -> None:
+    """The unused imports of `text` by libcst's analysis and by `import_scopes.analyse`: each
+    binding's key and whether it may be removed."""
+    from numlint.engine import import_scopes
+    try:
+        old = reference._analyse(text, path, frozenset())
+    except Exception:
+        return  # (libcst does not parse it)
+    new = import_scopes.analyse(text, path, frozenset())
+    stats["files"] += 1
+    stats["fixes"] += len(old.bindings)   # (here: bindings)
+    left = sorted((b.key, b.removable) for b in old.unused)
+    right = sorted((b.key, b.removable) for b in new.bindings if not new.in_use(b))
+    if left == right and len(old.bindings) == len(new.bindings):
+        stats["identical"] += 1
+    else:
+        stats["different"] += 1
+        differences.append((path, (), left, right))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
@@ -154,6 +178,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-size", type=int, default=400_000)
     parser.add_argument("--synthetic", type=int, default=0,
                         help="synthetic edits of each kind per file")
+    parser.add_argument("--analysis", action="store_true",
+                        help="compare the unused imports each analysis finds, not fixes")
     args = parser.parse_args(argv)
     files = []
     for name in args.paths:
@@ -176,7 +202,9 @@ def main(argv=None) -> int:
             ast.parse(text)
         except Exception:
             continue
-        if args.synthetic:
+        if args.analysis:
+            compare_analysis(text, str(file), stats, differences)
+        elif args.synthetic:
             stats["files"] += 1
             rng = random.Random(f"{args.seed}:{file}")
             for edits in synthetic(text, args.synthetic, rng):
