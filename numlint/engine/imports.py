@@ -32,11 +32,13 @@ fixes the JSON and SARIF outputs and an editor's code actions complete one after
 which accesses reference which imports, and the scope and binding count at each expression
 that is not part of a larger one. A fix's usage is then derived from it: the accesses inside
 the expressions the fix rewrites are taken away, the names of the rewritten expressions are
-resolved where they stand (as libcst would in the fixed text), and the imports the fix adds at
-the top of the module are bound there. A fix this derivation does not cover (one that rewrites
-a binding, a lambda or comprehension, an annotation, a string that could be a type, a
-`# type:` comment, a statement, or adds an import elsewhere) is answered by analysing the text
-after it instead (one more `ast` analysis). The import statements that change are rewritten
+resolved where they stand (as libcst would in the fixed text), the statements it deletes
+inside a definition (assignments it folds into the expression that used them) take their
+accesses with them, and the imports it adds between top-level statements are bound there. A
+fix this derivation does not cover (one that rewrites a binding, a lambda or comprehension, an
+annotation, a string that could be a type, a `# type:` comment, a compound statement, or adds
+an import elsewhere) is answered by analysing the text after it instead (one more `ast`
+analysis). The import statements that change are rewritten
 by libcst's transformer on a window of the text: the top-level statements around them (the
 one before, for the layout of the lines above a removed statement, and a stand-in for the one
 after), so that libcst never reads the whole module. The window's changed lines become edits
