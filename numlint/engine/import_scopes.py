@@ -14,17 +14,19 @@ in annotations and type hints (`typing` subscripts, `cast`, `TypeVar`, `NewType`
 and their names read. An import is used when any import of one of its names, in the scope
 that name resolves to from the import's scope, has a reference.
 
-The walk keeps, per import binding, the offsets of its references (so that a fix's edits can
-take some away), and, for each expression whose parent is not an expression (a statement's
-value or test, a keyword's value, a default...), the scope and binding count where it is read
-(so that the names a fix writes there can be resolved as libcst would resolve them). The tree
-is not kept. One explicit stack: no recursion, however deep the expressions.
+Where libcst links every read to every binding it reaches (quadratic in a scope that binds
+one name hundreds of times), the walk counts, per set of bindings of a name in a scope, the
+reads that reference one of its imports, with their offsets (so that a fix's edits can take
+some away): a read supports at most two sets. It also keeps, for each expression whose parent
+is not an expression (a statement's value or test, a keyword's value, a default...), the
+scope and binding count where it is read (so that the names a fix writes there can be
+resolved as libcst would resolve them). Reads of names no import binds are not kept, nor is
+the tree. One explicit stack: no recursion, however deep the expressions.
 """
 
 from __future__ import annotations
 
 import ast
-import bisect
 import builtins
 import re
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
@@ -35,9 +37,6 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_NO_VISIT = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.alias,
-             ast.type_ignore)
-
 
 class Scope:
     """A scope, as libcst's `Scope`: its bindings by name (each `[index, binding]`, the
@@ -118,14 +117,6 @@ def contains(scope: Scope, name: str,
         if name in current.assign:
             return True
         current = visible_parent(current.parent, current)
-
-
-def bindings_of(scope: Scope, name: str,
-                extra: Optional[Dict[str, List[Assignment]]] = None) -> List[Assignment]:
-    found = scope.assign.get(name, [])
-    if extra is not None and scope.kind == GLOBAL and name in extra:
-        return list(found) + extra[name]
-    return found
 
 
 class Statement:
