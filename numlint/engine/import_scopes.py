@@ -31,11 +31,12 @@ import builtins
 import re
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+from numlint.engine.importer import catches_import_error
+
 GLOBAL, FUNCTION, CLASS, COMPREHENSION = range(4)
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 class Scope:
@@ -400,7 +401,7 @@ class _Walk:
                 push(self.visit_expr, (item_.context_expr, True))
             return
         if kind is ast.Try or kind.__name__ == "TryStar":
-            guard = any(_catches_import_error(h) for h in node.handlers)
+            guard = any(catches_import_error(h) for h in node.handlers)
             if guard:
                 self.guards += 1
                 push(self.unguard, None)
@@ -490,7 +491,7 @@ class _Walk:
         statement.names = len(node.names)
         statement.in_suite = suite is not None
         statement.top = self.unit
-        noqa = any(_noqa_f401(self._line(row)) for row in range(node.lineno, node.end_lineno + 1))
+        noqa = any(noqa_f401(self._line(row)) for row in range(node.lineno, node.end_lineno + 1))
         statement.noqa = noqa
         removable = not (noqa or self.guards or result.dynamic or
                          (self.package_init and module_level) or
@@ -501,17 +502,7 @@ class _Walk:
                      node.level if isinstance(node, ast.ImportFrom) else 0,
                      tuple((a.name, a.asname) for a in node.names))
         for index, alias in enumerate(node.names):
-            imported = alias.name
-            if isinstance(node, ast.ImportFrom):
-                # (a relative import's module is left out of the key, as it always was)
-                imported = f"{'.' * node.level}{module or ''}:{imported}"
-            if alias.asname is not None:
-                bound = alias.asname
-                names: Tuple[str, ...] = (bound,)
-            else:
-                bound = imported.rpartition(":")[2]
-                parts = bound.split(".")
-                names = tuple(".".join(parts[:k]) for k in range(len(parts), 0, -1))
+            bound, imported, names = alias_binding(node, module, alias)
             binding = Binding((tuple(self.definitions), bound, imported), statement, index,
                               names, removable, scope, bound)
             statement.bindings.append(binding)
@@ -1071,7 +1062,7 @@ _TYPE_COMMENT = re.compile(r"#\s*type:(.*)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _noqa_f401(line: str) -> bool:
+def noqa_f401(line: str) -> bool:
     for match in _NOQA.finditer(line):
         codes = match.group("codes")
         if codes is None or "F401" in codes.upper():
@@ -1079,24 +1070,20 @@ def _noqa_f401(line: str) -> bool:
     return False
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    """Whether a handler may catch a failed import and go on."""
-    if handler.body and isinstance(handler.body[-1], ast.Raise):
-        return False
-    kind = handler.type
-    if kind is None:
-        return True
-    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
-    for name in names:
-        text = name.attr if isinstance(name, ast.Attribute) else \
-            name.id if isinstance(name, ast.Name) else None
-        if text is None or text in _IMPORT_ERRORS:
-            return True
-        if text.endswith(("Error", "Exception", "Warning")):
-            continue
-        return True
-    return False
 
+def alias_binding(node, module: Optional[str],
+                  alias: ast.alias) -> Tuple[str, str, Tuple[str, ...]]:
+    """The name an alias of an import statement binds, what it imports (`m:name` for a `from`
+    import of `module`, the statement's level-0 module; a relative import's module is left out,
+    as it always was) and the names the scope records for it (`a.b`, `a` for `import a.b`)."""
+    imported = alias.name
+    if isinstance(node, ast.ImportFrom):
+        imported = f"{'.' * node.level}{module or ''}:{imported}"
+    if alias.asname is not None:
+        return alias.asname, imported, (alias.asname,)
+    bound = imported.rpartition(":")[2]
+    parts = bound.split(".")
+    return bound, imported, tuple(".".join(parts[:k]) for k in range(len(parts), 0, -1))
 
 def _protected_names(tree: ast.Module, text: str) -> Set[str]:
     """Names used where libcst's scopes do not look: `__all__`, string annotations,

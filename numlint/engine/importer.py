@@ -164,7 +164,7 @@ class Importer:
             if isinstance(parent, _GUARDS) or type(parent).__name__ == "match_case":
                 return False
             if isinstance(parent, _TRIES) and field in ("body", "orelse") and \
-                    any(_catches_import_error(h) for h in parent.handlers):
+                    any(catches_import_error(h) for h in parent.handlers):
                 return False
             if isinstance(parent, _DEFINITIONS):
                 return False
@@ -309,7 +309,7 @@ def _module_level_statements(tree: ast.Module):
         stack.extend(reversed(children))
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def catches_import_error(handler: ast.ExceptHandler) -> bool:
     """Whether `handler` may catch a failed import and go on (bare `except:` does; an
     unknown name is assumed to; a handler that raises again does not go on)."""
     if handler.body and isinstance(handler.body[-1], ast.Raise):
