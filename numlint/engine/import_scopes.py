@@ -39,6 +39,7 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
+
 class Scope:
     """A scope, as libcst's `Scope`: its bindings by name (each `[index, binding]`, the
     binding an `Import` record or None), its `global`/`nonlocal` redirections, and the count
@@ -1070,7 +1071,6 @@ def noqa_f401(line: str) -> bool:
     return False
 
 
-
 def alias_binding(node, module: Optional[str],
                   alias: ast.alias) -> Tuple[str, str, Tuple[str, ...]]:
     """The name an alias of an import statement binds, what it imports (`m:name` for a `from`
@@ -1084,6 +1084,7 @@ def alias_binding(node, module: Optional[str],
     bound = imported.rpartition(":")[2]
     parts = bound.split(".")
     return bound, imported, tuple(".".join(parts[:k]) for k in range(len(parts), 0, -1))
+
 
 def _protected_names(tree: ast.Module, text: str) -> Set[str]:
     """Names used where libcst's scopes do not look: `__all__`, string annotations,

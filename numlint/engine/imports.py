@@ -1057,7 +1057,6 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-
 def _parenthesized(node) -> bool:
     return bool(getattr(node, "lpar", None))
 
@@ -1207,7 +1206,6 @@ def _dotted(node) -> str:
     raise TypeError(type(node).__name__)
 
 
-
 def _join_lines(carried: Sequence[Any], own: Sequence[Any]) -> List[Any]:
     """The lines above a removed statement (its comments, the blank lines that set its group
     apart) joined to those of the next one: no run of blank lines longer than either had."""
@@ -1268,8 +1266,8 @@ def _compose(edits: Sequence[Edit], after: str, cleanup: Sequence[Edit]) -> List
         if not cleans:
             result.extend(m[3] for m in fixes)
             continue
-        content = apply_edits(after[start:end], [Edit(c.start - start, c.end - start, c.content)
-                                                  for c in cleans])
+        content = apply_edits(after[start:end],
+                              [Edit(c.start - start, c.end - start, c.content) for c in cleans])
         original_start = _to_original(start, regions, first=True)
         original_end = _to_original(end, regions, first=False)
         result.append(Edit(original_start, original_end, content))
