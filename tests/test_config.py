@@ -220,3 +220,51 @@ def test_opt_in_rules_run_only_when_named():
     assert code in Config(select=(code,)).enabled_codes()
     assert code in Config(extend_select=(code,)).enabled_codes()
     assert code not in Config(select=(code,), ignore=(code,)).enabled_codes()
+
+
+# -- exclusion patterns matched as one expression -------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from numlint.engine.settings import DEFAULT_EXCLUDE, _AnyOf, _gitwildmatch  # noqa: E402
+
+import pathspec  # noqa: E402
+
+_PART = st.sampled_from(["a", "b", "build", "dist", ".venv", "x.py", "test_x.py", "a.b",
+                         "[ab]", "node_modules", "sub dir", "é", "*.py"])
+_PATTERN = st.one_of(
+    st.sampled_from(list(DEFAULT_EXCLUDE) + [
+        "*.py", "/a", "a/", "a/**/b", "**/b", "b/**", "test_*.py", "a?b", "[ab]/x.py",
+        "\\[ab\\]", "a/*.py", "/build/", "**", "*", "dir with space", "#comment", "",
+        " ", "x.py ", "a\\ ", "***/b", "a//b", "./a", "!x.py"]),
+    st.lists(_PART, min_size=1, max_size=3).map("/".join))
+_PATH = st.tuples(st.lists(_PART, min_size=1, max_size=4).map("/".join), st.booleans(),
+                  st.sampled_from(["", "/", "./"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PATTERN, max_size=6), st.lists(_PATH, min_size=1, max_size=8))
+def test_one_expression_answers_as_the_spec(patterns, paths):
+    """Where no pattern negates, the exclusions are one regular expression: for every path
+    (file or directory, relative or not) the same answer as pathspec's `GitIgnoreSpec`."""
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    matcher = _gitwildmatch(patterns)
+    negates = any(p.include is False for p in spec.patterns)
+    assert isinstance(matcher, _AnyOf) == (not negates and any(
+        p.include for p in spec.patterns))
+    for path, is_dir, prefix in paths:
+        path = prefix + path + ("/" if is_dir else "")
+        assert matcher.match_file(path) == spec.match_file(path), (patterns, path)
+
+
+def test_the_default_exclusions_are_one_expression():
+    matcher = Config().with_overrides(extend_select=())
+    matcher.excluded("x.py")  # builds the matcher
+    compiled = matcher._cache["exclude"]
+    assert isinstance(compiled, _AnyOf)
+    assert compiled.match_file("pkg/build/x.py") and compiled.match_file(".venv/")
+    assert not compiled.match_file("pkg/builder/x.py")
+    negated = Config(extend_exclude=("!keep.py",))
+    negated.excluded("x.py")
+    assert isinstance(negated._cache["exclude"], pathspec.GitIgnoreSpec)

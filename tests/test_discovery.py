@@ -120,3 +120,17 @@ def test_force_exclude_must_be_a_boolean(run, write):
     write("pyproject.toml", "[tool.numlint]\nforce-exclude = 'yes'\n")
     result = run("check", ".")
     assert result.exit_code == 2 and "'force-exclude' must be true or false" in result.output
+
+
+def test_display_path_outside_the_working_directory(tmp_path, monkeypatch):
+    """A path outside the working directory is shown as given, in normal form, whether it
+    comes as a `Path` (the walk's) or as the string the user typed."""
+    from pathlib import Path
+
+    from numlint.run.runner import display_path
+    inside = tmp_path / "cwd"
+    inside.mkdir()
+    monkeypatch.chdir(inside)
+    for given in ("../other//pkg/./m.py", str(tmp_path / "other" / "m.py"), "/a//b/./c.py"):
+        assert display_path(Path(given)) == display_path(given) == Path(given).as_posix()
+    assert display_path(Path("m.py")) == "m.py" and display_path(inside) == "."

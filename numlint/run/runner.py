@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from numlint.engine.check import check_module, fix_source, internal_failure, meta_diagnostic
 from numlint.engine.settings import Config
@@ -36,6 +36,8 @@ def display_path(path: Path) -> str:
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
     if absolute.startswith(prefix):  # string work: this runs for every file of a run
         return _posix(absolute[len(prefix):])
+    if isinstance(path, PurePath):  # already in normal form: not parsed again
+        return _posix(str(path))
     return Path(path).as_posix()
 
 
