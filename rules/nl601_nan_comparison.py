@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import re
+from typing import List, Optional, Tuple
 
-from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine.rule import Applicability, Fixability, Proof, Rule, TextCondition, bad, good
 from numlint.engine.table import framework_of_module
 from numlint.engine.table.precision import NAN_CONSTANTS, NAN_CONSTRUCTORS, SCALAR_NAN_CONSTANTS
 
@@ -19,6 +20,204 @@ _NEGATED = (ast.NotEq, ast.IsNot)
 _NAN_STRINGS = ("nan", "NaN", "NAN")
 
 
+# -- the prefilter's test: where a NaN constant is written -----------------------------------
+#
+# The rule reports a comparison one of whose sides is a NaN constant, written there or held by
+# a name or `self.` attribute assigned one (the model follows assignments only). Most modules
+# that write `np.nan` only fill arrays with it (`X[mask] = np.nan`), pass it as an argument
+# (`fillna(value=np.nan)`, `[1, np.nan]`) or mention it in a docstring, none of which the rule
+# can report. The test reads the text once, skipping comments and strings (a string is a NaN
+# only as the one argument of a call, `float("nan")`), and keeps the module when a NaN constant
+# may be a comparison's side or a name's value: beside `==`, `!=`, `is`, `is not`; the value of
+# an assignment or a walrus to a name or an attribute (not to a subscript; not a keyword
+# argument or a default); an element of a tuple or list unpacked into names
+# (`a, b = 0, np.nan`); imported under another name (`from numpy import nan as NA`). Whatever
+# it cannot read (unbalanced brackets, a comment inside an expression) keeps the module. The
+# functions (`np.equal(x, np.nan)`, `x.ne(...)`) are the rule's other combinations.
+
+_LEXEME = re.compile(
+    r"(?P<comment>#[^\n]*)"
+    r"|(?P<string>(?<!\w)[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
+    r"|\"(?:[^\"\\\n]|\\[\s\S])*\"|'(?:[^'\\\n]|\\[\s\S])*'))"
+    r"|(?P<nan>\b(?:nan|NaN|NAN)\b)"
+    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<end>[\n;])")
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+_NAN_WORDS = ("nan", "NaN", "NAN")
+_BLANK = " \t\r\n\\\f"
+_WORD = re.compile(r"\w")
+_IS_OR_AS = re.compile(r"(?:is|as)\b")
+_ASSIGNMENT = re.compile(r"(?<![=!<>:])=(?!=)")
+
+
+def _may_compare_a_nan(text: str) -> bool:
+    """False only if no NaN constant of `text` can be a side of a comparison, directly or
+    through the name it is assigned to."""
+    stack: List[int] = []  # the positions of the open brackets
+    statement = 0  # where the current statement starts
+    for match in _LEXEME.finditer(text):
+        kind = match.lastgroup
+        start = match.start()
+        if kind == "open":
+            stack.append(start)
+        elif kind == "close":
+            if not stack or text[stack[-1]] != _PAIRS[text[start]]:
+                return True  # unbalanced: not read
+            stack.pop()
+        elif kind == "end":
+            if not stack and not (text[start] == "\n" and _continued(text, start)):
+                statement = start + 1
+        elif kind == "nan":
+            if _relevant(text, start, match.end(), stack, statement):
+                return True
+        elif kind == "string":
+            extent = _nan_call(text, match)
+            if extent is not None and _relevant(text, extent[0], extent[1], stack, statement):
+                return True
+    return bool(stack)  # unbalanced: not read
+
+
+def _continued(text: str, newline: int) -> bool:
+    end = newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+    return end > 0 and text[end - 1] == "\\"
+
+
+def _nan_call(text: str, match) -> Optional[Tuple[int, int]]:
+    """The extent of `callee("nan")` around a string lexeme that names a NaN as the rule reads
+    it (spaces and a sign allowed), or None."""
+    literal = match.group()
+    body = literal.lstrip("rRbBuUfF")
+    prefix = literal[:len(literal) - len(body)].lower()
+    if "b" in prefix or "f" in prefix:
+        return None
+    quote = 3 if body[:3] in ('"""', "'''") else 1
+    if body[quote:len(body) - quote].strip().lstrip("+-") not in _NAN_WORDS:
+        return None
+    before = _skip_left(text, match.start() - 1, "")
+    after = _skip_right(text, match.end(), "")
+    if before < 0 or text[before] != "(" or after >= len(text) or text[after] != ")":
+        return None
+    callee = _skip_left(text, before - 1, "")
+    first = callee
+    while first >= 0 and (text[first] == "." or _WORD.match(text[first])):
+        first -= 1
+    return (first + 1, after + 1) if first < callee else None
+
+
+def _skip_left(text: str, index: int, also: str) -> int:
+    while index >= 0 and (text[index] in _BLANK or text[index] in also):
+        index -= 1
+    return index
+
+
+def _skip_right(text: str, index: int, also: str) -> int:
+    while index < len(text) and (text[index] in _BLANK or text[index] in also):
+        index += 1
+    return index
+
+
+def _word_before(text: str, index: int) -> str:
+    first = index
+    while first >= 0 and _WORD.match(text[first]):
+        first -= 1
+    return text[first + 1:index + 1]
+
+
+def _relevant(text: str, start: int, end: int, stack: List[int], statement: int) -> bool:
+    """Whether the NaN constant written at text[start:end] may be a comparison's side or a
+    name's value."""
+    while start > 0 and (text[start - 1] == "." or _WORD.match(text[start - 1])):
+        start -= 1  # `np.nan`: the whole dotted name
+    right = _skip_right(text, end, ")")
+    following = text[right:right + 3]
+    if following[:1] == "#" or following[:2] in ("==", "!=") or _IS_OR_AS.match(following):
+        return True
+    if following[:1] in (".", "(", "["):
+        return False  # `np.nan.real`, a call, an index: not the constant itself
+    left = _skip_left(text, start - 1, "(")
+    if left < 0:
+        return True
+    if "#" in text[text.rfind("\n", 0, left) + 1:left + 1] and "\n" in text[left:start]:
+        return True  # the line above ends in a comment: what precedes it is not read
+    char = text[left]
+    if char == "=":
+        if left > 0 and text[left - 1] in "=!":
+            return True  # `==`, `!=`
+        if left > 0 and text[left - 1] in "<>":
+            return False  # `<=`, `>=`: an order, never reported
+        return _assigned(text, left, stack, statement)
+    if _WORD.match(char):
+        return _word_before(text, left) in ("is", "not", "import")
+    if char in ",[{":
+        return _element_bound(text, start, stack, statement)
+    return char not in ":*+-/%&|^~<>@"  # a dict value, a lambda's body, an operand: not a side
+
+
+def _assigned(text: str, equals: int, stack: List[int], statement: int) -> bool:
+    """Whether the `=` at `equals` binds a name or an attribute to what follows: not a keyword
+    argument or a default (inside a call's brackets), not a subscript target."""
+    if text[equals - 1] == ":":
+        return True  # `:=`
+    enclosing = [p for p in stack if p < equals]
+    if enclosing:
+        opener = enclosing[-1]
+        before = _skip_left(text, opener - 1, "")
+        return not (text[opener] == "(" and before >= 0
+                    and (_WORD.match(text[before]) is not None or text[before] in ")]"))
+    return not _subscript_target(text[statement:equals])
+
+
+def _subscript_target(target: str) -> bool:
+    """Whether an assignment's target (`X[mask]`, `df.loc[i, "a"]`, or augmented, `X[i] +`) is
+    one subscript: the value is stored in an array, not bound to a name."""
+    target = target.strip().rstrip("+-*/%&|^@<>").strip()
+    if not target.endswith("]") or target.startswith(("[", "(")):
+        return False
+    depth = 0
+    for char in target:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return False  # several targets: a name among them may take the value
+    return True
+
+
+def _element_bound(text: str, start: int, stack: List[int], statement: int) -> bool:
+    """Whether the element at `start` of a tuple or list may be unpacked into a name: the
+    literal (or the literal around it) is the value of an assignment to a tuple or a list."""
+    openers = [p for p in stack if p < start]
+    while openers:
+        opener = openers.pop()
+        before = _skip_left(text, opener - 1, "")
+        if before < 0:
+            return True
+        char = text[before]
+        if char == "=" and not (before > 0 and text[before - 1] in "=!<>"):
+            if openers:  # `f(x=[...])`: an argument; `[a := (...)]`...: kept
+                return _assigned(text, before, openers, statement)
+            return _unpacks(text[statement:before])
+        if char not in ",([{":
+            return False  # an argument, an index, a returned or compared literal
+    # a tuple without brackets, at the statement's level: `a, b = 0, np.nan`
+    return _unpacks(_target_of(text[statement:start]))
+
+
+def _target_of(statement: str) -> str:
+    """The text before the statement's first `=` that assigns; '' if there is none."""
+    found = _ASSIGNMENT.search(statement)
+    return statement[:found.start()] if found is not None else ""
+
+
+def _unpacks(target: str) -> bool:
+    target = target.strip()
+    return bool(target) and ("," in target or target.startswith(("(", "[")))
+
+
+NAN_COMPARED = TextCondition("a NaN constant beside a comparison or bound to a name",
+                             _may_compare_a_nan)
+
+
 class NanComparison(Rule):
     code = "NL601"
     name = "nan-comparison"
@@ -26,7 +225,7 @@ class NanComparison(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("compare", "equal", "not_equal")
-    requires = (("compare", "nan"), ("equal", "nan"), ("not_equal", "nan"))
+    requires = (("compare", "nan", NAN_COMPARED), ("equal", "nan"), ("not_equal", "nan"))
 
     what = """
 Checks for comparisons with the NaN constant: `==`, `!=`, `is` and `is not` (and the functions
