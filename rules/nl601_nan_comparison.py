@@ -279,6 +279,8 @@ or `None`. A chained comparison (`a == b == np.nan`) is reported without a fix.
         if op.kind != "compare":
             _check_function(ctx, op)
             return
+        if not ctx.satisfies(NAN_COMPARED):
+            return  # no NaN constant is written where a comparison can read it
         node = op.node
         sides = [node.left, *node.comparators]
         for index, operator in enumerate(node.ops):

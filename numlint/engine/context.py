@@ -82,14 +82,22 @@ class Context:
         from numlint.engine.prefilter import spelled_here
         return self._fact(("spells", kinds), lambda: spelled_here(self.source.text, kinds))
 
+    def satisfies(self, condition) -> bool:
+        """Whether the module's text passes a rule's `TextCondition` (the prefilter's test,
+        shared with it): a rule called on every comparison of a module can ask once whether
+        its condition holds anywhere before it looks at each one."""
+        from numlint.engine.prefilter import condition_holds
+        return self._fact(("satisfies", id(condition)),
+                          lambda: condition_holds(self.source.text, condition))
+
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
         return self.model.op(expr, scope)
 
     def origin(self, expr: Optional[ast.expr], scope: Optional[Scope] = None):
         """Where the value of `expr` comes from: follows names and `self.` attributes to the
-        expression assigned to them (`numlint.engine.semantic.dataflow.Origin`: `expr`, `scope`, `remote`,
-        `op`). None for None."""
+        expression assigned to them (`numlint.engine.semantic.dataflow.Origin`: `expr`,
+        `scope`, `remote`, `op`). None for None."""
         if expr is None:
             return None
         if scope is None:
@@ -516,7 +524,7 @@ class Context:
             owner = self.model.lookup(receiver.id, scope)[0] or scope
             region = owner.node
             if not self._fact(("namespace", receiver.id, region),
-                             lambda: _only_attribute_base(receiver.id, region)):
+                              lambda: _only_attribute_base(receiver.id, region)):
                 continue
             if receiver.id in _NAMESPACE_NAMES or (
                     isinstance(axis, ast.Name) and self._fact(

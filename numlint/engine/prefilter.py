@@ -39,7 +39,8 @@ from typing import Callable, Dict, FrozenSet, Iterable, Iterator, Optional, Sequ
 # Set False to run every rule on every file (the agreement test compares both).
 ENABLED = True
 
-# Operator kinds (numlint.engine.semantic.model.BINARY_KINDS / UNARY_KINDS) and the text that spells them.
+# Operator kinds (numlint.engine.semantic.model.BINARY_KINDS / UNARY_KINDS) and the text that
+# spells them.
 OPERATOR_TEXT: Dict[str, Tuple[str, ...]] = {
     "add": ("+",), "sub": ("-",), "mul": ("*",), "div": ("/",), "pow": ("**",),
     "matmul": ("@",), "floordiv": ("//",), "mod": ("%",), "neg": ("-",), "pos": ("+",),
@@ -452,6 +453,14 @@ def spelled_here(text: str, kinds: Iterable[str]) -> bool:
         if known[id(s)]:
             return True
     return False
+
+
+def condition_holds(text: str, condition: TextCondition) -> bool:
+    """`condition.present`, for the module being checked: shares what `may_fire` learnt."""
+    known = _known_for(text)
+    if id(condition) not in known:
+        known[id(condition)] = any(condition.present(t) for t in _texts(text))
+    return known[id(condition)]
 
 
 def has_any_word(text: str, names: Iterable[str]) -> bool:
