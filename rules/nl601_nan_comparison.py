@@ -49,9 +49,157 @@ _IS_OR_AS = re.compile(r"(?:is|as)\b")
 _ASSIGNMENT = re.compile(r"(?<![=!<>:])=(?!=)")
 
 
+_NAN_WORD = re.compile(r"\b(?:nan|NaN|NAN)\b")
+_UNSURE = None
+
+
 def _may_compare_a_nan(text: str) -> bool:
     """False only if no NaN constant of `text` can be a side of a comparison, directly or
-    through the name it is assigned to."""
+    through the name it is assigned to. Each NaN is judged from its own line first; the whole
+    text is read (`_lexed`) only when a line cannot tell."""
+    unsure = False
+    for match in _NAN_WORD.finditer(text):
+        verdict = _judged_on_its_line(text, match.start(), match.end())
+        if verdict:
+            return True
+        if verdict is _UNSURE:
+            unsure = True
+    return unsure and _lexed(text)
+
+
+def _judged_on_its_line(text: str, start: int, end: int) -> Optional[bool]:
+    """Whether the NaN word at text[start:end] may be a comparison's side or a name's value,
+    from its line alone: True where it may (or where keeping the module is the cheap answer),
+    False only where nothing around it can make it one, None where brackets opened on other
+    lines decide."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    if "#" in before and "'" not in before and '"' not in before:
+        return False  # in a comment
+    quote = _skip_left(text, start - 1, "+- \t") if start > 0 else -1
+    if quote >= line_start and text[quote] in "'\"":
+        closing = _skip_right(text, end, " \t")
+        if closing >= len(text) or text[closing] != text[quote]:
+            return False  # inside a longer string
+        before = text[line_start:quote]
+        if before.count("'") + before.count('"') > 0:
+            return _UNSURE  # other strings on the line: read the whole text
+        opening = _skip_left(text, quote - 1, " \t")
+        after = _skip_right(text, closing + 1, " \t")
+        if opening < line_start or text[opening] != "(" or after >= len(text) \
+                or text[after] != ")":
+            return False  # a string "nan" that is not a call's one argument: not a NaN
+        callee_end = _skip_left(text, opening - 1, " \t")
+        extent_start = callee_end
+        while extent_start >= line_start and (text[extent_start] == "." or
+                                              _WORD.match(text[extent_start])):
+            extent_start -= 1
+        extent_start += 1
+        if extent_start > callee_end:
+            return False  # `("nan")`: not a call
+        end = after + 1
+    else:
+        extent_start = start
+        while extent_start > line_start and (text[extent_start - 1] == "." or
+                                             _WORD.match(text[extent_start - 1])):
+            extent_start -= 1
+    right = _skip_right(text, end, ")")
+    following = text[right:right + 3]
+    if following[:1] == "#" or following[:2] in ("==", "!=") or _IS_OR_AS.match(following):
+        return True
+    if following[:1] in (".", "(", "["):
+        return False  # `np.nan.real`, a call, an index: not the constant itself
+    left = _skip_left(text, extent_start - 1, "(")
+    if left < line_start:
+        return _UNSURE  # what precedes it is on another line
+    char = text[left]
+    segment = text[line_start:left]
+    continued = _continued(text, line_start - 1) if line_start > 0 else False
+    if "'" in segment or '"' in segment or continued:
+        return _UNSURE
+    if char == "=":
+        if left > 0 and text[left - 1] in "=!:":
+            return True  # `==`, `!=`, `:=`
+        if left > 0 and text[left - 1] in "<>":
+            return False  # `<=`, `>=`: an order, never reported
+        if _open_call(segment):
+            return False  # a keyword argument or a default
+        if _subscript_target(segment):
+            return False  # only a statement assigns to a subscript
+        raw = _skip_right(text, end, " \t")
+        if raw < len(text) and text[raw] in ",)" and _DOTTED.fullmatch(segment.strip()):
+            return False  # `value=np.nan,` inside brackets, or a tuple bound whole
+        # A target (a name, an attribute, an annotated name, names unpacked) or in doubt
+        # (prose in a docstring, a default on a definition's line): the whole text decides.
+        return True if _TARGET.fullmatch(segment) else _UNSURE
+    if _WORD.match(char):
+        return _word_before(text, left) in ("is", "not", "import")
+    if char in ",[{":
+        return _element_on_its_line(text[line_start:extent_start])
+    if char in ":*+-/%&|^~<>@;":
+        return False  # a dict value, a lambda's body, an operand, a statement of its own
+    return _UNSURE  # not code as this reads it (prose in a string): the whole text decides
+
+
+# What a line holds before the `=` of an assignment to a name: `x`, `self.fill`,
+# `fill: float`, `lo, hi`, `(a, b)`, `*rest, last`.
+_TARGET = re.compile(r"\s*(?:[A-Za-z_][\w.]*\s*(?::[^=]*)?|[\w.\s,()\[\]*]*,[\w.\s,()\[\]*]*"
+                     r"|[(\[][\w.\s,()\[\]*]*)\s*")
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*")
+
+
+def _open_call(segment: str) -> bool:
+    """Whether `segment` (a line up to some point) leaves a call's or a definition's
+    parenthesis open: `f(a, value`."""
+    depth = 0
+    for index in range(len(segment) - 1, -1, -1):
+        char = segment[index]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth == 0:
+                before = segment[:index].rstrip()
+                return char == "(" and bool(before) and (
+                    _WORD.match(before[-1]) is not None or before[-1] in ")]")
+            depth -= 1
+    return False
+
+
+def _element_on_its_line(segment: str) -> Optional[bool]:
+    """For an element of a literal (the line up to it, without strings): False if the
+    literal is an argument, an index, or part of one; whether its assignment unpacks it if
+    it is assigned on this line; None if its brackets open on a line above."""
+    depth = 0
+    index = len(segment)
+    while index > 0:
+        index -= 1
+        char = segment[index]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth > 0:
+                depth -= 1
+                continue
+            before = segment[:index].rstrip()
+            if not before:
+                return _UNSURE  # the literal begins the line: what encloses it is above
+            last = before[-1]
+            if last == "=" and (len(before) < 2 or before[-2] not in "=!<>:"):
+                target = before[:-1]
+                if _open_call(target):
+                    return False  # `f(x=[..., np.nan])`
+                return _unpacks(target)
+            if last in ",([{":
+                continue  # nested: the enclosing literal decides
+            return False  # an argument, an index, a returned or compared literal
+    return _UNSURE  # a bare tuple, or brackets opened above
+
+
+def _lexed(text: str) -> bool:
+    """`_may_compare_a_nan`, reading the whole text: comments and strings skipped, brackets
+    matched, statements delimited."""
     stack: List[int] = []  # the positions of the open brackets
     statement = 0  # where the current statement starts
     for match in _LEXEME.finditer(text):

@@ -104,7 +104,9 @@ SILENT = {
     "a returned tuple": "ok = x == 0\n    return 1.0, np.nan",
     "an order": "ok = x < np.nan",
     "a comment": "ok = x == 0  # np.nan == x is never true",
-    "a docstring": '"""x == np.nan is never true."""\n    ok = x == 0',
+    "a docstring": '"""Fill with np.nan where missing."""\n    ok = x == 0',
+    "elements of a list over lines": "y = [\n        1.0,\n        np.nan,\n    ]\n    ok = x == y",
+    "arguments over lines": "y = np.full(\n        3,\n        np.nan,\n    )\n    ok = x == 0",
     "an f-string": 'ok = x == 0\n    print(f"{x} == nan")',
     "a default": "def g(y=np.nan):\n        return y\n    ok = x == 0",
     "a dict value": 'ok = x == 0\n    d = {"fill": np.nan}',
@@ -125,9 +127,21 @@ def test_a_walrus_passes():
     assert _may_compare_a_nan(_module("if (m := np.nan) is not None:\n        mask = x == m"))
 
 
+_lexed = importlib.import_module(
+    type(next(r for r in all_rules() if r.code == "NL601")).__module__)._lexed
+
+
 @pytest.mark.parametrize("text", [
-    "ok = (x == 0\n",                   # unbalanced: not read
-    "ok = x == 0)\nX[0] = np.nan\n",    # a closing bracket without its opening one
+    "ok = (x == 0\ny = [\n    np.nan]\n",        # unbalanced: not read
+    "ok = x == 0)\ny = [\n    np.nan]\n",        # a closing bracket without its opening one
 ])
-def test_what_cannot_be_read_passes(text):
-    assert _may_compare_a_nan("import numpy as np\n" + text + "y = [np.nan]\n")
+def test_what_the_whole_text_cannot_read_passes(text):
+    """A NaN whose line cannot tell sends the whole text to `_lexed`; a text whose brackets
+    do not match is kept (it does not parse: no rule runs on it anyway)."""
+    assert _lexed("import numpy as np\n" + text)
+    assert _may_compare_a_nan("import numpy as np\n" + text)
+
+
+def test_a_docstring_that_reads_like_a_comparison_is_kept():
+    """Judged from its line, prose that reads `x == np.nan` is kept (the cheap answer)."""
+    assert _may_compare_a_nan(_module('"""x == np.nan is never true."""\n    ok = x == 0'))
