@@ -82,14 +82,6 @@ class Context:
         from numlint.engine.prefilter import spelled_here
         return self._fact(("spells", kinds), lambda: spelled_here(self.source.text, kinds))
 
-    def satisfies(self, condition) -> bool:
-        """Whether the module's text passes a rule's `TextCondition` (the prefilter's test,
-        shared with it): a rule called on every comparison of a module can ask once whether
-        its condition holds anywhere before it looks at each one."""
-        from numlint.engine.prefilter import condition_holds
-        return self._fact(("satisfies", id(condition)),
-                          lambda: condition_holds(self.source.text, condition))
-
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
         return self.model.op(expr, scope)

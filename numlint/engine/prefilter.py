@@ -455,14 +455,6 @@ def spelled_here(text: str, kinds: Iterable[str]) -> bool:
     return False
 
 
-def condition_holds(text: str, condition: TextCondition) -> bool:
-    """`condition.present`, for the module being checked: shares what `may_fire` learnt."""
-    known = _known_for(text)
-    if id(condition) not in known:
-        known[id(condition)] = any(condition.present(t) for t in _texts(text))
-    return known[id(condition)]
-
-
 def has_any_word(text: str, names: Iterable[str]) -> bool:
     """Whether `text` (or its NFKC form) holds one of `names` as a whole word."""
     return any(has_word(t, name) for t in _texts(text) for name in names)
