@@ -6,7 +6,8 @@ next; the instructions a process executes do not (to within 1% between runs). Ea
 checks the same sample of a tree under Valgrind's callgrind (`--tool=callgrind`, instruction
 counts only, about 50 times slower than a plain run: use a sample of a few hundred files), one
 process (`--jobs 1`), no cache; the installs run two at a time (the counts do not depend on the
-load). Prints the instructions of each and their ratios to the first.
+load). Prints the instructions of each and their ratios to the first. PYTHON may be a script
+that sets the environment and execs a python (its processes are all counted).
 
     python benchmarks/instructions.py --tree TREE \\
         --install wave1=/path/venv-a/bin/python --install now=/path/venv-b/bin/python \\
@@ -62,14 +63,14 @@ def count(name: str, command: List[str], tree: Path, work: Path, warm: bool) -> 
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
         check.append("--no-cache")
-    out = work / f"{cwd.name}.callgrind"
-    result = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                             *check], cwd=cwd, env=environment, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    found = _COLLECTED.search(result.stderr)
-    if result.returncode != 0 or found is None:
+    out = work / f"{cwd.name}.%p.callgrind"
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                             f"--callgrind-out-file={out}", *check], cwd=cwd, env=environment,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    found = _COLLECTED.findall(result.stderr)
+    if result.returncode != 0 or not found:
         raise SystemExit(f"{name}: valgrind failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    return int(found.group(1))
+    return sum(int(n) for n in found)  # every process (a wrapper script and the python)
 
 
 def main(argv=None) -> int:

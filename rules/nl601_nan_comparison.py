@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import Optional, Tuple
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import framework_of_module
@@ -82,11 +82,13 @@ or `None`. A chained comparison (`a == b == np.nan`) is reported without a fix.
             return
         node = op.node
         sides = [node.left, *node.comparators]
+        names = ctx.memo("nan names", lambda: _nan_names(ctx))
         for index, operator in enumerate(node.ops):
             if not isinstance(operator, _EQUALITY + _IDENTITY):
                 continue
             left, right = sides[index], sides[index + 1]
-            nan_left, nan_right = _nan(ctx, left, op.scope), _nan(ctx, right, op.scope)
+            nan_left = _side_nan(ctx, left, op.scope, names)
+            nan_right = _side_nan(ctx, right, op.scope, names)
             if (nan_left is None) == (nan_right is None):
                 continue  # no NaN, or `np.nan != np.nan` written on purpose
             if in_assertion(ctx, node) and not isinstance(ctx.model.statement_of(node),
@@ -131,23 +133,97 @@ def _message(operator, negated: bool) -> str:
     return "`x == nan` is always False: NaN equals nothing, itself included; use `isnan(x)`"
 
 
+def _nan_names(ctx) -> Tuple[frozenset, frozenset]:
+    """What may hold a NaN constant in the module, from the model's bindings (no walk of the
+    tree): the names a NaN may be read by directly (`nan`, `NaN`, `NAN`, and names imported
+    from a NaN constant, `from numpy import nan as NA`), and the holders `ctx.origin` may
+    follow to one: names and `name.attr` attributes assigned a NaN, another holder or a call
+    of a holder (a cast, `tf.cast(MISSING, dtype)`), in any scope. A comparison side that is
+    neither is not a NaN, and is not followed."""
+    direct = set(_NAN_STRINGS)
+    assigned = []
+    for scope in ctx.model.scopes:
+        for name, bindings in scope.bindings.items():
+            for binding in bindings:
+                if binding.kind == "import" and binding.qualname is not None and \
+                        binding.qualname.rsplit(".", 1)[-1] in _NAN_STRINGS:
+                    direct.add(name)
+                elif binding.kind == "assign" and binding.value is not None:
+                    assigned.append((name, binding.value, scope))
+        for name, bindings in scope.attributes.items():
+            for binding in bindings:
+                if binding.kind == "assign" and binding.value is not None:
+                    assigned.append((name, binding.value, scope))
+    names = frozenset(direct)
+    holders = {name for name, value, scope in assigned
+               if _direct_nan(ctx, value, scope, names) is not None}
+    changed = bool(holders)
+    while changed:  # to a fixed point: a holder assigned to another name makes it one
+        changed = False
+        for name, value, _ in assigned:
+            if name not in holders and _reads_holder(value, holders):
+                holders.add(name)
+                changed = True
+    return names, frozenset(holders)
+
+
+def _reads_holder(value, holders) -> bool:
+    if isinstance(value, ast.Call):
+        return any(_key(arg) in holders for arg in value.args) or \
+            any(_key(keyword.value) in holders for keyword in value.keywords)
+    return _key(value) in holders
+
+
+def _key(expr) -> Optional[str]:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return f"{expr.value.id}.{expr.attr}"
+    return None
+
+
+def _side_nan(ctx, expr, scope, names) -> Optional[str]:
+    """`_nan` of a comparison's side: followed only if it is a holder. Any other name or
+    attribute either is not followed by `ctx.origin` (a parameter, an import, `np.nan`) or
+    is followed to values none of which can be a NaN: what it is itself decides, as in
+    `_nan` after following it."""
+    direct, holders = names
+    key = _key(expr)
+    if key is not None and key in holders:
+        return _nan(ctx, expr, scope)
+    return _direct_nan(ctx, expr, scope, direct)
+
+
+def _direct_nan(ctx, expr, scope, direct=None) -> Optional[str]:
+    """The qualified name of the NaN constant `expr` is itself (`np.nan`, an alias of one,
+    `float("nan")`), not following names; None otherwise. `direct`: the names that may be
+    one (`_nan_names`), a test before the qualified name is looked up."""
+    if isinstance(expr, ast.Attribute):
+        if expr.attr not in _NAN_STRINGS:
+            return None
+    elif isinstance(expr, ast.Name):
+        if direct is not None and expr.id not in direct:
+            return None
+    elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
+        text = expr.args[0]
+        if isinstance(text, ast.Constant) and isinstance(text.value, str) \
+                and text.value.strip().lstrip("+-") in _NAN_STRINGS:
+            qualname = ctx.model.qualname(expr.func, scope)
+            return qualname if qualname in NAN_CONSTRUCTORS else None
+        return None
+    else:
+        return None
+    qualname = ctx.model.qualname(expr, scope)
+    return qualname if qualname in NAN_CONSTANTS else None
+
+
 def _nan(ctx, expr, scope) -> Optional[str]:
     """The qualified name behind a NaN constant: `numpy.nan`, `math.nan`, or for
     `float("nan")` the constructor, `builtins.float`. None for anything else."""
     if isinstance(expr, ast.Constant):  # `x is None`, `n == 0`: most comparisons
         return None
     origin = ctx.origin(expr, scope)
-    expr, scope = origin.expr, origin.scope
-    if isinstance(expr, (ast.Name, ast.Attribute)):
-        qualname = ctx.model.qualname(expr, scope)
-        return qualname if qualname in NAN_CONSTANTS else None
-    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
-        text = expr.args[0]
-        if isinstance(text, ast.Constant) and isinstance(text.value, str) \
-                and text.value.strip().lstrip("+-") in _NAN_STRINGS:
-            qualname = ctx.model.qualname(expr.func, scope)
-            return qualname if qualname in NAN_CONSTRUCTORS else None
-    return None
+    return _direct_nan(ctx, origin.expr, origin.scope)
 
 
 def _framework(ctx, value, scope, nan: str) -> Optional[str]:

@@ -204,14 +204,28 @@ Breaking input: in float32, `p = 1.0`: `log(1e-10 + 1 - p)` is `log(0) = -inf`, 
         if guarded is None:
             return
         quantity = follow(ctx, guarded, op.scope)
-        if quantity is None or quantity.form != "operator":
+        if quantity is None or quantity.form != "operator" or quantity.kind not in ("add", "sub"):
             return
         framework = ctx.framework(op)
-        dtypes = _dtypes(ctx, framework, op.scope)
+        # The dtypes (a walk of the function, once per function) only where numbers qualify.
+        dtypes = _Lazy(lambda: _dtypes(ctx, framework, op.scope))
         finding = _absorbed(ctx, quantity, dtypes) or _vanishes(ctx, quantity, dtypes, framework)
         if finding is None or in_assertion(ctx, op.node):
             return
         ctx.report(quantity.node, finding)
+
+
+class _Lazy:
+    """A list computed when first iterated."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.value: Optional[List[str]] = None
+
+    def __iter__(self):
+        if self.value is None:
+            self.value = self.compute()
+        return iter(self.value)
 
 
 def _absorbed(ctx, quantity, dtypes) -> Optional[str]:

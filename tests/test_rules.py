@@ -159,9 +159,11 @@ def _kind_literals(path):
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            # `op.kind`, not a scope's kind (`scope.parent.kind == "class"`)
+            # `op.kind`, not a scope's kind (`scope.parent.kind == "class"`) nor a binding's
+            # (`binding.kind == "import"`)
             if any(isinstance(s, ast.Attribute) and s.attr == "kind"
-                   and "scope" not in ast.unparse(s.value) for s in sides):
+                   and "scope" not in ast.unparse(s.value)
+                   and "binding" not in ast.unparse(s.value) for s in sides):
                 for side in sides:
                     values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) \
                         else [side]

@@ -41,6 +41,7 @@ class Context:
         self._memo: Dict[Tuple[str, Hashable], Any] = {}
         self._facts: Dict[Hashable, Any] = {}
         self._origins: Dict[Tuple[int, int], Any] = {}
+        self._spelled: Dict[Tuple[str, ...], bool] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, once per module and rule for each `key` (a node, or a tuple with
@@ -74,13 +75,17 @@ class Context:
         self._memo.clear()
         self._facts.clear()
         self._origins.clear()
+        self._spelled.clear()
 
     def spells(self, *kinds: str) -> bool:
         """Whether the module's text can spell one of `kinds` (the prefilter's test, shared
         with it): a rule called on every comparison of a module asks first whether a NaN is
         written anywhere in it."""
-        from numlint.engine.prefilter import spelled_here
-        return self._fact(("spells", kinds), lambda: spelled_here(self.source.text, kinds))
+        found = self._spelled.get(kinds)  # asked for every operation of some kinds: no
+        if found is None:                   # closure, no key tuple built per call
+            from numlint.engine.prefilter import spelled_here
+            found = self._spelled[kinds] = spelled_here(self.source.text, kinds)
+        return found
 
     # -- the model ------------------------------------------------------------------------------
     def op(self, expr: Optional[ast.expr], scope: Optional[Scope] = None) -> Optional[Op]:
