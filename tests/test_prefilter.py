@@ -76,9 +76,24 @@ def test_file_without_the_names_is_not_walked(monkeypatch):
     real = model.SemanticModel
     monkeypatch.setattr(model, "SemanticModel",
                         lambda tree, *a: walked.append(tree) or real(tree, *a))
-    check_source("import os\nprint(os.path.join('a', 'b'))\n", "m.py")
+    few = Config(select=("NL1",))  # few rules: the text is tested first (`prefilter.pays`)
+    check_source("import os\nprint(os.path.join('a', 'b'))\n", "m.py", few)
     assert walked == []
-    check_source("import torch\ny = torch.log(torch.softmax(x, 1))\n", "m.py")
+    check_source("import torch\ny = torch.log(torch.softmax(x, 1))\n", "m.py", few)
+    assert len(walked) == 1
+
+
+def test_the_text_is_tested_only_while_it_pays(monkeypatch):
+    """With the default rules the text test costs more than the walks it saves
+    (`prefilter.MAX_COMBINATIONS`): every module is walked, the findings are the same."""
+    import numlint.engine.semantic.model as model
+    assert prefilter.pays(Config(select=("NL1",)).enabled_rules())
+    assert not prefilter.pays(Config().enabled_rules())
+    walked = []
+    real = model.SemanticModel
+    monkeypatch.setattr(model, "SemanticModel",
+                        lambda tree, *a: walked.append(tree) or real(tree, *a))
+    assert check_source("import os\nprint(os.path.join('a', 'b'))\n", "m.py") == []
     assert len(walked) == 1
 
 

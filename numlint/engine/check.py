@@ -351,7 +351,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     dispatch = dispatch_table(rules)
     if not dispatch:
         return []
-    if not prefilter.may_fire(text.text, rules) and not (
+    if prefilter.pays(rules) and not prefilter.may_fire(text.text, rules) and not (
             project is not None and prefilter.may_fire(
                 text.text, rules,
                 project.provided_kinds(tree, prefilter.missing_kinds(
