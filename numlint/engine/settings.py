@@ -68,13 +68,24 @@ class _AnyOf:
             source = regex.pattern.replace("(?P<ps_d>", "(?:")
             if "(?P<" in source or regex.flags & ~re.UNICODE:
                 return None  # not the form this class knows: the spec itself decides
-            sources.append(f"(?:{source})")
+            sources.append(source)
         if not sources:
             return None
-        return cls(re.compile("|".join(sources)))
+        # `name` and `*.py` (any segment: the default exclusions) compile to
+        # `^(?:.+/)?BODY(?:(?:/)|$)`: BODY at the start or after a `/` that follows at least
+        # one character. Searched as one alternation of their bodies, a path is scanned once,
+        # not once per pattern; any other form is its own alternative.
+        bodies = [m.group(1) for m in map(_ANY_SEGMENT.fullmatch, sources) if m is not None]
+        others = [f"(?:{s})" for s in sources if _ANY_SEGMENT.fullmatch(s) is None]
+        if bodies:
+            others.append("(?:^|(?<=./))(?:" + "|".join(f"(?:{b})" for b in bodies) + ")(?:/|$)")
+        return cls(re.compile("|".join(others)))
 
     def match_file(self, path: str) -> bool:
         return self.regex.search(normalize_file(path)) is not None
+
+
+_ANY_SEGMENT = re.compile(r"\^\(\?:\.\+/\)\?(.*)\(\?:\(\?:/\)\|\$\)", re.DOTALL)
 
 
 @dataclass(frozen=True)
