@@ -283,3 +283,21 @@ def test_augmented_assignment_of_an_operator_without_a_kind_is_no_operation():
 def test_a_binary_operation_is_not_augmented():
     op = first_op("y = x / n\n", "x / n")
     assert op.kind == "div" and not op.augmented
+
+
+# -- line starts ------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "é", " ", "\n", "\r", "\r\n", "x = 1", "\u2028"]),
+                max_size=30).map("".join))
+def test_line_starts_end_at_every_line_end(text):
+    """Without `\\r` the starts are summed from `split("\\n")`; with it, read by the
+    expression of every line end: either way where `\\r\\n`, `\\r` or `\\n` ends."""
+    import re
+    from numlint.engine.source import SourceText
+    expected = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    assert SourceText(text).line_starts == expected

@@ -12,11 +12,13 @@ import codecs
 import io
 import re
 import tokenize
+from itertools import accumulate
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 # Python's tokenizer ends a line at \r\n, \r or \n and nowhere else (not at \f, \v or U+2028).
+_PLUS_ONE = (1).__add__
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -104,7 +106,12 @@ class SourceText:
     def line_starts(self) -> list:
         """Character offset at which each line starts (index 0 is line 1)."""
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
+            text = self.text
+            if "\r" in text:
+                self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+            else:  # the common case, in C: each line's length and its `\n`, summed
+                lengths = map(_PLUS_ONE, map(len, text.split("\n")[:-1]))
+                self._line_starts = [0, *accumulate(lengths)]
         return self._line_starts
 
     def line_count(self) -> int:
