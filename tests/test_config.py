@@ -268,3 +268,25 @@ def test_the_default_exclusions_are_one_expression():
     negated = Config(extend_exclude=("!keep.py",))
     negated.excluded("x.py")
     assert isinstance(negated._cache["exclude"], pathspec.GitIgnoreSpec)
+
+
+def test_a_normal_path_outside_the_root_is_shown_as_pathlib_would():
+    """`Config.relative` returns a normal POSIX path outside the root as it is (no Path
+    built for each file of a walk): for every path of up to four components of these kinds,
+    with or without leading and trailing slashes, what it returns is pathlib's."""
+    import itertools
+    from pathlib import PurePosixPath
+    from numlint.engine.settings import _NORMAL_POSIX
+    parts = ["a", ".", "..", "", ".b", "b.", "..."]
+    kept = 0
+    for count in range(1, 5):
+        for combination in itertools.product(parts, repeat=count):
+            for lead, trail in itertools.product(("", "/", "//"), ("", "/")):
+                path = lead + "/".join(combination) + trail
+                if _NORMAL_POSIX.fullmatch(path):
+                    kept += 1
+                    assert PurePosixPath(path).as_posix() == path, path
+    assert kept > 1000  # the fast path is taken for most of them
+    config = Config(root=PurePosixPath("/nowhere/root"))
+    assert config.relative("/elsewhere/a/b.py") == "/elsewhere/a/b.py"
+    assert config.relative("/elsewhere/./a//b.py") == "/elsewhere/a/b.py"

@@ -30,6 +30,8 @@ DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
         "force-exclude", "respect-gitignore", "max-file-size", "output-format", "src")
 _SELECTOR = re.compile(r"^[A-Z]+[0-9]*$")
+# A POSIX path that pathlib leaves as it is: no empty or `.` component, no trailing `/`.
+_NORMAL_POSIX = re.compile(r"/?(?:(?!\./)[^/]+/)*(?!\.$)[^/]+")
 
 
 class ConfigError(Exception):
@@ -170,6 +172,8 @@ class Config:
             if real.startswith(prefix):
                 relative = real[len(prefix):]
                 return relative.replace(os.sep, "/") if os.sep != "/" else relative
+        if os.sep == "/" and isinstance(path, str) and _NORMAL_POSIX.fullmatch(path):
+            return path  # what `Path(path).as_posix()` would give (a walk's paths are such)
         return Path(path).as_posix()
 
     def _real_path(self, absolute: str) -> str:
