@@ -5,9 +5,15 @@ On a shared, noisy machine wall and CPU times of the same run vary by 30% from o
 next; the instructions a process executes do not (to within 1% between runs). Each install
 checks the same sample of a tree under Valgrind's callgrind (`--tool=callgrind`, instruction
 counts only, about 50 times slower than a plain run: use a sample of a few hundred files), one
-process (`--jobs 1`), no cache; the installs run two at a time (the counts do not depend on the
-load). Prints the instructions of each and their ratios to the first. PYTHON may be a script
-that sets the environment and execs a python (its processes are all counted).
+process (`--jobs 1`; with `--jobs N` every worker is counted too), no cache; the installs run
+two at a time (the counts do not depend on the load). Prints the instructions of each and their
+ratios to the first. PYTHON may be a script that sets the environment and execs a python (its
+processes are all counted).
+
+Instructions are not time: SHA-256 runs in few instructions on a CPU with SHA extensions but
+callgrind hides them (OpenSSL falls back to a long generic path), and a sample misses what
+depends on the whole tree (first-party modules imported from files outside it). Check what
+the counts say with alternated timings (`compare_perf`) on the whole tree.
 
     python benchmarks/instructions.py --tree TREE \\
         --install wave1=/path/venv-a/bin/python --install now=/path/venv-b/bin/python \\
@@ -52,12 +58,12 @@ def sample(tree: Path, size: int, seed: int, into: Path) -> int:
     return total
 
 
-def count(name: str, command: List[str], tree: Path, work: Path, warm: bool) -> int:
+def count(name: str, command: List[str], tree: Path, work: Path, warm: bool, jobs: int) -> int:
     cwd = work / f"cwd-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}"
     cwd.mkdir(parents=True, exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    check = [*command[:1], "-m", "numlint", "check", str(tree), "--jobs", "1", "--exit-zero",
-             *command[1:]]
+    check = [*command[:1], "-m", "numlint", "check", str(tree), "--jobs", str(jobs),
+             "--exit-zero", *command[1:]]
     if warm:
         subprocess.run(check, cwd=cwd, env=environment, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,7 +87,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, default=500, help="files (0: all)")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--warm", action="store_true")
-    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--parallel", type=int, default=2, help="installs counted at once")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="numlint's --jobs (the worker processes are counted too)")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on the PATH")
@@ -94,9 +102,10 @@ def main(argv=None) -> int:
         tree = work / "tree"
         size = sample(args.tree.resolve(), args.sample, args.seed, tree)
         print(f"{sum(1 for _ in tree.rglob('*.py'))} files, {size / 1e6:.1f} MB "
-              f"({'warm' if args.warm else 'cold'}, --jobs 1)", flush=True)
+              f"({'warm' if args.warm else 'cold'}, --jobs {args.jobs})", flush=True)
         with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-            counts = list(pool.map(lambda item: count(*item, tree, work, args.warm), installs))
+            counts = list(pool.map(
+                lambda item: count(*item, tree, work, args.warm, args.jobs), installs))
     first = counts[0]
     print("| install | instructions | ratio to the first |")
     print("| --- | ---: | ---: |")
