@@ -32,10 +32,10 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from numlint.engine.importer import catches_import_error
+from numlint.engine.source import line_starts
 
 GLOBAL, FUNCTION, CLASS, COMPREHENSION = range(4)
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
@@ -231,12 +231,6 @@ class Analysis:
             elif self.support.get((id(scope), name)):
                 return True
         return False
-
-
-def line_starts(text: str) -> List[int]:
-    starts = [0]
-    starts.extend(m.end() for m in _LINE_END.finditer(text))
-    return starts
 
 
 class _Walk:

@@ -62,6 +62,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from numlint.engine import import_scopes as scopes
 from numlint.engine.fix import Edit, apply_edits, matched_lines
 from numlint.engine.import_scopes import alias_binding, noqa_f401
+from numlint.engine.source import line_starts
 
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
 _TYPE_COMMENT = re.compile(r"#\s*type:(.*)")
@@ -246,7 +247,7 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, pat
     shift = _Shift(regions)
     for edit, statements in added:
         base = shift.start_of(edit)
-        rows = _line_starts(edit.content)
+        rows = line_starts(edit.content)
         for node in statements:
             assert isinstance(node, (ast.Import, ast.ImportFrom))
             end_row: int = node.end_lineno  # type: ignore[assignment]
@@ -829,7 +830,7 @@ def _rewrite_window(code: str, offset: int, newline: str, stub: bool,
         raise _OtherNewline("the window's newline is not the module's")
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    starts = _line_starts(code)
+    starts = line_starts(code)
     by_offset: Dict[int, Any] = {}
     lines: Dict[int, Any] = {}
 
@@ -872,12 +873,6 @@ def _rewrite_window(code: str, offset: int, newline: str, stub: bool,
     new_code = _rewrite(wrapper.module, removal_ids, merge_ids, dropped_ids)
     ast.parse(new_code)
     return new_code
-
-
-def _line_starts(text: str) -> List[int]:
-    starts = [0]
-    starts.extend(m.end() for m in _LINE_END.finditer(text))
-    return starts
 
 
 # -- where the fix's edits are in the text after it ------------------------------------------------

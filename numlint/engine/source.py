@@ -12,10 +12,10 @@ import codecs
 import io
 import re
 import tokenize
-from itertools import accumulate
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 # Python's tokenizer ends a line at \r\n, \r or \n and nowhere else (not at \f, \v or U+2028).
 _PLUS_ONE = (1).__add__
@@ -73,6 +73,15 @@ def encode_source(text: str, encoding: str, had_bom: bool) -> bytes:
     return codecs.BOM_UTF8 + data if had_bom else data
 
 
+def line_starts(text: str) -> List[int]:
+    """The character offset at which each line of `text` starts (index 0 is line 1), lines
+    ending at `\r\n`, `\r` or `\n` as Python's tokenizer reads them."""
+    if "\r" in text:
+        return [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    # The common case, in C: each line's length and its `\n`, summed.
+    return [0, *accumulate(map(_PLUS_ONE, map(len, text.split("\n")[:-1])))]
+
+
 def detect_newline(text: str) -> str:
     match = _NEWLINE.search(text)
     return match.group() if match else "\n"
@@ -106,12 +115,7 @@ class SourceText:
     def line_starts(self) -> list:
         """Character offset at which each line starts (index 0 is line 1)."""
         if self._line_starts is None:
-            text = self.text
-            if "\r" in text:
-                self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-            else:  # the common case, in C: each line's length and its `\n`, summed
-                lengths = map(_PLUS_ONE, map(len, text.split("\n")[:-1]))
-                self._line_starts = [0, *accumulate(lengths)]
+            self._line_starts = line_starts(self.text)
         return self._line_starts
 
     def line_count(self) -> int:
