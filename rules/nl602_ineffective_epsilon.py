@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 import math
 import re
-from typing import List, Optional
+from functools import partial
+from typing import Callable, List, Optional
 
 from numlint.engine.rule import (
     Fixability, Rule, TextCondition, bad, good, may_hold_large_number, may_hold_small_number,
@@ -207,28 +208,16 @@ Breaking input: in float32, `p = 1.0`: `log(1e-10 + 1 - p)` is `log(0) = -inf`, 
         if quantity is None or quantity.form != "operator" or quantity.kind not in ("add", "sub"):
             return
         framework = ctx.framework(op)
-        # The dtypes (a walk of the function, once per function) only where numbers qualify.
-        dtypes = _Lazy(lambda: _dtypes(ctx, framework, op.scope))
+        # The dtypes (a walk of the function, once per function) only where numbers qualify:
+        # each of the two tests asks for them after its own.
+        dtypes = partial(_dtypes, ctx, framework, op.scope)
         finding = _absorbed(ctx, quantity, dtypes) or _vanishes(ctx, quantity, dtypes, framework)
         if finding is None or in_assertion(ctx, op.node):
             return
         ctx.report(quantity.node, finding)
 
 
-class _Lazy:
-    """A list computed when first iterated."""
-
-    def __init__(self, compute):
-        self.compute = compute
-        self.value: Optional[List[str]] = None
-
-    def __iter__(self):
-        if self.value is None:
-            self.value = self.compute()
-        return iter(self.value)
-
-
-def _absorbed(ctx, quantity, dtypes) -> Optional[str]:
+def _absorbed(ctx, quantity, dtypes: Callable[[], List[str]]) -> Optional[str]:
     """`(c + eps) - x` (written `eps + c - x` or `c + eps - x`) where `c + eps == c`."""
     if quantity.kind != "sub":
         return None
@@ -242,7 +231,7 @@ def _absorbed(ctx, quantity, dtypes) -> Optional[str]:
     big, eps = (first, second) if abs(first) >= abs(second) else (second, first)
     if eps <= 0 or big == 0:
         return None
-    for dtype in dtypes:
+    for dtype in dtypes():
         significand = FLOAT_FORMATS[dtype][0]
         spacing = 2.0 ** (math.floor(math.log2(abs(big))) - significand)
         if eps <= spacing / 2:
@@ -252,7 +241,7 @@ def _absorbed(ctx, quantity, dtypes) -> Optional[str]:
     return None
 
 
-def _vanishes(ctx, quantity, dtypes, framework) -> Optional[str]:
+def _vanishes(ctx, quantity, dtypes: Callable[[], List[str]], framework) -> Optional[str]:
     """`x + eps` where `eps` is 0 in the dtype (or flushed to 0 as a result)."""
     if quantity.kind != "add":
         return None
@@ -261,7 +250,7 @@ def _vanishes(ctx, quantity, dtypes, framework) -> Optional[str]:
     if len(known) != 1 or known[0] <= 0:
         return None
     eps = known[0]
-    for dtype in dtypes:
+    for dtype in dtypes():
         _, subnormal, normal = FLOAT_FORMATS[dtype]
         if eps <= 2.0 ** subnormal / 2:
             return (f"`{_show(eps)}` is 0 in {dtype}: the epsilon guards nothing; use one the "
