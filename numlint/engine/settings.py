@@ -58,7 +58,8 @@ class _AnyOf:
 
     @classmethod
     def of(cls, spec: pathspec.PathSpec) -> Optional["_AnyOf"]:
-        sources = []
+        bodies: List[str] = []  # of the patterns that match any segment (see below)
+        others: List[str] = []
         for pattern in spec.patterns:
             if pattern.include is None:  # a blank line or a comment
                 continue
@@ -70,15 +71,17 @@ class _AnyOf:
             source = regex.pattern.replace("(?P<ps_d>", "(?:")
             if "(?P<" in source or regex.flags & ~re.UNICODE:
                 return None  # not the form this class knows: the spec itself decides
-            sources.append(source)
-        if not sources:
+            # `name` and `*.py` (any segment: the default exclusions) compile to
+            # `^(?:.+/)?BODY(?:(?:/)|$)`: BODY at the start or after a `/` that follows at
+            # least one character. Searched as one alternation of their bodies, a path is
+            # scanned once, not once per pattern; any other form is its own alternative.
+            segment = _ANY_SEGMENT.fullmatch(source)
+            if segment is not None:
+                bodies.append(segment.group(1))
+            else:
+                others.append(f"(?:{source})")
+        if not bodies and not others:
             return None
-        # `name` and `*.py` (any segment: the default exclusions) compile to
-        # `^(?:.+/)?BODY(?:(?:/)|$)`: BODY at the start or after a `/` that follows at least
-        # one character. Searched as one alternation of their bodies, a path is scanned once,
-        # not once per pattern; any other form is its own alternative.
-        bodies = [m.group(1) for m in map(_ANY_SEGMENT.fullmatch, sources) if m is not None]
-        others = [f"(?:{s})" for s in sources if _ANY_SEGMENT.fullmatch(s) is None]
         if bodies:
             others.append("(?:^|(?<=./))(?:" + "|".join(f"(?:{b})" for b in bodies) + ")(?:/|$)")
         return cls(re.compile("|".join(others)))
