@@ -61,7 +61,6 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from numlint.engine import import_scopes as scopes
 from numlint.engine.fix import Edit, apply_edits, matched_lines
-from numlint.engine.import_scopes import alias_binding, noqa_f401
 from numlint.engine.source import line_starts
 
 _DYNAMIC = frozenset({"locals", "globals", "vars", "eval", "exec"})
@@ -262,7 +261,7 @@ def _derived(before: scopes.Analysis, text: str, edits: List[Edit], regions, pat
             lines.append((start, base + (rows[end_row] if end_row < len(rows)
                                          else len(edit.content))))
             for index, alias in enumerate(node.names):
-                bound, imported, names = alias_binding(node, module, alias)
+                bound, imported, names = scopes.alias_binding(node, module, alias)
                 for name in names:
                     if name in before.assigned or name.partition(".")[0] in before.read or \
                             _is_builtin(name.partition(".")[0]):
@@ -702,7 +701,7 @@ def _plan_merges(after: _After, removals):
         if len(targets) != 1 or per_module[new.module] != 1:
             continue
         target = targets[0]
-        if any(noqa_f401(line) or "isort" in line
+        if any(scopes.noqa_f401(line) or "isort" in line
                for line in text[target.start:target.end].splitlines()):
             continue
         target_node = node_of(target)
