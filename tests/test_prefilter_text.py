@@ -181,6 +181,43 @@ def test_a_re_exported_name_is_followed_to_its_module(tmp_path):
     assert index.text_facts("pkg.alias", softmax, "scale")[0]
 
 
+def test_not_transitive_reads_only_the_lines_of_the_definition(tmp_path):
+    """`text_facts(..., transitive=False)`: a function or class defined at the top level is
+    answered from its own lines (`_Names.spans`), through re-exports; anything else from its
+    module's whole text."""
+    index = _index(tmp_path, {
+        "pkg/__init__.py": "from .ops import fmt as show, probs\nfrom . import ops\n",
+        "pkg/ops.py": "import torch\n\n\n@decorate\ndef fmt(p):\n    return repr(p)\n\n\n"
+                      "@decorate\nclass Net:\n    def forward(self, z):\n"
+                      "        return torch.softmax(z, -1)\n\n\n"
+                      "def probs(z):\n    return Net().forward(z)\n\n\nscale = 2\n",
+        "pkg/other.py": "from .ops import probs\n\n\ndef f(z):\n    return probs(z)\n",
+    })
+    softmax = frozenset({"softmax"})
+    reached, read = index.text_facts("pkg", softmax, "show", False)
+    assert not reached and set(read) == {run_project.TEXT + "pkg", run_project.TEXT + "pkg.ops"}
+    assert index.text_facts("pkg", softmax, "show")[0]  # transitive: the whole module
+    assert index.text_facts("pkg.ops", softmax, "Net", False)[0]
+    assert not index.text_facts("pkg.ops", softmax, "probs", False)[0]
+    assert index.text_facts("pkg.ops", softmax, "scale", False)[0]  # not a definition: all
+    assert not index.text_facts("pkg.other", softmax, "f", False)[0]
+    assert index.text_facts("pkg.other", softmax, "f")[0]
+
+
+def test_spans_of_top_level_definitions():
+    text = ("import x\n\n@dec\ndef a():\n    pass\n\n\nclass B:\n    def c(self):\n"
+            "        pass\n'''\ndef d(): in a string\n'''\nasync def e():\n    pass\n"
+            "def a():\n    return 1\n")
+    spans = run_project._Names.of(text).spans
+    assert set(spans) == {"a", "B", "d", "e"}
+    b = text[slice(*spans["B"])]
+    assert b.startswith("class B:") and "def c" in b
+    assert b.endswith("'''\n")  # ended early by `def d` in a string
+    assert text[slice(*spans["a"])].startswith("def a():\n    pass")
+    assert text[slice(*spans["a"])].endswith("return 1\n")  # both definitions of `a`
+    assert text[slice(*spans["e"])] == "async def e():\n    pass\n"
+
+
 def test_a_star_import_stops_the_following(tmp_path):
     index = _index(tmp_path, {
         "pkg/__init__.py": "from .ops import *\n",
@@ -281,5 +318,6 @@ TRICKY_IMPORTS = ("from . import (a,\n  import_b)\nimport x\nx = 1  # import y\n
 def test_imports_and_definitions_are_read_as_the_patterns_say(text):
     assert list(run_project._import_statements(text)) == list(_imports_by_pattern(text))
     import re
+    defined = run_project._Names.of(text).defined
     for name in sorted(set(re.findall(r"[A-Za-z_]\w*", text)))[:400]:
-        assert run_project._defines(text, name) == _defines_by_pattern(text, name), name
+        assert (name in defined) == _defines_by_pattern(text, name), name

@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # the engine is imported with the first file analysed (warm runs never do)
     from numlint.engine.semantic.project import ModuleSummary
@@ -42,13 +42,16 @@ class ProjectIndex:
         self.store = store  # the result cache (its summary section), or None
         self._paths: Dict[str, Optional[str]] = {}
         self._digests: Dict[str, Optional[str]] = {}
-        self._facts: Dict[Tuple[str, frozenset, Optional[str]],
+        self._facts: Dict[Tuple[str, frozenset, Optional[str], bool],
                           Optional[Tuple[bool, Dict[str, Optional[str]]]]] = {}
         # The kinds of `numlint.engine.semantic.project.PROVIDABLE` each module's text spells
         # (one scan of a text for all of them; the frozensets are shared).
         self._spelled: Dict[str, frozenset] = {}
         self._kind_sets: Dict[frozenset, frozenset] = {}
-        self._definitions: Dict[Tuple[str, str], Tuple[str, List[str]]] = {}
+        self._definitions: Dict[Tuple[str, str], Tuple[str, List[str], Optional[str]]] = {}
+        self._names: Dict[str, Optional[_Names]] = {}
+        self._tops: Dict[str, bool] = {}  # (`first_party`)
+        self._span_kinds: Dict[str, Dict[str, frozenset]] = {}  # (`_spelled_by`)
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
@@ -73,6 +76,15 @@ class ProjectIndex:
             return None
         return None
 
+    def first_party(self, top: str) -> bool:
+        """Whether `top` is a top-level module or package of the project (a namespace
+        package's directory counts), remembered per name."""
+        found = self._tops.get(top)
+        if found is None:
+            found = self._tops[top] = self.path_of(top) is not None or any(
+                os.path.isdir(os.path.join(root, top)) for root in self.roots)
+        return found
+
     def path_of(self, module: str) -> Optional[str]:
         """The file that `import module` would load from the source roots, if any."""
         if module in self._paths:
@@ -91,8 +103,8 @@ class ProjectIndex:
         self._paths[module] = found
         return found
 
-    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
-                   ) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
+    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None,
+                   transitive: bool = True) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
         """(whether anything `module`'s summary leads to can spell one of `wanted` — for
         `name`, what the module hands out under that name —, the digests of the texts read
         when nothing does); None if it is not a first-party module.
@@ -103,57 +115,85 @@ class ProjectIndex:
         no chain through its summary can provide it. A name the module only re-exports
         (`from .ops import probs` in a package's `__init__`) is followed to the module that
         defines it first, so that a package importing everything does not answer for each of
-        its names. Texts only, no parse."""
-        key = (module, wanted, name)
+        its names. Not `transitive`: only the text of the module defining it is read, and of
+        that text, for a function or class defined at its top level, only its own lines (what
+        its body can do, not what the functions it calls can: `_Names.spans`). Texts only, no
+        parse."""
+        key = (module, wanted, name, transitive)
         if key not in self._facts:
             if self.path_of(module) is None or self._spelled_in(module) is None:
                 self._facts[key] = None
             else:
-                start, chain = self._defined_in(module, name) if name else (module, [module])
-                reached, read = self._reaches(start, wanted)
+                start, chain, defined = self._defined_in(module, name) if name \
+                    else (module, [module], None)
+                if transitive:
+                    reached, read = self._reaches(start, wanted)
+                else:
+                    spelled = self._spelled_by(start, defined)
+                    reached, read = spelled is None or not spelled.isdisjoint(wanted), [start]
                 self._facts[key] = (reached, {} if reached else {
                     TEXT + m: self._digest_of(TEXT + m) for m in sorted({*chain, *read})})
         return self._facts[key]
 
-    def _defined_in(self, module: str, name: str) -> Tuple[str, List[str]]:
+    def _defined_in(self, module: str, name: str) -> Tuple[str, List[str], Optional[str]]:
         """The first-party module whose own definitions `module.name` comes from, following
         re-exports by their text (`from .ops import probs as p`), and the modules read on the
         way. It stops, answering where it is, at a name the module may define itself or import
         from a library, a star import, a cycle or a depth of MAX_DEPTH. Remembered per name:
-        a package's `__init__` is asked for the same names by every module importing them."""
+        a package's `__init__` is asked for the same names by every module importing them.
+        The third item is the name there when that module defines it (None: a module itself,
+        or where the chain stopped otherwise)."""
         key = (module, name)
         found = self._definitions.get(key)
         if found is None:
             found = self._definitions[key] = self._follow_definition(module, name)
-        return found[0], list(found[1])
+        return found[0], list(found[1]), found[2]
 
-    def _follow_definition(self, module: str, name: str) -> Tuple[str, List[str]]:
+    def _follow_definition(self, module: str, name: str
+                           ) -> Tuple[str, List[str], Optional[str]]:
         chain = [module]
         for _ in range(MAX_DEPTH):
-            text = self.text_of(module)
-            if text is None or _defines(text, name):
-                return module, chain
-            statements = list(_import_statements(text))
-            if any("*" in n for _, n in statements):
-                return module, chain
-            found = None
-            for source, names in statements:
-                for imported, bound in _bindings(names):
-                    if bound == name:
-                        found = (source, imported)
+            names = self._names_of(module)
+            if names is None or names.star:
+                return module, chain, None
+            if name in names.defined:
+                return module, chain, name
+            found = names.imported.get(name)
             if found is None:
-                return module, chain
+                return module, chain, None
             source, imported = found
             absolute = _absolute(source, self._package_of(module))
             if absolute is None:
-                return module, chain
+                return module, chain, None
             if self.path_of(f"{absolute}.{imported}") is not None:
-                return f"{absolute}.{imported}", chain + [f"{absolute}.{imported}"]
+                return f"{absolute}.{imported}", chain + [f"{absolute}.{imported}"], None
             if self.path_of(absolute) is None or absolute in chain:
-                return module, chain  # a library's name (spelled here) or a cycle
+                return module, chain, None  # a library's name (spelled here) or a cycle
             module, name = absolute, imported
             chain.append(module)
-        return module, chain
+        return module, chain, None
+
+    def _spelled_by(self, module: str, name: Optional[str]) -> Optional[frozenset]:
+        """The kinds of `numlint.engine.semantic.project.PROVIDABLE` spelled by the lines of
+        the function or class `name` defined at the top level of `module` (`_Names.spans`), or
+        by the whole text for any other name; None if it cannot be read."""
+        spans = self._span_kinds.get(module)
+        if spans is None:
+            names = self._names_of(module)
+            text = self.text_of(module) if names is not None and names.spans else None
+            spans = self._span_kinds[module] = {
+                n: self._kinds_of(text[start:end]) for n, (start, end) in names.spans.items()
+            } if text is not None and names is not None else {}
+        found = spans.get(name) if name is not None else None
+        return found if found is not None else self._spelled_in(module)
+
+    def _names_of(self, module: str) -> Optional["_Names"]:
+        """What `module`'s text may define and import, by name (read once per module: each
+        module is asked for many names); None if it cannot be read."""
+        if module not in self._names:
+            text = self.text_of(module)
+            self._names[module] = _Names.of(text) if text is not None else None
+        return self._names[module]
 
     def _package_of(self, module: str) -> str:
         path = self.path_of(module) or ""
@@ -186,11 +226,14 @@ class ProjectIndex:
             text = self.text_of(module)
             if text is None:
                 return None
-            from numlint.engine.prefilter import spells
-            from numlint.engine.semantic.project import PROVIDABLE
-            kinds = frozenset(kind for kind in PROVIDABLE if spells(text, (kind,)))
-            self._spelled[module] = self._kind_sets.setdefault(kinds, kinds)
+            self._spelled[module] = self._kinds_of(text)
         return self._spelled[module]
+
+    def _kinds_of(self, text: str) -> frozenset:
+        from numlint.engine.prefilter import spells
+        from numlint.engine.semantic.project import PROVIDABLE
+        kinds = frozenset(kind for kind in PROVIDABLE if spells(text, (kind,)))
+        return self._kind_sets.setdefault(kinds, kinds)
 
     def _first_party_imports(self, module: str) -> Tuple[str, ...]:
         """The first-party modules the import statements of `module` may load: `from X
@@ -378,24 +421,51 @@ def _import_statements(text: str):
                     yield words[0], []
 
 
-def _defines(text: str, name: str) -> bool:
-    """Whether a line of `text` may define `name` itself: `def name`, `class name`, `name =`,
-    `name: T` at the start of a line (indented or not). The occurrences of the word are
-    found first; only their lines are matched."""
-    from numlint.engine.prefilter import word_starts
-    for i in word_starts(text, name):
-        start = text.rfind("\n", 0, i) + 1
-        before = text[start:i]
-        if before.strip(" \t") == "":
-            if _ASSIGNED.match(text, i + len(name)):
-                return True
-        elif _DEFINED.fullmatch(before):
-            return True
-    return False
+class _Names:
+    """The names a module's text may define itself (`_defines`: `def name`, `class name`,
+    `name =`, `name: T` at the start of a line), those its import statements bind (to the
+    module and name they import: the last statement binding a name wins), and whether it
+    has a star import."""
+
+    __slots__ = ("defined", "imported", "star", "spans")
+
+    def __init__(self, defined: FrozenSet[str], imported: Dict[str, Tuple[str, str]],
+                 star: bool, spans: Dict[str, Tuple[int, int]]):
+        self.defined = defined
+        self.imported = imported
+        self.star = star
+        # Of each function or class defined at the top level (`def name` at the start of a
+        # line), the span of its text: up to the next line opening with `def`, `class`,
+        # `async def` or a decorator (a name defined twice: from the first to the end of the
+        # last). A line like those inside a string at the top level would end it early.
+        self.spans = spans
+
+    @classmethod
+    def of(cls, text: str) -> "_Names":
+        defined = {m.group(1) for m in _DEFINITION.finditer(text)}
+        defined.update(m.group(1) for m in _ASSIGNMENT.finditer(text))
+        imported: Dict[str, Tuple[str, str]] = {}
+        star = False
+        for source, names in _import_statements(text):
+            star = star or any("*" in n for n in names)
+            for name, bound in _bindings(names):
+                imported[bound] = (source, name)
+        spans: Dict[str, Tuple[int, int]] = {}
+        tops = list(_TOP_LEVEL.finditer(text))
+        for index, match in enumerate(tops):
+            if match.group(1) is None:
+                continue  # a decorator
+            end = tops[index + 1].start() if index + 1 < len(tops) else len(text)
+            start, _ = spans.get(match.group(1), (match.start(), end))
+            spans[match.group(1)] = (start, end)
+        return cls(frozenset(defined), imported, star, spans)
 
 
-_ASSIGNED = re.compile(r"[ \t]*(?::|=[^=])")
-_DEFINED = re.compile(r"[ \t]*(?:async[ \t]+def|def|class)[ \t]+")
+# `_defines` for every name at once: a word opening a line after `def`/`class`, or followed by
+# `:` or `=` (not `==`).
+_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
+_ASSIGNMENT = re.compile(r"^[ \t]*(\w+)[ \t]*(?::|=[^=])", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^(?:@|(?:async[ \t]+def|def|class)[ \t]+(\w+))", re.MULTILINE)
 
 
 def _bindings(names: List[str]):
