@@ -348,6 +348,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     # from the cache never loads the model, the table or the rules.
     from numlint.engine.semantic.model import SemanticModel
     from numlint.engine.context import Context
+    from numlint.engine.semantic.project import SINK_KINDS
     dispatch = dispatch_table(rules)
     if not dispatch:
         return []
@@ -359,6 +360,7 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
         return []  # no rule can fire on this text (numlint.engine.prefilter): no model walk
     model = SemanticModel(tree, project)
     model.held_layers = prefilter.has_any_word(text.text, _layer_names(tuple(dispatch)))
+    model.saw_sinks = False
     context = Context(model, text, path)
     failed: Dict[str, str] = {}
     try:
@@ -373,18 +375,23 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
                 continue
             finally:
                 model.local_only = False
-            if op is None:
-                continue
-            for rule in dispatch.get(op.kind, ()):
-                if rule.code in failed:
-                    continue
-                context.rule = rule
-                try:
-                    rule.check(context, op)
-                except Exception as exc:  # a bug in a rule must not stop the run
-                    if isinstance(exc, RecursionError) and not in_deep_stack():
-                        raise  # checked again with more headroom (`contained`)
-                    failed[rule.code] = _describe_failure(rule, exc, text, node)
+            if op is not None:
+                if op.kind in SINK_KINDS:
+                    model.saw_sinks = True
+                _dispatch(dispatch, context, op, failed, text)
+        # Activations another function returns, passed to one that puts them in a hazardous
+        # position (`nll(probs(z))`): found from the consumers, once the walk is done.
+        passing = _PASSED_KINDS.intersection(dispatch)
+        if passing:
+            try:
+                returned = model.passed_activations(passing)
+            except Exception as exc:
+                if isinstance(exc, RecursionError) and not in_deep_stack():
+                    raise
+                failed.setdefault("model", _describe_model_failure(exc, tree))
+                returned = []
+            for op in returned:
+                _dispatch(dispatch, context, op, failed, text)
     finally:
         model.release()
         context.release()
@@ -392,6 +399,26 @@ def run_rules(tree: ast.Module, text: SourceText, path: str, rules: Sequence[Rul
     for code, message in failed.items():
         diagnostics.append(_internal_error(path, text, message))
     return diagnostics
+
+
+# The activations whose output rules follow into the functions it is passed to
+# (`rules/_passed.py`).
+_PASSED_KINDS = frozenset({"softmax", "sigmoid"})
+
+
+def _dispatch(dispatch, context, op, failed: Dict[str, str], text: SourceText) -> None:
+    """Call each rule on the kind of `op`; a rule that fails is reported once and not called
+    again in this module."""
+    for rule in dispatch.get(op.kind, ()):
+        if rule.code in failed:
+            continue
+        context.rule = rule
+        try:
+            rule.check(context, op)
+        except Exception as exc:  # a bug in a rule must not stop the run
+            if isinstance(exc, RecursionError) and not in_deep_stack():
+                raise  # checked again with more headroom (`contained`)
+            failed[rule.code] = _describe_failure(rule, exc, text, op.node)
 
 
 @lru_cache(maxsize=64)

@@ -24,8 +24,8 @@ from numlint.engine import table
 from numlint.engine.table import losses
 from numlint.engine.semantic.dataflow import Dataflow, Origin
 from numlint.engine.semantic.project import (
-    SINK_KINDS, Fact, Forward, ProjectView, Returned, Sink, forwards_of, positional_parameters,
-    spec_of, standard_module)
+    SINK_KINDS, Fact, Forward, ProjectView, Returned, Sink, forwards_of, is_static,
+    positional_parameters, spec_of, standard_module)
 from numlint.engine.semantic.operations import (
     BINARY_KINDS, COMPARE_KIND, SIDED_KINDS, TRANSPOSE_ATTRIBUTES, UNARY_KINDS, Op, _role_view,
     bind_arguments, bind_call, unify_frameworks)
@@ -63,6 +63,10 @@ class SemanticModel:
         # Whether the text can spell a layer of a kind some rule is called on (`run_rules`
         # says): if not, no call dispatched to a rule is a layer held in a name.
         self.held_layers = True
+        # Whether the dispatch met an operation that is a hazardous position (a log, a loss:
+        # `SINK_KINDS`; `run_rules` says): if not, no function of the module puts a parameter
+        # in one, and `passed_activations` has nothing to look for.
+        self.saw_sinks = True
         self._summaries: Dict[int, tuple] = {}  # of each bindings list (`binding_summary`)
         self._returns: Dict[ast.AST, Optional[Tuple[str, Spec, Optional[str]]]] = {}
         self.scope_by_node: Dict[ast.AST, Scope] = {}
@@ -694,6 +698,92 @@ class SemanticModel:
         self._passed[expr] = found
         return found
 
+    def passed_activations(self, kinds: FrozenSet[str]) -> List[Op]:
+        """The activations among `kinds` that a call of a function or network of the project
+        returns (`probs(z)`, `self.predict_proba(X)`, `disc(x)`: forms "returned" and "model")
+        where that value is passed, directly or through a name, to a parameter that a
+        function or method of this module puts in a hazardous position (`nll(probs(z))`,
+        `q = probs(z); nll(q)`, with `def nll(p, y): return -log(p)...` here).
+
+        While operations are dispatched such calls are not resolved (`local_only`): asking
+        every call what it returns would summarise every first-party module a module calls.
+        So the consumers come first, and only this module's: `run_rules` asks only when the
+        walk met a log or a loss (`saw_sinks`), and of the calls only those of a function or
+        method with sinks are looked at (few modules have any). A function of another module
+        with sinks is not looked up for this: telling which calls may be one costs a lookup
+        of every call whose argument might carry an activation, and a read of the texts of
+        the modules they name (measured in benchmarks/README.md: +10% instructions on whole
+        packages), where a softmax spelled at the call (`nll(softmax(z))`) is found from the
+        softmax (`passed_into`). `passed_into` then finds the consumer again from the
+        activation."""
+        found: List[Op] = []
+        if not self.saw_sinks:
+            return found
+        local = {getattr(node, "name", "") for node in self.parameter_sinks()}
+        if not local:
+            return found
+        seen: Set[int] = set()
+        for node in self.operations:
+            if type(node) is not ast.Call or not (node.args or node.keywords):
+                continue
+            func = node.func
+            if type(func) is ast.Name:
+                name = func.id
+            elif type(func) is ast.Attribute:
+                name = func.attr
+            else:
+                continue
+            if name not in local:
+                continue
+            scope = self.scope_of(node) or self.module_scope
+            callee = self._callee_sinks(node, scope)
+            if callee is None:
+                continue
+            sinks, parameters, _ = callee
+            sunk = {sink.parameter for sink in sinks}
+            for argument, parameter in _arguments_by_parameter(node, parameters):
+                if parameter not in sunk:
+                    continue
+                producer, where = argument, scope
+                if type(argument) is ast.Name:
+                    origin = self.dataflow.origin(argument, scope)
+                    producer, where = origin.expr, origin.scope
+                if type(producer) is not ast.Call or id(producer) in seen or \
+                        not self._may_return(producer, where, kinds):
+                    continue
+                seen.add(id(producer))
+                op = self.op(producer, where)
+                if op is not None and op.kind in kinds and op.form in ("returned", "model"):
+                    found.append(op)
+        return found
+
+    def _may_return(self, call: ast.Call, scope: Scope, kinds: FrozenSet[str]) -> bool:
+        """Whether `call` may return one of the activations `kinds` through the project: not
+        a function of the table (dispatched as such) and, when another module defines what it
+        calls, one whose own lines spell one (`ProjectView.may_lead_to`)."""
+        func = call.func
+        if type(func) is ast.Call:  # `Discriminator()(x)`: the class called
+            func = func.func
+        if type(func) is not ast.Name and type(func) is not ast.Attribute:
+            return False
+        qualname = self.qualname(func, scope)
+        if qualname is None:
+            return True  # this module's function or method, or a network held in a name
+        if qualname in table.FUNCTIONS or standard_module(qualname):
+            return False
+        return self.project is not None and \
+            self.project.may_lead_to(qualname, kinds, transitive=False)
+
+    def _first_party_name(self, func: ast.expr, scope: Scope) -> bool:
+        """Whether `func` names something of another module of the project, maybe (an import
+        that is neither the table's nor the standard library's)."""
+        if type(func) is ast.Call:
+            func = func.func
+        qualname = self.qualname(func, scope)
+        return qualname is not None and qualname not in table.FUNCTIONS and \
+            not standard_module(qualname) and self.project is not None and \
+            self.project.first_party(qualname)
+
     def _arguments_holding(self, expr: ast.expr, scope: Scope):
         """The arguments of calls that hold the value of `expr`: `expr` itself as an
         argument, or a name it is assigned to (`p = expr`) whose value there is `expr`."""
@@ -759,17 +849,55 @@ class SemanticModel:
             if not sinks:
                 return None
             parameters = positional_parameters(method)
-            if not _static(method):
+            if not is_static(method):
                 parameters = parameters[1:]  # bound: the first parameter is the instance
             return sinks, parameters, getattr(method, "name", "?")
+        fact = self._instance_method(call.func, scope)
+        if fact is not None:  # `crit.nll(p, y)`, `crit` an instance of another module's class
+            return fact.sinks, fact.parameters, self.project.absolute(fact.qualname) \
+                if self.project is not None else fact.qualname
         qualname = self.qualname(call.func, scope)
         if qualname is None or qualname in table.FUNCTIONS or standard_module(qualname):
             return None
+        if self.project is None or not self.project.may_lead_to(qualname, SINK_KINDS):
+            return None  # no text its summary can come from spells a hazardous position
         fact = self.fact(qualname)
         if fact is None or not fact.sinks:
             return None
         absolute = self.project.absolute(qualname) if self.project is not None else None
         return fact.sinks, fact.parameters, absolute or qualname
+
+    def _instance_method(self, func: ast.expr, scope: Scope) -> Optional[Fact]:
+        """The fact of the method `func` names when it is `name.method` with `name` holding an
+        instance of another module's class whose summary gives that method sinks (assigned
+        from its constructor, or a parameter annotated with it). The class's module is
+        summarised only when the class's own lines spell a log or a loss."""
+        if type(func) is not ast.Attribute or type(func.value) is not ast.Name or \
+                self.project is None or self.dataflow.self_class(func.value.id, scope) is not None:
+            return None
+        # Cheaply first: some binding of the name must be a call of, or a parameter annotated
+        # with, another module's class whose lines spell a log or a loss.
+        owner, bindings = self.lookup(func.value.id, scope)
+        for binding in bindings:
+            target: Optional[ast.expr] = None
+            where = owner
+            if type(binding.value) is ast.Call:
+                target, where = binding.value.func, self.scope_of(binding.value) or owner
+            elif binding.kind == "param":
+                target = _annotation(binding.node, func.value.id)
+            if target is None or where is None:
+                continue
+            qualname = self.qualname(target, where)
+            if qualname is not None and self._first_party_name(target, where) and \
+                    self.project.may_lead_to(qualname, SINK_KINDS, transitive=False):
+                break
+        else:
+            return None
+        cls = self._instance_class(func.value, scope, SINK_KINDS)[1]
+        if cls is None or cls.cls is None or func.attr not in cls.cls.sinks:
+            return None
+        fact = self.fact(f"{cls.qualname}.{func.attr}")
+        return fact if fact is not None and fact.sinks else None
 
     def _called_method(self, func: ast.expr, scope: Scope) -> Optional[ast.AST]:
         """The node of the method of a class of this module that `func` (`self.loss`,
@@ -968,9 +1096,11 @@ class SemanticModel:
                 return self._fact_op(delegated.returned, call, scope, "returned")
         return None
 
-    def _instance_class(self, name: ast.Name, scope: Scope):
+    def _instance_class(self, name: ast.Name, scope: Scope,
+                        wanted: Optional[FrozenSet[str]] = None):
         """The class (a node of this module, or another module's summary) whose instance
-        `name` holds: assigned from its constructor, or annotated."""
+        `name` holds: assigned from its constructor, or annotated. With `wanted`, another
+        module's class is looked up only when its own lines spell one of those kinds."""
         held = self.dataflow.value_of(name, scope)
         target: Optional[ast.expr] = None
         where = scope
@@ -988,7 +1118,11 @@ class SemanticModel:
             if isinstance(node, ast.ClassDef) and bindings[0].kind == "class":
                 return node, None
         qualname = self.qualname(target, where)
-        if qualname is None or qualname in table.FUNCTIONS:
+        if qualname is None or qualname in table.FUNCTIONS or standard_module(qualname):
+            return None, None
+        if wanted is not None and (self.project is None or
+                                   not self.project.may_lead_to(qualname, wanted,
+                                                                transitive=False)):
             return None, None
         fact = self.fact(qualname)
         return None, (fact if fact is not None and fact.cls is not None else None)
@@ -1203,12 +1337,6 @@ def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:
                     return None
             return annotation if isinstance(annotation, (ast.Name, ast.Attribute)) else None
     return None
-
-
-def _static(function: ast.AST) -> bool:
-    """Whether a method is a `@staticmethod` (called without the instance)."""
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod"
-               for d in getattr(function, "decorator_list", ()))
 
 
 def _returned_values(function: Scope) -> List[ast.expr]:

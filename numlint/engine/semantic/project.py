@@ -22,7 +22,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Protocol, Tuple
 
 from numlint.engine import table
 from numlint.engine.table.schema import Spec
@@ -36,7 +36,7 @@ MAX_DEPTH = 8
 # A function returning another first-party function's result is followed through at most
 # this many delegations (`predict` returns `probs(x)`, which returns a softmax).
 MAX_DELEGATIONS = 4
-SCHEMA = 3  # bumped when the summaries' shape changes (they are cached)
+SCHEMA = 4  # bumped when the summaries' shape changes (they are cached)
 # The operations whose input is a hazardous position for a parameter: a `log` (of a softmax or
 # a sigmoid output it underflows), a loss's prediction argument (probabilities or logits).
 SINK_KINDS = frozenset({"log", "binary_cross_entropy", "cross_entropy", "nll_loss"})
@@ -190,13 +190,18 @@ class ClassSummary:
     # followed when asked, and their positional parameters (after `self`).
     delegations: Dict[str, "Delegation"] = field(default_factory=dict)
     parameters: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Of each method, the parameters that reach a hazardous position in it (`crit.nll(p)`
+    # with `crit = Criterion()`); their positional parameters (after `self`) are above.
+    sinks: Dict[str, Tuple["Sink", ...]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> frozenset:
-        """The operation kinds its methods, attributes and instances hand a caller."""
+        """The operation kinds its methods, attributes and instances hand a caller, and where
+        its methods put their parameters."""
         found = {r.kind for r in self.methods.values()} | {r.kind for r in self.attributes.values()}
         if self.output is not None:
             found.add(self.output.kind)
+        found |= {s.kind for sinks in self.sinks.values() for s in sinks}
         return frozenset(found)
 
     def to_json(self) -> dict:
@@ -206,7 +211,8 @@ class ClassSummary:
                 "attributes": {k: v.to_json() for k, v in self.attributes.items()},
                 "functions": dict(self.functions),
                 "delegations": {k: v.to_json() for k, v in self.delegations.items()},
-                "parameters": {k: list(v) for k, v in self.parameters.items()}}
+                "parameters": {k: list(v) for k, v in self.parameters.items()},
+                "sinks": {k: [s.to_json() for s in v] for k, v in self.sinks.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> "ClassSummary":
@@ -224,11 +230,16 @@ class ClassSummary:
                 not all(isinstance(k, str) and isinstance(v, list)
                         and all(isinstance(p, str) for p in v) for k, v in parameters.items()):
             raise ValueError("bad class fact")
+        sinks = data["sinks"]
+        if not isinstance(sinks, dict) or not all(
+                isinstance(k, str) and isinstance(v, list) and v for k, v in sinks.items()):
+            raise ValueError("bad class fact")
         return cls(tuple(bases), _returned_map(data["methods"]),
                    Returned.from_json(data["output"]) if data["output"] is not None else None,
                    _returned_map(data["attributes"]), dict(functions),
                    {k: Delegation.from_json(v) for k, v in delegations.items()},
-                   {k: tuple(v) for k, v in parameters.items()})
+                   {k: tuple(v) for k, v in parameters.items()},
+                   {k: tuple(Sink.from_json(s) for s in v) for k, v in sinks.items()})
 
 
 @dataclass(frozen=True)
@@ -323,17 +334,21 @@ def _returned_map(data: Any) -> Dict[str, Returned]:
 class Project(Protocol):
     """The run layer's view of the project (`numlint.run.project.ProjectIndex`)."""
 
-    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None
-                   ) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
+    def text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None,
+                   transitive: bool = True) -> Optional[Tuple[bool, Dict[str, Optional[str]]]]:
         """Cheap facts about a first-party module's text, before its summary is computed:
-        whether it (for `name`, the module defining what it hands out under that name), or a
-        first-party module it imports, spells any of the kinds `wanted`; and when nothing
-        does, the digests of the texts read to say so (dependencies of a result, as summaries
-        are). None if it is not found or unreadable."""
+        whether it (for `name`, the module defining what it hands out under that name, or
+        not `transitive` that name's own lines), or (`transitive`) a first-party module it
+        imports, spells any of the kinds `wanted`; and when nothing does, the digests of the
+        texts read to say so (dependencies of a result, as summaries are). None if it is not
+        found or unreadable."""
 
     def module_of(self, path: str) -> Optional[Tuple[str, bool]]:
         """The module name a file is imported as, and whether it is a package's
         `__init__`; None outside the project's source roots."""
+
+    def first_party(self, top: str) -> bool:
+        """Whether `top` is a top-level module or package of the project."""
 
     def summary(self, module: str) -> Optional[ModuleSummary]:
         """What module `module` says; None: not first-party, not found, or unreadable."""
@@ -363,6 +378,7 @@ class ProjectView:
         self.used: Dict[str, Optional[str]] = {}   # module -> digest of what was read
         self._summaries: Dict[str, Optional[ModuleSummary]] = {}
         self._following: List[str] = []  # the delegations being followed (cycles, depth)
+        self._leads: Dict[Tuple[str, FrozenSet[str], bool], bool] = {}  # (`may_lead_to`)
 
     def absolute(self, qualname: str) -> Optional[str]:
         """`.nets.probs` in module `gan.train` is `gan.nets.probs`; None if it climbs above
@@ -380,6 +396,15 @@ class ProjectView:
             return None
         base = package[:len(package) - (level - 1)]
         return ".".join(base + ([rest] if rest else [])) or None
+
+    def first_party(self, qualname: str) -> bool:
+        """Whether `qualname` (`.nets.probs`, `pkg.losses.nll`) names something of a module
+        of the project, by its top-level package alone (no text read)."""
+        absolute = self.absolute(qualname)
+        if absolute is None or self.project is None:
+            return False
+        top = absolute.partition(".")[0]
+        return top not in table.MODULE_FRAMEWORKS and self.project.first_party(top)
 
     def summary(self, module: str) -> Optional[ModuleSummary]:
         if self.project is None or module.partition(".")[0] in table.MODULE_FRAMEWORKS:
@@ -450,6 +475,37 @@ class ProjectView:
                 return wanted
         return frozenset()
 
+    def may_lead_to(self, qualname: str, wanted: FrozenSet[str], transitive: bool = True) -> bool:
+        """Whether the first-party name `qualname` (`.nets.probs`, `pkg.losses.nll`,
+        `pkg.crit.Criterion`) may lead to one of the kinds `wanted` by the texts its summary
+        can come from (`Project.text_facts`, for the longest prefix that is a first-party
+        module and the name after it; not `transitive`: by the text of the module defining it
+        only). False for a name of no first-party module (it resolves to nothing); when the
+        texts say no, those read become dependencies of the result, as summaries are."""
+        key = (qualname, wanted, transitive)
+        found = self._leads.get(key)
+        if found is None:
+            found = self._leads[key] = self._may_lead_to(qualname, wanted, transitive)
+        return found
+
+    def _may_lead_to(self, qualname: str, wanted: FrozenSet[str], transitive: bool) -> bool:
+        absolute = self.absolute(qualname)
+        if absolute is None or self.project is None or \
+                absolute.partition(".")[0] in table.MODULE_FRAMEWORKS:
+            return False
+        wanted = frozenset(wanted) & PROVIDABLE
+        parts = absolute.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            facts = self.project.text_facts(".".join(parts[:split]), wanted, parts[split],
+                                            transitive)
+            if facts is None:
+                continue
+            spelled, read = facts
+            if not spelled:
+                self.used.update(read)
+            return spelled
+        return False
+
     def _text_facts(self, module: str, wanted: frozenset, name: Optional[str] = None):
         """`Project.text_facts`; None if it is not a first-party module."""
         if self.project is None:
@@ -484,12 +540,19 @@ class ProjectView:
             cls = summary.classes[name]
             if not rest:
                 return Fact(qualname, cls=cls)
-            if len(rest) == 1 and rest[0] in cls.methods:
-                return Fact(qualname, returned=cls.methods[rest[0]])
-            if len(rest) == 1 and rest[0] in cls.delegations:
-                return self._delegated(qualname, cls.delegations[rest[0]],
-                                       cls.parameters.get(rest[0], ()), depth)
-            return None
+            if len(rest) != 1:
+                return None
+            method: Optional[Fact] = None
+            if rest[0] in cls.methods:
+                method = Fact(qualname, returned=cls.methods[rest[0]])
+            elif rest[0] in cls.delegations:
+                method = self._delegated(qualname, cls.delegations[rest[0]],
+                                         cls.parameters.get(rest[0], ()), depth)
+            if rest[0] in cls.sinks:  # where the method puts its parameters
+                method = replace(method or Fact(qualname), parameters=cls.parameters[rest[0]],
+                                 sinks=tuple(replace(s, module=summary.module)
+                                             for s in cls.sinks[rest[0]]))
+            return method
         if rest:
             return None
         fact: Optional[Fact] = None
@@ -762,8 +825,16 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
     methods: Dict[str, Returned] = {}
     delegations: Dict[str, Delegation] = {}
     parameters: Dict[str, Tuple[str, ...]] = {}
+    sinks: Dict[str, Tuple[Sink, ...]] = {}
     output = None
     module = model.project.module if model.project is not None else None
+    by_node = model.parameter_sinks()
+    for statement in cls.body:  # (static methods too, which `class_methods` leaves out)
+        if statement in by_node and \
+                isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            sinks[statement.name] = by_node[statement]
+            parameters[statement.name] = \
+                positional_parameters(statement)[0 if is_static(statement) else 1:]
     for method, _ in model.dataflow.class_methods(cls):
         node = method.node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -799,10 +870,16 @@ def _class_summary(model: "SemanticModel", cls: ast.ClassDef,
                 network = model.network_output(value, method)
                 if network is not None:
                     attributes[attribute] = network
-    if not (bases or methods or output or attributes or functions or delegations):
+    if not (bases or methods or output or attributes or functions or delegations or sinks):
         return None
     return ClassSummary(tuple(bases), methods, output, attributes, functions, delegations,
-                        parameters)
+                        parameters, sinks)
+
+
+def is_static(function: ast.AST) -> bool:
+    """Whether a method is a `@staticmethod` (called without the instance)."""
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod"
+               for d in getattr(function, "decorator_list", ()))
 
 
 def spec_of(returned: Returned) -> Optional[Spec]:
