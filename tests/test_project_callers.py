@@ -517,6 +517,7 @@ RETURNED = {
         """,
 }
 RETURNED_FINDINGS = {("pkg/train.py", 17, "NL101"),   # log_lik(probs(z))
+                     ("pkg/train.py", 23, "NL101"),   # nll(probs(z)): both imported
                      ("pkg/train.py", 19, "NL101"),   # through a name, by keyword
                      ("pkg/train.py", 21, "NL203"),   # self.bce(disc(x)): a model's sigmoid
                      ("pkg/local.py", 13, "NL101")}   # log_lik(predict(z))
@@ -565,15 +566,22 @@ def test_a_warm_cache_drops_a_returned_activation_when_its_function_changes(
     assert warm() == train
 
 
-def test_another_modules_function_is_not_asked_for_a_returned_activation(run, write):
-    """A limit, measured (benchmarks/README.md, stop 17): `nll(probs(z))` with `nll` of
-    another module is not reported (`nll(softmax(z))` is: found from the softmax); looking
-    for it cost +10% instructions on whole packages."""
+def test_both_halves_imported(run, write, tmp_path):
+    """`nll(probs(z))`, `nll` and `probs` imported from modules of the project: asked only
+    because an argument is a call of an imported name; the module spells neither a log nor a
+    softmax. A warm re-check drops it when `nll` guards its log."""
     make(write, RETURNED)
-    assert ("pkg/train.py", 23, "NL101") not in check(run, "pkg/train.py")
-    write("pkg/use.py", "import torch\nfrom .losses import nll\n\n\n"
-                        "def f(z, y):\n    return nll(torch.softmax(z, -1), y)\n")
-    assert check(run, "pkg/use.py") == {("pkg/use.py", 6, "NL101")}
+    write("pkg/both.py", "from .losses import nll\nfrom .nets import Discriminator, probs\n\n\n"
+                         "def f(z, y, x):\n    q = probs(z)\n"
+                         "    return nll(probs(z), y) + nll(q, y) + nll(Discriminator()(x), y)\n")
+    expected = {("pkg/both.py", 7, "NL101", 16), ("pkg/both.py", 7, "NL101", 35),
+                ("pkg/both.py", 7, "NL505", 47)}
+    assert check(run, "pkg/both.py", columns=True) == expected
+    warm = lambda: findings(run("check", "--output-format", "json", "pkg/both.py"))  # noqa: E731
+    assert warm() == {f[:3] for f in expected}
+    losses = tmp_path / "pkg" / "losses.py"
+    losses.write_text(losses.read_text().replace("-torch.log(p)[", "-torch.log(p + 1e-8)["))
+    assert warm() == set()
 
 
 def test_a_module_without_a_log_or_loss_is_not_asked_what_its_calls_return(

@@ -51,7 +51,7 @@ class ProjectIndex:
         self._definitions: Dict[Tuple[str, str], Tuple[str, List[str], Optional[str]]] = {}
         self._names: Dict[str, Optional[_Names]] = {}
         self._tops: Dict[str, bool] = {}  # (`first_party`)
-        self._span_kinds: Dict[str, Dict[str, frozenset]] = {}  # (`_spelled_by`)
+        self._span_kinds: Dict[Tuple[str, str], frozenset] = {}  # (`_spelled_by`)
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._summaries: Dict[str, Optional["ModuleSummary"]] = {}
         self._computing: Set[str] = set()
@@ -177,15 +177,18 @@ class ProjectIndex:
         """The kinds of `numlint.engine.semantic.project.PROVIDABLE` spelled by the lines of
         the function or class `name` defined at the top level of `module` (`_Names.spans`), or
         by the whole text for any other name; None if it cannot be read."""
-        spans = self._span_kinds.get(module)
-        if spans is None:
-            names = self._names_of(module)
-            text = self.text_of(module) if names is not None and names.spans else None
-            spans = self._span_kinds[module] = {
-                n: self._kinds_of(text[start:end]) for n, (start, end) in names.spans.items()
-            } if text is not None and names is not None else {}
-        found = spans.get(name) if name is not None else None
-        return found if found is not None else self._spelled_in(module)
+        names = self._names_of(module)
+        span = names.spans.get(name) if names is not None and name is not None else None
+        if span is None or name is None:
+            return self._spelled_in(module)
+        key = (module, name)
+        found = self._span_kinds.get(key)
+        if found is None:  # each definition's lines scanned once, when first asked
+            text = self.text_of(module)
+            if text is None:
+                return None
+            found = self._span_kinds[key] = self._kinds_of(text[span[0]:span[1]])
+        return found
 
     def _names_of(self, module: str) -> Optional["_Names"]:
         """What `module`'s text may define and import, by name (read once per module: each

@@ -57,6 +57,8 @@ class SemanticModel:
         self.augmented_reads: Dict[ast.AST, ast.expr] = {}
         self._bound_names: set = set()       # every name bound anywhere in the module
         self.imported_names: Set[str] = set()  # every module or name the module imports
+        # Every name an import statement binds, in any scope, and what it imports.
+        self.import_bindings: List[Tuple[str, str]] = []
         self._evaluating: set = set()        # functions being looked into (one hop)
         self._aliasing: set = set()          # names being resolved as aliases
         self._qualnames: Dict[Tuple[str, int], Optional[str]] = {}  # (name, scope) -> qualname
@@ -701,26 +703,27 @@ class SemanticModel:
     def passed_activations(self, kinds: FrozenSet[str]) -> List[Op]:
         """The activations among `kinds` that a call of a function or network of the project
         returns (`probs(z)`, `self.predict_proba(X)`, `disc(x)`: forms "returned" and "model")
-        where that value is passed, directly or through a name, to a parameter that a
-        function or method of this module puts in a hazardous position (`nll(probs(z))`,
-        `q = probs(z); nll(q)`, with `def nll(p, y): return -log(p)...` here).
+        where that value is passed, directly or through a name, to a parameter a function of
+        the project puts in a hazardous position (`log_lik(probs(z))`, `q = probs(z);
+        log_lik(q)` with `log_lik` of this module; `nll(probs(z))` with both imported).
 
         While operations are dispatched such calls are not resolved (`local_only`): asking
         every call what it returns would summarise every first-party module a module calls.
-        So the consumers come first, and only this module's: `run_rules` asks only when the
-        walk met a log or a loss (`saw_sinks`), and of the calls only those of a function or
-        method with sinks are looked at (few modules have any). A function of another module
-        with sinks is not looked up for this: telling which calls may be one costs a lookup
-        of every call whose argument might carry an activation, and a read of the texts of
-        the modules they name (measured in benchmarks/README.md: +10% instructions on whole
-        packages), where a softmax spelled at the call (`nll(softmax(z))`) is found from the
-        softmax (`passed_into`). `passed_into` then finds the consumer again from the
+        So the consumers come first: the calls of the module's own functions and methods with
+        sinks, when the walk met a log or a loss (`saw_sinks`); and the calls of a name
+        imported from another module of the project whose argument is a call of another such
+        name (or a name bound to one), when the lines defining the first spell a log or a
+        loss and those of the second an activation (`ProjectView.may_lead_to`, not
+        transitive: a function passing its parameter on to a third module, or returning
+        another module's softmax, is not followed here). Looking wider — every call whose
+        argument may carry an activation — cost +10% instructions on whole packages
+        (benchmarks/README.md, stop 17). `passed_into` then finds the consumer again from the
         activation."""
         found: List[Op] = []
-        if not self.saw_sinks:
-            return found
-        local = {getattr(node, "name", "") for node in self.parameter_sinks()}
-        if not local:
+        local = {getattr(node, "name", "") for node in self.parameter_sinks()} \
+            if self.saw_sinks else set()
+        imported = self._imported_first_party()
+        if not local and not imported:
             return found
         seen: Set[int] = set()
         for node in self.operations:
@@ -733,9 +736,20 @@ class SemanticModel:
                 name = func.attr
             else:
                 continue
-            if name not in local:
+            if name in local:
+                scope = self.scope_of(node) or self.module_scope
+            elif type(func) is ast.Name and name in imported:
+                # `nll(probs(z))`, both imported from modules of the project: asked only
+                # where an argument is a call of such a name (or a name bound to one).
+                scope = self.scope_of(node) or self.module_scope
+                if not self._passes_imported_call(node, scope, imported, kinds):
+                    continue
+                qualname = self.qualname(func, scope)
+                if qualname is None or self.project is None or \
+                        not self.project.may_lead_to(qualname, SINK_KINDS, transitive=False):
+                    continue
+            else:
                 continue
-            scope = self.scope_of(node) or self.module_scope
             callee = self._callee_sinks(node, scope)
             if callee is None:
                 continue
@@ -756,6 +770,39 @@ class SemanticModel:
                 if op is not None and op.kind in kinds and op.form in ("returned", "model"):
                     found.append(op)
         return found
+
+    def _imported_first_party(self) -> Set[str]:
+        """The names the module's import statements bind to another module of the project's
+        names (`from .nets import probs`), in any scope."""
+        project = self.project
+        if project is None:
+            return set()
+        return {name for name, qualname in self.import_bindings
+                if project.first_party(qualname)}
+
+    def _passes_imported_call(self, call: ast.Call, scope: Scope, imported: Set[str],
+                              kinds: FrozenSet[str]) -> bool:
+        """Whether an argument of `call` is a call of one of the `imported` names (`probs(z)`,
+        `Discriminator()(x)`) whose own lines spell one of `kinds`, or a name one of whose
+        bindings assigns such a call."""
+        def imported_call(expr) -> bool:
+            if type(expr) is not ast.Call:
+                return False
+            func = expr.func.func if type(expr.func) is ast.Call else expr.func
+            if type(func) is not ast.Name or func.id not in imported:
+                return False
+            qualname = self.qualname(func, scope)
+            return qualname is not None and self.project is not None and \
+                self.project.may_lead_to(qualname, kinds, transitive=False)
+
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            if imported_call(argument):
+                return True
+            if type(argument) is ast.Name:
+                owner, bindings = self.lookup(argument.id, scope)
+                if any(imported_call(b.value) for b in bindings):
+                    return True
+        return False
 
     def _may_return(self, call: ast.Call, scope: Scope, kinds: FrozenSet[str]) -> bool:
         """Whether `call` may return one of the activations `kinds` through the project: not

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ class Walker:
         self.blocks = model.blocks
         self.bound_names: set = set()
         self.import_qualnames: set = set()
+        self.import_bindings: List[Tuple[str, str]] = []  # (bound name, qualified name)
 
     def run(self, tree: ast.Module) -> None:
         """Walk the module. Nothing recurses on the tree's depth: statements are walked with
@@ -109,6 +110,7 @@ class Walker:
         self._stack = []
         self.model._bound_names = self.bound_names
         self.model.imported_names = self.import_qualnames
+        self.model.import_bindings = self.import_bindings
 
     def push_body(self, owner: ast.AST, field_name: str, body: List[ast.stmt],
                   scope: Scope) -> None:
@@ -169,6 +171,7 @@ class Walker:
                 else:
                     name = qualname = alias.name.partition(".")[0]
                 self.import_qualnames.add(alias.name)
+                self.import_bindings.append((name, qualname))
                 self.bind(scope, name, Binding("import", stmt, qualname))
         elif type(stmt) is ast.ImportFrom:
             module = "." * stmt.level + (stmt.module or "")
@@ -179,6 +182,7 @@ class Walker:
                     continue
                 qualname = f"{module}.{alias.name}" if stmt.module else f"{module}{alias.name}"
                 self.import_qualnames.add(qualname)
+                self.import_bindings.append((alias.asname or alias.name, qualname))
                 self.bind(scope, alias.asname or alias.name, Binding("import", stmt, qualname))
         elif type(stmt) is ast.Global:
             scope.globals.update(stmt.names)
