@@ -178,9 +178,9 @@ class ProjectIndex:
         the function or class `name` defined at the top level of `module` (`_Names.spans`), or
         by the whole text for any other name; None if it cannot be read."""
         names = self._names_of(module)
-        span = names.spans.get(name) if names is not None and name is not None else None
-        if span is None or name is None:
+        if names is None or name is None or name not in names.spans:
             return self._spelled_in(module)
+        span = names.spans[name]
         key = (module, name)
         found = self._span_kinds.get(key)
         if found is None:  # each definition's lines scanned once, when first asked
@@ -248,12 +248,11 @@ class ProjectIndex:
         return found
 
     def _imports_of(self, module: str):
-        text = self.text_of(module)
-        path = self.path_of(module)
-        if text is None or path is None:
+        found = self._names_of(module)
+        if found is None or self.path_of(module) is None:
             return
         package = self._package_of(module)
-        for name, names in _import_statements(text):
+        for name, names in found.statements:
             absolute = _absolute(name, package)
             if absolute is None:
                 continue
@@ -425,16 +424,18 @@ def _import_statements(text: str):
 
 
 class _Names:
-    """The names a module's text may define itself (`_defines`: `def name`, `class name`,
-    `name =`, `name: T` at the start of a line), those its import statements bind (to the
-    module and name they import: the last statement binding a name wins), and whether it
-    has a star import."""
+    """What a module's text may define and import, read once: the names it may define itself
+    (`def name`, `class name`, `name =`, `name: T` at the start of a line), its import
+    statements (`_import_statements`), the names they bind (to the module and name they
+    import: the last statement binding a name wins), and whether it has a star import."""
 
-    __slots__ = ("defined", "imported", "star", "spans")
+    __slots__ = ("defined", "statements", "imported", "star", "spans")
 
-    def __init__(self, defined: FrozenSet[str], imported: Dict[str, Tuple[str, str]],
-                 star: bool, spans: Dict[str, Tuple[int, int]]):
+    def __init__(self, defined: FrozenSet[str], statements: List[Tuple[str, List[str]]],
+                 imported: Dict[str, Tuple[str, str]], star: bool,
+                 spans: Dict[str, Tuple[int, int]]):
         self.defined = defined
+        self.statements = statements
         self.imported = imported
         self.star = star
         # Of each function or class defined at the top level (`def name` at the start of a
@@ -447,9 +448,10 @@ class _Names:
     def of(cls, text: str) -> "_Names":
         defined = {m.group(1) for m in _DEFINITION.finditer(text)}
         defined.update(m.group(1) for m in _ASSIGNMENT.finditer(text))
+        statements = list(_import_statements(text))
         imported: Dict[str, Tuple[str, str]] = {}
         star = False
-        for source, names in _import_statements(text):
+        for source, names in statements:
             star = star or any("*" in n for n in names)
             for name, bound in _bindings(names):
                 imported[bound] = (source, name)
@@ -461,11 +463,11 @@ class _Names:
             end = tops[index + 1].start() if index + 1 < len(tops) else len(text)
             start, _ = spans.get(match.group(1), (match.start(), end))
             spans[match.group(1)] = (start, end)
-        return cls(frozenset(defined), imported, star, spans)
+        return cls(frozenset(defined), statements, imported, star, spans)
 
 
-# `_defines` for every name at once: a word opening a line after `def`/`class`, or followed by
-# `:` or `=` (not `==`).
+# The names a text may define: a word opening a line after `def`/`class`, or followed by `:`
+# or `=` (not `==`).
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
 _ASSIGNMENT = re.compile(r"^[ \t]*(\w+)[ \t]*(?::|=[^=])", re.MULTILINE)
 _TOP_LEVEL = re.compile(r"^(?:@|(?:async[ \t]+def|def|class)[ \t]+(\w+))", re.MULTILINE)

@@ -736,20 +736,18 @@ class SemanticModel:
                 name = func.attr
             else:
                 continue
-            if name in local:
-                scope = self.scope_of(node) or self.module_scope
-            elif type(func) is ast.Name and name in imported:
+            if name not in local and (type(func) is not ast.Name or name not in imported):
+                continue
+            scope = self.scope_of(node) or self.module_scope
+            if name not in local:
                 # `nll(probs(z))`, both imported from modules of the project: asked only
                 # where an argument is a call of such a name (or a name bound to one).
-                scope = self.scope_of(node) or self.module_scope
                 if not self._passes_imported_call(node, scope, imported, kinds):
                     continue
                 qualname = self.qualname(func, scope)
                 if qualname is None or self.project is None or \
                         not self.project.may_lead_to(qualname, SINK_KINDS, transitive=False):
                     continue
-            else:
-                continue
             callee = self._callee_sinks(node, scope)
             if callee is None:
                 continue
