@@ -102,10 +102,13 @@ def pip_download(name: str, version: str, dest: Path) -> Path:
     targets = ["--implementation", "cp", "--python-version", python]
     targets += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     attempts = [["--only-binary", ":all:"], ["--only-binary", ":all:", *targets],
-                ["--no-binary", ":all:"]]
+                ["--no-binary", ":all:", "--use-pep517"]]
     # Exact pins with --no-deps: the user's pip constraints can only make this fail (a cap on
     # torchvision, say), so they are replaced by one that lets old setup.py files, which import
-    # pkg_resources, build the metadata pip needs to download an sdist.
+    # pkg_resources, build the metadata pip needs to download an sdist. `--use-pep517` builds
+    # it in an isolated environment, where the constraint applies: without it pip runs an sdist
+    # that has no pyproject.toml (chainer's) with the running environment's setuptools, which
+    # no longer has pkg_resources from version 81 on.
     constraints = dest / "constraints.txt"
     constraints.write_text("setuptools<81\n")
     env = dict(os.environ, PIP_CONSTRAINT=str(constraints), PIP_DISABLE_PIP_VERSION_CHECK="1")
