@@ -584,6 +584,68 @@ def test_both_halves_imported(run, write, tmp_path):
     assert warm() == set()
 
 
+def test_an_imported_function_given_this_modules_activation(run, write, tmp_path):
+    """`nll(predict(z))`: `nll` imported, `predict` (or a network) of the checked module. The
+    producer is read from this module only once `nll`'s own lines spell a log or a loss; a
+    warm re-check drops it when `nll` guards its log."""
+    make(write, RETURNED)
+    write("pkg/mine.py", """
+import torch
+from torch import nn
+
+from .losses import nll
+
+
+def predict(z):
+    return torch.softmax(z, -1)
+
+
+def identity(z):
+    return z
+
+
+class Head(nn.Module):
+    def forward(self, x):
+        return torch.softmax(x, 1)
+
+
+def f(z, y, x):
+    head = Head()
+    q = predict(z)
+    return nll(predict(z), y) + nll(q, y) + nll(Head()(x), y) + nll(head(x), y) \\
+        + nll(identity(z), y) + len(predict(z))
+""")
+    expected = {("pkg/mine.py", 23, "NL101", 16), ("pkg/mine.py", 23, "NL101", 37),
+                ("pkg/mine.py", 23, "NL101", 49), ("pkg/mine.py", 23, "NL101", 69)}
+    assert check(run, "pkg/mine.py", columns=True) == expected
+    source = (tmp_path / "pkg" / "mine.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/mine.py", "-", input=source)
+    assert findings(result) == {f[:3] for f in expected}
+    warm = lambda: findings(run("check", "--output-format", "json", "pkg/mine.py"))  # noqa: E731
+    assert warm() == {f[:3] for f in expected}
+    losses = tmp_path / "pkg" / "losses.py"
+    losses.write_text(losses.read_text().replace("-torch.log(p)[", "-torch.log(p + 1e-8)["))
+    assert warm() == set()
+
+
+def test_a_local_producer_is_not_evaluated_for_a_callee_without_a_log(run, write, monkeypatch):
+    """The gate: `g(predict(z))` with `g` imported from a module whose lines spell no log or
+    loss does not ask what `predict` returns."""
+    from numlint.engine.semantic import model as semantic
+    make(write, {"pkg/__init__.py": "", "pkg/util.py": "def g(p):\n    return p * 2\n",
+                 "pkg/use.py": "import torch\nfrom .util import g\n\n\n"
+                               "def predict(z):\n    return torch.softmax(z, -1)\n\n\n"
+                               "def f(z):\n    return g(predict(z)) + torch.log(z)\n"})
+    asked = []
+    original = semantic.SemanticModel._returned_kind
+    monkeypatch.setattr(semantic.SemanticModel, "_returned_kind",
+                        lambda self, function: asked.append(function.node.name)
+                        or original(self, function))
+    assert check(run, "pkg/use.py") == set()
+    assert "predict" not in asked
+
+
 def test_a_module_without_a_log_or_loss_is_not_asked_what_its_calls_return(
         run, write, monkeypatch):
     """`passed_activations` starts from this module's functions with sinks: a module whose
@@ -660,6 +722,48 @@ def test_methods_of_another_modules_class_are_hazardous_positions(run, write, tm
     crit = tmp_path / "pkg" / "crit.py"
     crit.write_text(crit.read_text().replace("-torch.log(p)[", "-p["))
     assert warm() == {("pkg/train.py", 13, "NL505")}
+
+
+def test_another_modules_method_or_module_given_a_returned_activation(run, write, tmp_path):
+    """`crit.nll(probs(z), y)` (`crit` an instance of another module's class), `losses.nll(
+    predict(z), y)` (`losses` a module of the project) and `crit.nll(net(x), y)`: the consumer
+    and the producer each in some module of the project, or the producer in this one."""
+    make(write, RETURNED)
+    write("pkg/crit.py", "import torch\n\n\nclass Criterion:\n    def nll(self, p, y):\n"
+                         "        return -torch.log(p)[torch.arange(len(y)), y].mean()\n\n"
+                         "    def fine(self, p, y):\n        return p.mean()\n")
+    write("pkg/mixed.py", """
+import torch
+
+from . import losses
+from .crit import Criterion
+from .nets import probs
+
+
+def predict(z):
+    return torch.softmax(z, -1)
+
+
+def f(z, y, other: Criterion):
+    crit = Criterion()
+    q = probs(z)
+    a = crit.nll(probs(z), y) + other.nll(q, y) + crit.fine(probs(z), y)
+    b = losses.nll(predict(z), y) + losses.nll(probs(z), y) + losses.nll(y, probs(z))
+    return a + b + crit.nll(predict(z), y) + losses.nll(z, y)
+""")
+    expected = {("pkg/mixed.py", 15, "NL101", 18), ("pkg/mixed.py", 15, "NL101", 43),
+                ("pkg/mixed.py", 16, "NL101", 20), ("pkg/mixed.py", 16, "NL101", 48),
+                ("pkg/mixed.py", 17, "NL101", 29)}
+    assert check(run, "pkg/mixed.py", columns=True) == expected
+    source = (tmp_path / "pkg" / "mixed.py").read_text()
+    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                 "pkg/mixed.py", "-", input=source)
+    assert findings(result) == {f[:3] for f in expected}
+    warm = lambda: findings(run("check", "--output-format", "json", "pkg/mixed.py"))  # noqa: E731
+    assert warm() == {f[:3] for f in expected}
+    crit = tmp_path / "pkg" / "crit.py"
+    crit.write_text(crit.read_text().replace("-torch.log(p)[", "-p["))
+    assert warm() == {f[:3] for f in expected if f[1] == 16}
 
 
 def test_class_sinks_survive_json_and_reject_nonsense():

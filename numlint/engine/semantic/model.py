@@ -710,15 +710,16 @@ class SemanticModel:
         While operations are dispatched such calls are not resolved (`local_only`): asking
         every call what it returns would summarise every first-party module a module calls.
         So the consumers come first: the calls of the module's own functions and methods with
-        sinks, when the walk met a log or a loss (`saw_sinks`); and the calls of a name
-        imported from another module of the project whose argument is a call of another such
-        name (or a name bound to one), when the lines defining the first spell a log or a
-        loss and those of the second an activation (`ProjectView.may_lead_to`, not
-        transitive: a function passing its parameter on to a third module, or returning
-        another module's softmax, is not followed here). Looking wider — every call whose
-        argument may carry an activation — cost +10% instructions on whole packages
-        (benchmarks/README.md, stop 17). `passed_into` then finds the consumer again from the
-        activation."""
+        sinks, when the walk met a log or a loss (`saw_sinks`); and the calls of a function
+        or method of another module of the project (`nll(...)`, `losses.nll(...)`,
+        `crit.nll(...)` with `crit = Criterion()`) whose argument is a call of a name imported
+        from the project or of this module's function or network (or a name bound to one),
+        when the lines defining the callee spell a log or a loss and those of the producer an
+        activation (`_passes_imported_call`; `ProjectView.may_lead_to`, not transitive: a
+        function passing its parameter on to a third module, or returning another module's
+        softmax, is not followed here). Looking wider — every call whose argument may carry
+        an activation — cost +10% instructions on whole packages (benchmarks/README.md, stop
+        17). `passed_into` then finds the consumer again from the activation."""
         found: List[Op] = []
         local = {getattr(node, "name", "") for node in self.parameter_sinks()} \
             if self.saw_sinks else set()
@@ -736,18 +737,33 @@ class SemanticModel:
                 name = func.attr
             else:
                 continue
-            if name not in local and (type(func) is not ast.Name or name not in imported):
-                continue
-            scope = self.scope_of(node) or self.module_scope
+            scope: Optional[Scope] = None
             if name not in local:
-                # `nll(probs(z))`, both imported from modules of the project: asked only
-                # where an argument is a call of such a name (or a name bound to one).
+                # `nll(probs(z))`, `losses.nll(probs(z))` or `crit.nll(probs(z))` with `nll`,
+                # `losses` or `crit`'s class of another module of the project: asked only
+                # where an argument is a call of an imported name or of this module's
+                # function or network (or a name bound to one).
+                if not imported:
+                    continue
+                if type(func) is ast.Name:
+                    if name not in imported:
+                        continue
+                else:
+                    receiver = getattr(func, "value", None)
+                    if type(receiver) is not ast.Name or receiver.id == "self" or \
+                            not _may_carry_value(node):
+                        continue
+                    scope = self.scope_of(node) or self.module_scope
+                    if not self._project_receiver(receiver, scope, imported):
+                        continue
+                scope = scope or self.scope_of(node) or self.module_scope
                 if not self._passes_imported_call(node, scope, imported, kinds):
                     continue
                 qualname = self.qualname(func, scope)
-                if qualname is None or self.project is None or \
-                        not self.project.may_lead_to(qualname, SINK_KINDS, transitive=False):
-                    continue
+                if qualname is not None and (self.project is None or not self.project.may_lead_to(
+                        qualname, SINK_KINDS, transitive=False)):
+                    continue  # (an instance's method: `_callee_sinks` asks its class)
+            scope = scope or self.scope_of(node) or self.module_scope
             callee = self._callee_sinks(node, scope)
             if callee is None:
                 continue
@@ -780,27 +796,89 @@ class SemanticModel:
 
     def _passes_imported_call(self, call: ast.Call, scope: Scope, imported: Set[str],
                               kinds: FrozenSet[str]) -> bool:
-        """Whether an argument of `call` is a call of one of the `imported` names (`probs(z)`,
-        `Discriminator()(x)`) whose own lines spell one of `kinds`, or a name one of whose
-        bindings assigns such a call."""
-        def imported_call(expr) -> bool:
+        """Whether an argument of `call` (a call of an imported name) may carry one of the
+        activations `kinds` a function or network of the project returns: a call of one of
+        the `imported` names (`probs(z)`, `Discriminator()(x)`) whose own lines spell one of
+        `kinds`; a call of this module's function, class or instance of one of its classes
+        (`predict(z)`, `Net()(x)`, `net(x)` with `net = Net()`) that returns one — asked only
+        once the callee's own lines spell a log or a loss; or a name one of whose bindings
+        assigns such a call."""
+        project = self.project
+        if project is None:
+            return False
+        leads: List[bool] = []
+
+        def callee_leads() -> bool:  # the gate of the local producers, asked once
+            if not leads:
+                qualname = self.qualname(call.func, scope)
+                leads.append(project.may_lead_to(qualname, SINK_KINDS, transitive=False)
+                             if qualname is not None else
+                             self._instance_method(call.func, scope) is not None)
+            return leads[0]
+
+        def produces(expr, where: Scope) -> bool:
             if type(expr) is not ast.Call:
                 return False
             func = expr.func.func if type(expr.func) is ast.Call else expr.func
-            if type(func) is not ast.Name or func.id not in imported:
+            if type(func) is not ast.Name:
                 return False
-            qualname = self.qualname(func, scope)
-            return qualname is not None and self.project is not None and \
-                self.project.may_lead_to(qualname, kinds, transitive=False)
+            if func.id in imported:
+                qualname = self.qualname(func, where)
+                return qualname is not None and \
+                    project.may_lead_to(qualname, kinds, transitive=False)
+            if not self._local_producer(func, where) or not callee_leads():
+                return False
+            op = self.op(expr, where)
+            return op is not None and op.kind in kinds and op.form in ("returned", "model")
 
         for argument in [*call.args, *(k.value for k in call.keywords)]:
-            if imported_call(argument):
+            if produces(argument, scope):
                 return True
             if type(argument) is ast.Name:
                 owner, bindings = self.lookup(argument.id, scope)
-                if any(imported_call(b.value) for b in bindings):
+                if any(produces(b.value, owner or scope) for b in bindings):
                     return True
         return False
+
+    def _project_receiver(self, receiver: ast.Name, scope: Scope, imported: Set[str]) -> bool:
+        """Whether `receiver` (of `receiver.method(...)`) may be a module or a class of the
+        project or an instance of one: an `imported` name, or a name some binding of which is
+        a call of one (`crit = Criterion()`) or a parameter annotated with one."""
+        if receiver.id in imported:
+            return True
+        owner, bindings = self.lookup(receiver.id, scope)
+        for binding in bindings:
+            value = binding.value
+            target: Optional[ast.expr] = None
+            if type(value) is ast.Call:
+                target = value.func
+            elif binding.kind == "param":
+                target = _annotation(binding.node, receiver.id)
+            else:
+                continue
+            while type(target) is ast.Attribute:  # `losses.Criterion()`
+                target = target.value
+            if target is None:
+                continue
+            if type(target) is ast.Name and target.id in imported:
+                return True
+        return False
+
+    def _local_producer(self, func: ast.Name, scope: Scope) -> bool:
+        """Whether `func` names this module's function or class, or an instance of one of its
+        classes (`net = Net()`): what such a call returns is read from this module."""
+        owner, bindings = self.lookup(func.id, scope)
+        if len(bindings) != 1:
+            return False
+        binding = bindings[0]
+        if binding.kind in ("def", "class"):
+            return True
+        value = binding.value
+        if binding.kind != "assign" or type(value) is not ast.Call or \
+                type(value.func) is not ast.Name:
+            return False
+        owner, bindings = self.lookup(value.func.id, owner or scope)
+        return len(bindings) == 1 and bindings[0].kind == "class"
 
     def _may_return(self, call: ast.Call, scope: Scope, kinds: FrozenSet[str]) -> bool:
         """Whether `call` may return one of the activations `kinds` through the project: not
@@ -1365,6 +1443,12 @@ def _sink_names() -> frozenset:
                   if any(spec.kind in SINK_KINDS for spec in specs)}
         _SINK_NAMES.append(frozenset(names))
     return _SINK_NAMES[0]
+
+
+def _may_carry_value(call: ast.Call) -> bool:
+    """Whether an argument of `call` is a call or a name (what may carry a returned value)."""
+    return any(type(a) is ast.Call or type(a) is ast.Name for a in call.args) or \
+        any(type(k.value) is ast.Call or type(k.value) is ast.Name for k in call.keywords)
 
 
 def _annotation(function: ast.AST, name: str) -> Optional[ast.expr]:
