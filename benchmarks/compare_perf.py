@@ -15,10 +15,10 @@ under callgrind) is the steadier comparison.
     python benchmarks/compare_perf.py ... --mode warm     # the cache filled first, then timed
     python benchmarks/compare_perf.py ... --jobs 2        # default 1: one process
 
-`--mode cold` runs `numlint check TREE --exit-zero --no-cache --jobs N`; `--mode warm` fills a
-cache of each install's own (`--cache-dir`, in a temporary directory) once, then times runs that
-read it. PYTHON may be a script that sets the environment and execs a python. Standard library
-only.
+`--mode cold` runs `numlint check TREE --exit-zero --no-cache --jobs N`; `--mode warm` fills the
+cache once per install (in the tree's project root, `.numlint_cache/`: one file per engine, so
+installs do not share entries), then times runs that read it. PYTHON may be a script that sets
+the environment and execs a python. Standard library only.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 
 def run(command: List[str]) -> Tuple[float, float, float, int]:
@@ -47,7 +46,7 @@ def run(command: List[str]) -> Tuple[float, float, float, int]:
         os.waitstatus_to_exitcode(status)
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tree", type=Path, required=True)
     parser.add_argument("--install", action="append", required=True, metavar="NAME=PYTHON [ARGS]",
@@ -57,30 +56,27 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--mode", choices=("cold", "warm"), default="cold")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="numlint-compare-") as scratch:
-        commands: Dict[str, List[str]] = {}
-        for spec in args.install:
-            name, _, rest = spec.partition("=")
-            python, *extra = shlex.split(rest)
-            command = [python, "-m", "numlint", "check", str(args.tree), "--exit-zero",
-                       "--jobs", str(args.jobs), *extra]
-            if args.mode == "cold":
-                command.append("--no-cache")
-            else:
-                command += ["--cache-dir", os.path.join(scratch, name)]
-                run(command)  # fill the cache
-            commands[name] = command
-        results: Dict[str, List[Tuple[float, float, float, int]]] = {n: [] for n in commands}
-        for round_ in range(args.rounds):
-            for name, command in commands.items():
-                result = run(command)
-                if result[3] not in (0, 1):
-                    print(f"{name}: exit status {result[3]}: {shlex.join(command)}",
-                          file=sys.stderr)
-                    return 2
-                results[name].append(result)
-                print(f"round {round_ + 1} {name}: wall {result[0]:.2f} s, CPU {result[1]:.2f} s",
-                      file=sys.stderr)
+    commands: Dict[str, List[str]] = {}
+    for spec in args.install:
+        name, _, rest = spec.partition("=")
+        python, *extra = shlex.split(rest)
+        command = [python, "-m", "numlint", "check", str(args.tree), "--exit-zero",
+                   "--jobs", str(args.jobs), *extra]
+        if args.mode == "cold":
+            command.append("--no-cache")
+        else:
+            run(command)  # fill the cache
+        commands[name] = command
+    results: Dict[str, List[Tuple[float, float, float, int]]] = {n: [] for n in commands}
+    for round_ in range(args.rounds):
+        for name, command in commands.items():
+            result = run(command)
+            if result[3] not in (0, 1):
+                print(f"{name}: exit status {result[3]}: {shlex.join(command)}", file=sys.stderr)
+                return 2
+            results[name].append(result)
+            print(f"round {round_ + 1} {name}: wall {result[0]:.2f} s, CPU {result[1]:.2f} s",
+                  file=sys.stderr)
 
     first = next(iter(results))
     print(f"{args.mode}, --jobs {args.jobs}, {args.rounds} rounds alternated, {args.tree}")
