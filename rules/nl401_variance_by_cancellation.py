@@ -26,7 +26,9 @@ mean, `mean(x**2) - mean(x)**2`, in every spelling of the square (`x**2`, `x * x
 `square(x)`, `pow(x, 2)`, `x.pow(2)`) and of the mean (functions, methods, or a sum divided
 by a count: `sum(x**2)/n - (sum(x)/n)**2`), with the mean held in a name
 (`m = x.mean()` ... `(x**2).mean() - m**2`), and its square root, a standard deviation.
-The two means must reduce the same `x` over the same axis.
+The two means must reduce the same `x` over the same axis. After a branch a name may hold
+either branch's value: the pattern on one path is reported, naming the branch (`if
+cross_replica_axis: mean = pmean(mean)` leaves the plain means on the other path).
 """
     why = """
 The formula subtracts two numbers of size `mean(x)**2` to get one of size `var(x)`: when the
@@ -46,7 +48,8 @@ population one. A sum divided by a count is fixed only when the count is provabl
 the reduced axis (`sum(x**2)/len(x) - (sum(x)/len(x))**2` over the first axis); otherwise it
 is reported without a fix, as are means with other arguments (`dtype=`, `out=`, `where=`).
 When the mean comes from an assignment in another statement, the fix is unsafe: it relies on the
-dataflow between the statements.
+dataflow between the statements. On one path of a branch there is no fix: the other paths hold
+other values.
 """
     references = (
         "https://en.wikipedia.org/wiki/Algorithms_for_calculating_variance",
@@ -57,29 +60,50 @@ dataflow between the statements.
     )
 
     def check(self, ctx, op):
-        trail = []  # the assignments in other statements the pattern was followed through
+        # A name that holds another value after a branch (`if cross_replica: mean =
+        # pmean(mean)`): the pattern on one path is a hazard on that path. The values of such
+        # names are tried as the pattern meets them (at most `_MAX_TRIES` combinations), the
+        # first match reported, without a fix.
+        choices = [{}]
+        for _ in range(_MAX_TRIES):
+            if not choices:
+                return
+            trail = _Trail(choices.pop(0))
+            if self._match(ctx, op, trail):
+                return
+            for key, values in trail.pending.items():
+                choices.extend({**trail.choice, key: value} for value in values[:_MAX_VALUES])
+                break  # one name at a time: the next is met once this one has a value
+
+    def _match(self, ctx, op, trail: "_Trail") -> bool:
         second = _second_moment(ctx, op.left, op.scope, trail)
         if second is None:
-            return
+            return False
         first = _squared_first_moment(ctx, op.right, op.scope, trail)
         if first is None or not _same(ctx, first.data, second.data):
-            return
+            return False
         if not _same_reduction(ctx, first, second):
-            return
+            return False
         # Across statements, `x` is one value only if nothing rebinds its names in between.
         if not all(ctx.portable(origin, op.node) for origin in trail):
-            return
+            return False
         root = _square_root_of(ctx, op.node)
         node = root.node if root is not None else op.node
         stable = "std" if root is not None else "var"
         formula = "mean(x**2) - mean(x)**2"
-        message = (f"`sqrt({formula})` cancels catastrophically (NaN when negative); use `std`"
-                   if root is not None else
-                   f"`{formula}` cancels catastrophically and can be negative; use `var`")
-        # Through a cast (`tf.cast(tf.reduce_mean(x), dtype)`) the rewrite would drop it: no fix.
+        branches = [o.branch for o in trail.choice.values() if o.branch]
+        where = f" (on {branches[0]})" if branches else \
+            " (where the branch before it is not taken)" if trail.choice else ""
+        message = (f"`sqrt({formula})`{where} cancels catastrophically (NaN when negative); "
+                   "use `std`" if root is not None else
+                   f"`{formula}`{where} cancels catastrophically and can be negative; use `var`")
+        # Through a cast (`tf.cast(tf.reduce_mean(x), dtype)`) the rewrite would drop it: no fix;
+        # nor for one path of a branch (the other paths hold other values).
         cast = any(o.op is not None and o.op.kind == "cast" for o in trail)
-        fix = None if cast else _fix(ctx, op, root, stable, first, second, remote=bool(trail))
+        fix = None if cast or trail.choice else \
+            _fix(ctx, op, root, stable, first, second, remote=bool(trail))
         ctx.report(node, message, fix)
+        return True
 
 # -- the pattern ---------------------------------------------------------------------------------
 
@@ -113,12 +137,36 @@ def _squared_first_moment(ctx, expr, scope, trail) -> Optional[_Moment]:
     return _moment(ctx, base, square.scope, trail) if base is not None else None
 
 
+# Branches: how many values of a name holding several are tried, and how many combinations.
+_MAX_VALUES, _MAX_TRIES = 4, 12
+
+
+class _Trail(list):
+    """The origins in other statements the pattern was followed through; `choice`: the value
+    taken for each use of a name that holds several after a branch (its `Origin`, by the use's
+    node: a value that reads the name itself, `m = m * 2`, is followed as any other);
+    `pending`: such uses met without a choice, with their values (`ctx.origins`)."""
+
+    def __init__(self, choice=None):
+        super().__init__()
+        self.choice = choice or {}
+        self.pending = {}
+
+
 def _follow(ctx, expr, scope, trail):
     """The operation `expr` performs, following a name to the value assigned to it (recorded in
-    `trail` when that is in another statement)."""
+    `trail` when that is in another statement; a name holding several values after a branch
+    takes the one `trail.choice` gives, or is recorded in `trail.pending`)."""
     if expr is None:
         return None
-    origin = ctx.origin(expr, scope)
+    key = id(expr) if type(expr) is ast.Name else None  # this use of the name, not others
+    origin = trail.choice.get(key) if key is not None else None
+    if origin is None:
+        origin = ctx.origin(expr, scope)
+        if key is not None and origin.op is None and type(origin.expr) is ast.Name:
+            values = ctx.origins(expr, scope)[0]
+            if len(values) > 1:
+                trail.pending.setdefault(key, values)
     if origin.remote:
         trail.append(origin)
     op = origin.op
@@ -508,7 +556,7 @@ EXAMPLES = (
             x = x - m
             return (x ** 2).mean() - m ** 2
         """, title="`x` rebound after its mean was taken"),
-    good("numpy", """
+    bad("numpy", """
         import numpy as np
 
         def second_moment(x, centered):
@@ -517,7 +565,29 @@ EXAMPLES = (
             else:
                 m = 0.0
             return (x ** 2).mean() - m ** 2
-        """, title="the mean assigned in a branch: unknown"),
+        """, title="the mean assigned in one branch: reported on that path, without a fix"),
+    bad("jax", """
+        import jax
+        import jax.numpy as jnp
+
+        def batch_stats(inputs, axis, cross_replica_axis):
+            mean = jnp.mean(inputs, axis, keepdims=True)
+            mean_of_squares = jnp.mean(jnp.square(inputs), axis, keepdims=True)
+            if cross_replica_axis:
+                mean = jax.lax.pmean(mean, axis_name=cross_replica_axis)
+                mean_of_squares = jax.lax.pmean(mean_of_squares, axis_name=cross_replica_axis)
+            return mean, mean_of_squares - jnp.square(mean)
+        """, title="the moments averaged across devices in a branch: the path that skips it"),
+    good("numpy", """
+        import numpy as np
+
+        def second_moment(x, offset, flag):
+            if flag:
+                m = offset.mean()
+            else:
+                m = 0.0
+            return (x ** 2).mean() - m ** 2
+        """, title="on no path the mean of the same data"),
     good("numpy", """
         import numpy as np
 
