@@ -29,21 +29,26 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 
-def run(command: List[str]) -> Tuple[float, float, float, int]:
-    """(wall s, CPU s, peak RSS MB, exit status) of `command`, its output discarded."""
+def run(command: List[str]) -> Tuple[float, float, float, int, str]:
+    """(wall s, CPU s, peak RSS MB, exit status, the end of its stderr) of `command`, its
+    output discarded."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=environment)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors,
+                                   env=environment)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        tail = errors.read().decode(errors="replace")[-2000:]
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, \
-        os.waitstatus_to_exitcode(status)
+        os.waitstatus_to_exitcode(status), tail
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -67,12 +72,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             run(command)  # fill the cache
         commands[name] = command
-    results: Dict[str, List[Tuple[float, float, float, int]]] = {n: [] for n in commands}
+    results: Dict[str, List[Tuple[float, float, float, int, str]]] = {n: [] for n in commands}
     for round_ in range(args.rounds):
         for name, command in commands.items():
             result = run(command)
             if result[3] not in (0, 1):
-                print(f"{name}: exit status {result[3]}: {shlex.join(command)}", file=sys.stderr)
+                print(f"{name}: exit status {result[3]}: {shlex.join(command)}\n{result[4]}",
+                      file=sys.stderr)
                 return 2
             results[name].append(result)
             print(f"round {round_ + 1} {name}: wall {result[0]:.2f} s, CPU {result[1]:.2f} s",
