@@ -163,7 +163,8 @@ def _follow(ctx, expr, scope, trail):
     origin = trail.choice.get(key) if key is not None else None
     if origin is None:
         origin = ctx.origin(expr, scope)
-        if key is not None and origin.op is None and type(origin.expr) is ast.Name:
+        if key is not None and origin.op is None and type(origin.expr) is ast.Name and \
+                len(ctx.model.lookup(expr.id, scope)[1]) > 1:  # (a parameter: one binding)
             values = ctx.origins(expr, scope)[0]
             if len(values) > 1:
                 trail.pending.setdefault(key, values)
