@@ -231,6 +231,13 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
         selection, source = origin.expr, selected
         origin = ctx.origin(selected, origin.scope)
         origins.append(origin)
+        for _ in range(2):  # `p[range(n), t][mask]`: a subset of the selected entries
+            inner = _selected(ctx, origin.expr, origin.scope)
+            if inner is None:
+                break
+            source = inner
+            origin = ctx.origin(inner, origin.scope)
+            origins.append(origin)
     origin, clipped = _unguarded(ctx, origin, origins)
     clipped = clipped or outer_clip
     op, complement = origin.op, False
@@ -589,6 +596,30 @@ EXAMPLES = (
                     integers=("targets",),
                     reference="-scipy.special.log_softmax(features @ weights, axis=-1)"
                               "[np.arange(len(targets)), targets].mean()")),
+    bad("torch", """
+        import torch
+        import torch.nn.functional as F
+
+        def total_log_probs(preds, target, ignore_index):
+            probs = F.softmax(preds, dim=1)
+            mask = target != ignore_index
+            probs = probs[torch.arange(target.numel()), target][mask]
+            return -probs.log().sum()
+        """, """
+        import torch
+        import torch.nn.functional as F
+
+        def total_log_probs(preds, target, ignore_index):
+            probs = F.softmax(preds, dim=1)
+            mask = target != ignore_index
+            probs = probs[torch.arange(target.numel()), target][mask]
+            return -F.log_softmax(preds, dim=1)[torch.arange(target.numel()), target][mask].sum()
+        """, unsafe=True, title="selected by target, then by a mask (a perplexity)",
+        proof=Proof(extreme={"preds": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]],
+                             "target": [2, 0], "ignore_index": 0},
+                    integers=("target", "ignore_index"),
+                    reference="-scipy.special.log_softmax(preds, axis=1)"
+                              "[np.arange(len(target)), target][target != ignore_index].sum()")),
     bad("torch", """
         import torch
 
