@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
 from numlint.engine.table import losses
 
-from ._losses import (Activation, activation, combine, negated, switch_to_logits,
+from ._losses import (Activation, activation, combine, negated, on_branch, switch_to_logits,
                       unclipped, without_gradient)
 from ._passed import report_passed
 
@@ -58,6 +58,10 @@ ending in the activation, or functions of the module that return it:
   `log(1 - sigmoid(x))` on its own. A log weighted by its own probabilities,
   `-p * log(p + eps)`, is an entropy and is not reported, nor is a clipped log where no
   gradient is taken (under `torch.no_grad()`: a Hungarian matcher's focal cost, a metric).
+
+The probabilities may be selected by target and then by a mask (`p[range(n), t][mask]`),
+renormalized to sum to one (`p / sum(p, axis, keepdims=True)`), or computed on one branch
+(`if from_logits: y_pred = softmax(y_pred)`: reported naming the branch, without a fix).
 
 The log of a whole softmax output (`-sum(y * log(softmax(z)))`, also through names) is NL101's
 finding (log-of-softmax), whose fix makes such a loss stable: this rule reports what NL101
@@ -145,7 +149,7 @@ wherever the clip or the epsilon was active.
         if probs.clipped and probs.act.op.kind == "softmax":
             if probs.selection is None and not _in_cross_entropy(ctx, op, probs):
                 return
-            ctx.report(op.node, _CLIPPED, _log_fix(ctx, op, probs))
+            ctx.report(op.node, _clipped(ctx, probs), _log_fix(ctx, op, probs))
             return
         if probs.act.op.kind == "softmax":
             if probs.selection is None:
@@ -162,7 +166,7 @@ wherever the clip or the epsilon was active.
                    "`log_sigmoid` of the logits")
         pair = _partner(ctx, op, probs)
         if probs.clipped or (pair is not None and pair[2].clipped):
-            message = _CLIPPED
+            message = _clipped(ctx, probs)
         if pair is None:
             ctx.report(op.node, message, _log_fix(ctx, op, probs))
             return
@@ -211,8 +215,20 @@ wherever the clip or the epsilon was active.
                                    "Compute the loss from the logits")
         ctx.report(op.node, message, fix)
 
+
 _CLIPPED = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped and its "
             "gradient vanishes when the model is confidently wrong; compute it from the logits")
+
+
+def _clipped(ctx, probs: Probabilities) -> str:
+    """The message for a clipped cross-entropy: NumPy takes no gradient, its loss is only
+    capped; on one branch, the branch is named."""
+    message = _CLIPPED
+    if ctx.framework(probs.act.op) == "numpy":
+        message = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped "
+                   "(near 16 for a clip at 1e-7) when the model is confidently wrong; compute "
+                   "it from the logits")
+    return message.replace(":", on_branch(probs.act) + ":", 1)
 
 
 # -- what a log is taken of --------------------------------------------------------------------
@@ -240,17 +256,42 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
             origins.append(origin)
     origin, clipped = _unguarded(ctx, origin, origins)
     clipped = clipped or outer_clip
+    renormalized = _renormalized(ctx, origin)  # `p / sum(p, axis, keepdims=True)`
+    if renormalized is not None:
+        origin = ctx.origin(renormalized, origin.scope)
+        origins.append(origin)
     op, complement = origin.op, False
     if op is not None and op.kind == "sub" and _is_one(op.left):
         origin = ctx.origin(op.right, origin.scope)
         origins.append(origin)
         origin, inner_clip = _unguarded(ctx, origin, origins)
         op, complement, clipped = origin.op, True, clipped or inner_clip
+    if op is None and type(origin.expr) is ast.Name and \
+            len(ctx.model.lookup(origin.expr.id, origin.scope)[1]) > 1:
+        # After a branch (`if from_logits: y_pred = softmax(y_pred)`): an activation on one
+        # path.
+        found = activation(ctx, origin.expr, origin.scope)
+        if found is not None:
+            op = found.op
+            origins += found.origins
     if op is None or op.kind not in ("softmax", "sigmoid"):
         return None
     if complement and op.kind != "sigmoid":
         return None
     return Probabilities(Activation(op, origins), complement, selection, source, clipped)
+
+
+def _renormalized(ctx, origin) -> Optional[ast.expr]:
+    """The `p` of `p / sum(p, axis, keepdims=True)` (probabilities scaled to sum to one, still
+    the same probabilities) that `origin` holds, or None."""
+    op = origin.op
+    if op is None or op.kind != "div" or op.left is None or op.right is None:
+        return None
+    total = ctx.op(op.right, origin.scope)
+    if total is None or total.kind != "sum" or total.operand is None or \
+            not ctx.same(total.operand, op.left):
+        return None
+    return op.left
 
 
 def _unguarded(ctx, origin, origins):
@@ -706,6 +747,42 @@ EXAMPLES = (
             return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
         """, title="backend-agnostic Keras: clipped on the JAX and PyTorch backends",
         proof=Proof(extreme={"labels": [2, 0], "logits": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]}, integers=("labels",), dtypes=("float32",), reference="-scipy.special.log_softmax(logits, axis=-1)[np.arange(len(labels)), labels]", why="the softmax of -1000 is 0, which Keras clips to 1e-7: the loss is capped at 16.1")),
+    bad("keras", """
+        import keras
+        from keras import ops
+
+        def categorical(labels, logits):
+            probs = ops.softmax(logits, axis=-1)
+            output = probs / ops.sum(probs, axis=-1, keepdims=True)
+            output = ops.clip(output, 1e-7, 1.0 - 1e-7)
+            return -ops.sum(labels * ops.log(output), axis=-1)
+        """, """
+        import keras
+        from keras import ops
+
+        def categorical(labels, logits):
+            probs = ops.softmax(logits, axis=-1)
+            output = probs / ops.sum(probs, axis=-1, keepdims=True)
+            output = ops.clip(output, 1e-7, 1.0 - 1e-7)
+            return -ops.sum(labels * ops.log_softmax(logits, axis=-1), axis=-1)
+        """, unsafe=True, title="renormalized, then clipped (unsafe)",
+        proof=Proof(extreme={"labels": [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]],
+                             "logits": [[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]},
+                    reference="-np.sum(labels * scipy.special.log_softmax(logits, axis=-1), "
+                              "axis=-1)",
+                    dtypes=("float32",),
+                    why="the softmax of -1000 is 0, clipped to 1e-7: the loss is capped at "
+                        "16.1")),
+    bad("keras", """
+        from keras import ops
+
+        def focal_terms(y_true, y_pred, from_logits=False):
+            if from_logits:
+                y_pred = ops.softmax(y_pred, axis=-1)
+            output = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
+            output = ops.clip(output, 1e-7, 1.0 - 1e-7)
+            return -y_true * ops.log(output)
+        """, title="a softmax on one branch: reported, naming it, without a fix"),
     # No proof: the proofs run Keras on its TensorFlow backend, where this loss is right.
     bad("numpy", """
         import numpy as np
