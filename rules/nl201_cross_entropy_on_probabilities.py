@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
+from numlint.engine import table
 from numlint.engine.table import losses
 
 from ._losses import (Activation, activation, combine, negated, on_branch, switch_to_logits,
@@ -221,10 +222,11 @@ _CLIPPED = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is 
 
 
 def _clipped(ctx, probs: Probabilities) -> str:
-    """The message for a clipped cross-entropy: NumPy takes no gradient, its loss is only
-    capped; on one branch, the branch is named."""
+    """The message for a clipped cross-entropy: where no gradient is taken (NumPy) the loss
+    is only capped; on one branch, the branch is named."""
     message = _CLIPPED
-    if ctx.framework(probs.act.op) == "numpy":
+    framework = ctx.framework(probs.act.op)
+    if framework is not None and framework not in table.DIFFERENTIABLE:
         message = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped "
                    "(near 16 for a clip at 1e-7) when the model is confidently wrong; compute "
                    "it from the logits")

@@ -195,3 +195,34 @@ def test_from_logits_is_added_as_a_keyword(arguments, fixed):
     result = fix_source(code, "example.py", Config(select=("NL203",)))
     assert result.source.text == code.replace(arguments + ")(y, tf.sigmoid(z))",
                                               fixed + ")(y, z)")
+
+
+def test_a_clipped_cross_entropy_says_what_it_loses_in_each_framework():
+    """Where the framework differentiates, the gradient vanishes; NumPy takes no gradient, its
+    loss is only capped. On one branch, the branch is named."""
+    torch_code = dedent("""
+        import torch
+
+        def bce(x, y, from_logits):
+            if from_logits:
+                x = torch.sigmoid(x)
+            p = torch.clamp(x, 1e-7, 1 - 1e-7)
+            return -(y * torch.log(p) + (1 - y) * torch.log(1 - p))
+        """)
+    numpy_code = dedent("""
+        import numpy as np
+        from scipy.special import expit
+
+        def bce(x, y, from_logits):
+            if from_logits:
+                x = expit(x)
+            p = np.clip(x, 1e-7, 1 - 1e-7)
+            return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        """)
+    config = Config(select=("NL201",))
+    for code, line, differentiated in ((torch_code, 4, True), (numpy_code, 5, False)):
+        messages = [d.message for d in check_source(code, config=config)]
+        assert len(messages) == 1, messages
+        assert f"(on the `if` branch at line {line})" in messages[0]
+        assert ("gradient vanishes" in messages[0]) is differentiated
+        assert "the loss is capped" in messages[0]

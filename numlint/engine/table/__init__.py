@@ -393,6 +393,10 @@ CONVENTIONAL_ALIASES = {"numpy": "np", "tensorflow": "tf", "cupy": "cp"}
 # `import torch`, `torch.nn.functional.log_softmax` is reachable as an attribute.
 LOADS_SUBMODULES = frozenset({"torch", "tensorflow", "jax", "keras"})
 
+# The frameworks that differentiate the code they run (a clipped loss there loses its
+# gradient; in NumPy it is only capped).
+DIFFERENTIABLE = frozenset({"torch", "tensorflow", "jax", "keras"})
+
 
 for _section in (losses, linalg, stats, elementary, special, precision, arithmetic,
                  spellings):
