@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, Optional
 
 from numlint.engine.rule import Applicability, Fixability, Proof, Rule, bad, good
-from numlint.engine import table
-from numlint.engine.table import losses
+from numlint.engine.table import DIFFERENTIABLE, losses
 
 from ._losses import (Activation, activation, combine, negated, on_branch, switch_to_logits,
                       unclipped, without_gradient)
@@ -155,14 +154,16 @@ wherever the clip or the epsilon was active.
         if probs.act.op.kind == "softmax":
             if probs.selection is None:
                 return  # the log of a softmax output: NL101's finding
-            ctx.report(op.node, "the log of softmax probabilities selected by target "
-                                "underflows to `-inf`; select from `log_softmax` of the logits",
+            ctx.report(op.node, f"the log of softmax probabilities{on_branch(probs.act)} "
+                                "selected by target underflows to `-inf`; select from "
+                                "`log_softmax` of the logits",
                        _log_fix(ctx, op, probs))
             return
         if probs.selection is None and (_weighted_by_itself(ctx, op, probs) or (
                 not probs.clipped and not _in_cross_entropy(ctx, op, probs))):
             return  # an entropy `p * log(p + eps)`, or not a loss term
-        message = ("cross-entropy of sigmoid probabilities: `log(sigmoid(x))` and "
+        message = (f"cross-entropy of sigmoid probabilities{on_branch(probs.act)}: "
+                   "`log(sigmoid(x))` and "
                    "`log(1 - sigmoid(x))` are `-inf` once the sigmoid saturates; use "
                    "`log_sigmoid` of the logits")
         pair = _partner(ctx, op, probs)
@@ -226,7 +227,7 @@ def _clipped(ctx, probs: Probabilities) -> str:
     is only capped; on one branch, the branch is named."""
     message = _CLIPPED
     framework = ctx.framework(probs.act.op)
-    if framework is not None and framework not in table.DIFFERENTIABLE:
+    if framework is not None and framework not in DIFFERENTIABLE:
         message = ("cross-entropy of clipped probabilities: no `-inf`, but the loss is capped "
                    "(near 16 for a clip at 1e-7) when the model is confidently wrong; compute "
                    "it from the logits")

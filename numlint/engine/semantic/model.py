@@ -796,13 +796,13 @@ class SemanticModel:
 
     def _passes_imported_call(self, call: ast.Call, scope: Scope, imported: Set[str],
                               kinds: FrozenSet[str]) -> bool:
-        """Whether an argument of `call` (a call of an imported name) may carry one of the
-        activations `kinds` a function or network of the project returns: a call of one of
-        the `imported` names (`probs(z)`, `Discriminator()(x)`) whose own lines spell one of
-        `kinds`; a call of this module's function, class or instance of one of its classes
-        (`predict(z)`, `Net()(x)`, `net(x)` with `net = Net()`) that returns one — asked only
-        once the callee's own lines spell a log or a loss; or a name one of whose bindings
-        assigns such a call."""
+        """Whether an argument of `call` (a call of another module's function or method) may
+        carry one of the activations `kinds` a function or network of the project returns:
+        a call of one of the `imported` names (`probs(z)`, `Discriminator()(x)`) whose own
+        lines spell one of `kinds`; a call of this module's function, class or instance of
+        one of its classes (`predict(z)`, `Net()(x)`, `net(x)` with `net = Net()`) that
+        returns one — asked only once the callee's own lines spell a log or a loss; or a
+        name one of whose bindings assigns such a call."""
         project = self.project
         if project is None:
             return False
