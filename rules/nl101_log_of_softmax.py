@@ -14,7 +14,7 @@ class LogOfSoftmax(Rule):
     frameworks = ("numpy", "torch", "tensorflow", "jax", "keras")
     fixable = Fixability.SOMETIMES
     operations = ("log", "softmax")
-    requires = (("log", "softmax"),)
+    requires = (("log", "softmax"), ("log", "exp", "sum", "div"))
 
     what = """
 Checks for the logarithm of a softmax, `log(softmax(x))`, in every spelling: functions
@@ -22,7 +22,9 @@ Checks for the logarithm of a softmax, `log(softmax(x))`, in every spelling: fun
 (`torch.log(nn.Softmax(dim=1)(x))`), also across statements: a softmax assigned to a name or
 a `self.` attribute and its log taken later, a softmax layer held in an attribute
 (`self.act = nn.Softmax(dim=1)`), a model whose last layer is a softmax, and a function of the
-module that returns a softmax (`np.log(self.predict_proba(X))`).
+module that returns a softmax (`np.log(self.predict_proba(X))`). A softmax written by hand,
+`e / e.sum(axis, keepdims=True)` with `e = exp(x - max)` (shifted or not, also returned by a
+function or method), is a softmax too: its log is reported without a fix.
 
 Also a softmax output passed to a function of the project that takes the log of that
 parameter (`def nll(p): return -torch.log(p).mean()` ... `nll(F.softmax(z, -1))`, the
@@ -69,6 +71,11 @@ should return logits, a change of its contract.
             return
         origin = ctx.origin(op.operand, op.scope)
         softmax = origin.op if origin is not None else None
+        if softmax is not None and ctx.model.softmax_by_hand(softmax):
+            ctx.report(op.node, "log of a softmax written by hand (`exp(x) / sum(exp(x))`) "
+                                "underflows to `-inf` where an exponential does; use "
+                                "`log_softmax`")
+            return
         if softmax is None or softmax.kind != "softmax":
             self._on_a_branch(ctx, op)
             return
@@ -306,6 +313,32 @@ EXAMPLES = (
         def step(logits, targets):
             return nll(torch.softmax(logits, dim=-1), targets)
         """, title="a function that guards its log"),
+    bad("numpy", """
+        import numpy as np
+
+        class Classifier:
+            def predict_proba(self, X):
+                values = X @ self.coef_
+                likelihood = np.exp(values - values.max(axis=1)[:, np.newaxis])
+                return likelihood / likelihood.sum(axis=1)[:, np.newaxis]
+
+            def predict_log_proba(self, X):
+                return np.log(self.predict_proba(X))
+        """, title="a softmax written by hand, returned by a method: reported without a fix"),
+    bad("torch", """
+        import torch
+
+        def log_probs(logits):
+            e = torch.exp(logits - logits.max(dim=-1, keepdim=True).values)
+            return torch.log(e / e.sum(dim=-1, keepdim=True))
+        """, title="a softmax written by hand, shifted"),
+    good("numpy", """
+        import numpy as np
+
+        def log_ratio(v, w):
+            e = np.exp(v)
+            return np.log(e / np.exp(w).sum())
+        """, title="exponentials divided by the sum of others"),
     good("numpy", """
         import numpy as np
         from scipy.special import softmax

@@ -494,6 +494,14 @@ class SemanticModel:
             unknown = False
             for value in values:
                 found = self.dataflow.origin(value, function).op
+                if found is not None and self.softmax_by_hand(found):
+                    # `e = exp(v - v.max(1)[:, None]); return e / e.sum(1)[:, None]`
+                    hand = table.FUNCTIONS.get(table.NAMED_ACTIVATIONS["softmax"])
+                    if hand is not None:
+                        kinds.add(hand.kind)
+                        spec = hand
+                        operands.add(None)
+                        continue
                 if found is None or found.spec is None or found.form == "operator":
                     unknown = True
                     continue
@@ -516,6 +524,26 @@ class SemanticModel:
         if self._skipped == skipped:  # not while first-party lookups are held back
             self._returns[node] = result
         return result
+
+    def softmax_by_hand(self, op: Op) -> bool:
+        """Whether `op` divides exponentials by their sum: `e / e.sum(axis, keepdims=True)`,
+        `e / e.sum(1)[:, None]` or `exp(x) / sum(exp(x))`, with `e = exp(...)` (shifted by a
+        maximum or not) — a softmax written by hand."""
+        if op.kind != "div" or op.left is None or op.right is None:
+            return False
+        left = self.dataflow.origin(op.left, op.scope)
+        if left.op is None or left.op.kind != "exp":
+            return False
+        right = op.right
+        while type(right) is ast.Subscript:  # `[:, np.newaxis]`, `[..., None]`
+            right = right.value
+        total = self.dataflow.origin(right, op.scope).op
+        if total is None or total.kind != "sum" or total.operand is None:
+            return False
+        summed = self.dataflow.origin(total.operand, total.scope)
+        return summed.expr is left.expr or (
+            summed.op is not None and summed.op.kind == "exp" and
+            ast.dump(summed.expr) == ast.dump(left.expr))
 
     def _parameter_of(self, expr: Optional[ast.expr], scope: Scope,
                       function: Scope) -> Optional[str]:
