@@ -18,7 +18,8 @@ Usage (with numlint importable, e.g. `pip install -e .`):
     python benchmarks/recall.py --set held-out --json recall.json
 
 Options: --set tuning|held-out|all (default all), --json OUT (every label with its outcome and
-the findings on its line), --labels FILE, --ecosystem DIR and --large DIR (the two corpora: one
+the findings on its line), --show-held-out (list the held-out misses too: by default only
+their count, so that nobody tunes on them), --labels FILE, --ecosystem DIR and --large DIR (the two corpora: one
 <package>-<version>/ directory per package; defaults: the corpora used to label, see below).
 Only the labelled files are checked; the project index computes the summaries of the modules
 they import on demand. Exit status: 0; 1 if a labelled file is missing or numlint crashed;
@@ -32,7 +33,7 @@ import json
 import sys
 import time
 import traceback
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -150,7 +151,7 @@ def table(title: str, outcomes: List[dict], key: str, order) -> List[str]:
     return rows
 
 
-def report(outcomes: List[dict]) -> None:
+def report(outcomes: List[dict], show_held_out: bool = False) -> None:
     from numlint import __version__
     rules = sorted({o["rule"] for o in outcomes})
     print(f"numlint {__version__}: {len(outcomes)} labels, "
@@ -161,8 +162,13 @@ def report(outcomes: List[dict]) -> None:
     print()
     print("\n".join(table("split", outcomes, "split", SPLITS)))
     misses = [o for o in outcomes if not o["found"]]
+    hidden = [] if show_held_out else [o for o in misses if o["set"] == "held-out"]
+    misses = [o for o in misses if o not in hidden]
     if misses:
         print(f"\nMisses ({len(misses)}):")
+    if hidden:
+        print(f"\n{len(hidden)} held-out misses not shown: they are not to be read while "
+              "tuning (`--show-held-out` prints them)")
     for o in sorted(misses, key=lambda o: (o["set"], o["rule"], o["id"])):
         print(f"  [{o['set']}] {o['id']} {o['rule']} ({o['split']}) "
               f"{o['package']}/{o['path']}:{o['line']}")
@@ -177,6 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="which labels to measure (default: all, reported apart)")
     parser.add_argument("--json", type=Path, metavar="OUT",
                         help="write every label with its outcome to OUT")
+    parser.add_argument("--show-held-out", action="store_true",
+                        help="also list the held-out misses (not to be read while tuning)")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, metavar="FILE")
     parser.add_argument("--ecosystem", type=Path, default=DEFAULT_ECOSYSTEM, metavar="DIR",
                         help="the ecosystem corpus (default: %(default)s)")
@@ -192,7 +200,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         labels = [l for l in labels if l["set"] == args.set]
     started = time.perf_counter()
     outcomes, problems = run(labels, {"ecosystem": args.ecosystem, "large": args.large})
-    report(outcomes)
+    report(outcomes, args.show_held_out)
     print(f"\nTime: {time.perf_counter() - started:.1f}s")
     for problem in problems:
         print(problem, file=sys.stderr)
