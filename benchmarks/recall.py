@@ -19,8 +19,9 @@ Usage (with numlint importable, e.g. `pip install -e .`):
 
 Options: --set tuning|held-out|all (default all), --json OUT (every label with its outcome and
 the findings on its line), --show-held-out (list the held-out misses too: by default only
-their count, so that nobody tunes on them), --labels FILE, --ecosystem DIR and --large DIR (the two corpora: one
-<package>-<version>/ directory per package; defaults: the corpora used to label, see below).
+their count, so that nobody tunes on them), --labels FILE, --ecosystem DIR and --large DIR
+(the two corpora: one <package>-<version>/ directory per package; defaults: the corpora used
+to label, see below).
 Only the labelled files are checked; the project index computes the summaries of the modules
 they import on demand. Exit status: 0; 1 if a labelled file is missing or numlint crashed;
 2 for a usage error. Recall is a measurement: misses do not change the exit status.
