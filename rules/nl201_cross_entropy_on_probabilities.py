@@ -26,6 +26,9 @@ class Probabilities:
     # Kept finite by a clip or an epsilon (`log(clip(p, 1e-7, 1 - 1e-7))`,
     # `log(1 - sigmoid(x) + eps)`): no `-inf`, but a capped loss whose gradient vanishes.
     clipped: bool = False
+    # False when `log_softmax` of the logits would not be the same values where nothing is
+    # clipped: renormalized over another axis, or without keeping dimensions.
+    fixable: bool = True
 
 
 class CrossEntropyOnProbabilities(Rule):
@@ -259,9 +262,9 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
             origins.append(origin)
     origin, clipped = _unguarded(ctx, origin, origins)
     clipped = clipped or outer_clip
-    renormalized = _renormalized(ctx, origin)  # `p / sum(p, axis, keepdims=True)`
-    if renormalized is not None:
-        origin = ctx.origin(renormalized, origin.scope)
+    total = _renormalized(ctx, origin)  # `p / sum(p, axis, keepdims=True)`
+    if total is not None:
+        origin = ctx.origin(total.operand, origin.scope)
         origins.append(origin)
     op, complement = origin.op, False
     if op is not None and op.kind == "sub" and _is_one(op.left):
@@ -281,12 +284,18 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
         return None
     if complement and op.kind != "sigmoid":
         return None
-    return Probabilities(Activation(op, origins), complement, selection, source, clipped)
+    fixable = total is None or (
+        isinstance(total.keepdims, ast.Constant) and total.keepdims.value is True and
+        total.axis is not None and op.axis is not None and
+        ast.dump(total.axis) == ast.dump(op.axis))
+    return Probabilities(Activation(op, origins), complement, selection, source, clipped,
+                         fixable)
 
 
-def _renormalized(ctx, origin) -> Optional[ast.expr]:
-    """The `p` of `p / sum(p, axis, keepdims=True)` (probabilities scaled to sum to one, still
-    the same probabilities) that `origin` holds, or None."""
+def _renormalized(ctx, origin):
+    """The sum of `p / sum(p, axis, keepdims=True)` (probabilities scaled to sum to one, still
+    the same probabilities where the sum is along the activation's axis) that `origin`
+    holds, or None."""
     op = origin.op
     if op is None or op.kind != "div" or op.left is None or op.right is None:
         return None
@@ -294,7 +303,7 @@ def _renormalized(ctx, origin) -> Optional[ast.expr]:
     if total is None or total.kind != "sum" or total.operand is None or \
             not ctx.same(total.operand, op.left):
         return None
-    return op.left
+    return total
 
 
 def _unguarded(ctx, origin, origins):
@@ -415,7 +424,8 @@ def _log_fix(ctx, op, probs: Probabilities):
     act = probs.act
     framework = ctx.framework(op, act.op)
     logits = act.op.operand
-    if act.opaque or not op.is_plain() or framework is None or logits is None or \
+    if not probs.fixable or act.opaque or not op.is_plain() or framework is None or \
+            logits is None or \
             not act.portable(ctx, op.node):
         return None
     if act.op.kind == "softmax":
@@ -776,6 +786,14 @@ EXAMPLES = (
                     dtypes=("float32",),
                     why="the softmax of -1000 is 0, clipped to 1e-7: the loss is capped at "
                         "16.1")),
+    bad("keras", """
+        from keras import ops
+
+        def batch_loss(labels, logits):
+            probs = ops.softmax(logits, axis=-1)
+            output = ops.clip(probs / ops.sum(probs), 1e-7, 1.0 - 1e-7)
+            return -ops.sum(labels * ops.log(output), axis=-1)
+        """, title="renormalized over the whole batch: not `log_softmax`, reported without a fix"),
     bad("keras", """
         from keras import ops
 
