@@ -67,6 +67,13 @@ def check(run, *args, columns=False):
     return findings(run("check", "--no-cache", "--output-format", "json", *args), columns)
 
 
+def check_stdin(run, tmp_path, path):
+    """`check` of the file at `path`, read from stdin with `--stdin-filename path`."""
+    source = (tmp_path / path).read_text()
+    return findings(run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
+                        path, "-", input=source))
+
+
 def test_the_issue_example_whole_project(run, write):
     make(write, GAN)
     assert check(run, ".") == GAN_FINDINGS
@@ -75,10 +82,7 @@ def test_the_issue_example_whole_project(run, write):
 def test_the_same_findings_for_the_file_alone_and_through_stdin(run, write, tmp_path):
     make(write, GAN)
     assert check(run, "gan/train.py") == GAN_FINDINGS
-    source = (tmp_path / "gan" / "train.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "gan/train.py", "-", input=source)
-    assert findings(result) == GAN_FINDINGS
+    assert check_stdin(run, tmp_path, "gan/train.py") == GAN_FINDINGS
 
 
 def test_without_the_other_module_nothing_is_guessed(run, write):

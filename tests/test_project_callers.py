@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from test_project import check, findings, make
+from test_project import check, check_stdin, findings, make
 
 PROJECT = {
     "pkg/__init__.py": "from .losses import nll as negative_log_likelihood\n",
@@ -72,10 +72,7 @@ def test_reported_at_the_call_site_at_every_scope(run, write, tmp_path):
     make(write, PROJECT)
     assert check(run, ".") == FINDINGS
     assert check(run, "pkg/train.py") == FINDINGS
-    source = (tmp_path / "pkg" / "train.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "pkg/train.py", "-", input=source)
-    assert findings(result) == FINDINGS
+    assert check_stdin(run, tmp_path, "pkg/train.py") == FINDINGS
 
 
 def test_the_message_names_the_function_and_its_line(run, write):
@@ -300,10 +297,7 @@ def test_a_method_returning_another_modules_function_result(run, write, tmp_path
     make(write, METHODS)
     assert check(run, ".") == METHOD_FINDINGS
     assert check(run, "pkg/train.py") == METHOD_FINDINGS
-    source = (tmp_path / "pkg" / "train.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "pkg/train.py", "-", input=source)
-    assert findings(result) == METHOD_FINDINGS
+    assert check_stdin(run, tmp_path, "pkg/train.py") == METHOD_FINDINGS
 
 
 def test_a_warm_cache_follows_a_method_delegation(run, write, tmp_path):
@@ -438,10 +432,7 @@ def test_a_function_of_the_checked_module_passing_its_parameter_on(run, write, t
                          return loss(torch.softmax(z, -1), y)
                      """})
     assert check(run, ".") == {("pkg/same.py", 11, "NL101")}
-    source = (tmp_path / "pkg" / "same.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "pkg/same.py", "-", input=source)
-    assert findings(result) == {("pkg/same.py", 11, "NL101")}
+    assert check_stdin(run, tmp_path, "pkg/same.py") == {("pkg/same.py", 11, "NL101")}
 
 
 # -- an activation returned by a function of the project, passed to one with a sink ------------
@@ -529,10 +520,7 @@ def test_a_returned_activation_passed_to_a_sink_at_every_scope(run, write, tmp_p
     for path in ("pkg/train.py", "pkg/local.py"):
         alone = {f for f in RETURNED_FINDINGS if f[0] == path}
         assert check(run, path) == alone
-        source = (tmp_path / path).read_text()
-        result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                     path, "-", input=source)
-        assert findings(result) == alone
+        assert check_stdin(run, tmp_path, path) == alone
     # At the argument; not `log_lik(y, probs(z))` (not the parameter with the log).
     assert check(run, "pkg/local.py", columns=True) == {("pkg/local.py", 13, "NL101", 20)}
     assert ("pkg/train.py", 22, "NL101") not in check(run, "pkg/train.py")
@@ -618,10 +606,7 @@ def f(z, y, x):
     expected = {("pkg/mine.py", 23, "NL101", 16), ("pkg/mine.py", 23, "NL101", 37),
                 ("pkg/mine.py", 23, "NL101", 49), ("pkg/mine.py", 23, "NL101", 69)}
     assert check(run, "pkg/mine.py", columns=True) == expected
-    source = (tmp_path / "pkg" / "mine.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "pkg/mine.py", "-", input=source)
-    assert findings(result) == {f[:3] for f in expected}
+    assert check_stdin(run, tmp_path, "pkg/mine.py") == {f[:3] for f in expected}
     warm = lambda: findings(run("check", "--output-format", "json", "pkg/mine.py"))  # noqa: E731
     assert warm() == {f[:3] for f in expected}
     losses = tmp_path / "pkg" / "losses.py"
@@ -755,10 +740,7 @@ def f(z, y, other: Criterion):
                 ("pkg/mixed.py", 16, "NL101", 20), ("pkg/mixed.py", 16, "NL101", 48),
                 ("pkg/mixed.py", 17, "NL101", 29)}
     assert check(run, "pkg/mixed.py", columns=True) == expected
-    source = (tmp_path / "pkg" / "mixed.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "pkg/mixed.py", "-", input=source)
-    assert findings(result) == {f[:3] for f in expected}
+    assert check_stdin(run, tmp_path, "pkg/mixed.py") == {f[:3] for f in expected}
     warm = lambda: findings(run("check", "--output-format", "json", "pkg/mixed.py"))  # noqa: E731
     assert warm() == {f[:3] for f in expected}
     crit = tmp_path / "pkg" / "crit.py"

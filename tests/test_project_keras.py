@@ -3,7 +3,7 @@ logits (`from_logits=True`): the loss applies the activation again (issue 12). T
 be built in the same module or by a factory in another; findings are the same at every scope,
 and a warm cache drops them when the factory changes."""
 
-from test_project import check, findings, make
+from test_project import check, check_stdin, findings, make
 
 MODELS = {
     "proj/__init__.py": "",
@@ -46,10 +46,7 @@ def test_compiled_with_from_logits_at_every_scope(run, write, tmp_path):
     make(write, MODELS)
     assert check(run, ".") == FINDINGS
     assert check(run, "proj/train.py") == FINDINGS
-    source = (tmp_path / "proj" / "train.py").read_text()
-    result = run("check", "--no-cache", "--output-format", "json", "--stdin-filename",
-                 "proj/train.py", "-", input=source)
-    assert findings(result) == FINDINGS
+    assert check_stdin(run, tmp_path, "proj/train.py") == FINDINGS
 
 
 def test_a_warm_cache_drops_the_finding_when_the_factory_returns_logits(run, write, tmp_path):
