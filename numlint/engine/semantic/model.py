@@ -765,7 +765,7 @@ class SemanticModel:
                 name = func.attr
             else:
                 continue
-            scope: Optional[Scope] = None
+            receiver = func.value if type(func) is ast.Attribute else None
             if name not in local:
                 # `nll(probs(z))`, `losses.nll(probs(z))` or `crit.nll(probs(z))` with `nll`,
                 # `losses` or `crit`'s class of another module of the project: asked only
@@ -773,25 +773,23 @@ class SemanticModel:
                 # function or network (or a name bound to one).
                 if not imported:
                     continue
-                if type(func) is ast.Name:
+                if receiver is None:
                     if name not in imported:
                         continue
-                else:
-                    receiver = getattr(func, "value", None)
-                    if type(receiver) is not ast.Name or receiver.id == "self" or \
-                            not _may_carry_value(node):
-                        continue
-                    scope = self.scope_of(node) or self.module_scope
-                    if not self._project_receiver(receiver, scope, imported):
-                        continue
-                scope = scope or self.scope_of(node) or self.module_scope
+                elif type(receiver) is not ast.Name or receiver.id == "self" or \
+                        not _may_carry_value(node):
+                    continue
+            scope = self.scope_of(node) or self.module_scope
+            if name not in local:
+                if type(receiver) is ast.Name and \
+                        not self._project_receiver(receiver, scope, imported):
+                    continue
                 if not self._passes_imported_call(node, scope, imported, kinds):
                     continue
                 qualname = self.qualname(func, scope)
                 if qualname is not None and (self.project is None or not self.project.may_lead_to(
                         qualname, SINK_KINDS, transitive=False)):
                     continue  # (an instance's method: `_callee_sinks` asks its class)
-            scope = scope or self.scope_of(node) or self.module_scope
             callee = self._callee_sinks(node, scope)
             if callee is None:
                 continue
@@ -868,26 +866,30 @@ class SemanticModel:
                     return True
         return False
 
+    def _constructors(self, name: ast.Name, scope: Scope):
+        """(what is called or named as the type, its scope) for each binding of `name` that
+        is a call (`crit = Criterion()`) or a parameter annotated with a type (`crit:
+        Criterion`): what the name may hold an instance of."""
+        owner, bindings = self.lookup(name.id, scope)
+        for binding in bindings:
+            target: Optional[ast.expr] = None
+            where = owner
+            if type(binding.value) is ast.Call:
+                target, where = binding.value.func, self.scope_of(binding.value) or owner
+            elif binding.kind == "param":
+                target = _annotation(binding.node, name.id)
+            if target is not None and where is not None:
+                yield target, where
+
     def _project_receiver(self, receiver: ast.Name, scope: Scope, imported: Set[str]) -> bool:
         """Whether `receiver` (of `receiver.method(...)`) may be a module or a class of the
         project or an instance of one: an `imported` name, or a name some binding of which is
         a call of one (`crit = Criterion()`) or a parameter annotated with one."""
         if receiver.id in imported:
             return True
-        owner, bindings = self.lookup(receiver.id, scope)
-        for binding in bindings:
-            value = binding.value
-            target: Optional[ast.expr] = None
-            if type(value) is ast.Call:
-                target = value.func
-            elif binding.kind == "param":
-                target = _annotation(binding.node, receiver.id)
-            else:
-                continue
+        for target, _ in self._constructors(receiver, scope):
             while type(target) is ast.Attribute:  # `losses.Criterion()`
                 target = target.value
-            if target is None:
-                continue
             if type(target) is ast.Name and target.id in imported:
                 return True
         return False
@@ -1028,16 +1030,7 @@ class SemanticModel:
             return None
         # Cheaply first: some binding of the name must be a call of, or a parameter annotated
         # with, another module's class whose lines spell a log or a loss.
-        owner, bindings = self.lookup(func.value.id, scope)
-        for binding in bindings:
-            target: Optional[ast.expr] = None
-            where = owner
-            if type(binding.value) is ast.Call:
-                target, where = binding.value.func, self.scope_of(binding.value) or owner
-            elif binding.kind == "param":
-                target = _annotation(binding.node, func.value.id)
-            if target is None or where is None:
-                continue
+        for target, where in self._constructors(func.value, scope):
             qualname = self.qualname(target, where)
             if qualname is not None and self._first_party_name(target, where) and \
                     self.project.may_lead_to(qualname, SINK_KINDS, transitive=False):
