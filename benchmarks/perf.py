@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_perf import run  # noqa: E402
 from ecosystem import Package, fetch, log  # noqa: E402
 
 TIERS = {
@@ -106,18 +107,10 @@ def corpus_size(tree: Path) -> Tuple[List[Path], int, int]:
 
 
 def timed(command: List[str], cwd: Path) -> Tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit status) of a command; output discarded.
-
-    Python tools run as installed ones do, with their bytecode cached: an environment that
-    sets PYTHONDONTWRITEBYTECODE would make an editable numlint compile its sources on every
-    start (about 40 ms), which no `pip install` leaves a user paying."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=environment)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
+    """(wall seconds, peak RSS in MB, exit status) of a command; output discarded
+    (`compare_perf.run`)."""
+    wall, _, peak, status, _ = run(command, cwd)
+    return wall, peak, status
 
 
 def commands(tools: List[str], work: Path, tree: Path, file_list: Path) -> Dict[str, dict]:
