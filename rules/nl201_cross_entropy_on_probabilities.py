@@ -248,18 +248,15 @@ def _probabilities(ctx, expr, scope) -> Optional[Probabilities]:
         return None
     origins, selection, source = [origin], None, expr
     origin, outer_clip = _unguarded(ctx, origin, origins)
-    selected = _selected(ctx, origin.expr, origin.scope)
-    if selected is not None:
-        selection, source = origin.expr, selected
+    for _ in range(3):  # `p[range(n), t]`, also `p[range(n), t][mask]` (a subset of those)
+        selected = _selected(ctx, origin.expr, origin.scope)
+        if selected is None:
+            break
+        if selection is None:
+            selection = origin.expr
+        source = selected
         origin = ctx.origin(selected, origin.scope)
         origins.append(origin)
-        for _ in range(2):  # `p[range(n), t][mask]`: a subset of the selected entries
-            inner = _selected(ctx, origin.expr, origin.scope)
-            if inner is None:
-                break
-            source = inner
-            origin = ctx.origin(inner, origin.scope)
-            origins.append(origin)
     origin, clipped = _unguarded(ctx, origin, origins)
     clipped = clipped or outer_clip
     total = _renormalized(ctx, origin)  # `p / sum(p, axis, keepdims=True)`
